@@ -1,0 +1,135 @@
+/**
+ * Hash functions. SHA-256 and scrypt come from node:crypto (OpenSSL, SHA-NI where the CPU has
+ * it). The one thing OpenSSL does not expose is the SHA-256 midstate, which P2Pool needs
+ * twice: a share's hash_link carries the state after the gentx prefix so a verifier can finish
+ * the txid without the payout outputs (reference §1.4), and getwork hands miners the state
+ * after the first 64 header bytes (§5.4). For that we keep our own compression function
+ * (FIPS 180-4 §6.2.2).
+ */
+import { createHash, scryptSync } from 'node:crypto';
+
+export function sha256(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+/** SHA-256 applied twice: txids, block hashes, P2Pool share hashes, message checksums. */
+export function sha256d(data: Uint8Array): Buffer {
+  return createHash('sha256').update(createHash('sha256').update(data).digest()).digest();
+}
+
+/** RIPEMD-160(SHA-256(x)), the hash in P2PKH and P2WPKH scripts. */
+export function hash160(data: Uint8Array): Buffer {
+  return createHash('ripemd160').update(sha256(data)).digest();
+}
+
+/**
+ * Litecoin's proof of work: scrypt with N=1024, r=1, p=1, the 80-byte header as both password
+ * and salt, 32-byte output (read as a little-endian integer like a sha256d hash).
+ */
+export function scryptPow(header: Uint8Array): Buffer {
+  return scryptSync(header, header, 32, { N: 1024, r: 1, p: 1, maxmem: 4 * 1024 * 1024 });
+}
+
+// SHA-256 initial hash value H(0) and round constants K (FIPS 180-4 §5.3.3, §4.2.2).
+const H0 = Uint32Array.of(
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+);
+const K = Uint32Array.of(
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+);
+
+const W = new Uint32Array(64);
+
+/** One SHA-256 compression of the 64-byte block at `block[offset..]` into `state` (in place). */
+export function sha256Compress(state: Uint32Array, block: Uint8Array, offset = 0): void {
+  for (let i = 0; i < 16; i++) {
+    const j = offset + i * 4;
+    W[i] = ((block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!) >>> 0;
+  }
+  for (let i = 16; i < 64; i++) {
+    const w15 = W[i - 15]!;
+    const w2 = W[i - 2]!;
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) >>> 0;
+  }
+  let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!;
+  let e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (h + S1 + ch + K[i]! + W[i]!) >>> 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (S0 + maj) >>> 0;
+    h = g; g = f; f = e; e = (d + t1) >>> 0;
+    d = c; c = b; b = a; a = (t1 + t2) >>> 0;
+  }
+  state[0] = (state[0]! + a) >>> 0; state[1] = (state[1]! + b) >>> 0;
+  state[2] = (state[2]! + c) >>> 0; state[3] = (state[3]! + d) >>> 0;
+  state[4] = (state[4]! + e) >>> 0; state[5] = (state[5]! + f) >>> 0;
+  state[6] = (state[6]! + g) >>> 0; state[7] = (state[7]! + h) >>> 0;
+}
+
+/**
+ * A resumable SHA-256 midstate: the eight state words after `length` bytes (a multiple of 64)
+ * were compressed. `state` is serialized as eight big-endian u32 words (32 bytes), which is how
+ * P2Pool's hash_link.state and getwork's midstate (before its swap4) store it.
+ */
+export interface Sha256Midstate {
+  state: Buffer;
+  length: number;
+}
+
+function wordsToBytes(words: Uint32Array): Buffer {
+  const out = Buffer.allocUnsafe(32);
+  for (let i = 0; i < 8; i++) out.writeUInt32BE(words[i]!, i * 4);
+  return out;
+}
+
+function bytesToWords(bytes: Uint8Array): Uint32Array {
+  if (bytes.length !== 32) throw new RangeError('SHA-256 state must be 32 bytes');
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, 32);
+  const words = new Uint32Array(8);
+  for (let i = 0; i < 8; i++) words[i] = b.readUInt32BE(i * 4);
+  return words;
+}
+
+/**
+ * Compress every whole 64-byte block of `data` and return the state plus the unprocessed
+ * tail (`data.length % 64` bytes).
+ */
+export function sha256Midstate(data: Uint8Array): { midstate: Sha256Midstate; tail: Buffer } {
+  const words = Uint32Array.from(H0);
+  const whole = data.length - (data.length % 64);
+  for (let off = 0; off < whole; off += 64) sha256Compress(words, data, off);
+  return {
+    midstate: { state: wordsToBytes(words), length: whole },
+    tail: Buffer.from(data.subarray(whole)),
+  };
+}
+
+/**
+ * Finish SHA-256 from a midstate: feed `data` (which continues the message after the
+ * `midstate.length` bytes already compressed) and apply the final padding for the total
+ * length. Returns the single SHA-256 digest.
+ */
+export function sha256Resume(midstate: Sha256Midstate, data: Uint8Array): Buffer {
+  if (midstate.length % 64 !== 0 || midstate.length < 0) throw new RangeError('midstate length must be a multiple of 64');
+  const words = bytesToWords(midstate.state);
+  const total = midstate.length + data.length;
+  const padLen = ((55 - (total % 64)) & 63) + 9; // 0x80, zeros, 8-byte bit length
+  const msg = Buffer.alloc(data.length + padLen);
+  msg.set(data, 0);
+  msg[data.length] = 0x80;
+  msg.writeBigUInt64BE(BigInt(total) * 8n, msg.length - 8);
+  for (let off = 0; off < msg.length; off += 64) sha256Compress(words, msg, off);
+  return wordsToBytes(words);
+}

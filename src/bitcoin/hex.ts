@@ -1,0 +1,75 @@
+/**
+ * The one place where byte order of hashes is converted.
+ *
+ * Internally every 32-byte hash is kept in Bitcoin's wire order (little-endian bytes, as
+ * sha256d produces it). People, RPC and explorers show the same bytes reversed
+ * ("display hex", big-endian). Mixing the two is the commonest bug in this field, so nothing
+ * else in the code base reverses hashes by hand.
+ */
+import { DecodeError } from './errors.js';
+
+const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
+
+/** Lower-case hex of bytes in the order given. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** Strict hex -> bytes: an odd length or a non-hex character is a DecodeError. */
+export function fromHex(hex: string, expectedLength?: number): Buffer {
+  if (!HEX_RE.test(hex)) throw new DecodeError(`invalid hex string (length ${hex.length})`);
+  const out = Buffer.from(hex, 'hex');
+  if (expectedLength !== undefined && out.length !== expectedLength) {
+    throw new DecodeError(`expected ${expectedLength} bytes of hex, got ${out.length}`);
+  }
+  return out;
+}
+
+/** Internal (little-endian) 32-byte hash -> display hex (big-endian). */
+export function hashToDisplayHex(hash: Uint8Array): string {
+  return toHex(Buffer.from(hash).reverse());
+}
+
+/** Display hex (big-endian, as RPC shows it) -> internal little-endian bytes. */
+export function displayHexToHash(hex: string): Buffer {
+  return fromHex(hex, 32).reverse();
+}
+
+/** Little-endian bytes -> unsigned bigint. */
+export function bytesToBigIntLE(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+/** Unsigned bigint -> little-endian bytes of a fixed width; throws RangeError if it does not fit. */
+export function bigIntToBytesLE(value: bigint, length: number): Buffer {
+  if (value < 0n) throw new RangeError('negative value cannot be encoded unsigned');
+  const out = Buffer.alloc(length);
+  let v = value;
+  for (let i = 0; i < length; i++) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  if (v !== 0n) throw new RangeError(`value does not fit in ${length} bytes`);
+  return out;
+}
+
+/** A 32-byte hash (little-endian bytes) as the unsigned integer the reference compares with targets. */
+export function hashToBigInt(hash: Uint8Array): bigint {
+  return bytesToBigIntLE(hash);
+}
+
+/** The integer form of a hash back to its 32 little-endian bytes. */
+export function bigIntToHash(value: bigint): Buffer {
+  return bigIntToBytesLE(value, 32);
+}
+
+/** Display hex of a hash held as an integer (the form the reference prints with '%064x'). */
+export function bigIntToDisplayHex(value: bigint): string {
+  return value.toString(16).padStart(64, '0');
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
