@@ -1,0 +1,53 @@
+/**
+ * Newline framing for Stratum v1 (one JSON object per line) with a hard cap on line length,
+ * so a miner that never sends '\n' cannot make the node buffer without limit.
+ */
+
+/** Longest accepted line. Real requests are < 1 KiB; mining.submit is ~200 bytes. */
+export const MAX_LINE_BYTES = 16 * 1024;
+
+export class LineTooLong extends Error {
+  override readonly name = 'LineTooLong';
+  constructor(readonly length: number) {
+    super(`line of ${length}+ bytes exceeds the ${MAX_LINE_BYTES}-byte limit`);
+  }
+}
+
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly maxLine = MAX_LINE_BYTES) {}
+
+  /**
+   * Feed a chunk; returns the complete lines it finished (without '\n' or a trailing '\r',
+   * empty lines skipped). Throws LineTooLong once an unterminated line passes the cap.
+   */
+  push(chunk: Buffer): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl === -1) break;
+      let line: Buffer = chunk.subarray(start, nl);
+      if (this.pendingBytes > 0) {
+        this.pending.push(line);
+        line = Buffer.concat(this.pending, this.pendingBytes + line.length);
+        this.pending = [];
+        this.pendingBytes = 0;
+      }
+      if (line.length > this.maxLine) throw new LineTooLong(line.length);
+      let end = line.length;
+      if (end > 0 && line[end - 1] === 0x0d) end--;
+      if (end > 0) lines.push(line.toString('utf8', 0, end));
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.pendingBytes += rest.length;
+      if (this.pendingBytes > this.maxLine) throw new LineTooLong(this.pendingBytes);
+      this.pending.push(Buffer.from(rest));
+    }
+    return lines;
+  }
+}

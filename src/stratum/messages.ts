@@ -1,0 +1,80 @@
+/**
+ * Stratum v1 JSON-RPC messages: parsing of untrusted request lines and the shapes the node
+ * sends. Shapes follow what miners already accept from the reference node
+ * (test/fixtures/p2pool-reference-node/worker-capture.json): responses carry
+ * `{"id","result","error":null,"jsonrpc":"2.0"}`; server pushes (set_difficulty, notify) are
+ * requests with an integer id.
+ */
+
+/** Conventional Stratum error codes (shared by slush's spec, ckpool and most pools). */
+export const StratumErrorCode = {
+  OTHER: 20,
+  JOB_NOT_FOUND: 21,
+  DUPLICATE_SHARE: 22,
+  LOW_DIFFICULTY: 23,
+  UNAUTHORIZED: 24,
+  NOT_SUBSCRIBED: 25,
+} as const;
+
+export type StratumError = [code: number, message: string, traceback: null];
+
+export interface StratumRequest {
+  id: number | string | null;
+  method: string;
+  params: unknown[];
+}
+
+export class BadRequest extends Error {
+  override readonly name = 'BadRequest';
+  constructor(message: string, readonly id: number | string | null = null) {
+    super(message);
+  }
+}
+
+const MAX_METHOD_LENGTH = 64;
+const MAX_PARAMS = 16;
+
+/** Parse one line into a request; throws BadRequest with a reason for anything else. */
+export function parseRequest(line: string): StratumRequest {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    throw new BadRequest('malformed JSON');
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new BadRequest('request is not a JSON object');
+  const o = msg as Record<string, unknown>;
+  const rawId = o.id;
+  const id = typeof rawId === 'number' || typeof rawId === 'string' ? rawId : null;
+  if (typeof id === 'string' && id.length > 64) throw new BadRequest('id too long');
+  if (typeof o.method !== 'string' || o.method.length === 0 || o.method.length > MAX_METHOD_LENGTH) {
+    throw new BadRequest('missing or invalid method', id);
+  }
+  const params = o.params === undefined || o.params === null ? [] : o.params;
+  if (!Array.isArray(params)) throw new BadRequest('params must be an array', id);
+  if (params.length > MAX_PARAMS) throw new BadRequest('too many params', id);
+  return { id, method: o.method, params };
+}
+
+export function responseLine(id: number | string | null, result: unknown, error: StratumError | null = null): string {
+  return JSON.stringify({ id, result: error ? null : result, error, jsonrpc: '2.0' }) + '\n';
+}
+
+let pushId = 0;
+/** A server -> miner call (mining.notify, mining.set_difficulty, ...), with a fresh integer id. */
+export function pushLine(method: string, params: unknown[]): string {
+  pushId = (pushId + 1) % 0x7fffffff;
+  return JSON.stringify({ id: pushId, method, params, jsonrpc: '2.0' }) + '\n';
+}
+
+export function stratumError(code: number, message: string): StratumError {
+  return [code, message, null];
+}
+
+/** A param that must be a hex string of exactly `bytes` bytes (ntime, nonce, extranonce2, version bits). */
+export function hexParam(value: unknown, bytes: number, name: string): string {
+  if (typeof value !== 'string' || value.length !== bytes * 2 || !/^[0-9a-fA-F]+$/.test(value)) {
+    throw new BadRequest(`${name} must be ${bytes * 2} hex characters`);
+  }
+  return value.toLowerCase();
+}
