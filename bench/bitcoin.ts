@@ -1,0 +1,121 @@
+/**
+ * Benchmarks of the bitcoin/ layer (ARCHITECTURE.md "Budgets": measured here, not asserted
+ * in tests). Each figure is the median of several timed runs after a warm-up, measured with
+ * process.hrtime.bigint.
+ *
+ * - sha256d of 80-byte headers through our hash.ts next to a bare node:crypto loop: hash.ts
+ *   is a thin wrapper over OpenSSL, so the ratio should stay close to 1; a drop means the
+ *   wrapper grew a copy or an allocation on the hot path (mining and share checks hash
+ *   headers all day).
+ * - merkle root of the real block 413567 (1,000+ transactions): decode + txids + root, and
+ *   the root alone.
+ * - transaction decode rate over that block's transactions.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeBlock } from '../src/bitcoin/block.js';
+import { sha256d } from '../src/bitcoin/hash.js';
+import { merkleRoot } from '../src/bitcoin/merkle.js';
+import { decodeTransaction, encodeTransaction, txid } from '../src/bitcoin/transaction.js';
+
+const BLOCK_413567 = 'test/fixtures/bitcoin-core/block413567.raw';
+
+/**
+ * The repository root, found by walking up: this file runs from bench/ (tsx) or dist/bench/
+ * (`npm run bench`), and the fixture is not copied into dist.
+ */
+function repoPath(relative: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`${relative} not found above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Median wall time of one call of `fn`, in milliseconds, after `warmup` untimed calls. */
+function medianMs(fn: () => void, runs: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(times);
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/** Headers hashed per timed run: large enough that timer overhead is noise (~10-50 ms). */
+const HEADERS_PER_RUN = 100_000;
+
+function benchHeaderHashing(header: Buffer): Record<string, number> {
+  let sink = 0;
+  const ours = medianMs(
+    () => {
+      for (let i = 0; i < HEADERS_PER_RUN; i++) sink ^= sha256d(header)[0]!;
+    },
+    9,
+    2,
+  );
+  const bare = medianMs(
+    () => {
+      for (let i = 0; i < HEADERS_PER_RUN; i++) {
+        const once = createHash('sha256').update(header).digest();
+        sink ^= createHash('sha256').update(once).digest()[0]!;
+      }
+    },
+    9,
+    2,
+  );
+  // Keep the result observable so the loops cannot be optimised away.
+  if (sink === -1) console.error(sink);
+  const oursPerSec = (HEADERS_PER_RUN / ours) * 1000;
+  const barePerSec = (HEADERS_PER_RUN / bare) * 1000;
+  return {
+    sha256d_header_per_sec: Math.round(oursPerSec),
+    node_crypto_sha256d_header_per_sec: Math.round(barePerSec),
+    sha256d_vs_node_crypto_ratio: round(oursPerSec / barePerSec, 3),
+  };
+}
+
+function benchBlock413567(raw: Buffer): Record<string, number> {
+  const block = decodeBlock(raw);
+  const txids = block.txs.map(txid);
+  const decodeTxidsRootMs = medianMs(() => void merkleRoot(decodeBlock(raw).txs.map(txid)), 9, 2);
+  const rootOnlyMs = medianMs(() => void merkleRoot(txids), 21, 3);
+
+  // Decode rate over the block's own transactions, each from its own buffer.
+  const serialized = block.txs.map((tx) => encodeTransaction(tx));
+  const decodeAllMs = medianMs(
+    () => {
+      for (const bytes of serialized) decodeTransaction(bytes);
+    },
+    9,
+    2,
+  );
+  return {
+    block_413567_tx_count: block.txs.length,
+    block_413567_decode_txids_merkle_root_ms: round(decodeTxidsRootMs, 3),
+    block_413567_merkle_root_only_ms: round(rootOnlyMs, 3),
+    tx_decode_per_sec: Math.round((serialized.length / decodeAllMs) * 1000),
+  };
+}
+
+export function benchBitcoin(): Record<string, number> {
+  const raw = readFileSync(repoPath(BLOCK_413567));
+  // A real 80-byte header: block 413567's own.
+  const header = raw.subarray(0, 80);
+  return { ...benchHeaderHashing(Buffer.from(header)), ...benchBlock413567(raw) };
+}

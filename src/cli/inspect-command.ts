@@ -1,0 +1,70 @@
+/**
+ * Commander wiring of `p2pool inspect block|tx|address`: reads the argument (hex, or `@FILE`
+ * holding raw bytes or hex), calls the pure functions in inspect.ts and prints ONE JSON
+ * object on stdout. Errors propagate to main.ts, which prints them as one line and exits 1.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { bytesFromFileContent, bytesFromHexArgument, inspectAddress, inspectBlock, inspectTx } from './inspect.js';
+import { addNetOptions, chainFromOptions, type NetOptionValues } from './net-option.js';
+
+/** A usage problem with an inspect argument (unreadable file, empty input). */
+export class InspectInputError extends Error {
+  override readonly name = 'InspectInputError';
+}
+
+/** `@path` reads a file (raw bytes or hex text, detected); anything else is hex. */
+export function readBytesArgument(arg: string): Buffer {
+  if (!arg.startsWith('@')) return bytesFromHexArgument(arg);
+  const path = arg.slice(1);
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new InspectInputError(`cannot read ${path}: ${code}`);
+  }
+  if (content.length === 0) throw new InspectInputError(`${path} is empty`);
+  return bytesFromFileContent(content);
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function registerInspectCommand(program: Command): void {
+  const inspect = program
+    .command('inspect')
+    .description('decode a block, transaction or address and print one JSON object (debugging tool)');
+
+  addNetOptions(
+    inspect
+      .command('block')
+      .argument('<hex-or-@file>', 'block as hex, or @FILE holding raw bytes or hex')
+      .description('block hash, BIP34 height, merkle root and witness commitment checks, per-tx ids and weights'),
+  ).action((arg: string, opts: NetOptionValues) => {
+    // The network is validated for uniformity with every other command; the block's
+    // hashes, merkle root and witness commitment do not depend on it.
+    chainFromOptions(opts);
+    printJson(inspectBlock(readBytesArgument(arg)));
+  });
+
+  addNetOptions(
+    inspect
+      .command('tx')
+      .argument('<hex-or-@file>', 'transaction as hex, or @FILE holding raw bytes or hex')
+      .description('txid, wtxid, size, vsize, weight, input count and outputs with their addresses'),
+  ).action((arg: string, opts: NetOptionValues) => {
+    printJson(inspectTx(readBytesArgument(arg), chainFromOptions(opts)));
+  });
+
+  addNetOptions(
+    inspect
+      .command('address')
+      .argument('<address>', 'base58check or bech32/bech32m address')
+      .description('the output script an address pays to, and its type'),
+    { required: true },
+  ).action((address: string, opts: NetOptionValues) => {
+    printJson(inspectAddress(address, chainFromOptions(opts)));
+  });
+}

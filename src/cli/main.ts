@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * The `p2pool` executable.
+ *
+ * Subcommands register themselves on one commander program. Running the node will become the
+ * default command (`p2pool [options] [RPCUSER RPCPASSWORD]`, the seed's run_p2pool.py usage)
+ * by registering it with `program.command('run', { isDefault: true })`: commander then routes
+ * any invocation that names no subcommand to it, so `inspect` and `chain` keep working
+ * unchanged. Until it exists, `p2pool` alone prints help on stderr and exits 1 (commander's
+ * behaviour for a program with subcommands and no action of its own).
+ *
+ * Every failure reaches the user as one line on stderr (`error: ...`) with exit code 1
+ * (ARCHITECTURE.md: "errors reach the user as one clear line").
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { registerInspectCommand } from './inspect-command.js';
+// TODO(issue 2, C2): import { registerChainCommand } from './chain-command.js' once it lands.
+
+/**
+ * The package version. main.ts runs from src/cli (tsx) or dist/src/cli (built), so walk up
+ * to the nearest package.json rather than hard-coding a relative path.
+ */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'p2pool' && typeof pkg.version === 'string') return pkg.version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('p2pool')
+    .description('P2Pool node: a decentralized mining pool beside your own full node')
+    .version(packageVersion(), '--version', 'print the version and exit')
+    // Commander reports its own usage errors (unknown option, missing argument, bad choice)
+    // on stderr; exitOverride makes it throw instead of calling process.exit, so main() sets
+    // the exit code and a large JSON result already queued on a pipe is never cut short.
+    // Set before any subcommand exists: subcommands copy it when they are created.
+    .exitOverride();
+  registerInspectCommand(program);
+  // TODO(issue 2, C2): registerChainCommand(program);
+  return program;
+}
+
+/** One line, whatever the error carries (messages from deep layers may contain newlines). */
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; usage errors were already printed.
+      process.exitCode = err.exitCode === 0 ? 0 : 1;
+      return;
+    }
+    process.stderr.write(`error: ${oneLine(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);
