@@ -1,21 +1,185 @@
 /**
- * Share decoding and identity (reference §1.2–1.4).
- * STUB: signatures are final; bodies are being implemented.
+ * Share decoding and identity (reference §1.2–1.4, JT BaseShare.__init__).
+ *
+ * A share's identity is derived from its own bytes: ref_hash = sha256d(IDENTIFIER ‖
+ * share_info) -> gentx txid by resuming hash_link with ref_hash ‖ last_txout_nonce ‖ locktime
+ * -> merkle root through segwit_data.txid_merkle_link (segwit versions) or merkle_link ->
+ * 80-byte header -> share hash (sha256d) and PoW hash (the parent chain's PoW function).
+ * The checks the reference makes in its constructor are made here, in the same order, and
+ * fail with InvalidShare: coinbase 2..100 bytes, a payable payee, the transaction-reference
+ * rules of old versions, target <= MAX_TARGET and pow <= target.
  */
+import { encodeHeader } from '../bitcoin/block.js';
+import { powHash as parentPowHash } from '../bitcoin/chain-params.js';
+import { sha256d } from '../bitcoin/hash.js';
+import { bytesToBigIntLE, hashToDisplayHex } from '../bitcoin/hex.js';
+import { checkMerkleLink, type MerkleLink } from '../bitcoin/merkle.js';
+import { p2pkhScript } from '../bitcoin/script.js';
+import { bitsToTarget, targetToWork } from '../bitcoin/target.js';
+import { ByteWriter } from '../bitcoin/bytes.js';
+import { GENTX_BEFORE_REFHASH } from './coinbase-layout.js';
+import { checkHashLink } from './hash-link.js';
+import { InvalidShare } from './invalid-share.js';
 import type { P2PoolNetwork } from './networks.js';
-import type { Share, ShareContents, ShareVersion } from './types.js';
+import { PayoutAddressError, payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
+import {
+  LOADABLE_SHARE_VERSIONS, OLDEST_SHARE_VERSION, decodeShareContents, decodeShareWrapper,
+  encodeShareContents, encodeShareInfo, encodeShareWrapper, isSegwitActivated,
+} from './share-codec.js';
+import type { Share, ShareContents, ShareInfo, ShareVersion } from './types.js';
+
+const ZERO_HASH = Buffer.alloc(32);
+
+/** Reference §1.4 step 7: share_count of a transaction_hash_ref must stay below this. */
+const MAX_TX_REF_SHARE_COUNT = 110;
+/** JT: on bitcoin, shares above this absheight voting for v16 are refused (the 2017 fork). */
+const V16_VOTE_CUTOFF_ABSHEIGHT = 3927800;
+
+/**
+ * ref_hash: sha256d(IDENTIFIER ‖ share_info), folded with ref_merkle_link (empty in
+ * practice), internal byte order.
+ */
+export function computeRefHash(info: ShareInfo, version: number, refMerkleLink: MerkleLink, net: P2PoolNetwork): Buffer {
+  const packed = encodeShareInfo(info, version, net);
+  const h = sha256d(Buffer.concat([net.identifier, packed]));
+  return refMerkleLink.branch.length === 0 ? h : checkMerkleLink(h, refMerkleLink);
+}
+
+/** The 44 bytes hashed after the hash_link prefix: ref_hash ‖ u64 nonce ‖ u32 locktime 0. */
+function gentxSuffix(refHash: Buffer, lastTxoutNonce: bigint): Buffer {
+  return new ByteWriter(44).writeBytes(refHash).writeU64LE(lastTxoutNonce).writeU32LE(0).toBytes();
+}
 
 /**
  * Decode a share wrapper (VarInt type + VarStr contents) and derive its identity: hash_link ->
  * gentx txid -> merkle link -> header -> hash, PoW hash, ref hash, targets, payee.
- * Throws DecodeError for malformed bytes and InvalidShare (verify.ts) for a share that can be
+ * Throws DecodeError for malformed bytes and InvalidShare for a share that can be
  * rejected from its own bytes (unknown version, bad PoW, target above the network's max).
  */
-export function decodeShare(_raw: Uint8Array, _net: P2PoolNetwork, _timeSeen = 0): Share {
-  throw new Error('not implemented');
+export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): Share {
+  const wrapper = decodeShareWrapper(raw);
+  if (!LOADABLE_SHARE_VERSIONS.includes(wrapper.type)) {
+    throw new InvalidShare(
+      wrapper.type < OLDEST_SHARE_VERSION
+        ? `obsolete share version ${wrapper.type}`
+        : `unknown share version ${wrapper.type}`,
+    );
+  }
+  const version = wrapper.type as ShareVersion;
+  const contents = decodeShareContents(wrapper.contents, version, net);
+  return shareFromContents(version, contents, net, Buffer.from(raw), timeSeen);
 }
 
 /** Encode the wrapper; decode -> encode is byte-identical. */
-export function encodeShare(_share: ShareContents & { version: ShareVersion }, _net: P2PoolNetwork): Buffer {
-  throw new Error('not implemented');
+export function encodeShare(share: ShareContents & { version: ShareVersion }, net: P2PoolNetwork): Buffer {
+  return encodeShareWrapper(share.version, encodeShareContents(share, share.version, net));
+}
+
+/**
+ * Derive a Share from decoded (or freshly built) contents, with the reference constructor's
+ * checks. `raw` defaults to the contents' encoding.
+ */
+export function shareFromContents(
+  version: ShareVersion,
+  contents: ShareContents,
+  net: P2PoolNetwork,
+  raw?: Buffer,
+  timeSeen = 0,
+): Share {
+  const { shareInfo, minHeader } = contents;
+  const data = shareInfo.shareData;
+
+  if (data.coinbase.length < 2 || data.coinbase.length > 100) {
+    throw new InvalidShare(`bad coinbase size: ${data.coinbase.length} bytes (must be 2..100)`);
+  }
+
+  let payee: string;
+  let payoutScript: Buffer;
+  if (version >= 34) {
+    payee = data.address ?? '';
+    try {
+      payoutScript = payoutScriptForAddress(payee, net.parent, version);
+    } catch (e) {
+      if (e instanceof PayoutAddressError) throw new InvalidShare(e.message);
+      throw e;
+    }
+  } else {
+    const pkh = data.pubkeyHash ?? Buffer.alloc(20);
+    payee = pubkeyHashPayee(pkh, net.parent);
+    payoutScript = p2pkhScript(pkh);
+  }
+
+  if (net.name === 'bitcoin' && shareInfo.absheight > V16_VOTE_CUTOFF_ABSHEIGHT && data.desiredVersion === 16) {
+    throw new InvalidShare('not a hardfork-supporting share (votes for v16)');
+  }
+
+  if (version < 34) checkTransactionHashRefs(shareInfo);
+
+  const segwit = isSegwitActivated(version, net);
+  if (segwit && !shareInfo.segwitData) {
+    // The reference dereferences segwit_data here and crashes; we refuse on purpose.
+    throw new InvalidShare(`segwit_data is None in a v${version} share`);
+  }
+
+  const refHash = computeRefHash(shareInfo, version, contents.refMerkleLink, net);
+  let gentxHash: Buffer;
+  try {
+    gentxHash = checkHashLink(contents.hashLink, gentxSuffix(refHash, contents.lastTxoutNonce), GENTX_BEFORE_REFHASH);
+  } catch (e) {
+    throw new InvalidShare(`bad hash_link: ${(e as Error).message}`);
+  }
+  const link = segwit ? shareInfo.segwitData!.txidMerkleLink : contents.merkleLink;
+  const merkleRoot = link.branch.length === 0 ? gentxHash : checkMerkleLink(gentxHash, link);
+  const header = encodeHeader({
+    version: minHeader.version,
+    prevBlock: minHeader.prevBlock ?? ZERO_HASH,
+    merkleRoot,
+    timestamp: minHeader.timestamp,
+    bits: minHeader.bits,
+    nonce: minHeader.nonce,
+  });
+  const hashBytes = sha256d(header);
+  const hash = hashToDisplayHex(hashBytes);
+  const powHash = net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header);
+
+  const target = bitsToTarget(shareInfo.bits);
+  const maxTarget = bitsToTarget(shareInfo.maxBits);
+  if (target > net.maxTarget) throw new InvalidShare('share target invalid (above the network maximum)', hash);
+  if (bytesToBigIntLE(powHash) > target) throw new InvalidShare('share PoW invalid', hash);
+
+  return {
+    ...contents,
+    version,
+    raw: raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net)),
+    hashBytes,
+    hash,
+    prevHash: data.previousShareHash ? hashToDisplayHex(data.previousShareHash) : null,
+    header,
+    powHash,
+    gentxHash,
+    refHash,
+    target,
+    maxTarget,
+    work: targetToWork(target),
+    minWork: targetToWork(maxTarget),
+    payoutScript,
+    payee,
+    timeSeen,
+  };
+}
+
+/**
+ * Versions < 34: every share_count < 110, and the refs into this share's own new transactions
+ * (share_count 0) cover exactly 0..len(new_transaction_hashes)-1 (reference §1.4 step 7).
+ */
+function checkTransactionHashRefs(info: ShareInfo): void {
+  const own = new Set<number>();
+  for (const [shareCount, txCount] of info.transactionHashRefs ?? []) {
+    if (shareCount >= MAX_TX_REF_SHARE_COUNT) throw new InvalidShare(`transaction_hash_ref share_count ${shareCount} >= 110`);
+    if (shareCount === 0) own.add(txCount);
+  }
+  const n = info.newTransactionHashes?.length ?? 0;
+  let exact = own.size === n;
+  for (let i = 0; exact && i < n; i++) exact = own.has(i);
+  if (!exact) throw new InvalidShare('transaction_hash_refs do not cover new_transaction_hashes exactly');
 }

@@ -1,29 +1,117 @@
 /**
  * Full share verification against the chain below it (reference §1.6, JT rules for v34/v35).
- * STUB: signatures are final; bodies are being implemented.
+ *
+ * As JT's check(): the share's timestamp may be at most 600 s ahead; the version-switch rules
+ * hold; share_info and the gentx are rebuilt from the chain with the share's own share_data,
+ * claimed timestamp and target, segwit data and last_txout_nonce (known_txs=None: merkle_link
+ * and segwit_data are taken as claimed); the rebuilt share_info must equal the claimed one and
+ * the rebuilt gentx's txid must equal the one its hash_link gives. Since share_data is copied,
+ * the fields that can differ are the chain-derived ones, compared here one by one so the
+ * reason names the first that differs. A wrong payout, payee, subsidy or donation shows as
+ * "gentx doesn't match hash_link".
+ *
+ * Versions 17..33 are only decoded, hashed and PoW-checked (the tracker accepts them only
+ * below the verification window); verifyShare refuses them.
  */
+import { hashToDisplayHex } from '../bitcoin/hex.js';
 import type { Transaction } from '../bitcoin/transaction.js';
+import { bitsToTarget } from '../bitcoin/target.js';
+import { GentxError, buildGentx, type BuiltGentx } from './gentx.js';
+import { InvalidShare } from './invalid-share.js';
 import type { P2PoolNetwork } from './networks.js';
-import type { ChainView, Share } from './types.js';
+import { PayoutAddressError } from './payout-script.js';
+import type { ChainView, Share, ShareInfo } from './types.js';
+import { checkVersionSwitch, type VersionCounts } from './version-switch.js';
 
-/** A share that must be rejected; `reason` names what is wrong in one line. */
-export class InvalidShare extends Error {
-  override readonly name = 'InvalidShare';
-  constructor(readonly reason: string, readonly shareHash?: string) {
-    super(shareHash ? `share ${shareHash}: ${reason}` : reason);
-  }
-}
+export { InvalidShare } from './invalid-share.js';
 
 export interface VerifyOptions {
   /** Current time, seconds since epoch (shares more than 600 s in the future are rejected). */
   now: number;
+  /**
+   * Work per desired_version over `dist` shares from `start` down (the tracker's vote counts).
+   * Optional: without it the slice is walked through the ChainView.
+   */
+  versionCounts?: VersionCounts;
+  /** Apply the version-switch rules (JT applies them whenever block heights are known). Default true. */
+  checkVersionSwitch?: boolean;
 }
+
+/** JT rejects shares whose timestamp is more than this far in the future. */
+export const MAX_FUTURE_SECONDS = 600;
 
 /**
  * Rebuild the share's generation transaction and share_info from the chain below it and check
  * them against what the share claims. Returns the rebuilt gentx (with witness) on success;
  * throws InvalidShare otherwise. The share's parent must be in `chain` unless it has none.
  */
-export function verifyShare(_share: Share, _chain: ChainView, _net: P2PoolNetwork, _opts: VerifyOptions): Transaction {
-  throw new Error('not implemented');
+export function verifyShare(share: Share, chain: ChainView, net: P2PoolNetwork, opts: VerifyOptions): Transaction {
+  return verifyShareDetailed(share, chain, net, opts).gentx;
+}
+
+/** verifyShare returning everything rebuilt (payout outputs, stripped bytes, txid). */
+export function verifyShareDetailed(share: Share, chain: ChainView, net: P2PoolNetwork, opts: VerifyOptions): BuiltGentx {
+  if (share.version < 34) throw new InvalidShare(`version ${share.version} not verifiable`, share.hash);
+  const info = share.shareInfo;
+  if (info.timestamp > opts.now + MAX_FUTURE_SECONDS) {
+    throw new InvalidShare(`share timestamp is ${info.timestamp - opts.now} seconds in the future`, share.hash);
+  }
+  const prev = share.prevHash === null ? undefined : chain.get(share.prevHash);
+  if (share.prevHash !== null && !prev) throw new InvalidShare(`previous share ${share.prevHash} unknown`, share.hash);
+  if (prev && opts.checkVersionSwitch !== false) checkVersionSwitch(share, prev, chain, net, opts.versionCounts);
+
+  let built: BuiltGentx;
+  try {
+    built = buildGentx({
+      net,
+      chain,
+      version: share.version,
+      shareData: info.shareData,
+      blockTarget: bitsToTarget(share.minHeader.bits),
+      desiredTimestamp: info.timestamp,
+      desiredTarget: share.target,
+      segwitData: info.segwitData ?? null,
+      refMerkleLink: share.refMerkleLink,
+      lastTxoutNonce: share.lastTxoutNonce,
+    });
+  } catch (e) {
+    if (e instanceof GentxError || e instanceof PayoutAddressError) throw new InvalidShare(e.message, share.hash);
+    throw e;
+  }
+
+  const mismatch = firstShareInfoMismatch(built.shareInfo, info);
+  if (mismatch) throw new InvalidShare(mismatch, share.hash);
+  if (!built.txid.equals(share.gentxHash)) {
+    const committed = share.hashLink.length + 44;
+    const detail = committed === built.stripped.length
+      ? `same length (${committed} bytes) but different payouts`
+      : `the share commits to a ${committed}-byte coinbase, the payouts rebuilt from the chain make ${built.stripped.length} bytes`;
+    throw new InvalidShare(
+      `gentx doesn't match hash_link: payout outputs (subsidy, payee, donation or PPLNS weights) differ; ${detail}`,
+      share.hash,
+    );
+  }
+  return built;
+}
+
+const hashOrNone = (h: Buffer | null | undefined): string => (h ? hashToDisplayHex(h) : 'None');
+const bitsHex = (b: number): string => b.toString(16).padStart(8, '0');
+
+/** The first chain-derived share_info field that differs, as a reason; null when equal. */
+function firstShareInfoMismatch(expected: ShareInfo, got: ShareInfo): string | null {
+  const eSeg = expected.segwitData ?? null;
+  const gSeg = got.segwitData ?? null;
+  if ((eSeg === null) !== (gSeg === null)) return 'share_info.segwit_data mismatch';
+  const checks: Array<[string, string, string]> = [
+    ['far_share_hash', hashOrNone(expected.farShareHash), hashOrNone(got.farShareHash)],
+    ['max_bits', bitsHex(expected.maxBits), bitsHex(got.maxBits)],
+    ['bits', bitsHex(expected.bits), bitsHex(got.bits)],
+    ['timestamp', String(expected.timestamp), String(got.timestamp)],
+    ['absheight', String(expected.absheight), String(got.absheight)],
+    ['abswork', String(expected.abswork), String(got.abswork)],
+  ];
+  for (const [field, e, g] of checks) {
+    if (e !== g) return `share_info.${field} mismatch: expected ${e}, got ${g}`;
+  }
+  return null;
 }

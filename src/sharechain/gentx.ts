@@ -1,0 +1,223 @@
+/**
+ * The generation (coinbase) transaction of a share, and its share_info, built from the chain
+ * below it exactly as the reference does (§1.5, JT generate_transaction for versions >= 34).
+ *
+ * One builder serves both directions:
+ * - verification (verify.ts) rebuilds the gentx of an existing share from its own share_data,
+ *   claimed timestamp and target, segwit data and last_txout_nonce, then compares;
+ * - generation (the mining layer, the test chain builder) makes share_info + gentx for a new
+ *   share, split around the 8-byte last_txout_nonce (coinb1 / nonce / coinb2) with the
+ *   hash_link the share will carry; assembleShare then turns a solved header into a Share
+ *   (the reference's get_share).
+ *
+ * Output order: [segwit commitment] + payouts (ascending) + donation + OP_RETURN ref output.
+ */
+import { hashToDisplayHex } from '../bitcoin/hex.js';
+import { sha256d } from '../bitcoin/hash.js';
+import type { MerkleLink } from '../bitcoin/merkle.js';
+import { targetToWork } from '../bitcoin/target.js';
+import { encodeTransaction, type Transaction, type TxOut } from '../bitcoin/transaction.js';
+import { witnessCommitment, witnessCommitmentScript } from '../bitcoin/witness.js';
+import {
+  DONATION_SCRIPT, GENTX_BEFORE_REFHASH, GENTX_SUFFIX_LENGTH, WITNESS_RESERVED_VALUE, donationPayee, refOutputScript,
+} from './coinbase-layout.js';
+import { prefixToHashLink } from './hash-link.js';
+import type { P2PoolNetwork } from './networks.js';
+import { payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
+import { computeAmounts, orderPayouts } from './pplns-amounts.js';
+import {
+  computeFarShareHash, computeShareTargets, computeShareTimestamp, nextAbsheight, nextAbswork,
+} from './retarget.js';
+import { computeRefHash, shareFromContents } from './share.js';
+import { isSegwitActivated } from './share-codec.js';
+import type { HashLink, MinHeader, SegwitData, Share, ShareData, ShareInfo, ShareVersion, ChainView } from './types.js';
+
+/** The chain cannot support this gentx (unknown parent, too short, unpayable payee...). */
+export class GentxError extends Error {
+  override readonly name = 'GentxError';
+}
+
+export interface GentxParams {
+  net: P2PoolNetwork;
+  chain: ChainView;
+  version: ShareVersion;
+  /** previous_share_hash, coinbase, nonce, address (v>=34), subsidy, donation, stale_info, desired_version. */
+  shareData: ShareData;
+  /** The block target (from the template's / header's bits): sizes the PPLNS window. */
+  blockTarget: bigint;
+  desiredTimestamp: number;
+  desiredTarget: bigint;
+  /**
+   * txid merkle link of the template's transactions and their wtxid root (coinbase wtxid = 0).
+   * Required when segwit is active for the version; null only when verifying a share without it.
+   */
+  segwitData: SegwitData | null;
+  /** Always empty in practice. */
+  refMerkleLink?: MerkleLink;
+  /** The value placed in the OP_RETURN output (the miner's extranonce area). Default 0. */
+  lastTxoutNonce?: bigint;
+}
+
+export interface BuiltGentx {
+  shareInfo: ShareInfo;
+  refHash: Buffer;
+  /** The payout outputs in order, donation last (no commitment, no ref output). */
+  payouts: TxOut[];
+  /** The full transaction (with the witness reserved value when segwit is active). */
+  gentx: Transaction;
+  /** Serialization without witness; txid = sha256d(stripped). */
+  stripped: Buffer;
+  txid: Buffer;
+}
+
+const EMPTY_LINK: MerkleLink = { branch: [], index: 0 };
+const NULL_PREVOUT = { hash: Buffer.alloc(32), index: 0xffffffff };
+
+/** The PPLNS key of the share being built (address for v>=34, P2PKH address before). */
+function payeeOf(data: ShareData, version: number, net: P2PoolNetwork): string {
+  if (version >= 34) {
+    if (data.address === undefined) throw new GentxError('share_data.address missing');
+    return data.address;
+  }
+  if (data.pubkeyHash === undefined) throw new GentxError('share_data.pubkey_hash missing');
+  return pubkeyHashPayee(data.pubkeyHash, net.parent);
+}
+
+/** Build share_info and the gentx for `p` (see the module comment). Throws GentxError. */
+export function buildGentx(p: GentxParams): BuiltGentx {
+  const { net, chain, version, shareData } = p;
+  const prevHash = shareData.previousShareHash ? hashToDisplayHex(shareData.previousShareHash) : null;
+  const prev: Share | null = prevHash === null ? null : (chain.get(prevHash) ?? null);
+  if (prevHash !== null && prev === null) throw new GentxError(`previous share ${prevHash} unknown`);
+
+  const height = chain.getHeight(prevHash);
+  const last = chain.getLast(prevHash);
+  if (height < net.realChainLength && last !== null) {
+    throw new GentxError(`chain below is not rooted and only ${height} shares long (need ${net.realChainLength})`);
+  }
+
+  const { maxBits, bits } = computeShareTargets(chain, net, prev, height, p.desiredTarget);
+
+  // PPLNS over the window starting at the grandparent: payouts lag one share (§3.1).
+  const weights = chain.cumulativeWeights(
+    prev?.prevHash ?? null,
+    Math.max(0, Math.min(height, net.realChainLength) - 1),
+    65535n * BigInt(net.spread) * targetToWork(p.blockTarget),
+  );
+  if (weights.totalWeight !== sumWeights(weights.weights) + weights.donationWeight) {
+    throw new GentxError('inconsistent PPLNS weights from the chain view');
+  }
+  const donationKey = donationPayee(net.parent);
+  const amounts = computeAmounts(weights, BigInt(shareData.subsidy), payeeOf(shareData, version, net), donationKey);
+  const payouts: TxOut[] = orderPayouts(amounts, donationKey).map(({ payee, value }) => ({
+    value: Number(value),
+    script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, net.parent, version),
+  }));
+
+  const segwitActive = isSegwitActivated(version, net) && p.segwitData !== null;
+  const farShareHash = computeFarShareHash(chain, prevHash, height, last);
+  const shareInfo = { shareData } as ShareInfo;
+  if (isSegwitActivated(version, net)) shareInfo.segwitData = p.segwitData;
+  if (version < 34) {
+    shareInfo.newTransactionHashes = [];
+    shareInfo.transactionHashRefs = [];
+  }
+  shareInfo.farShareHash = farShareHash;
+  shareInfo.maxBits = maxBits;
+  shareInfo.bits = bits;
+  shareInfo.timestamp = computeShareTimestamp(version, net, prev, p.desiredTimestamp);
+  shareInfo.absheight = nextAbsheight(prev);
+  shareInfo.abswork = nextAbswork(prev, bits);
+
+  const refHash = computeRefHash(shareInfo, version, p.refMerkleLink ?? EMPTY_LINK, net);
+  const outputs: TxOut[] = [];
+  if (segwitActive) {
+    const commitment = witnessCommitment(p.segwitData!.wtxidMerkleRoot, WITNESS_RESERVED_VALUE);
+    outputs.push({ value: 0, script: witnessCommitmentScript(commitment) });
+  }
+  outputs.push(...payouts);
+  outputs.push({ value: 0, script: refOutputScript(refHash, p.lastTxoutNonce ?? 0n) });
+
+  const gentx: Transaction = {
+    version: 1,
+    inputs: [{
+      prevout: NULL_PREVOUT,
+      script: shareData.coinbase,
+      sequence: 0xffffffff,
+      witness: segwitActive ? [WITNESS_RESERVED_VALUE] : [],
+    }],
+    outputs,
+    locktime: 0,
+  };
+  const stripped = encodeTransaction(gentx, { witness: false });
+  return { shareInfo, refHash, payouts, gentx, stripped, txid: sha256d(stripped) };
+}
+
+function sumWeights(m: Map<string, bigint>): bigint {
+  let s = 0n;
+  for (const v of m.values()) s += v;
+  return s;
+}
+
+export interface GeneratedShare extends BuiltGentx {
+  net: P2PoolNetwork;
+  version: ShareVersion;
+  refMerkleLink: MerkleLink;
+  /** hash_link of the stripped gentx prefix (everything before ref_hash). */
+  hashLink: HashLink;
+  /** Stripped gentx bytes before the 8-byte last_txout_nonce (ends with ref_hash). */
+  coinb1: Buffer;
+  /** Stripped gentx bytes after the nonce: the locktime. */
+  coinb2: Buffer;
+}
+
+/**
+ * share_info + gentx for a new share, split for the miner: stripped gentx = coinb1 ‖ u64 LE
+ * last_txout_nonce ‖ coinb2. The nonce in `p.lastTxoutNonce` only fills `gentx`/`stripped`.
+ */
+export function generateShare(p: GentxParams): GeneratedShare {
+  if (isSegwitActivated(p.version, p.net) && p.segwitData === null) {
+    throw new GentxError(`v${p.version} on ${p.net.name} needs segwit data (txid merkle link and wtxid root)`);
+  }
+  const built = buildGentx(p);
+  const s = built.stripped;
+  const prefix = s.subarray(0, s.length - GENTX_SUFFIX_LENGTH);
+  return {
+    ...built,
+    net: p.net,
+    version: p.version,
+    refMerkleLink: p.refMerkleLink ?? EMPTY_LINK,
+    hashLink: prefixToHashLink(prefix, GENTX_BEFORE_REFHASH),
+    coinb1: Buffer.from(s.subarray(0, s.length - 12)),
+    coinb2: Buffer.from(s.subarray(s.length - 4)),
+  };
+}
+
+export interface SolvedHeader {
+  minHeader: MinHeader;
+  lastTxoutNonce: bigint;
+  /** Link from the coinbase to the header's merkle root over [coinbase] + template txids. */
+  merkleLink: MerkleLink;
+  /** When given, the derived share's header merkle root must equal it (reference asserts). */
+  merkleRoot?: Buffer;
+}
+
+/**
+ * The reference's get_share: a Share from a generated share_info and a solved header. Throws
+ * InvalidShare (from the identity checks, e.g. PoW above the share target) or GentxError when
+ * the header's merkle root is not the one the share derives.
+ */
+export function assembleShare(gen: GeneratedShare, solved: SolvedHeader, timeSeen = 0): Share {
+  const share = shareFromContents(gen.version, {
+    minHeader: solved.minHeader,
+    shareInfo: gen.shareInfo,
+    refMerkleLink: gen.refMerkleLink,
+    lastTxoutNonce: solved.lastTxoutNonce,
+    hashLink: gen.hashLink,
+    merkleLink: solved.merkleLink,
+  }, gen.net, undefined, timeSeen);
+  if (solved.merkleRoot && !share.header.subarray(36, 68).equals(solved.merkleRoot)) {
+    throw new GentxError('assembled share header does not match the solved header (merkle root)');
+  }
+  return share;
+}

@@ -1,0 +1,40 @@
+/**
+ * hash_link (reference §1.4): a share carries the SHA-256 midstate of its generation
+ * transaction's prefix (everything before ref_hash ‖ last_txout_nonce ‖ locktime), so a
+ * verifier can recompute the gentx txid from the share alone, without the payout outputs.
+ *
+ * The bytes of the prefix that did not fill a whole 64-byte block are not sent: they are
+ * always the end of a constant the verifier knows (`constEnding`, gentx_before_refhash, 79
+ * bytes: longer than any partial block), so `extraData` is always empty in practice.
+ *
+ * txid = sha256d(stripped gentx) = sha256(sha256 resumed from the midstate).
+ */
+import { sha256, sha256Midstate, sha256Resume } from '../bitcoin/hash.js';
+import type { HashLink } from './types.js';
+
+/** Reference prefix_to_hash_link: the midstate of `prefix`, which must end with `constEnding`. */
+export function prefixToHashLink(prefix: Uint8Array, constEnding: Uint8Array = Buffer.alloc(0)): HashLink {
+  const p = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  if (constEnding.length > p.length || !p.subarray(p.length - constEnding.length).equals(constEnding)) {
+    throw new RangeError('hash_link prefix does not end with the constant ending');
+  }
+  const { midstate, tail } = sha256Midstate(p);
+  const extraData = Buffer.from(tail.subarray(0, Math.max(0, tail.length - constEnding.length)));
+  return { state: midstate.state, extraData, length: p.length };
+}
+
+/**
+ * Reference check_hash_link: finish hashing `data` (the bytes after the prefix) from the
+ * link's midstate and return sha256d of the whole message, internal byte order.
+ * Throws RangeError when the link is inconsistent with `constEnding`.
+ */
+export function checkHashLink(link: HashLink, data: Uint8Array, constEnding: Uint8Array = Buffer.alloc(0)): Buffer {
+  const extraLength = link.length % 64;
+  if (link.extraData.length !== Math.max(0, extraLength - constEnding.length)) {
+    throw new RangeError('hash_link.extra_data has the wrong length');
+  }
+  const known = Buffer.concat([link.extraData, constEnding]);
+  const extra = known.subarray(known.length - extraLength);
+  const first = sha256Resume({ state: link.state, length: link.length - extraLength }, Buffer.concat([extra, data]));
+  return sha256(first);
+}

@@ -1,0 +1,108 @@
+/**
+ * The share_info fields a new share derives from the chain below it (reference §1.5 steps 1
+ * and 7): the minimum-difficulty target (max_bits) from the pool's recent rate, the share's
+ * own target (bits, up to 30x harder on the miner's request), timestamp, far_share_hash,
+ * absheight and abswork. Pure functions over a ChainView.
+ */
+import { MAX_UINT256, bitsToTarget, targetToBitsUpperBound, targetToWork } from '../bitcoin/target.js';
+import { displayHexToHash } from '../bitcoin/hex.js';
+import type { P2PoolNetwork } from './networks.js';
+import type { ChainView, Share, ShareHash } from './types.js';
+
+const TWO_256 = 1n << 256n;
+const TWO_128 = 1n << 128n;
+const TWO_32 = 2 ** 32;
+/** far_share_hash points this many shares below the previous share (§1.5 step 7). */
+export const FAR_SHARE_DISTANCE = 99;
+/** A miner may ask for shares up to this many times harder than the minimum (§1.5 step 1). */
+export const MAX_DESIRED_DIFFICULTY_FACTOR = 30n;
+
+function clip(x: bigint, lo: bigint, hi: bigint): bigint {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+/**
+ * Reference get_pool_attempts_per_second(min_work=True, integer=True): the minimum work of
+ * the `dist - 1` shares ending at `prev` (the far end, dist-1 shares down, excluded), divided
+ * by the time between the two ends (at least 1 s). Needs `dist - 1` ancestors below `prev`.
+ */
+export function poolMinAttemptsPerSecond(chain: ChainView, prev: Share, dist: number): bigint {
+  const farHash = chain.getNthParent(prev.hash, dist - 1);
+  const far = farHash === null ? undefined : chain.get(farHash);
+  if (!far) throw new Error(`retarget needs ${dist - 1} shares below ${prev.hash}`);
+  const attempts = chain.sumMinWork(prev.hash, dist - 1);
+  let time = prev.shareInfo.timestamp - far.shareInfo.timestamp;
+  if (time <= 0) time = 1;
+  return attempts / BigInt(time);
+}
+
+export interface ShareTargets {
+  /** pre_target3: the chain's minimum-difficulty target for the next share. */
+  preTarget: bigint;
+  maxBits: number;
+  bits: number;
+}
+
+/**
+ * max_bits and bits for a share on top of `prev` (null for the first share of a chain), of
+ * which there are `height` shares (ChainView.getHeight(prev)).
+ *   pre_target = 2**256 // (SHARE_PERIOD * aps) - 1, clipped to ±10% of prev.max_target and
+ *   to [MIN_TARGET, MAX_TARGET]; bits = clip(desired, pre/30, pre), both rounded down to a
+ *   compact representation (targetToBitsUpperBound).
+ */
+export function computeShareTargets(
+  chain: ChainView,
+  net: P2PoolNetwork,
+  prev: Share | null,
+  height: number,
+  desiredTarget: bigint,
+): ShareTargets {
+  let preTarget: bigint;
+  if (prev === null || height < net.targetLookbehind) {
+    preTarget = net.maxTarget;
+  } else {
+    const aps = poolMinAttemptsPerSecond(chain, prev, net.targetLookbehind);
+    const raw = aps === 0n ? MAX_UINT256 : TWO_256 / (BigInt(net.sharePeriod) * aps) - 1n;
+    const stepped = clip(raw, (prev.maxTarget * 9n) / 10n, (prev.maxTarget * 11n) / 10n);
+    preTarget = clip(stepped, net.minTarget, net.maxTarget);
+  }
+  const maxBits = targetToBitsUpperBound(preTarget);
+  const bits = targetToBitsUpperBound(clip(desiredTarget, preTarget / MAX_DESIRED_DIFFICULTY_FACTOR, preTarget));
+  return { preTarget, maxBits, bits };
+}
+
+/**
+ * The share timestamp: versions >= 32 take max(desired, prev + 1); older ones clip to
+ * [prev + 1, prev + 2*SHARE_PERIOD - 1]. The first share of a chain keeps the desired time.
+ */
+export function computeShareTimestamp(version: number, net: P2PoolNetwork, prev: Share | null, desired: number): number {
+  if (prev === null) return desired;
+  const prevTs = prev.shareInfo.timestamp;
+  if (version >= 32) return Math.max(desired, prevTs + 1);
+  return Math.min(Math.max(desired, prevTs + 1), prevTs + 2 * net.sharePeriod - 1);
+}
+
+/**
+ * far_share_hash: the 99th parent of the previous share, or null while a rooted chain is
+ * shorter than 99 (reference: None if last is None and height < 99). Internal byte order.
+ */
+export function computeFarShareHash(
+  chain: ChainView,
+  prevHash: ShareHash | null,
+  height: number,
+  last: ShareHash | null,
+): Buffer | null {
+  if (last === null && height < FAR_SHARE_DISTANCE) return null;
+  const far = chain.getNthParent(prevHash, FAR_SHARE_DISTANCE);
+  return far === null ? null : displayHexToHash(far);
+}
+
+/** absheight = (prev.absheight + 1) mod 2**32. */
+export function nextAbsheight(prev: Share | null): number {
+  return ((prev?.shareInfo.absheight ?? 0) + 1) % TWO_32;
+}
+
+/** abswork = (prev.abswork + work(bits)) mod 2**128. */
+export function nextAbswork(prev: Share | null, bits: number): bigint {
+  return ((prev?.shareInfo.abswork ?? 0n) + targetToWork(bitsToTarget(bits))) % TWO_128;
+}

@@ -1,0 +1,293 @@
+/**
+ * The share wire format (reference §1.1–1.3): the wrapper (VarInt type + VarStr contents) and
+ * the contents of every version the reference still loads (17, 32, 33, 34, 35).
+ *
+ * Layout differences between versions:
+ * - versions < 34 carry `pubkey_hash` (20 raw bytes), `new_transaction_hashes` and
+ *   `transaction_hash_refs` (a list counted in pairs, reference ListType(VarInt, mul=2));
+ * - versions >= 34 carry `address` (VarStr) instead and no transaction lists;
+ * - `segwit_data` is present iff version >= net.segwitActivationVersion (JT
+ *   is_segwit_activated), as PossiblyNone with the none value
+ *   {txid_merkle_link: {branch: [], index: 0}, wtxid_merkle_root: 2**256-1}.
+ * Merkle link indexes are IntType(0): zero bytes on the wire, always 0.
+ *
+ * PossiblyNone: a hash of zero decodes to null; encoding an explicit none value is an error,
+ * as in the reference (pack raises ValueError), so decode -> encode is byte-identical.
+ * Decoding throws only DecodeError.
+ */
+import { ByteReader, ByteWriter } from '../bitcoin/bytes.js';
+import { DecodeError } from '../bitcoin/errors.js';
+import type { MerkleLink } from '../bitcoin/merkle.js';
+import type { P2PoolNetwork } from './networks.js';
+import type {
+  HashLink, MinHeader, SegwitData, ShareContents, ShareData, ShareInfo, StaleInfo,
+} from './types.js';
+
+/** Share versions the reference (JT) loads; older ones are obsolete, newer ones unknown. */
+export const LOADABLE_SHARE_VERSIONS: readonly number[] = [17, 32, 33, 34, 35];
+/** The oldest loadable version (JT `Share.VERSION`): types below it are "obsolete". */
+export const OLDEST_SHARE_VERSION = 17;
+
+// Hard limits. A merkle branch of 32 levels covers 2**32 transactions, far beyond any block
+// (ORIG even capped it at 16); lists bounded by the block size are bounded generously.
+export const MAX_MERKLE_BRANCH = 32;
+/** The coinbase must be 2..100 bytes (consensus, reference §1.4 step 7); read up to this. */
+const MAX_COINBASE_READ = 1000;
+/** bech32 addresses are at most 90 characters (BIP173); base58 ones ~35. */
+export const MAX_ADDRESS_LENGTH = 128;
+/** A 4 MWU block holds well under 100,000 transactions. */
+export const MAX_NEW_TRANSACTION_HASHES = 100_000;
+export const MAX_TRANSACTION_HASH_REFS = 200_000; // pairs
+
+const ZERO_HASH = Buffer.alloc(32);
+const NONE_WTXID_ROOT = Buffer.alloc(32, 0xff); // 2**256-1, the segwit_data none value
+
+export function isSegwitActivated(version: number, net: P2PoolNetwork): boolean {
+  return net.segwitActivationVersion > 0 && version >= net.segwitActivationVersion;
+}
+
+// ---- wrapper ----
+
+export interface ShareWrapper {
+  type: number;
+  contents: Buffer;
+}
+
+export function decodeShareWrapper(raw: Uint8Array): ShareWrapper {
+  const r = new ByteReader(raw);
+  const type = r.readCompactSize();
+  const contents = r.readVarBytes();
+  r.expectEnd('share wrapper');
+  return { type, contents };
+}
+
+export function encodeShareWrapper(type: number, contents: Uint8Array): Buffer {
+  return new ByteWriter(contents.length + 8).writeCompactSize(type).writeVarBytes(contents).toBytes();
+}
+
+// ---- PossiblyNone hashes ----
+
+function readOptionalHash(r: ByteReader): Buffer | null {
+  const h = r.readHash();
+  return h.equals(ZERO_HASH) ? null : Buffer.from(h);
+}
+
+function writeOptionalHash(w: ByteWriter, h: Buffer | null, what: string): void {
+  if (h === null) {
+    w.writeBytes(ZERO_HASH);
+    return;
+  }
+  if (h.length !== 32) throw new RangeError(`${what} must be 32 bytes`);
+  if (h.equals(ZERO_HASH)) throw new RangeError(`${what}: the none value (zero) must be given as null`);
+  w.writeBytes(h);
+}
+
+function readHashList(r: ByteReader, max: number): Buffer[] {
+  return r.readList(max, (x) => Buffer.from(x.readHash()));
+}
+
+function writeHashList(w: ByteWriter, list: readonly Uint8Array[]): void {
+  w.writeList(list, (x, h) => {
+    if (h.length !== 32) throw new RangeError('hash must be 32 bytes');
+    x.writeBytes(h);
+  });
+}
+
+/** {branch: List(uint256), index: IntType(0)}: the index is not on the wire and is always 0. */
+function readMerkleLink(r: ByteReader): MerkleLink {
+  return { branch: readHashList(r, MAX_MERKLE_BRANCH), index: 0 };
+}
+
+function writeMerkleLink(w: ByteWriter, link: MerkleLink, what: string): void {
+  if (link.index !== 0) throw new RangeError(`${what}.index must be 0 (IntType(0) on the wire)`);
+  if (link.branch.length > MAX_MERKLE_BRANCH) throw new RangeError(`${what} branch too long`);
+  writeHashList(w, link.branch);
+}
+
+// ---- stale_info ----
+
+function staleFromByte(b: number): StaleInfo {
+  return b === 0 ? 'none' : b === 253 ? 'orphan' : b === 254 ? 'doa' : b;
+}
+
+function staleToByte(s: StaleInfo): number {
+  if (s === 'none') return 0;
+  if (s === 'orphan') return 253;
+  if (s === 'doa') return 254;
+  if (!Number.isInteger(s) || s < 1 || s > 255 || s === 253 || s === 254) {
+    throw new RangeError(`invalid stale_info code ${s}`);
+  }
+  return s;
+}
+
+// ---- min header ----
+
+function readMinHeader(r: ByteReader): MinHeader {
+  const start = r.offset;
+  const version = r.readCompactSize();
+  // The header packs the version as a u32 (block_header_type), so larger values cannot hash.
+  if (version > 0xffffffff) throw new DecodeError('min_header.version does not fit in 32 bits', start);
+  const prevBlock = readOptionalHash(r);
+  const timestamp = r.readU32LE();
+  const bits = r.readU32LE();
+  const nonce = r.readU32LE();
+  return { version, prevBlock, timestamp, bits, nonce };
+}
+
+function writeMinHeader(w: ByteWriter, h: MinHeader): void {
+  w.writeCompactSize(h.version);
+  writeOptionalHash(w, h.prevBlock, 'min_header.previous_block');
+  w.writeU32LE(h.timestamp).writeU32LE(h.bits).writeU32LE(h.nonce);
+}
+
+// ---- share_info ----
+
+function readShareData(r: ByteReader, version: number): ShareData {
+  const previousShareHash = readOptionalHash(r);
+  const coinbase = Buffer.from(r.readVarBytes(MAX_COINBASE_READ));
+  const nonce = r.readU32LE();
+  let pubkeyHash: Buffer | undefined;
+  let address: string | undefined;
+  if (version >= 34) {
+    // Bytes kept as latin1 so that any byte string round-trips; validity is checked later.
+    address = r.readVarBytes(MAX_ADDRESS_LENGTH).toString('latin1');
+  } else {
+    pubkeyHash = Buffer.from(r.readBytes(20));
+  }
+  const subsidy = r.readU64LESafe();
+  const donation = r.readU16LE();
+  const staleInfo = staleFromByte(r.readU8());
+  const desiredVersion = r.readCompactSize();
+  const data: ShareData = { previousShareHash, coinbase, nonce, subsidy, donation, staleInfo, desiredVersion };
+  if (address !== undefined) data.address = address;
+  if (pubkeyHash !== undefined) data.pubkeyHash = pubkeyHash;
+  return data;
+}
+
+function writeShareData(w: ByteWriter, d: ShareData, version: number): void {
+  writeOptionalHash(w, d.previousShareHash, 'previous_share_hash');
+  w.writeVarBytes(d.coinbase);
+  w.writeU32LE(d.nonce);
+  if (version >= 34) {
+    if (d.address === undefined) throw new RangeError(`share v${version} needs share_data.address`);
+    w.writeVarBytes(Buffer.from(d.address, 'latin1'));
+  } else {
+    if (d.pubkeyHash === undefined || d.pubkeyHash.length !== 20) {
+      throw new RangeError(`share v${version} needs a 20-byte share_data.pubkey_hash`);
+    }
+    w.writeBytes(d.pubkeyHash);
+  }
+  if (!Number.isSafeInteger(d.subsidy) || d.subsidy < 0) throw new RangeError(`invalid subsidy ${d.subsidy}`);
+  w.writeU64LE(BigInt(d.subsidy));
+  w.writeU16LE(d.donation);
+  w.writeU8(staleToByte(d.staleInfo));
+  w.writeCompactSize(d.desiredVersion);
+}
+
+function readSegwitData(r: ByteReader): SegwitData | null {
+  const txidMerkleLink = readMerkleLink(r);
+  const wtxidMerkleRoot = Buffer.from(r.readHash());
+  if (txidMerkleLink.branch.length === 0 && wtxidMerkleRoot.equals(NONE_WTXID_ROOT)) return null;
+  return { txidMerkleLink, wtxidMerkleRoot };
+}
+
+function writeSegwitData(w: ByteWriter, s: SegwitData | null): void {
+  if (s === null) {
+    w.writeCompactSize(0).writeBytes(NONE_WTXID_ROOT);
+    return;
+  }
+  if (s.txidMerkleLink.branch.length === 0 && s.wtxidMerkleRoot.equals(NONE_WTXID_ROOT)) {
+    throw new RangeError('segwit_data: the none value must be given as null');
+  }
+  writeMerkleLink(w, s.txidMerkleLink, 'segwit_data.txid_merkle_link');
+  if (s.wtxidMerkleRoot.length !== 32) throw new RangeError('wtxid_merkle_root must be 32 bytes');
+  w.writeBytes(s.wtxidMerkleRoot);
+}
+
+function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork): ShareInfo {
+  const shareData = readShareData(r, version);
+  const info = { shareData } as ShareInfo;
+  if (isSegwitActivated(version, net)) info.segwitData = readSegwitData(r);
+  if (version < 34) {
+    info.newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES);
+    const pairs = r.readCompactSize(MAX_TRANSACTION_HASH_REFS);
+    if (pairs * 2 > r.remaining) throw new DecodeError(`${pairs} transaction_hash_refs cannot fit`, r.offset);
+    const refs: Array<[number, number]> = new Array<[number, number]>(pairs);
+    for (let i = 0; i < pairs; i++) refs[i] = [r.readCompactSize(), r.readCompactSize()];
+    info.transactionHashRefs = refs;
+  }
+  info.farShareHash = readOptionalHash(r);
+  info.maxBits = r.readU32LE();
+  info.bits = r.readU32LE();
+  info.timestamp = r.readU32LE();
+  info.absheight = r.readU32LE();
+  info.abswork = r.readUIntLE(16);
+  return info;
+}
+
+function writeShareInfo(w: ByteWriter, info: ShareInfo, version: number, net: P2PoolNetwork): void {
+  writeShareData(w, info.shareData, version);
+  if (isSegwitActivated(version, net)) {
+    if (info.segwitData === undefined) throw new RangeError(`share v${version} on ${net.name} needs segwit_data`);
+    writeSegwitData(w, info.segwitData);
+  }
+  if (version < 34) {
+    writeHashList(w, info.newTransactionHashes ?? []);
+    const refs = info.transactionHashRefs ?? [];
+    w.writeCompactSize(refs.length);
+    for (const [shareCount, txCount] of refs) w.writeCompactSize(shareCount).writeCompactSize(txCount);
+  }
+  writeOptionalHash(w, info.farShareHash, 'far_share_hash');
+  w.writeU32LE(info.maxBits).writeU32LE(info.bits).writeU32LE(info.timestamp).writeU32LE(info.absheight);
+  w.writeUIntLE(info.abswork, 16);
+}
+
+/** share_info serialized for `version` on `net` (hashed, behind IDENTIFIER, into ref_hash). */
+export function encodeShareInfo(info: ShareInfo, version: number, net: P2PoolNetwork): Buffer {
+  const w = new ByteWriter(256);
+  writeShareInfo(w, info, version, net);
+  return w.toBytes();
+}
+
+// ---- hash_link ----
+
+function readHashLink(r: ByteReader): HashLink {
+  const state = Buffer.from(r.readBytes(32));
+  // extra_data is FixedStr(0): never on the wire (§1.4).
+  const length = r.readCompactSize();
+  return { state, extraData: Buffer.alloc(0), length };
+}
+
+function writeHashLink(w: ByteWriter, h: HashLink): void {
+  if (h.state.length !== 32) throw new RangeError('hash_link.state must be 32 bytes');
+  if (h.extraData.length !== 0) throw new RangeError('hash_link.extra_data must be empty');
+  w.writeBytes(h.state).writeCompactSize(h.length);
+}
+
+// ---- share contents ----
+
+/** Decode share contents (the wrapper's VarStr) of a loadable `version`; the whole input must be used. */
+export function decodeShareContents(contents: Uint8Array, version: number, net: P2PoolNetwork): ShareContents {
+  if (!LOADABLE_SHARE_VERSIONS.includes(version)) throw new DecodeError(`share version ${version} has no layout`);
+  const r = new ByteReader(contents);
+  const minHeader = readMinHeader(r);
+  const shareInfo = readShareInfo(r, version, net);
+  const refMerkleLink = readMerkleLink(r);
+  const lastTxoutNonce = r.readU64LE();
+  const hashLink = readHashLink(r);
+  const merkleLink = readMerkleLink(r);
+  r.expectEnd('share contents');
+  return { minHeader, shareInfo, refMerkleLink, lastTxoutNonce, hashLink, merkleLink };
+}
+
+export function encodeShareContents(c: ShareContents, version: number, net: P2PoolNetwork): Buffer {
+  if (!LOADABLE_SHARE_VERSIONS.includes(version)) throw new RangeError(`share version ${version} has no layout`);
+  const w = new ByteWriter(512);
+  writeMinHeader(w, c.minHeader);
+  writeShareInfo(w, c.shareInfo, version, net);
+  writeMerkleLink(w, c.refMerkleLink, 'ref_merkle_link');
+  w.writeU64LE(c.lastTxoutNonce);
+  writeHashLink(w, c.hashLink);
+  writeMerkleLink(w, c.merkleLink, 'merkle_link');
+  return w.toBytes();
+}
