@@ -1,0 +1,160 @@
+/**
+ * Stratum v1 over TCP: owns the sockets, hands each line to its StratumSession, pushes new
+ * work to every authorized session, and keeps abusive addresses out for a while.
+ *
+ * The worker port is shared with HTTP (first byte '{' = Stratum); the port's owner calls
+ * `accept(socket, firstChunk)` with the bytes it already read.
+ */
+import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { LineSplitter, LineTooLong } from './line-splitter.js';
+import { StratumSession } from './session.js';
+import type { StratumWorkSource } from './work-source.js';
+
+/** Messages per second a connection may send on average before it is cut off. */
+const RATE_PER_SECOND = 500;
+const RATE_BURST = 2000;
+/** How long an address that flooded or kept sending garbage is refused. */
+export const BAN_MS = 10 * 60_000;
+/** A connection that sends nothing at all for this long is closed. */
+export const IDLE_TIMEOUT_MS = 15 * 60_000;
+/** Outgoing bytes queued for a miner that does not read before it is dropped. */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+
+export interface StratumServerOptions {
+  log?: (msg: string) => void;
+  now?: () => number;
+  /** Ban loopback addresses too (tests); off by default so a local miner is never locked out. */
+  banLoopback?: boolean;
+}
+
+interface Conn {
+  socket: Socket;
+  session: StratumSession;
+  startedAt: number;
+  tokens: number;
+  lastRefill: number;
+}
+
+export class StratumServer {
+  private readonly conns = new Set<Conn>();
+  private readonly bans = new Map<string, number>();
+  private readonly extranoncePrefix = randomBytes(2);
+  private extranonceCounter = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly work: StratumWorkSource,
+    private readonly opts: StratumServerOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.timer = setInterval(() => this.housekeeping(), 1000);
+    this.timer.unref();
+  }
+
+  get sessions(): StratumSession[] {
+    return [...this.conns].map((c) => c.session);
+  }
+
+  /** Whether `address` is currently refused. */
+  isBanned(address: string | undefined): boolean {
+    if (!address) return false;
+    const until = this.bans.get(address);
+    if (until === undefined) return false;
+    if (until <= this.now()) {
+      this.bans.delete(address);
+      return false;
+    }
+    return true;
+  }
+
+  /** Take over a socket whose first bytes (already read) were `first`. */
+  accept(socket: Socket, first?: Buffer): void {
+    if (this.isBanned(socket.remoteAddress)) {
+      socket.destroy();
+      return;
+    }
+    const splitter = new LineSplitter();
+    const extranonce1 = Buffer.alloc(4);
+    this.extranoncePrefix.copy(extranonce1, 0);
+    extranonce1.writeUInt16BE(this.extranonceCounter++ & 0xffff, 2);
+    const conn: Conn = { socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now() };
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    conn.session = new StratumSession(extranonce1, this.work, {
+      send: (line) => {
+        if (socket.writableLength > MAX_QUEUED_BYTES) {
+          this.drop(conn, 'not reading its messages', false);
+          return;
+        }
+        socket.write(line);
+      },
+      close: (reason, ban) => this.drop(conn, reason, ban),
+      now: this.now,
+      log: (m) => this.opts.log?.(`stratum ${peer}: ${m}`),
+    });
+    this.conns.add(conn);
+    socket.setNoDelay(true);
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => this.drop(conn, 'idle', false));
+    const onData = (chunk: Buffer): void => {
+      let lines: string[];
+      try {
+        lines = splitter.push(chunk);
+      } catch (e) {
+        if (e instanceof LineTooLong) return this.drop(conn, e.message, true);
+        throw e;
+      }
+      for (const line of lines) {
+        if (!this.takeToken(conn)) return this.drop(conn, 'message flood', true);
+        conn.session.handleLine(line);
+        if (socket.destroyed) return;
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      conn.session.markClosed();
+      this.conns.delete(conn);
+    });
+    if (first && first.length > 0) onData(first);
+  }
+
+  /** New work: every authorized session gets a job; `clean` when old jobs can no longer make blocks. */
+  broadcastWork(clean: boolean): void {
+    for (const c of this.conns) c.session.sendJob(clean);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const c of this.conns) c.socket.destroy();
+    this.conns.clear();
+  }
+
+  private takeToken(c: Conn): boolean {
+    const now = this.now();
+    c.tokens = Math.min(RATE_BURST, c.tokens + ((now - c.lastRefill) / 1000) * RATE_PER_SECOND);
+    c.lastRefill = now;
+    if (c.tokens < 1) return false;
+    c.tokens -= 1;
+    return true;
+  }
+
+  private drop(c: Conn, reason: string, ban: boolean): void {
+    if (c.socket.destroyed) return;
+    const addr = c.socket.remoteAddress ?? '?';
+    const loopback = addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+    const doBan = ban && (!loopback || this.opts.banLoopback === true);
+    if (doBan) this.bans.set(addr, this.now() + BAN_MS);
+    this.opts.log?.(`stratum ${addr}:${c.socket.remotePort} disconnected: ${reason}${doBan ? ` (banned ${BAN_MS / 60000} min)` : ''}`);
+    c.session.markClosed();
+    c.socket.destroy();
+    this.conns.delete(c);
+  }
+
+  private housekeeping(): void {
+    for (const c of this.conns) {
+      c.session.checkLogin(c.startedAt);
+      c.session.tick();
+    }
+  }
+}

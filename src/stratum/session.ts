@@ -1,0 +1,324 @@
+/**
+ * One miner connection speaking Stratum v1: subscribe, authorize, configure (BIP310 version
+ * rolling, minimum difficulty), suggest_difficulty, extranonce.subscribe, and fully checked
+ * submits. Transport-agnostic: the server feeds it lines and gives it a `send` function, so
+ * the protocol logic is tested without sockets as well as over real TCP.
+ */
+import { difficultyToTarget } from '../bitcoin/target.js';
+import { hashToBigInt } from '../bitcoin/hex.js';
+import { buildHeader, stratumPrevHash, type Job } from '../work/job.js';
+import { BadRequest, StratumErrorCode as E, hexParam, parseRequest, pushLine, responseLine, stratumError, type StratumError } from './messages.js';
+import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
+import { Vardiff } from './vardiff.js';
+import type { Miner, StratumWorkSource } from './work-source.js';
+
+/** Miners that never authorize are dropped after this long. */
+export const LOGIN_TIMEOUT_MS = 30_000;
+/** Jobs stay valid for submission this long (the reference keeps them 300 s). */
+export const JOB_LIFETIME_MS = 300_000;
+/** At most this many live jobs per connection. */
+const MAX_JOBS = 32;
+/** Header time may run this far past the node's clock (Core: 2 hours). */
+const MAX_FUTURE_NTIME = 7200;
+/** This many invalid submissions in a row ends the connection. */
+export const MAX_BAD_SUBMITS = 50;
+/** Stratum subscription id the reference returns (test/fixtures worker-capture.json). */
+const SUBSCRIPTION_ID = 'ae6812eb4cd7735a302a8a9dd95cf71f';
+
+export interface SessionCounters {
+  accepted: number;
+  stale: number;
+  rejected: number;
+  duplicate: number;
+  lowDifficulty: number;
+}
+
+interface LiveJob {
+  job: Job;
+  miner: Miner;
+  target: bigint;
+  seen: Set<string>;
+}
+
+export interface SessionHooks {
+  send(line: string): void;
+  /** End the connection; `ban` asks the server to refuse the address for a while. */
+  close(reason: string, ban: boolean): void;
+  now(): number;
+  log?(msg: string): void;
+}
+
+export class StratumSession {
+  readonly counters: SessionCounters = { accepted: 0, stale: 0, rejected: 0, duplicate: 0, lowDifficulty: 0 };
+  private subscribed = false;
+  private readonly miners = new Map<string, Miner>();
+  private currentMiner: Miner | null = null;
+  private versionMask = 0;
+  private minDifficulty = 0;
+  private suggested: number | null = null;
+  private vardiff: Vardiff | null = null;
+  private sentDifficulty = 0;
+  private readonly jobs = new Map<string, LiveJob>();
+  private badInARow = 0;
+  private closed = false;
+
+  constructor(
+    readonly extranonce1: Buffer,
+    private readonly work: StratumWorkSource,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  get authorized(): boolean {
+    return this.currentMiner !== null;
+  }
+
+  get miner(): Miner | null {
+    return this.currentMiner;
+  }
+
+  get difficulty(): number {
+    return this.sentDifficulty;
+  }
+
+  /** Handle one request line. */
+  handleLine(line: string): void {
+    if (this.closed) return;
+    let id: number | string | null = null;
+    try {
+      const req = parseRequest(line);
+      id = req.id;
+      this.dispatch(req.id, req.method, req.params);
+    } catch (e) {
+      if (!(e instanceof BadRequest)) throw e;
+      this.reply(e.id ?? id, null, stratumError(E.OTHER, e.message));
+      this.countBad(`bad request: ${e.message}`);
+    }
+  }
+
+  private dispatch(id: number | string | null, method: string, params: unknown[]): void {
+    switch (method) {
+      case 'mining.subscribe':
+        this.subscribed = true;
+        // The reference's shape (one [method, id] pair) is what P2Pool miners already accept.
+        this.reply(id, [['mining.notify', SUBSCRIPTION_ID], this.extranonce1.toString('hex'), 4]);
+        if (this.currentMiner) this.sendJob(true);
+        return;
+      case 'mining.authorize':
+        return this.authorize(id, params);
+      case 'mining.configure':
+        return this.configure(id, params);
+      case 'mining.suggest_difficulty':
+        return this.suggestDifficulty(id, params);
+      case 'mining.extranonce.subscribe':
+        // Our extranonce1 never changes during a session, so there will be nothing to push.
+        return this.reply(id, true);
+      case 'mining.submit':
+        return this.submit(id, params);
+      case 'mining.get_transactions':
+        return this.reply(id, []);
+      default:
+        return this.reply(id, null, stratumError(E.OTHER, `unknown method ${method.slice(0, 64)}`));
+    }
+  }
+
+  private authorize(id: number | string | null, params: unknown[]): void {
+    const username = typeof params[0] === 'string' ? params[0] : '';
+    const password = typeof params[1] === 'string' ? params[1] : '';
+    const res = this.work.authorize(username, password);
+    if (!res.ok) {
+      this.reply(id, false, stratumError(E.UNAUTHORIZED, res.reason));
+      this.hooks.log?.(`refused miner '${username.slice(0, 100)}': ${res.reason}`);
+      return;
+    }
+    this.miners.set(username, res.miner);
+    this.currentMiner = res.miner;
+    const now = this.hooks.now() / 1000;
+    if (res.miner.pseudoDifficulty !== null) {
+      this.vardiff = null;
+    } else if (!this.vardiff) {
+      const start = this.suggested ?? this.work.initialDifficulty(res.miner);
+      this.vardiff = new Vardiff(this.clampDifficulty(start), now, {
+        targetInterval: 5, retargetShares: 12, retargetSeconds: 30,
+        minDifficulty: this.work.minDifficulty, maxDifficulty: this.work.maxDifficulty,
+      });
+    }
+    this.reply(id, true);
+    this.sendJob(true);
+  }
+
+  private configure(id: number | string | null, params: unknown[]): void {
+    const exts = Array.isArray(params[0]) ? params[0].filter((x): x is string => typeof x === 'string') : [];
+    const opts = params[1] && typeof params[1] === 'object' ? (params[1] as Record<string, unknown>) : {};
+    const result: Record<string, unknown> = {};
+    for (const ext of exts) {
+      if (ext === 'version-rolling') {
+        const maskHex = typeof opts['version-rolling.mask'] === 'string' ? opts['version-rolling.mask'] : 'ffffffff';
+        const minerMask = /^[0-9a-fA-F]{1,8}$/.test(maskHex) ? parseInt(maskHex, 16) : 0;
+        this.versionMask = negotiateVersionMask(minerMask);
+        result['version-rolling'] = true;
+        result['version-rolling.mask'] = this.versionMask.toString(16).padStart(8, '0');
+      } else if (ext === 'minimum-difficulty') {
+        const v = opts['minimum-difficulty.value'];
+        if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
+          this.minDifficulty = Math.min(v, this.work.maxDifficulty);
+          result['minimum-difficulty'] = true;
+        } else {
+          result['minimum-difficulty'] = false;
+        }
+      } else {
+        result[ext.slice(0, 64)] = false;
+      }
+    }
+    this.reply(id, result);
+  }
+
+  private suggestDifficulty(id: number | string | null, params: unknown[]): void {
+    const d = params[0];
+    if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) {
+      this.reply(id, false, stratumError(E.OTHER, 'difficulty must be a positive number'));
+      return;
+    }
+    this.suggested = this.clampDifficulty(d);
+    this.vardiff?.reset(this.suggested, this.hooks.now() / 1000);
+    this.reply(id, true);
+    if (this.currentMiner) this.sendJob(false);
+  }
+
+  private clampDifficulty(d: number): number {
+    const lo = Math.max(this.work.minDifficulty, this.minDifficulty);
+    return Math.min(Math.max(d, lo), this.work.maxDifficulty);
+  }
+
+  /** The pseudoshare difficulty this session should mine at now (stratum units). */
+  private wantedDifficulty(): number {
+    const m = this.currentMiner;
+    if (m?.pseudoDifficulty != null) return this.clampDifficulty(m.pseudoDifficulty * this.work.difficultyMultiplier);
+    if (this.vardiff) return this.clampDifficulty(this.vardiff.current);
+    return this.clampDifficulty(this.suggested ?? 1);
+  }
+
+  /** Push a new job (and the difficulty first when it changed). Called by the server on new work. */
+  sendJob(clean: boolean): void {
+    if (this.closed || !this.currentMiner || !this.subscribed) return;
+    const made = this.work.makeJob(this.currentMiner, this.extranonce1);
+    if ('unavailable' in made) {
+      this.hooks.log?.(`no work for ${this.currentMiner.username}: ${made.unavailable}`);
+      return;
+    }
+    const job = made;
+    const difficulty = this.wantedDifficulty();
+    let target = difficultyToTarget(difficulty / this.work.difficultyMultiplier);
+    // A pseudoshare never needs to be harder than a share: every share must reach us.
+    if (target < job.shareTarget) target = job.shareTarget;
+    if (difficulty !== this.sentDifficulty) {
+      this.sentDifficulty = difficulty;
+      this.hooks.send(pushLine('mining.set_difficulty', [difficulty]));
+    }
+    if (clean) this.jobs.clear();
+    this.jobs.set(job.id, { job, miner: this.currentMiner, target, seen: new Set() });
+    while (this.jobs.size > MAX_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
+    this.hooks.send(
+      pushLine('mining.notify', [
+        job.id,
+        stratumPrevHash(job.prevBlock),
+        job.coinb1.toString('hex'),
+        job.coinb2.toString('hex'),
+        job.merkleBranch.map((h) => h.toString('hex')),
+        hex32(job.version),
+        hex32(job.bits),
+        hex32(job.ntime),
+        clean,
+      ]),
+    );
+  }
+
+  private submit(id: number | string | null, params: unknown[]): void {
+    if (!this.subscribed) return this.fail(id, E.NOT_SUBSCRIBED, 'not subscribed', 'rejected');
+    const worker = typeof params[0] === 'string' ? params[0] : '';
+    const miner = this.miners.get(worker);
+    if (!miner) return this.fail(id, E.UNAUTHORIZED, 'unauthorized worker', 'rejected');
+    const jobId = typeof params[1] === 'string' ? params[1] : '';
+    const live = this.jobs.get(jobId);
+    if (!live || this.hooks.now() - live.job.createdAt > JOB_LIFETIME_MS) {
+      return this.fail(id, E.JOB_NOT_FOUND, 'job not found', 'stale');
+    }
+    const en2 = hexParam(params[2], 4, 'extranonce2');
+    const ntimeHex = hexParam(params[3], 4, 'ntime');
+    const nonceHex = hexParam(params[4], 4, 'nonce');
+    const ntime = parseInt(ntimeHex, 16);
+    const nonce = parseInt(nonceHex, 16);
+    let version = live.job.version;
+    if (params[5] !== undefined) {
+      const bits = parseInt(hexParam(params[5], 4, 'version bits'), 16);
+      const v = applyVersionBits(live.job.version, bits, this.versionMask);
+      if (v === null) return this.fail(id, E.OTHER, 'version bits outside the negotiated mask', 'rejected');
+      version = v;
+    }
+    const nowS = Math.floor(this.hooks.now() / 1000);
+    if (ntime < live.job.minTime || ntime > Math.max(nowS, live.job.ntime) + MAX_FUTURE_NTIME) {
+      return this.fail(id, E.OTHER, 'ntime out of range', 'rejected');
+    }
+    const key = `${en2}${ntimeHex}${nonceHex}${version}`;
+    if (live.seen.has(key)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
+    live.seen.add(key);
+
+    const nonceArea = Buffer.concat([this.extranonce1, Buffer.from(en2, 'hex')]);
+    const { header, coinbase } = buildHeader(live.job, nonceArea, ntime, nonce, version);
+    const powHash = this.work.powHash(header);
+    if (hashToBigInt(powHash) > live.target) {
+      return this.fail(id, E.LOW_DIFFICULTY, 'low difficulty share', 'lowDifficulty');
+    }
+    const res = this.work.onSolution({ job: live.job, miner, header, coinbase, nonceArea, powHash, pseudoTarget: live.target });
+    if (res.status === 'accepted') {
+      this.badInARow = 0;
+      this.counters.accepted++;
+      this.reply(id, true);
+      if (this.vardiff) {
+        const next = this.vardiff.onShare(this.hooks.now() / 1000);
+        if (next !== null) this.sendJob(false);
+      }
+      return;
+    }
+    if (res.status === 'stale') return this.fail(id, E.JOB_NOT_FOUND, res.reason, 'stale');
+    return this.fail(id, E.OTHER, res.reason, 'rejected');
+  }
+
+  private fail(id: number | string | null, code: number, message: string, counter: keyof SessionCounters): void {
+    this.counters[counter]++;
+    this.reply(id, null, stratumError(code, message));
+    // Stale work is the network's doing, not the miner's: it does not count towards a ban.
+    if (counter !== 'stale') this.countBad(message);
+  }
+
+  private countBad(reason: string): void {
+    if (++this.badInARow >= MAX_BAD_SUBMITS) {
+      this.closed = true;
+      this.hooks.close(`${MAX_BAD_SUBMITS} bad requests in a row (last: ${reason})`, true);
+    }
+  }
+
+  /** Called by the server on a timer: drops connections that never authorized. */
+  checkLogin(startedAt: number): void {
+    if (!this.closed && !this.currentMiner && this.hooks.now() - startedAt > LOGIN_TIMEOUT_MS) {
+      this.closed = true;
+      this.hooks.close('did not authorize in time', false);
+    }
+  }
+
+  /** Periodic vardiff check for a miner that went quiet. */
+  tick(): void {
+    if (this.vardiff && this.currentMiner && this.vardiff.onTick(this.hooks.now() / 1000) !== null) this.sendJob(false);
+  }
+
+  markClosed(): void {
+    this.closed = true;
+  }
+
+  private reply(id: number | string | null, result: unknown, error: StratumError | null = null): void {
+    this.hooks.send(responseLine(id, result, error));
+  }
+}
+
+function hex32(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,178 @@
+/**
+ * The Stratum server over real TCP with real miners hashing real headers. The work source
+ * here builds jobs from fixed coinbase bytes (the sharechain is not involved); it records
+ * what reached it so the test can check every accepted solution independently.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { sha256d } from '../../src/bitcoin/hash.js';
+import { hashToBigInt } from '../../src/bitcoin/hex.js';
+import { StratumServer } from '../../src/stratum/server.js';
+import type { Miner, Solution, StratumWorkSource } from '../../src/stratum/work-source.js';
+import type { Job } from '../../src/work/job.js';
+import { StratumTestMiner } from '../support/stratum-miner.js';
+
+const EASY = (1n << 255n) - 1n;
+
+class TestWork implements StratumWorkSource {
+  solutions: Solution[] = [];
+  jobVersion = 0x30000000;
+  private n = 0;
+  difficultyMultiplier = 1;
+  minDifficulty = 1e-9;
+  maxDifficulty = 1e12;
+  prevBlock = randomBytes(32);
+  authorize(username: string) {
+    if (username.startsWith('bad')) return { ok: false as const, reason: 'taproot addresses cannot receive P2Pool payouts' };
+    const miner: Miner = { username, address: username, worker: '', pseudoDifficulty: null, shareDifficulty: null };
+    return { ok: true as const, miner };
+  }
+  makeJob(miner: Miner): Job {
+    return {
+      id: (++this.n).toString(16),
+      prevBlock: this.prevBlock,
+      coinb1: Buffer.concat([Buffer.from('01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff', 'hex'), Buffer.from(miner.username)]),
+      coinb2: Buffer.from('00000000', 'hex'),
+      merkleBranch: [randomBytes(32), randomBytes(32)],
+      version: this.jobVersion,
+      bits: 0x207fffff,
+      ntime: Math.floor(Date.now() / 1000),
+      minTime: Math.floor(Date.now() / 1000) - 600,
+      blockTarget: EASY,
+      shareTarget: EASY,
+      createdAt: Date.now(),
+      context: null,
+    };
+  }
+  onSolution(s: Solution) {
+    this.solutions.push(s);
+    return { status: 'accepted' as const };
+  }
+  powHash(h: Buffer) {
+    return sha256d(h);
+  }
+  initialDifficulty() {
+    return 1e-6;
+  }
+}
+
+let tcp: Server;
+let stratum: StratumServer;
+let work: TestWork;
+let port: number;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  work = new TestWork();
+  stratum = new StratumServer(work, { log: (m) => logs.push(m) });
+  tcp = createServer((sock) => stratum.accept(sock));
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  port = (tcp.address() as { port: number }).port;
+});
+
+afterAll(async () => {
+  stratum.close();
+  await new Promise((r) => tcp.close(r));
+});
+
+function waitFor<T>(fn: () => T | undefined | null | false, ms = 10_000): Promise<NonNullable<T>> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const iv = setInterval(() => {
+      const v = fn();
+      if (v) {
+        clearInterval(iv);
+        resolve(v as NonNullable<T>);
+      } else if (Date.now() - t0 > ms) {
+        clearInterval(iv);
+        reject(new Error('timeout'));
+      }
+    }, 5);
+  });
+}
+
+describe('Stratum server over TCP', () => {
+  it('serves two miners (one rolling version bits) whose solutions check out', async () => {
+    const a = new StratumTestMiner({ port, username: 'alice' });
+    const b = new StratumTestMiner({ port, username: 'bob', versionRolling: true });
+    await a.connect();
+    await b.connect();
+    expect((await a.login()).result).toBe(true);
+    expect((await b.login()).result).toBe(true);
+    expect(b.versionMask).toBe(0x1fffe000);
+    expect(a.extranonce1).toMatch(/^[0-9a-f]{8}$/);
+    expect(a.extranonce1).not.toBe(b.extranonce1);
+    a.start();
+    b.start();
+    await waitFor(() => a.submits.filter((s) => s.result === true).length >= 3 && b.submits.filter((s) => s.result === true).length >= 3);
+    a.close();
+    b.close();
+    for (const s of work.solutions) {
+      // Independent check: the header's merkle root commits to the coinbase through the branch.
+      let root = sha256d(s.coinbase);
+      for (const h of s.job.merkleBranch) root = sha256d(Buffer.concat([root, h]));
+      expect(s.header.subarray(36, 68)).toEqual(root);
+      expect(hashToBigInt(sha256d(s.header))).toBeLessThanOrEqual(s.pseudoTarget);
+    }
+    const rolled = work.solutions.filter((s) => s.miner.username === 'bob');
+    // BIP310: job version 0x30000000 keeps bit 28 only through the mask; the miner set bit 13.
+    for (const s of rolled) expect(s.header.readUInt32LE(0)).toBe(0x20002000);
+  });
+
+  it('refuses a bad username with a message, and checks every submit', async () => {
+    const m = new StratumTestMiner({ port, username: 'bad-taproot' });
+    await m.connect();
+    const auth = await m.login();
+    expect(auth.error).toEqual([24, 'taproot addresses cannot receive P2Pool payouts', null]);
+    m.close();
+
+    const c = new StratumTestMiner({ port, username: 'carol', versionRolling: true });
+    await c.connect();
+    await c.login();
+    const job = await waitFor(() => c.job);
+    expect((await c.call('mining.submit', ['carol', 'nosuchjob', '00000000', job.ntime, '00000000'])).error).toEqual([21, 'job not found', null]);
+    expect((await c.call('mining.submit', ['carol', job.jobId, '00000000', job.ntime, '00000000', '00001000'])).error).toEqual([20, 'version bits outside the negotiated mask', null]);
+    expect((await c.call('mining.submit', ['carol', job.jobId, '00000000', 'ffffffff', '00000000'])).error).toEqual([20, 'ntime out of range', null]);
+    expect((await c.call('mining.submit', ['carol', job.jobId, 'zz', job.ntime, '00000000'])).error).toEqual([20, 'extranonce2 must be 8 hex characters', null]);
+    expect((await c.call('mining.submit', ['mallory', job.jobId, '00000000', job.ntime, '00000000'])).error).toEqual([24, 'unauthorized worker', null]);
+    // Find one valid solution by hand, submit it twice.
+    const target = (0xffffn << 208n) * 1_000_000n / BigInt(Math.round(c.difficulty * 1_000_000));
+    let nonce = 0;
+    for (;; nonce++) {
+      const h = StratumTestMiner.header(job, c.extranonce1, '00000001', parseInt(job.ntime, 16), nonce, parseInt(job.version, 16));
+      if (hashToBigInt(sha256d(h)) <= target) break;
+    }
+    const params = ['carol', job.jobId, '00000001', job.ntime, nonce.toString(16).padStart(8, '0')];
+    expect((await c.call('mining.submit', params)).result).toBe(true);
+    expect((await c.call('mining.submit', params)).error).toEqual([22, 'duplicate share', null]);
+    // A nonce that misses the target.
+    let bad = nonce + 1;
+    for (;; bad++) {
+      const h = StratumTestMiner.header(job, c.extranonce1, '00000001', parseInt(job.ntime, 16), bad, parseInt(job.version, 16));
+      if (hashToBigInt(sha256d(h)) > target) break;
+    }
+    expect((await c.call('mining.submit', ['carol', job.jobId, '00000001', job.ntime, bad.toString(16).padStart(8, '0')])).error).toEqual([23, 'low difficulty share', null]);
+    c.close();
+  });
+
+  it('answers malformed JSON, cuts off a 1 MB line, and keeps serving others', async () => {
+    const good = new StratumTestMiner({ port, username: 'dave' });
+    await good.connect();
+    await good.login();
+    const junk = new StratumTestMiner({ port, username: 'eve' });
+    await junk.connect();
+    const closed = new Promise((r) => junk.once('close', r));
+    junk.sendRaw('{this is not json}\n');
+    junk.sendRaw(Buffer.alloc(1024 * 1024, 0x41));
+    await closed;
+    expect(logs.some((l) => /exceeds the .*limit/.test(l))).toBe(true);
+    // The other miner still gets answers.
+    expect((await good.call('mining.extranonce.subscribe', [])).result).toBe(true);
+    const before = good.notifies.length;
+    stratum.broadcastWork(true);
+    await waitFor(() => good.notifies.length > before);
+    expect(good.notifies.at(-1)!.clean).toBe(true);
+    good.close();
+  });
+});
