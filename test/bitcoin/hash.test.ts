@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { sha256, sha256d, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
+import { readFileSync } from 'node:fs';
+import { scryptPow, sha256, sha256d, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
+import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 
 describe('sha256 midstate', () => {
   it('resuming from any split point equals one-shot SHA-256', () => {
@@ -25,5 +27,86 @@ describe('sha256 midstate', () => {
   it('sha256d is sha256 twice', () => {
     const x = Buffer.from('hello');
     expect(sha256d(x)).toEqual(sha256(sha256(x)));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real vectors: getwork midstates, Litecoin scrypt proof of work.
+
+const loadJson = <T>(rel: string): T =>
+  JSON.parse(readFileSync(new URL(`../fixtures/${rel}`, import.meta.url), 'utf8')) as T;
+
+/** getwork's byte order: every 4-byte word reversed (reference §5.4 `swap4`). */
+function swap4(bytes: Uint8Array): Buffer {
+  if (bytes.length % 4 !== 0) throw new RangeError('swap4 needs whole words');
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let i = 0; i < bytes.length; i += 4) {
+    out[i] = bytes[i + 3]!;
+    out[i + 1] = bytes[i + 2]!;
+    out[i + 2] = bytes[i + 1]!;
+    out[i + 3] = bytes[i]!;
+  }
+  return out;
+}
+
+describe('getwork midstate (reference test_getwork.py, two real 2011 mainnet templates)', () => {
+  const cases = loadJson<{ getwork_cases: { cases: { data: string; midstate: string; hash1: string }[] } }>(
+    'p2pool-reference/repo_test_vectors.json',
+  ).getwork_cases.cases;
+
+  it('midstate = swap4(SHA-256 state after the first 64 header bytes)', () => {
+    expect(cases).toHaveLength(2);
+    for (const c of cases) {
+      const data = Buffer.from(c.data, 'hex');
+      expect(data.length).toBe(128);
+      const header = swap4(data.subarray(0, 80));
+      // The rest of `data` is SHA-256's own padding for an 80-byte message (0x80 .. length 640 bits).
+      expect(swap4(data.subarray(80)).toString('hex')).toBe('80' + '00'.repeat(45) + '0280');
+      const { midstate, tail } = sha256Midstate(header.subarray(0, 64));
+      expect(midstate.length).toBe(64);
+      expect(tail.length).toBe(0);
+      expect(swap4(midstate.state).toString('hex')).toBe(c.midstate);
+      // Resuming from it finishes the header's SHA-256 like a one-shot hash.
+      expect(sha256Resume(midstate, header.subarray(64))).toEqual(sha256(header));
+    }
+  });
+});
+
+describe('Litecoin scrypt(1024,1,1) proof of work', () => {
+  it('reference test_header_hash_litecoin (value computed independently, reference §8.1)', () => {
+    const v = loadJson<{
+      litecoin_scrypt_header: {
+        header: { version: number; previous_block: string; merkle_root: string; timestamp: number; bits: string; nonce: number };
+        'header_serialized_hex(computed)': string;
+        'scrypt_pow_hash(computed by this report, not in repo)': string;
+      };
+    }>('p2pool-reference/repo_test_vectors.json').litecoin_scrypt_header;
+    const h = v.header;
+    const header = Buffer.alloc(80);
+    header.writeUInt32LE(h.version, 0);
+    displayHexToHash(h.previous_block).copy(header, 4);
+    displayHexToHash(h.merkle_root).copy(header, 36);
+    header.writeUInt32LE(h.timestamp, 68);
+    header.writeUInt32LE(parseInt(h.bits, 16), 72);
+    header.writeUInt32LE(h.nonce, 76);
+    expect(header.toString('hex')).toBe(v['header_serialized_hex(computed)']);
+    const pow = scryptPow(header);
+    expect(hashToDisplayHex(pow)).toBe(v['scrypt_pow_hash(computed by this report, not in repo)']);
+    expect(hashToDisplayHex(pow)).toBe('00000001312dc20ce5aa3ee622f5562dfb2593ec51436aab739ef0d02189e18f');
+    // The reference test's own assertion: POW < 2**256 // 2**30.
+    expect(hashToBigInt(pow) < 2n ** 256n / 2n ** 30n).toBe(true);
+  });
+
+  it("Litecoin Core's scrypt_tests.cpp vectors and mainnet headers (litecoin.json headers[])", () => {
+    const headers = loadJson<{ headers: { name: string; header_hex: string; block_hash: string; scrypt_pow_hash: string }[] }>(
+      'litecoin/litecoin.json',
+    ).headers;
+    expect(headers.filter((h) => h.name.startsWith('litecoin_core_scrypt_test_'))).toHaveLength(5);
+    for (const h of headers) {
+      const bytes = Buffer.from(h.header_hex, 'hex');
+      expect(bytes.length).toBe(80);
+      expect(hashToDisplayHex(scryptPow(bytes))).toBe(h.scrypt_pow_hash);
+      expect(hashToDisplayHex(sha256d(bytes))).toBe(h.block_hash);
+    }
   });
 });
