@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { DecodeError } from '../bitcoin/errors.js';
 import { bytesFromFileContent, bytesFromHexArgument, inspectAddress, inspectBlock, inspectTx } from './inspect.js';
 import { addNetOptions, chainFromOptions, type NetOptionValues } from './net-option.js';
 
@@ -28,6 +29,16 @@ export function readBytesArgument(arg: string): Buffer {
   return bytesFromFileContent(content);
 }
 
+/** Name what failed to decode: "invalid block: truncated input ..." rather than the bare reason. */
+function decoding<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DecodeError) throw new InspectInputError(`invalid ${what}: ${err.message}`);
+    throw err;
+  }
+}
+
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -46,7 +57,7 @@ export function registerInspectCommand(program: Command): void {
     // The network is validated for uniformity with every other command; the block's
     // hashes, merkle root and witness commitment do not depend on it.
     chainFromOptions(opts);
-    printJson(inspectBlock(readBytesArgument(arg)));
+    printJson(decoding('block', () => inspectBlock(readBytesArgument(arg))));
   });
 
   addNetOptions(
@@ -55,7 +66,8 @@ export function registerInspectCommand(program: Command): void {
       .argument('<hex-or-@file>', 'transaction as hex, or @FILE holding raw bytes or hex')
       .description('txid, wtxid, size, vsize, weight, input count and outputs with their addresses'),
   ).action((arg: string, opts: NetOptionValues) => {
-    printJson(inspectTx(readBytesArgument(arg), chainFromOptions(opts)));
+    const chain = chainFromOptions(opts);
+    printJson(decoding('transaction', () => inspectTx(readBytesArgument(arg), chain)));
   });
 
   addNetOptions(

@@ -232,7 +232,8 @@ describe('input detection for @FILE', () => {
   });
 });
 
-describe('the p2pool CLI (child process)', () => {
+// Each child process starts node and tsx (~1-2 s; much more on a loaded machine).
+describe('the p2pool CLI (child process)', { timeout: 180_000 }, () => {
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const run = (...args: string[]) => {
     const p = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {

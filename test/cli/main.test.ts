@@ -19,7 +19,8 @@ function run(...args: string[]) {
   return { code: p.status, stdout: p.stdout, stderr: p.stderr };
 }
 
-describe('p2pool (child process)', () => {
+// Each child process starts node and tsx (~1-2 s; much more on a loaded machine).
+describe('p2pool (child process)', { timeout: 180_000 }, () => {
   it('--version prints the package version and exits 0', () => {
     const r = run('--version');
     expect(r.code).toBe(0);
