@@ -1,0 +1,353 @@
+/**
+ * A forest of hash-linked items (shares): the data structure under the tracker (reference §2.1,
+ * `p2pool/util/forest.py Tracker`), in our own design.
+ *
+ * Every connected component of the forest is a tree with exactly one bottom item, its `root`
+ * (the item whose parent is not present). The reference keys tails by the *missing parent's*
+ * hash; we key them by the root item's hash, so two unrelated genesis chains (both with parent
+ * null) stay two tails instead of being merged under one `None` key.
+ *
+ * Heights and cumulative sums without walking: each node carries `depth`, `cumWork` and
+ * `cumMinWork` relative to an arbitrary anchor of its component (child = parent + 1 / + work).
+ * Then
+ *   height(h)            = depth(h) - depth(root) + 1                      O(1)
+ *   sum over (anc, h]    = cum(h) - cum(anc)                               O(1)
+ * Adding a share on top or below a component costs O(1). Adding a share that joins several
+ * components re-anchors all but the largest (small-to-large), so the total re-anchoring work
+ * over any sequence of additions is O(n log n). Removing a root with a single child is O(1);
+ * removing a subtree is O(its size).
+ *
+ * n-th ancestor: binary lifting. `up[k]` caches the hash of the 2^k-th ancestor. The n-th
+ * ancestor of a hash is a fact of the immutable hash chain, so a cached pointer never goes wrong;
+ * we only follow it when n < height, which guarantees every share on the way is present (shares
+ * leave the forest only as whole subtrees or as roots). Pointers are filled eagerly on insertion
+ * when the parent is present (O(log n)) and lazily (memoised) for shares that got ancestors
+ * later, so a query is O(log n) amortised.
+ */
+import type { ShareHash } from './types.js';
+
+/** What the forest needs from an item. */
+export interface ForestItem {
+  hash: ShareHash;
+  prevHash: ShareHash | null;
+  /** target_to_average_attempts(target). */
+  work: bigint;
+  /** target_to_average_attempts(max_target). */
+  minWork: bigint;
+}
+
+class Component {
+  size = 0;
+  readonly heads = new Set<ShareHash>();
+  constructor(public root: ShareHash) {}
+}
+
+export interface ForestNode<T extends ForestItem> {
+  readonly item: T;
+  comp: Component;
+  depth: number;
+  cumWork: bigint;
+  cumMinWork: bigint;
+  /** up[k] = hash of the 2^k-th ancestor, when known. */
+  up: ShareHash[];
+}
+
+export class Forest<T extends ForestItem> {
+  private readonly nodes = new Map<ShareHash, ForestNode<T>>();
+  /** prevHash -> children present (also for parents that are missing). */
+  private readonly children = new Map<ShareHash, Set<ShareHash>>();
+  private readonly comps = new Set<Component>();
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  has(hash: ShareHash | null | undefined): boolean {
+    return hash != null && this.nodes.has(hash);
+  }
+
+  get(hash: ShareHash | null | undefined): T | undefined {
+    return hash == null ? undefined : this.nodes.get(hash)?.item;
+  }
+
+  node(hash: ShareHash | null | undefined): ForestNode<T> | undefined {
+    return hash == null ? undefined : this.nodes.get(hash);
+  }
+
+  items(): IterableIterator<T> {
+    return (function* (nodes) {
+      for (const n of nodes.values()) yield n.item;
+    })(this.nodes);
+  }
+
+  /** Children present of `hash` (which itself may be missing). */
+  childrenOf(hash: ShareHash): ReadonlySet<ShareHash> {
+    return this.children.get(hash) ?? EMPTY;
+  }
+
+  /** head -> root of its component (the reference's `heads`, keyed to our tail key). */
+  heads(): Map<ShareHash, ShareHash> {
+    const out = new Map<ShareHash, ShareHash>();
+    for (const c of this.comps) for (const h of c.heads) out.set(h, c.root);
+    return out;
+  }
+
+  isHead(hash: ShareHash): boolean {
+    return this.nodes.has(hash) && !this.children.get(hash)?.size;
+  }
+
+  /** root -> heads of its component (the reference's `tails`). */
+  tails(): Map<ShareHash, ReadonlySet<ShareHash>> {
+    const out = new Map<ShareHash, ReadonlySet<ShareHash>>();
+    for (const c of this.comps) out.set(c.root, c.heads);
+    return out;
+  }
+
+  /** The root (bottom share present) of `hash`'s component. */
+  rootOf(hash: ShareHash): ShareHash | undefined {
+    return this.nodes.get(hash)?.comp.root;
+  }
+
+  /** Reference get_height: shares from `hash` down to the first missing parent, inclusive; 0 if unknown. */
+  getHeight(hash: ShareHash | null | undefined): number {
+    const n = this.node(hash);
+    if (!n) return 0;
+    return n.depth - this.nodes.get(n.comp.root)!.depth + 1;
+  }
+
+  /**
+   * Reference get_nth_parent_hash. n < height: the n-th ancestor (present). n == height: the
+   * hash of the missing parent below the root (null when the chain is rooted), as the reference
+   * returns it. Beyond: null.
+   */
+  getNthParent(hash: ShareHash | null | undefined, n: number): ShareHash | null {
+    if (hash == null) return null;
+    const node = this.nodes.get(hash);
+    if (!node || n < 0) return null;
+    const height = this.getHeight(hash);
+    if (n > height) return null;
+    if (n === height) return this.nodes.get(node.comp.root)!.item.prevHash;
+    return this.ancestor(node, n).item.hash;
+  }
+
+  /** n-th ancestor node; caller guarantees n < height. */
+  ancestor(node: ForestNode<T>, n: number): ForestNode<T> {
+    let cur = node;
+    for (let k = 0; n > 0; k++, n >>>= 1) {
+      if (n & 1) cur = this.jump(cur, k);
+    }
+    return cur;
+  }
+
+  private jump(node: ForestNode<T>, k: number): ForestNode<T> {
+    const cached = node.up[k];
+    if (cached !== undefined) {
+      const hit = this.nodes.get(cached);
+      if (hit) return hit;
+    }
+    const target = k === 0 ? this.nodes.get(node.item.prevHash!)! : this.jump(this.jump(node, k - 1), k - 1);
+    node.up[k] = target.item.hash;
+    return target;
+  }
+
+  /** Work over the `count` shares ending at `hash` (inclusive, walking down); clipped to the chain. */
+  sumWork(hash: ShareHash, count: number): bigint {
+    return this.sumOf(hash, count, (n) => n.cumWork, (n) => n.item.work);
+  }
+
+  sumMinWork(hash: ShareHash, count: number): bigint {
+    return this.sumOf(hash, count, (n) => n.cumMinWork, (n) => n.item.minWork);
+  }
+
+  /** Reference get_work: work from `hash` down to the end of its chain. */
+  getWork(hash: ShareHash | null | undefined): bigint {
+    if (hash == null || !this.nodes.has(hash)) return 0n;
+    return this.sumWork(hash, this.getHeight(hash));
+  }
+
+  /** Reference get_delta(item, ancestor).work: work over (ancestor, item]; ancestor must be below item on its chain (or its missing parent). */
+  workBetween(item: ShareHash, ancestor: ShareHash | null): bigint {
+    const top = this.nodes.get(item);
+    if (!top) return 0n;
+    const anc = ancestor == null ? undefined : this.nodes.get(ancestor);
+    if (!anc) return this.getWork(item);
+    return top.cumWork - anc.cumWork;
+  }
+
+  private sumOf(hash: ShareHash, count: number, cum: (n: ForestNode<T>) => bigint, own: (n: ForestNode<T>) => bigint): bigint {
+    const top = this.nodes.get(hash);
+    if (!top || count <= 0) return 0n;
+    const height = this.getHeight(hash);
+    if (count >= height) {
+      const root = this.nodes.get(top.comp.root)!;
+      return cum(top) - (cum(root) - own(root));
+    }
+    return cum(top) - cum(this.ancestor(top, count));
+  }
+
+  /** The shares from `hash` downward, at most `count` of them (reference get_chain). */
+  *chain(hash: ShareHash | null | undefined, count: number): Generator<T> {
+    let cur = this.node(hash);
+    for (let i = 0; i < count && cur; i++) {
+      yield cur.item;
+      cur = this.node(cur.item.prevHash);
+    }
+  }
+
+  /** True if `ancestor` is `hash` or below it on its chain. */
+  isAncestor(ancestor: ShareHash, hash: ShareHash): boolean {
+    const a = this.nodes.get(ancestor);
+    const h = this.nodes.get(hash);
+    if (!a || !h || a.comp !== h.comp || a.depth > h.depth) return false;
+    return this.ancestor(h, h.depth - a.depth) === a;
+  }
+
+  add(item: T): void {
+    const hash = item.hash;
+    if (this.nodes.has(hash)) throw new Error(`forest: ${hash} already present`);
+    const parent = this.node(item.prevHash);
+    const parentRoot = parent?.comp.root;
+    const kids = [...(this.children.get(hash) ?? [])].map((h) => this.nodes.get(h)!);
+
+    // Join the largest neighbouring component (small-to-large); re-anchor the others.
+    let big: Component | undefined = parent?.comp;
+    for (const k of kids) if (!big || k.comp.size > big.size) big = k.comp;
+
+    let node: ForestNode<T>;
+    if (!big) {
+      const comp = new Component(hash);
+      this.comps.add(comp);
+      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: item.minWork, up: [] };
+    } else if (parent && big === parent.comp) {
+      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: parent.cumMinWork + item.minWork, up: [] };
+    } else {
+      const k = kids.find((c) => c.comp === big)!;
+      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: k.cumMinWork - k.item.minWork, up: [] };
+    }
+    const comp = node.comp;
+    this.nodes.set(hash, node);
+    comp.size++;
+    if (item.prevHash != null) {
+      let set = this.children.get(item.prevHash);
+      if (!set) this.children.set(item.prevHash, (set = new Set()));
+      set.add(hash);
+    }
+
+    if (parent && parent.comp !== comp) {
+      this.reanchor(parent.comp, parent, node.depth - 1, node.cumWork - item.work, node.cumMinWork - item.minWork, comp);
+    }
+    for (const k of kids) {
+      if (k.comp !== comp) {
+        this.reanchor(k.comp, k, node.depth + 1, node.cumWork + k.item.work, node.cumMinWork + k.item.minWork, comp);
+      }
+    }
+    // The merged component's root: the parent's root if the parent is present, else this share.
+    comp.root = parentRoot ?? hash;
+    if (parent) comp.heads.delete(parent.item.hash);
+    if (kids.length === 0) comp.heads.add(hash);
+    this.fillJumps(node);
+  }
+
+  /** Move every node of `from` into `to`, shifting so that `pivot` gets the given values. */
+  private reanchor(from: Component, pivot: ForestNode<T>, depth: number, cumWork: bigint, cumMinWork: bigint, to: Component): void {
+    const dDepth = depth - pivot.depth;
+    const dWork = cumWork - pivot.cumWork;
+    const dMin = cumMinWork - pivot.cumMinWork;
+    const oldRoot = from.root;
+    const stack: ShareHash[] = [oldRoot];
+    while (stack.length) {
+      const h = stack.pop()!;
+      const n = this.nodes.get(h)!;
+      if (n.comp !== from) continue; // the share being added (already in `to`) and what hangs off it
+      n.comp = to;
+      n.depth += dDepth;
+      n.cumWork += dWork;
+      n.cumMinWork += dMin;
+      to.size++;
+      for (const c of this.children.get(h) ?? []) stack.push(c);
+    }
+    for (const h of from.heads) to.heads.add(h);
+    this.comps.delete(from);
+  }
+
+  private fillJumps(node: ForestNode<T>): void {
+    const height = this.getHeight(node.item.hash);
+    for (let k = 0; 2 ** k < height; k++) this.jump(node, k);
+  }
+
+  /** Remove `hash` and all its descendants; returns the removed items (top-down order not guaranteed). */
+  removeSubtree(hash: ShareHash): T[] {
+    const top = this.nodes.get(hash);
+    if (!top) return [];
+    const comp = top.comp;
+    const removed: T[] = [];
+    const stack: ShareHash[] = [hash];
+    while (stack.length) {
+      const h = stack.pop()!;
+      const n = this.nodes.get(h);
+      if (!n) continue;
+      for (const c of this.children.get(h) ?? []) stack.push(c);
+      this.detach(n);
+      comp.heads.delete(h);
+      removed.push(n.item);
+    }
+    comp.size -= removed.length;
+    if (comp.root === hash) {
+      this.comps.delete(comp);
+    } else {
+      const p = top.item.prevHash!;
+      if (!this.children.get(p)?.size) comp.heads.add(p);
+    }
+    return removed;
+  }
+
+  /**
+   * Remove the root (bottom share) of its component, as pruning does. Its children become roots;
+   * with several children the component splits (rare: forks at the very bottom), which costs a
+   * walk over the split-off subtrees.
+   */
+  removeRoot(hash: ShareHash): T {
+    const n = this.nodes.get(hash);
+    if (!n || n.comp.root !== hash) throw new Error(`forest: ${hash} is not a root`);
+    const comp = n.comp;
+    const kids = [...(this.children.get(hash) ?? [])];
+    this.detach(n);
+    comp.size--;
+    comp.heads.delete(hash);
+    if (kids.length === 0) {
+      this.comps.delete(comp);
+    } else {
+      comp.root = kids[0]!;
+      for (const k of kids.slice(1)) this.splitOff(comp, k);
+    }
+    return n.item;
+  }
+
+  private splitOff(from: Component, root: ShareHash): void {
+    const comp = new Component(root);
+    this.comps.add(comp);
+    const stack = [root];
+    while (stack.length) {
+      const h = stack.pop()!;
+      const n = this.nodes.get(h)!;
+      n.comp = comp;
+      comp.size++;
+      from.size--;
+      if (from.heads.delete(h)) comp.heads.add(h);
+      for (const c of this.children.get(h) ?? []) stack.push(c);
+    }
+  }
+
+  private detach(n: ForestNode<T>): void {
+    const h = n.item.hash;
+    this.nodes.delete(h);
+    const p = n.item.prevHash;
+    if (p != null) {
+      const set = this.children.get(p);
+      set?.delete(h);
+      if (set && set.size === 0) this.children.delete(p);
+    }
+  }
+}
+
+const EMPTY: ReadonlySet<ShareHash> = new Set();

@@ -1,0 +1,169 @@
+/**
+ * Best-chain selection (reference §2.3): the best verified tail by its chain score, then the best
+ * head within it by JT's key. Parent-chain block heights are injected so this stays pure.
+ *
+ * score(head) = (CHAIN_LENGTH, work(head -> end_point) // ((1 - blockHeight) * BLOCK_PERIOD))
+ *   end_point   = nth_parent(head, CHAIN_LENGTH*15//16)
+ *   blockHeight = max getHeightRelHighest(prev_block) over the CHAIN_LENGTH//16 shares from end_point
+ * or (height, none) while the verified chain is shorter than CHAIN_LENGTH. The reference divides
+ * Python 2 integers, i.e. floors; we do the same with bigint.
+ */
+import { hashToBigInt, displayHexToHash, hashToDisplayHex } from '../bitcoin/hex.js';
+import type { ShareTracker, DesiredShare, BadShare } from './tracker.js';
+import type { Share, ShareHash } from './types.js';
+
+/** 0 for the parent chain's tip, negative for older blocks, -1e9 when unknown (reference). */
+export type HeightRelHighest = (prevBlockDisplayHex: string) => number;
+
+export const UNKNOWN_BLOCK_HEIGHT = -1_000_000_000;
+
+export interface ChainScore {
+  height: number;
+  /** Work per second of parent-chain time over the window; null while the chain is short. */
+  rate: bigint | null;
+}
+
+export interface ScoreOptions {
+  chainLength: number;
+  /** Parent chain's target seconds between blocks. */
+  blockPeriod: number;
+  getHeightRelHighest: HeightRelHighest;
+  /**
+   * Reference should_punish_reason: > 0 punished (avoid), -1 preferred (a block solution), 0
+   * neutral. JT dropped the block-stale punishment; v34+ shares carry no transactions, so the
+   * default only prefers block solutions.
+   */
+  punish?: (share: Share) => number;
+}
+
+/** Compare two scores like the reference's Python tuples ((h, None) < (h, x)). */
+export function compareScores(a: ChainScore, b: ChainScore): number {
+  if (a.height !== b.height) return a.height - b.height;
+  if (a.rate === null || b.rate === null) return (a.rate === null ? 0 : 1) - (b.rate === null ? 0 : 1);
+  return a.rate < b.rate ? -1 : a.rate > b.rate ? 1 : 0;
+}
+
+export function scoreHead(tracker: ShareTracker<unknown>, head: ShareHash, opts: ScoreOptions): ChainScore {
+  const v = tracker.verified;
+  const L = opts.chainLength;
+  const headHeight = v.getHeight(head);
+  if (headHeight < L) return { height: headHeight, rate: null };
+  const endPoint = v.getNthParent(head, Math.floor((L * 15) / 16));
+  let blockHeight = -Infinity;
+  for (const s of v.chain(endPoint, Math.floor(L / 16))) {
+    const prev = s.minHeader.prevBlock;
+    const h = prev ? opts.getHeightRelHighest(hashToDisplayHex(prev)) : UNKNOWN_BLOCK_HEIGHT;
+    if (h > blockHeight) blockHeight = h;
+  }
+  if (blockHeight === -Infinity) blockHeight = UNKNOWN_BLOCK_HEIGHT;
+  const work = v.workBetween(head, endPoint);
+  // (1 - blockHeight) >= 1 for real heights (<= 0); clamp defensively so a bogus positive height
+  // from the block source cannot divide by zero or flip the sign.
+  const denom = BigInt(Math.max(1, 1 - Math.trunc(blockHeight)) * opts.blockPeriod);
+  return { height: L, rate: work / denom };
+}
+
+export interface BestChoice {
+  best: ShareHash | null;
+  /** Heads of the best tail, best last, with their JT key (for pruning's top-5 and the web). */
+  decoratedHeads: Array<{ hash: ShareHash; work5: bigint; punish: number; timeSeen: number }>;
+  tailScore: ChainScore | null;
+}
+
+function defaultPunish(share: Share): number {
+  // §1.8: a share that is also a block solution is preferred (punish -1).
+  return share.powHash && share.header.length === 80 && hashToBigInt(share.powHash) <= blockTarget(share) ? -1 : 0;
+}
+
+function blockTarget(share: Share): bigint {
+  const bits = share.minHeader.bits;
+  const exp = bits >>> 24;
+  const mant = BigInt(bits & 0xffffff);
+  return exp <= 3 ? mant >> BigInt(8 * (3 - exp)) : mant << BigInt(8 * (exp - 3));
+}
+
+/** Break exact ties like the reference's tuple sort: larger hash (as an integer) wins. */
+function hashKey(h: ShareHash | null): bigint {
+  return h == null ? -1n : hashToBigInt(displayHexToHash(h));
+}
+
+export function chooseBest(tracker: ShareTracker<unknown>, opts: ScoreOptions): BestChoice {
+  const v = tracker.verified;
+  const punish = opts.punish ?? defaultPunish;
+
+  let bestTail: { root: ShareHash; score: ChainScore; key: bigint } | undefined;
+  for (const [root, heads] of v.tails()) {
+    let top: ShareHash | undefined;
+    let topWork = -1n;
+    for (const h of heads) {
+      const w = v.getWork(h);
+      if (w > topWork || (w === topWork && top !== undefined && hashKey(h) > hashKey(top))) {
+        top = h;
+        topWork = w;
+      }
+    }
+    if (top === undefined) continue;
+    const score = scoreHead(tracker, top, opts);
+    const key = hashKey(v.get(root)!.prevHash);
+    if (!bestTail || compareScores(score, bestTail.score) > 0 || (compareScores(score, bestTail.score) === 0 && key > bestTail.key)) {
+      bestTail = { root, score, key };
+    }
+  }
+  if (!bestTail) return { best: null, decoratedHeads: [], tailScore: null };
+
+  // JT key: work to the 5th ancestor minus one share's work if punished, then -punish, then
+  // earliest first seen.
+  const decorated = [...v.tails().get(bestTail.root)!].map((hash) => {
+    const share = v.get(hash)!;
+    const p = punish(share);
+    const fifth = v.getNthParent(hash, Math.min(5, v.getHeight(hash)));
+    const work5 = v.getWork(fifth) - BigInt(Math.min(p, 1)) * share.work;
+    return { hash, work5, punish: p, timeSeen: share.timeSeen };
+  });
+  decorated.sort((a, b) => {
+    if (a.work5 !== b.work5) return a.work5 < b.work5 ? -1 : 1;
+    if (a.punish !== b.punish) return b.punish - a.punish;
+    if (a.timeSeen !== b.timeSeen) return b.timeSeen - a.timeSeen;
+    const ka = hashKey(a.hash);
+    const kb = hashKey(b.hash);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  let best: ShareHash | null = decorated.length ? decorated[decorated.length - 1]!.hash : null;
+  // JT: while the chosen head is punished, fall back to its parent.
+  while (best !== null && v.has(best) && punish(v.get(best)!) > 0) {
+    const prev: ShareHash | null = v.get(best)!.prevHash;
+    if (!v.has(prev)) break;
+    best = prev;
+  }
+  return { best, decoratedHeads: decorated, tailScore: bestTail.score };
+}
+
+export interface ThinkResult {
+  best: ShareHash | null;
+  /** Missing parents to request, already filtered by the timestamp cutoff. */
+  desired: DesiredShare[];
+  decoratedHeads: BestChoice['decoratedHeads'];
+  bads: BadShare[];
+  badPeers: Set<string>;
+}
+
+/**
+ * The reference's `think` (§2.2–2.3): verify, remove bad shares, choose the best share, and
+ * filter the desired parents to those whose chains are recent: timestamp >=
+ * min(now, best.timestamp) - 3600, or now - 24 h without a best share. `now` in seconds.
+ */
+export function think(tracker: ShareTracker<unknown>, opts: ScoreOptions & { now: number }): ThinkResult {
+  const { bads, desired } = tracker.verifyHeads();
+  const choice = chooseBest(tracker, opts);
+  const bestShare = choice.best !== null ? tracker.get(choice.best) : undefined;
+  const cutoff = bestShare ? Math.min(opts.now, bestShare.shareInfo.timestamp) - 3600 : opts.now - 24 * 60 * 60;
+  const badPeers = new Set<string>();
+  for (const b of bads) if (b.peer !== undefined) badPeers.add(b.peer);
+  return {
+    best: choice.best,
+    desired: desired.filter((d) => d.maxTimestamp >= cutoff),
+    decoratedHeads: choice.decoratedHeads,
+    bads,
+    badPeers,
+  };
+}

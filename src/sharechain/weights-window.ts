@@ -1,0 +1,284 @@
+/**
+ * PPLNS weights over a window of the chain (reference §3.1 `get_cumulative_weights`), computed
+ * with incremental sliding windows instead of the reference's skip list.
+ *
+ * Semantics (reference WeightsSkipList): walk down from `start` inclusive, each share adding
+ *   payee: att*(65535 - donation), total: att*65535, donation: att*donation   (att = share work)
+ * Stop once `maxShares` shares are counted or the total reaches `desiredWeight` exactly. A share
+ * that would push the total over `desiredWeight` is pro-rated:
+ *   k = (desired - total)/65535;  payee += k*w_payee // att;  donation += k*w_don // att
+ * and the total becomes exactly `desiredWeight`. Payees whose weight is 0 are dropped.
+ *
+ * Structure: a window holds the *full* shares [start .. bottom] in a deque with running sums.
+ * A query reuses the cached window whose top is nearest to `start` (a few windows are kept, one
+ * per chain tip being worked on), moves its top edge to `start` (push/pop at the top, through
+ * the common ancestor for a fork) and its bottom edge to the new cut-off, then adds the pro-rated
+ * share. Cost per query: O(|top moves| + |bottom moves| + payees) — O(1) amortised plus the copy
+ * of the result map when the chain is walked share by share (verification, new work), and
+ * O(window) for a cold query. Verifying every share of a chain is therefore linear in its length,
+ * not quadratic.
+ */
+import type { CumulativeWeights, ShareHash } from './types.js';
+
+/** What the window needs from a share. */
+export interface WeightedItem {
+  hash: ShareHash;
+  prevHash: ShareHash | null;
+}
+
+/** A share's contribution: `work` split between `key` and donation by donation/65535. */
+export interface Weighing {
+  key: string;
+  work: bigint;
+  donation: number;
+}
+
+/** The PPLNS weighing (§3.1): the share's work to its payee, donation by its donation field. */
+export function pplnsWeighing(item: { work: bigint; payee: string; shareInfo: { shareData: { donation: number } } }): Weighing {
+  return { key: item.payee, work: item.work, donation: item.shareInfo.shareData.donation };
+}
+
+/** What the window needs from the chain. */
+export interface WindowChain<T extends WeightedItem> {
+  get(hash: ShareHash | null | undefined): T | undefined;
+  /** Distance metric: depth within the component, and the component identity. */
+  locate(hash: ShareHash): { comp: unknown; depth: number } | undefined;
+  /** n-th ancestor, n below the height. */
+  nthParent(hash: ShareHash, n: number): ShareHash;
+}
+
+interface Delta {
+  payee: string;
+  payeeWeight: bigint;
+  total: bigint;
+  donation: bigint;
+}
+
+const U16 = 65535n;
+
+function deltaOf(w: Weighing): Delta {
+  const att = w.work;
+  const d = BigInt(w.donation);
+  return { payee: w.key, payeeWeight: att * (U16 - d), total: att * U16, donation: att * d };
+}
+
+/** Double-ended queue of shares, index 0 = bottom of the window. */
+class Deque<T> {
+  private buf: (T | undefined)[] = new Array(16);
+  private head = 0; // index of the bottom element
+  private len = 0;
+
+  get length(): number {
+    return this.len;
+  }
+
+  private grow(): void {
+    const next: (T | undefined)[] = new Array(this.buf.length * 2);
+    for (let i = 0; i < this.len; i++) next[i] = this.buf[(this.head + i) % this.buf.length];
+    this.buf = next;
+    this.head = 0;
+  }
+
+  pushTop(v: T): void {
+    if (this.len === this.buf.length) this.grow();
+    this.buf[(this.head + this.len) % this.buf.length] = v;
+    this.len++;
+  }
+
+  popTop(): T {
+    const i = (this.head + this.len - 1) % this.buf.length;
+    const v = this.buf[i]!;
+    this.buf[i] = undefined;
+    this.len--;
+    return v;
+  }
+
+  pushBottom(v: T): void {
+    if (this.len === this.buf.length) this.grow();
+    this.head = (this.head - 1 + this.buf.length) % this.buf.length;
+    this.buf[this.head] = v;
+    this.len++;
+  }
+
+  popBottom(): T {
+    const v = this.buf[this.head]!;
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) % this.buf.length;
+    this.len--;
+    return v;
+  }
+
+  top(): T | undefined {
+    return this.len ? this.buf[(this.head + this.len - 1) % this.buf.length] : undefined;
+  }
+
+  bottom(): T | undefined {
+    return this.len ? this.buf[this.head] : undefined;
+  }
+}
+
+interface Entry {
+  hash: ShareHash;
+  prevHash: ShareHash | null;
+  delta: Delta;
+}
+
+class Window {
+  readonly shares = new Deque<Entry>();
+  readonly weights = new Map<string, bigint>();
+  total = 0n;
+  donation = 0n;
+  lastUsed = 0;
+
+  add(e: Entry, atTop: boolean): void {
+    if (atTop) this.shares.pushTop(e);
+    else this.shares.pushBottom(e);
+    const { payee, payeeWeight } = e.delta;
+    if (payeeWeight !== 0n) this.weights.set(payee, (this.weights.get(payee) ?? 0n) + payeeWeight);
+    this.total += e.delta.total;
+    this.donation += e.delta.donation;
+  }
+
+  remove(atTop: boolean): void {
+    const e = atTop ? this.shares.popTop() : this.shares.popBottom();
+    const { payee, payeeWeight } = e.delta;
+    if (payeeWeight !== 0n) {
+      const w = this.weights.get(payee)! - payeeWeight;
+      if (w === 0n) this.weights.delete(payee);
+      else this.weights.set(payee, w);
+    }
+    this.total -= e.delta.total;
+    this.donation -= e.delta.donation;
+  }
+}
+
+/** A small set of sliding windows over one chain. */
+export class WeightsWindows<T extends WeightedItem> {
+  private windows: Window[] = [];
+  private clock = 0;
+  private readonly deltas = new WeakMap<T, Delta>();
+
+  constructor(
+    private readonly chain: WindowChain<T>,
+    private readonly weigh: (item: T) => Weighing,
+    /** How many windows to keep (one per chain tip being worked on). */
+    private readonly capacity = 4,
+  ) {}
+
+  /** Forget every window (after shares were removed from the chain). */
+  clear(): void {
+    this.windows = [];
+  }
+
+  private entry(hash: ShareHash): Entry {
+    const item = this.chain.get(hash)!;
+    let d = this.deltas.get(item);
+    if (!d) this.deltas.set(item, (d = deltaOf(this.weigh(item))));
+    return { hash, prevHash: item.prevHash, delta: d };
+  }
+
+  cumulativeWeights(start: ShareHash | null, maxShares: number, desiredWeight: bigint): CumulativeWeights {
+    if (start == null || maxShares <= 0 || desiredWeight <= 0n || !this.chain.get(start)) {
+      return { weights: new Map(), totalWeight: 0n, donationWeight: 0n };
+    }
+    const w = this.windowAt(start);
+    w.lastUsed = ++this.clock;
+
+    // Bottom edge: shrink while over a limit, then grow while a whole share still fits.
+    while (w.shares.length > maxShares || w.total > desiredWeight) w.remove(false);
+    for (;;) {
+      if (w.shares.length >= maxShares || w.total >= desiredWeight) break;
+      const below = w.shares.length ? w.shares.bottom()!.prevHash : start;
+      if (below == null || !this.chain.get(below)) break;
+      const e = this.entry(below);
+      if (w.total + e.delta.total > desiredWeight) break;
+      w.add(e, false);
+    }
+
+    const weights = new Map(w.weights);
+    let total = w.total;
+    let donation = w.donation;
+    if (w.shares.length < maxShares && total < desiredWeight) {
+      const below = w.shares.length ? w.shares.bottom()!.prevHash : start;
+      if (below != null && this.chain.get(below)) {
+        // The reference's pro-rating of the last share (§3.1); exact because both the remaining
+        // weight and the share's total are multiples of 65535.
+        const { delta } = this.entry(below);
+        const k = (desiredWeight - total) / U16;
+        const att = delta.total / U16;
+        const part = (k * delta.payeeWeight) / att;
+        if (part !== 0n) weights.set(delta.payee, (weights.get(delta.payee) ?? 0n) + part);
+        donation += (k * delta.donation) / att;
+        total = desiredWeight;
+      }
+    }
+    return { weights, totalWeight: total, donationWeight: donation };
+  }
+
+  /** A window whose top is `start`, reusing the cheapest cached one. */
+  private windowAt(start: ShareHash): Window {
+    const loc = this.chain.locate(start)!;
+    let best: { w: Window; pushes: number; pops: number } | undefined;
+    for (const w of this.windows) {
+      const plan = this.plan(w, start, loc);
+      if (plan && (!best || plan.pops + plan.pushes < best.pops + best.pushes)) best = { w, ...plan };
+    }
+    if (best && best.pops + best.pushes <= Math.max(64, best.w.shares.length)) {
+      for (let i = 0; i < best.pops; i++) best.w.remove(true);
+      const ops: ShareHash[] = [];
+      for (let i = 0, cur = start; i < best.pushes; i++, cur = this.chain.get(cur)!.prevHash!) ops.push(cur);
+      for (let i = ops.length - 1; i >= 0; i--) best.w.add(this.entry(ops[i]!), true);
+      return best.w;
+    }
+    const fresh = new Window();
+    if (this.windows.length >= this.capacity) {
+      this.windows.sort((a, b) => a.lastUsed - b.lastUsed);
+      this.windows.shift();
+    }
+    this.windows.push(fresh);
+    // Seed with the top share; the bottom edge grows it.
+    fresh.add(this.entry(start), true);
+    return fresh;
+  }
+
+  /**
+   * How to move window `w`'s top to `start`: pop `pops` shares off the top (down to the common
+   * ancestor), then push `pushes` shares (the ones from `start` down to it). Undefined when not possible (other tree, or the
+   * common ancestor lies below the window).
+   */
+  private plan(w: Window, start: ShareHash, loc: { comp: unknown; depth: number }): { pushes: number; pops: number } | undefined {
+    const top = w.shares.top();
+    if (!top) return undefined;
+    const tloc = this.chain.locate(top.hash);
+    if (!tloc || tloc.comp !== loc.comp) return undefined;
+    // Common ancestor by depth: lift the deeper one, then both together (binary search).
+    let a = start;
+    let b = top.hash;
+    let da = loc.depth;
+    let db = tloc.depth;
+    if (da > db) {
+      a = this.chain.nthParent(a, da - db);
+      da = db;
+    } else if (db > da) {
+      if (db - da >= w.shares.length) return undefined;
+      b = this.chain.nthParent(b, db - da);
+      db = da;
+    }
+    if (a !== b) {
+      // Binary search for the smallest lift that makes them equal, bounded by the window size.
+      let lo = 1;
+      let hi = w.shares.length - (tloc.depth - db) - 1;
+      if (hi < 1 || this.chain.nthParent(a, hi) !== this.chain.nthParent(b, hi)) return undefined;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.chain.nthParent(a, mid) === this.chain.nthParent(b, mid)) hi = mid;
+        else lo = mid + 1;
+      }
+      da -= lo;
+      a = this.chain.nthParent(a, lo);
+    }
+    const pops = tloc.depth - da;
+    if (pops >= w.shares.length) return undefined;
+    return { pushes: loc.depth - da, pops };
+  }
+}
