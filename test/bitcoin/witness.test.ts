@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeBlockWithRaw } from '../../src/bitcoin/block.js';
-import { sha256d } from '../../src/bitcoin/hash.js';
 import { displayHexToHash, fromHex, toHex } from '../../src/bitcoin/hex.js';
 import { merkleRoot } from '../../src/bitcoin/merkle.js';
 import { decodeTransaction, wtxid, type Transaction } from '../../src/bitcoin/transaction.js';
