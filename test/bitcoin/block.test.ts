@@ -257,7 +257,7 @@ describe('round trips', () => {
         const stripped = encodeBlock(block, { witness: false });
         expect(decodeBlock(stripped).txs.map((t) => txid(t))).toEqual(txs.map((t) => txid(t)));
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 });
