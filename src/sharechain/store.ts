@@ -1,0 +1,196 @@
+/**
+ * The persistent share store (reference §2.8 ShareStore, in SQLite instead of append-only text
+ * files): raw share wrappers with their hash, parent, verified flag and time, per network.
+ *
+ * Durability: journal_mode=WAL with synchronous=FULL. "Reported stored" means the transaction
+ * that wrote the share has committed; under kill -9 WAL with synchronous=NORMAL would already
+ * keep every committed transaction (the WAL bytes are in the kernel's page cache once write()
+ * returns), but only FULL also survives a power cut or OS crash, and the fsync per commit is
+ * cheap because writes are batched: one transaction per batch of shares, one writer (this
+ * process; better-sqlite3 is synchronous).
+ *
+ * Schema versioning: a `meta` table holds `schema_version`; migrations run in order on open. Later
+ * issues add their own tables (peers, stats) as further migrations; the store refuses a database
+ * written by a newer schema rather than guessing.
+ *
+ * Untrusted disk: a row that does not decode (bad hash, bad bytes, hash mismatch) is skipped with a
+ * log line, never a crash.
+ */
+import Database from 'better-sqlite3';
+import type { ShareHash } from './types.js';
+
+export const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE shares (
+      id INTEGER PRIMARY KEY,
+      net TEXT NOT NULL,
+      hash TEXT NOT NULL,
+      prev TEXT,
+      raw BLOB NOT NULL,
+      verified INTEGER NOT NULL DEFAULT 0,
+      time_added INTEGER NOT NULL,
+      UNIQUE (net, hash)
+    );
+  `,
+};
+
+export interface StoredShareInput {
+  hash: ShareHash;
+  prevHash: ShareHash | null;
+  /** The wrapper bytes exactly as received. */
+  raw: Uint8Array;
+  verified?: boolean;
+}
+
+export interface StoredShare {
+  hash: ShareHash;
+  prevHash: ShareHash | null;
+  raw: Buffer;
+  verified: boolean;
+  /** ms since epoch when it was stored. */
+  timeAdded: number;
+}
+
+export type StoreLog = (message: string) => void;
+
+const HASH_RE = /^[0-9a-f]{64}$/;
+
+interface Row {
+  hash: unknown;
+  prev: unknown;
+  raw: unknown;
+  verified: unknown;
+  time_added: unknown;
+}
+
+export class ShareStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly setVerified: Database.Statement;
+  private readonly del: Database.Statement;
+  private closed = false;
+
+  private constructor(
+    path: string,
+    private readonly log: StoreLog,
+    private readonly now: () => number,
+  ) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    this.insert = this.db.prepare(
+      'INSERT INTO shares (net, hash, prev, raw, verified, time_added) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (net, hash) DO UPDATE SET verified = MAX(verified, excluded.verified)',
+    );
+    this.setVerified = this.db.prepare('UPDATE shares SET verified = 1 WHERE net = ? AND hash = ?');
+    this.del = this.db.prepare('DELETE FROM shares WHERE net = ? AND hash = ?');
+  }
+
+  /** Open (creating if needed) the store at `path` (':memory:' for tests). */
+  static open(path: string, opts: { log?: StoreLog; now?: () => number } = {}): ShareStore {
+    return new ShareStore(path, opts.log ?? (() => {}), opts.now ?? Date.now);
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    const current = row ? Number(row.value) : 0;
+    if (!Number.isInteger(current) || current < 0) throw new Error(`share store: bad schema_version ${row?.value}`);
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`share store: schema version ${current} is newer than this program's (${SCHEMA_VERSION})`);
+    }
+    const step = this.db.transaction((v: number) => {
+      this.db.exec(MIGRATIONS[v]!);
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(v));
+    });
+    for (let v = current + 1; v <= SCHEMA_VERSION; v++) step(v);
+  }
+
+  get schemaVersion(): number {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string };
+    return Number(row.value);
+  }
+
+  /** Store a batch of shares in one transaction; when this returns they are durable. */
+  addShares(net: string, shares: readonly StoredShareInput[]): void {
+    if (shares.length === 0) return;
+    const t = this.now();
+    this.db.transaction(() => {
+      for (const s of shares) this.insert.run(net, s.hash, s.prevHash, Buffer.from(s.raw), s.verified ? 1 : 0, t);
+    })();
+  }
+
+  markVerified(net: string, hashes: Iterable<ShareHash>): void {
+    this.db.transaction(() => {
+      for (const h of hashes) this.setVerified.run(net, h);
+    })();
+  }
+
+  deleteShares(net: string, hashes: Iterable<ShareHash>): void {
+    this.db.transaction(() => {
+      for (const h of hashes) this.del.run(net, h);
+    })();
+  }
+
+  count(net: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM shares WHERE net = ?').get(net) as { n: number }).n;
+  }
+
+  /**
+   * Every share stored for `net`, oldest first. Rows that are malformed are skipped with a log.
+   * With `decode`, each raw wrapper is decoded too (and checked to hash to its row's hash); a row
+   * that fails is skipped the same way.
+   */
+  loadShares(net: string): StoredShare[];
+  loadShares<S extends { hash: ShareHash }>(net: string, decode: (raw: Buffer) => S): Array<StoredShare & { share: S }>;
+  loadShares<S extends { hash: ShareHash }>(net: string, decode?: (raw: Buffer) => S): Array<StoredShare & { share?: S }> {
+    const out: Array<StoredShare & { share?: S }> = [];
+    const rows = this.db.prepare('SELECT hash, prev, raw, verified, time_added FROM shares WHERE net = ? ORDER BY id');
+    for (const row of rows.iterate(net) as IterableIterator<Row>) {
+      const bad = (why: string): void => this.log(`share store: skipping corrupt row ${String(row.hash).slice(0, 64)}: ${why}`);
+      if (typeof row.hash !== 'string' || !HASH_RE.test(row.hash)) {
+        bad('hash is not 64 hex digits');
+        continue;
+      }
+      if (row.prev !== null && (typeof row.prev !== 'string' || !HASH_RE.test(row.prev))) {
+        bad('previous hash is not 64 hex digits');
+        continue;
+      }
+      if (!Buffer.isBuffer(row.raw) || row.raw.length === 0) {
+        bad('raw share bytes missing');
+        continue;
+      }
+      const entry: StoredShare & { share?: S } = {
+        hash: row.hash,
+        prevHash: row.prev,
+        raw: row.raw,
+        verified: row.verified === 1,
+        timeAdded: typeof row.time_added === 'number' ? row.time_added : 0,
+      };
+      if (decode) {
+        try {
+          entry.share = decode(row.raw);
+        } catch (err) {
+          bad(err instanceof Error ? err.message : String(err));
+          continue;
+        }
+        if (entry.share.hash !== row.hash) {
+          bad(`bytes hash to ${entry.share.hash}`);
+          continue;
+        }
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
