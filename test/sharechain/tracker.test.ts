@@ -84,7 +84,8 @@ function universe(parents: number[], works: number[], donations: number[], payee
 
 function compareAll(tracker: ShareTracker, naive: NaiveChain, desiredUnits: number[]): void {
   expect(tracker.size).toBe(naive.items.size);
-  for (const [h, s] of naive.items) {
+  let i = 0;
+  for (const h of naive.items.keys()) {
     const height = naive.height(h);
     expect(tracker.getHeight(h)).toBe(height);
     const bottom = naive.bottom(h);
@@ -94,7 +95,8 @@ function compareAll(tracker: ShareTracker, naive: NaiveChain, desiredUnits: numb
       expect(tracker.getNthParent(h, n)).toBe(n > height ? null : naive.nthParent(h, n));
     }
     for (const c of [1, 2, 4, height, height + 3]) expect(tracker.sumMinWork(h, c)).toBe(naive.sumMinWork(h, c));
-    for (const u of desiredUnits) {
+    // Weights for a sample of starts (the naive walk is slow); every 3rd share.
+    for (const u of i++ % 3 === 0 ? desiredUnits : []) {
       const desired = 65535n * BigInt(u);
       for (const max of [1, 3, height]) {
         const got = tracker.cumulativeWeights(h, max, desired);
