@@ -46,7 +46,7 @@ function networksWhere(matches: (p: ChainParams) => boolean): string | null {
 
 function wrongNetwork(address: string, other: string | null, chain: ChainParams, what: string): AddressError {
   if (other) return new AddressError(`address ${show(address)} is for network ${other}, not ${chain.name}`);
-  return new AddressError(`address ${show(address)} has ${what}, which is not an address of network ${chain.name}`);
+  return new AddressError(`address ${show(address)} has ${what}, which network ${chain.name} does not use`);
 }
 
 function decodeBase58(address: string, chain: ChainParams): DecodedAddress {
@@ -83,6 +83,9 @@ function decodeSegwit(address: string, chain: ChainParams): DecodedAddress {
     if (chain.bech32Hrp === null) {
       throw new AddressError(`network ${chain.name} has no segwit addresses (got ${show(address)})`);
     }
+    // Only name the other network if the address is actually valid there; otherwise say why not.
+    const owner = CHAIN_NAMES.map((n) => getChainParams(n)).find((p) => p.bech32Hrp === hrp);
+    if (owner) decodeSegwit(address, owner);
     throw wrongNetwork(address, networksWhere((p) => p.bech32Hrp === hrp), chain, `prefix '${hrp}'`);
   }
   // Which checksum holds tells the encoding; BIP350 ties it to the witness version below.
@@ -141,7 +144,19 @@ export function decodeAddress(address: string, chain: ChainParams): DecodedAddre
   if (address.length > MAX_ADDRESS_LENGTH) {
     throw new AddressError(`address ${show(address)} is ${address.length} characters; the maximum is ${MAX_ADDRESS_LENGTH}`);
   }
-  return looksSegwit(address) ? decodeSegwit(address, chain) : decodeBase58(address, chain);
+  if (looksSegwit(address)) return decodeSegwit(address, chain);
+  try {
+    return decodeBase58(address, chain);
+  } catch (err) {
+    // Bech32-shaped but with a prefix none of our networks uses (e.g. 'tc1...'): say so.
+    const sep = address.lastIndexOf('1');
+    if (sep > 0 && BECH32_DATA_RE.test(address.slice(sep + 1).toLowerCase()) && (err as Error).message.includes('base58check')) {
+      throw new AddressError(
+        `address ${show(address)} is not valid base58check, nor segwit with a known prefix ('${address.slice(0, sep).toLowerCase()}' is not ${chain.bech32Hrp ?? 'used'} on ${chain.name})`,
+      );
+    }
+    throw err;
+  }
 }
 
 /** Shorthand for decodeAddress(...).script. */
