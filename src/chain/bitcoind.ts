@@ -228,7 +228,8 @@ export class Bitcoind {
     try {
       r = obj(await this.rpc.call('getblockheader', [hashToDisplayHex(hash), true]), 'getblockheader');
     } catch (e) {
-      if (e instanceof RpcError && e.code === RPC_INVALID_ADDRESS_OR_KEY) return null; // "Block not found"
+      // Core: -5 "Block not found"; bcoin: -1 with the same message.
+      if (e instanceof RpcError && (e.code === RPC_INVALID_ADDRESS_OR_KEY || e.nodeMessage === 'Block not found')) return null;
       throw e;
     }
     const height = r['height'];
