@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LineSplitter, LineTooLong } from './line-splitter.js';
 import { StratumSession } from './session.js';
-import type { StratumWorkSource } from './work-source.js';
+import type { WorkSource } from '../work/work-source.js';
 
 /** Messages per second a connection may send on average before it is cut off. */
 const RATE_PER_SECOND = 500;
@@ -45,7 +45,7 @@ export class StratumServer {
   private readonly now: () => number;
 
   constructor(
-    private readonly work: StratumWorkSource,
+    private readonly work: WorkSource,
     private readonly opts: StratumServerOptions = {},
   ) {
     this.now = opts.now ?? Date.now;

@@ -10,7 +10,7 @@ import { buildHeader, stratumPrevHash, type Job } from '../work/job.js';
 import { BadRequest, StratumErrorCode as E, hexParam, parseRequest, pushLine, responseLine, stratumError, type StratumError } from './messages.js';
 import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
 import { Vardiff } from './vardiff.js';
-import type { Miner, StratumWorkSource } from './work-source.js';
+import type { Miner, WorkSource } from '../work/work-source.js';
 
 /** Miners that never authorize are dropped after this long. */
 export const LOGIN_TIMEOUT_MS = 30_000;
@@ -64,7 +64,7 @@ export class StratumSession {
 
   constructor(
     readonly extranonce1: Buffer,
-    private readonly work: StratumWorkSource,
+    private readonly work: WorkSource,
     private readonly hooks: SessionHooks,
   ) {}
 

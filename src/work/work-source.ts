@@ -1,8 +1,9 @@
 /**
- * What the Stratum server needs from the work layer. The server owns the protocol and the
- * per-connection bookkeeping; the work layer owns payouts, jobs and what a solution is worth.
+ * What the miner-facing servers (Stratum, getwork) need from the work layer. They own the
+ * protocols and per-connection bookkeeping; the work layer owns payouts, jobs and what a
+ * solution is worth.
  */
-import type { Job } from '../work/job.js';
+import type { Job } from './job.js';
 
 /** An authorized miner (one payout address; a connection may authorize several). */
 export interface Miner {
@@ -36,7 +37,7 @@ export type SolutionResult =
   | { status: 'stale'; reason: string }
   | { status: 'rejected'; reason: string };
 
-export interface StratumWorkSource {
+export interface WorkSource {
   authorize(username: string, password: string): AuthorizeResult;
   /** A fresh job for the miner, or a reason why there is no valid work now. */
   makeJob(miner: Miner, extranonce1: Buffer): Job | { unavailable: string };

@@ -5,66 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { sha256d } from '../../src/bitcoin/hash.js';
 import { hashToBigInt } from '../../src/bitcoin/hex.js';
 import { StratumServer } from '../../src/stratum/server.js';
-import type { Miner, Solution, StratumWorkSource } from '../../src/stratum/work-source.js';
-import type { Job } from '../../src/work/job.js';
+import { FixedWork } from '../support/fixed-work.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
-
-const EASY = (1n << 255n) - 1n;
-
-class TestWork implements StratumWorkSource {
-  solutions: Solution[] = [];
-  jobVersion = 0x30000000;
-  private n = 0;
-  difficultyMultiplier = 1;
-  minDifficulty = 1e-9;
-  maxDifficulty = 1e12;
-  prevBlock = randomBytes(32);
-  authorize(username: string) {
-    if (username.startsWith('bad')) return { ok: false as const, reason: 'taproot addresses cannot receive P2Pool payouts' };
-    const miner: Miner = { username, address: username, worker: '', pseudoDifficulty: null, shareDifficulty: null };
-    return { ok: true as const, miner };
-  }
-  makeJob(miner: Miner): Job {
-    return {
-      id: (++this.n).toString(16),
-      prevBlock: this.prevBlock,
-      coinb1: Buffer.concat([Buffer.from('01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff', 'hex'), Buffer.from(miner.username)]),
-      coinb2: Buffer.from('00000000', 'hex'),
-      merkleBranch: [randomBytes(32), randomBytes(32)],
-      version: this.jobVersion,
-      bits: 0x207fffff,
-      ntime: Math.floor(Date.now() / 1000),
-      minTime: Math.floor(Date.now() / 1000) - 600,
-      blockTarget: EASY,
-      shareTarget: EASY,
-      createdAt: Date.now(),
-      context: null,
-    };
-  }
-  onSolution(s: Solution) {
-    this.solutions.push(s);
-    return { status: 'accepted' as const };
-  }
-  powHash(h: Buffer) {
-    return sha256d(h);
-  }
-  initialDifficulty() {
-    return 1e-6;
-  }
-}
 
 let tcp: Server;
 let stratum: StratumServer;
-let work: TestWork;
+let work: FixedWork;
 let port: number;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  work = new TestWork();
+  work = new FixedWork();
   stratum = new StratumServer(work, { log: (m) => logs.push(m) });
   tcp = createServer((sock) => stratum.accept(sock));
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));

@@ -1,0 +1,64 @@
+/**
+ * The worker port serves three protocols on one TCP port, as the reference does (§5): the
+ * first byte decides. '{' starts a Stratum JSON line; anything else is HTTP (getwork, long
+ * polling, the JSON API and the dashboard).
+ */
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** A connection that sends nothing for this long before its first byte is closed. */
+const FIRST_BYTE_TIMEOUT_MS = 30_000;
+
+export class WorkerPort {
+  private readonly tcp: Server;
+  private readonly http = createHttpServer({ keepAliveTimeout: 5_000, headersTimeout: 10_000, requestTimeout: 0 });
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly onStratum: (socket: Socket, first: Buffer) => void,
+    private readonly httpHandlers: HttpHandler[],
+  ) {
+    this.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      for (const h of this.httpHandlers) if (h(req, res)) return;
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+    });
+    this.tcp = createTcpServer((socket) => this.route(socket));
+  }
+
+  private route(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
+      if (first[0] === 0x7b /* '{' */) {
+        this.onStratum(socket, first);
+      } else {
+        socket.pause();
+        socket.unshift(first);
+        this.http.emit('connection', socket);
+        socket.resume();
+      }
+    });
+  }
+
+  listen(port: number, host = '0.0.0.0'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.tcp.once('error', reject);
+      this.tcp.listen(port, host, () => {
+        this.tcp.off('error', reject);
+        resolve((this.tcp.address() as { port: number }).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.tcp.close(() => r()));
+    this.http.close();
+  }
+}
