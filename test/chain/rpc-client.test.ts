@@ -63,6 +63,13 @@ afterEach(() => {
   credentials = 'user:pass';
 });
 
+/** The error a call fails with (a call that succeeds fails the test). */
+function failure<E extends Error = Error>(p: Promise<unknown>): Promise<E> {
+  return p.then(() => {
+    throw new Error('expected the call to fail');
+  }, (e: unknown) => e as E);
+}
+
 function client(opts: Partial<ConstructorParameters<typeof RpcClient>[0]> = {}): RpcClient {
   const c = new RpcClient({ host: '127.0.0.1', port, auth: { kind: 'password', user: 'user', password: 'pass' }, ...opts });
   clients.push(c);
@@ -86,7 +93,7 @@ describe('RpcClient against a local HTTP server', () => {
 
   it('401 is RpcAuthError saying the credentials are wrong', async () => {
     const c = client({ auth: { kind: 'password', user: 'user', password: 'wrong' } });
-    const err = await c.call('getblockcount').catch((e: unknown) => e);
+    const err = await failure(c.call('getblockcount'));
     expect(err).toBeInstanceOf(RpcAuthError);
     expect((err as Error).message).toContain('wrong RPC user/password or cookie');
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
@@ -130,7 +137,7 @@ describe('RpcClient against a local HTTP server', () => {
       reply(res, status, { result: null, error: { code, message }, id: body.id });
     };
     const c = client();
-    const get = (m: string) => c.call(m).catch((e: unknown) => e as RpcError);
+    const get = (m: string) => failure<RpcError>(c.call(m));
 
     const ibd = await get('getblocktemplate');
     expect(ibd).toBeInstanceOf(RpcError);
@@ -154,7 +161,7 @@ describe('RpcClient against a local HTTP server', () => {
 
   it('JSON-RPC 2.0 style error replies (HTTP 200, no result) are understood too', async () => {
     handler = (_req, body, res) => reply(res, 200, { jsonrpc: '2.0', error: { code: -8, message: 'Invalid parameter' }, id: body.id });
-    const err = await client().call('getblockhash', [-1]).catch((e: unknown) => e as RpcError);
+    const err = await failure<RpcError>(client().call('getblockhash', [-1]));
     expect(err).toBeInstanceOf(RpcError);
     expect(err.code).toBe(-8);
   });
@@ -167,7 +174,7 @@ describe('RpcClient against a local HTTP server', () => {
         s.close(() => resolve(p));
       });
     });
-    const err = await client({ port: closed }).call('getblockcount').catch((e: unknown) => e as Error);
+    const err = await failure(client({ port: closed }).call('getblockcount'));
     expect(err).toBeInstanceOf(RpcConnectionError);
     expect(err.message).toContain(`127.0.0.1:${closed}`);
     expect(err.message).toContain('connection refused');
@@ -178,7 +185,7 @@ describe('RpcClient against a local HTTP server', () => {
     handler = () => undefined; // hold the request forever
     const c = client({ timeoutMs: 5_000 });
     const started = Date.now();
-    const err = await c.call('getblocktemplate', [], { timeoutMs: 300 }).catch((e: unknown) => e as Error);
+    const err = await failure(c.call('getblocktemplate', [], { timeoutMs: 300 }));
     expect(err).toBeInstanceOf(RpcConnectionError);
     expect(err.message).toContain('did not answer getblocktemplate within 0.3 s');
     expect(Date.now() - started).toBeLessThan(3_000);
