@@ -155,12 +155,13 @@ export class ShareTracker<R = unknown> implements ChainView {
     return this.all.getHeight(hash);
   }
 
+  /**
+   * Reference get_height_and_last's `last`: the hash of the first *missing* share below `hash`
+   * (the root's parent), null when the chain is rooted. types.ts words it as "the last share";
+   * we follow the reference (and test/support/array-chain.ts), callers only test it for null.
+   */
   getLast(hash: ShareHash | null): ShareHash | null {
-    if (hash == null) return null;
-    const root = this.all.rootOf(hash);
-    if (root === undefined) return hash;
-    if (this.all.get(root)!.prevHash == null || this.assumedRoots.has(root)) return null;
-    return root;
+    return this.missingParent(hash);
   }
 
   getNthParent(hash: ShareHash | null, n: number): ShareHash | null {
@@ -175,7 +176,7 @@ export class ShareTracker<R = unknown> implements ChainView {
     return this.windows.cumulativeWeights(start, maxShares, desiredWeight);
   }
 
-  /** The missing parent's hash below `hash`'s chain (reference `last`), null when rooted. */
+  /** The missing parent's hash below `hash`'s chain (reference `last`), null when rooted or assumed rooted. */
   missingParent(hash: ShareHash | null): ShareHash | null {
     if (hash == null) return null;
     const root = this.all.rootOf(hash);

@@ -89,7 +89,7 @@ function compareAll(tracker: ShareTracker, naive: NaiveChain, desiredUnits: numb
     const height = naive.height(h);
     expect(tracker.getHeight(h)).toBe(height);
     const bottom = naive.bottom(h);
-    expect(tracker.getLast(h)).toBe(bottom.prevHash == null ? null : bottom.hash);
+    expect(tracker.getLast(h)).toBe(bottom.prevHash);
     for (const n of [0, 1, 2, 3, 5, 7, height - 1, height, height + 1]) {
       if (n < 0) continue;
       expect(tracker.getNthParent(h, n)).toBe(n > height ? null : naive.nthParent(h, n));
