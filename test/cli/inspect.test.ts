@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bech32 } from '@scure/base';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getChainParams, type ChainName } from '../../src/bitcoin/chain-params.js';
 import { AddressError, DecodeError } from '../../src/bitcoin/errors.js';
@@ -215,6 +216,41 @@ describe("inspectAddress on Bitcoin Core's key_io vectors", () => {
         expect(() => inspectAddress(address, getChainParams(net))).toThrow(AddressError);
       }
     }
+  });
+});
+
+describe('inspect on damaged input', () => {
+  const block = bytesFromHexArgument(block111Hex);
+  const tx = bytesFromHexArgument(template111.transactions[0]!.data);
+  const regtest = getChainParams('regtest');
+  /** Either a result or the typed DecodeError: never a TypeError/RangeError from inside. */
+  const onlyDecodeErrors = (fn: () => unknown): boolean => {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      return err instanceof DecodeError;
+    }
+  };
+
+  it('truncations and byte mutations of a real block and tx yield a result or a DecodeError', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (cut, at, value) => {
+        const truncatedBlock = block.subarray(0, cut % block.length);
+        const mutatedBlock = Buffer.from(block);
+        mutatedBlock[at % block.length] = value;
+        const truncatedTx = tx.subarray(0, cut % tx.length);
+        const mutatedTx = Buffer.from(tx);
+        mutatedTx[at % tx.length] = value;
+        return (
+          onlyDecodeErrors(() => inspectBlock(truncatedBlock)) &&
+          onlyDecodeErrors(() => inspectBlock(mutatedBlock)) &&
+          onlyDecodeErrors(() => inspectTx(truncatedTx, regtest)) &&
+          onlyDecodeErrors(() => inspectTx(mutatedTx, regtest))
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
