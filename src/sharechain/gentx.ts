@@ -83,8 +83,15 @@ function payeeOf(data: ShareData, version: number, net: P2PoolNetwork): string {
   return pubkeyHashPayee(data.pubkeyHash, net.parent);
 }
 
-/** Build share_info and the gentx for `p` (see the module comment). Throws GentxError. */
-export function buildGentx(p: GentxParams): BuiltGentx {
+/** share_info and the payout outputs for `p`: everything but the transaction itself. */
+export interface DerivedShareInfo {
+  shareInfo: ShareInfo;
+  payouts: TxOut[];
+  segwitActive: boolean;
+}
+
+/** Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError. */
+export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
   const { net, chain, version, shareData } = p;
   const prevHash = shareData.previousShareHash ? hashToDisplayHex(shareData.previousShareHash) : null;
   const prev: Share | null = prevHash === null ? null : (chain.get(prevHash) ?? null);
@@ -114,43 +121,62 @@ export function buildGentx(p: GentxParams): BuiltGentx {
     script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, net.parent, version),
   }));
 
-  const segwitActive = isSegwitActivated(version, net) && p.segwitData !== null;
-  const farShareHash = computeFarShareHash(chain, prevHash, height, last);
   const shareInfo = { shareData } as ShareInfo;
   if (isSegwitActivated(version, net)) shareInfo.segwitData = p.segwitData;
   if (version < 34) {
     shareInfo.newTransactionHashes = [];
     shareInfo.transactionHashRefs = [];
   }
-  shareInfo.farShareHash = farShareHash;
+  shareInfo.farShareHash = computeFarShareHash(chain, prevHash, height, last);
   shareInfo.maxBits = maxBits;
   shareInfo.bits = bits;
   shareInfo.timestamp = computeShareTimestamp(version, net, prev, p.desiredTimestamp);
   shareInfo.absheight = nextAbsheight(prev);
   shareInfo.abswork = nextAbswork(prev, bits);
+  return { shareInfo, payouts, segwitActive: isSegwitActivated(version, net) && p.segwitData !== null };
+}
 
-  const refHash = computeRefHash(shareInfo, version, p.refMerkleLink ?? EMPTY_LINK, net);
-  const outputs: TxOut[] = [];
-  if (segwitActive) {
-    const commitment = witnessCommitment(p.segwitData!.wtxidMerkleRoot, WITNESS_RESERVED_VALUE);
-    outputs.push({ value: 0, script: witnessCommitmentScript(commitment) });
+// Shares built on the same template share the commitment: remember the last one.
+let lastCommitment: { root: Buffer; script: Buffer } | null = null;
+
+function commitmentScript(wtxidRoot: Buffer): Buffer {
+  if (lastCommitment === null || !lastCommitment.root.equals(wtxidRoot)) {
+    const script = witnessCommitmentScript(witnessCommitment(wtxidRoot, WITNESS_RESERVED_VALUE));
+    lastCommitment = { root: Buffer.from(wtxidRoot), script };
   }
-  outputs.push(...payouts);
+  return lastCommitment.script;
+}
+
+/**
+ * Step two of buildGentx: the transaction around derived share_info whose ref_hash is
+ * `refHash` (verification passes the share's own once share_info is known to match).
+ */
+export function assembleGentx(p: GentxParams, derived: DerivedShareInfo, refHash: Buffer): BuiltGentx {
+  const outputs: TxOut[] = [];
+  if (derived.segwitActive) outputs.push({ value: 0, script: commitmentScript(p.segwitData!.wtxidMerkleRoot) });
+  for (const o of derived.payouts) outputs.push(o);
   outputs.push({ value: 0, script: refOutputScript(refHash, p.lastTxoutNonce ?? 0n) });
 
   const gentx: Transaction = {
     version: 1,
     inputs: [{
       prevout: NULL_PREVOUT,
-      script: shareData.coinbase,
+      script: p.shareData.coinbase,
       sequence: 0xffffffff,
-      witness: segwitActive ? [WITNESS_RESERVED_VALUE] : [],
+      witness: derived.segwitActive ? [WITNESS_RESERVED_VALUE] : [],
     }],
     outputs,
     locktime: 0,
   };
   const stripped = encodeTransaction(gentx, { witness: false });
-  return { shareInfo, refHash, payouts, gentx, stripped, txid: sha256d(stripped) };
+  return { shareInfo: derived.shareInfo, refHash, payouts: derived.payouts, gentx, stripped, txid: sha256d(stripped) };
+}
+
+/** Build share_info and the gentx for `p` (see the module comment). Throws GentxError. */
+export function buildGentx(p: GentxParams): BuiltGentx {
+  const derived = deriveShareInfo(p);
+  const refHash = computeRefHash(derived.shareInfo, p.version, p.refMerkleLink ?? EMPTY_LINK, p.net);
+  return assembleGentx(p, derived, refHash);
 }
 
 function sumWeights(m: Map<string, bigint>): bigint {

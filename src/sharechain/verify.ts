@@ -16,7 +16,9 @@
 import { hashToDisplayHex } from '../bitcoin/hex.js';
 import type { Transaction } from '../bitcoin/transaction.js';
 import { bitsToTarget } from '../bitcoin/target.js';
-import { GentxError, buildGentx, type BuiltGentx } from './gentx.js';
+import {
+  GentxError, assembleGentx, deriveShareInfo, type BuiltGentx, type DerivedShareInfo, type GentxParams,
+} from './gentx.js';
 import { InvalidShare } from './invalid-share.js';
 import type { P2PoolNetwork } from './networks.js';
 import { PayoutAddressError } from './payout-script.js';
@@ -60,27 +62,30 @@ export function verifyShareDetailed(share: Share, chain: ChainView, net: P2PoolN
   if (share.prevHash !== null && !prev) throw new InvalidShare(`previous share ${share.prevHash} unknown`, share.hash);
   if (prev && opts.checkVersionSwitch !== false) checkVersionSwitch(share, prev, chain, net, opts.versionCounts);
 
-  let built: BuiltGentx;
+  const params: GentxParams = {
+    net,
+    chain,
+    version: share.version,
+    shareData: info.shareData,
+    blockTarget: bitsToTarget(share.minHeader.bits),
+    desiredTimestamp: info.timestamp,
+    desiredTarget: share.target,
+    segwitData: info.segwitData ?? null,
+    refMerkleLink: share.refMerkleLink,
+    lastTxoutNonce: share.lastTxoutNonce,
+  };
+  let derived: DerivedShareInfo;
   try {
-    built = buildGentx({
-      net,
-      chain,
-      version: share.version,
-      shareData: info.shareData,
-      blockTarget: bitsToTarget(share.minHeader.bits),
-      desiredTimestamp: info.timestamp,
-      desiredTarget: share.target,
-      segwitData: info.segwitData ?? null,
-      refMerkleLink: share.refMerkleLink,
-      lastTxoutNonce: share.lastTxoutNonce,
-    });
+    derived = deriveShareInfo(params);
   } catch (e) {
     if (e instanceof GentxError || e instanceof PayoutAddressError) throw new InvalidShare(e.message, share.hash);
     throw e;
   }
-
-  const mismatch = firstShareInfoMismatch(built.shareInfo, info);
+  const mismatch = firstShareInfoMismatch(derived.shareInfo, info);
   if (mismatch) throw new InvalidShare(mismatch, share.hash);
+  // share_data is the share's own and every derived field matched, so the rebuilt share_info
+  // serializes to the claimed one: its ref_hash is the one the share's identity computed.
+  const built = assembleGentx(params, derived, share.refHash);
   if (!built.txid.equals(share.gentxHash)) {
     const committed = share.hashLink.length + 44;
     const detail = committed === built.stripped.length
