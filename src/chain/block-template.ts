@@ -64,9 +64,6 @@ export interface BlockTemplate {
   totalFees: number;
 }
 
-/** The rules of Bitcoin Core's templates (its regtest template lists csv, !segwit, taproot); chains add theirs via ChainParams.knownRules. */
-export const DEFAULT_KNOWN_RULES: readonly string[] = ['csv', 'segwit', 'taproot'];
-
 /** Litecoin's 84e6 coins in satoshis, the largest MAX_MONEY among our chains; < 2**53. */
 const MAX_MONEY = 84_000_000 * 100_000_000;
 /** A block holds at most 4,000,000 weight units and a transaction weighs at least 240 (60 bytes). */
