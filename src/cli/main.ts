@@ -16,8 +16,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerChainCommand } from './chain-command.js';
 import { registerInspectCommand } from './inspect-command.js';
-// TODO(issue 2, C2): import { registerChainCommand } from './chain-command.js' once it lands.
 
 /**
  * The package version. main.ts runs from src/cli (tsx) or dist/src/cli (built), so walk up
@@ -47,7 +47,7 @@ function buildProgram(): Command {
     // Set before any subcommand exists: subcommands copy it when they are created.
     .exitOverride();
   registerInspectCommand(program);
-  // TODO(issue 2, C2): registerChainCommand(program);
+  registerChainCommand(program);
   return program;
 }
 

@@ -41,14 +41,17 @@ describe('p2pool (child process)', { timeout: 180_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: p2pool /);
     expect(r.stdout).toContain('inspect');
+    expect(r.stdout).toContain('chain');
   });
 
-  it('usage errors are one line on stderr with exit code 1', () => {
+  it('usage and input errors are one line on stderr with exit code 1', () => {
     for (const args of [
       ['no-such-command'],
       ['inspect', 'tx'],
       ['inspect', 'address', '1FsSia9rv4NeEwvJ2GvXrX7LyxYspbN2mo'],
       ['inspect', 'tx', '00', '--net', 'dogecoin'],
+      // `chain verify` is wired in: its errors take the same one-line path.
+      ['chain', 'verify', '/nonexistent/p2pool-shares.txt', '--net', 'bitcoin'],
     ]) {
       const r = run(...args);
       expect(r.code, args.join(' ')).toBe(1);
