@@ -48,8 +48,11 @@ export interface ForestNode<T extends ForestItem> {
   depth: number;
   cumWork: bigint;
   cumMinWork: bigint;
-  /** up[k] = hash of the 2^k-th ancestor, when known. */
-  up: ShareHash[];
+  /** The parent node while it is present. */
+  parent: ForestNode<T> | undefined;
+  /** up[k] = the 2^k-th ancestor, when known (valid while not `removed`). */
+  up: ForestNode<T>[];
+  removed: boolean;
 }
 
 export class Forest<T extends ForestItem> {
@@ -140,13 +143,11 @@ export class Forest<T extends ForestItem> {
   }
 
   private jump(node: ForestNode<T>, k: number): ForestNode<T> {
+    if (k === 0) return node.parent!;
     const cached = node.up[k];
-    if (cached !== undefined) {
-      const hit = this.nodes.get(cached);
-      if (hit) return hit;
-    }
-    const target = k === 0 ? this.nodes.get(node.item.prevHash!)! : this.jump(this.jump(node, k - 1), k - 1);
-    node.up[k] = target.item.hash;
+    if (cached !== undefined && !cached.removed) return cached;
+    const target = this.jump(this.jump(node, k - 1), k - 1);
+    node.up[k] = target;
     return target;
   }
 
@@ -190,7 +191,7 @@ export class Forest<T extends ForestItem> {
     let cur = this.node(hash);
     for (let i = 0; i < count && cur; i++) {
       yield cur.item;
-      cur = this.node(cur.item.prevHash);
+      cur = cur.parent;
     }
   }
 
@@ -217,13 +218,14 @@ export class Forest<T extends ForestItem> {
     if (!big) {
       const comp = new Component(hash);
       this.comps.add(comp);
-      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: item.minWork, up: [] };
+      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: item.minWork, parent, up: [], removed: false };
     } else if (parent && big === parent.comp) {
-      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: parent.cumMinWork + item.minWork, up: [] };
+      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: parent.cumMinWork + item.minWork, parent, up: [], removed: false };
     } else {
       const k = kids.find((c) => c.comp === big)!;
-      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: k.cumMinWork - k.item.minWork, up: [] };
+      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: k.cumMinWork - k.item.minWork, parent, up: [], removed: false };
     }
+    for (const k of kids) k.parent = node;
     const comp = node.comp;
     this.nodes.set(hash, node);
     comp.size++;
@@ -341,6 +343,11 @@ export class Forest<T extends ForestItem> {
   private detach(n: ForestNode<T>): void {
     const h = n.item.hash;
     this.nodes.delete(h);
+    n.removed = true;
+    for (const c of this.children.get(h) ?? []) {
+      const cn = this.nodes.get(c);
+      if (cn) cn.parent = undefined;
+    }
     const p = n.item.prevHash;
     if (p != null) {
       const set = this.children.get(p);

@@ -1,0 +1,142 @@
+/**
+ * Sharechain benchmarks against the budgets in ARCHITECTURE.md:
+ * - full verification of a 2 x 8,640-share chain with bitcoin's constants (CHAIN_LENGTH 8,640,
+ *   SPREAD 3) on an easy share target: under 2 s;
+ * - verifying one more share on top of that chain, with a full PPLNS window: under 1 ms;
+ * - reloading the chain from the SQLite store (decode + add to a tracker).
+ *
+ * The chain is mined with the test chain builder (production generation code) on bitcoin's
+ * p2pool constants with MAX_TARGET raised so a share needs ~1 hash, 40 miners with every
+ * address type, 30 s apart. The block target is hard (2**236) so that SPREAD blocks of work
+ * exceed the chain's work: every window is limited by REAL_CHAIN_LENGTH, i.e. full.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { targetToBitsUpperBound } from '../src/bitcoin/target.js';
+import { getP2PoolNetwork, type P2PoolNetwork } from '../src/sharechain/networks.js';
+import { decodeShare } from '../src/sharechain/share.js';
+import { ShareStore } from '../src/sharechain/store.js';
+import { ShareTracker } from '../src/sharechain/tracker.js';
+import type { Share } from '../src/sharechain/types.js';
+import { verifyShare } from '../src/sharechain/verify.js';
+import { VoteCounter } from '../src/sharechain/votes.js';
+import type { ArrayChain } from '../test/support/array-chain.js';
+import { emptyTemplate, mineShare } from '../test/support/chain-builder.js';
+
+/** Mainnet addresses of each type (BIP173 / reference vectors). */
+const ADDRESSES = [
+  '1LR4dmTSS2BV7yrMKKv2SwYBGWhtEGCU29',
+  '3P14159f73E4gFr7JterCCQh9QjiTjiZrG',
+  'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4',
+  'bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3',
+];
+
+function benchNet(): P2PoolNetwork {
+  return { ...getP2PoolNetwork('bitcoin'), maxTarget: (1n << 256n) - 1n };
+}
+
+function newTracker(net: P2PoolNetwork, now: number): ShareTracker {
+  const holder: { votes?: VoteCounter } = {};
+  const tracker: ShareTracker = new ShareTracker({ chainLength: net.chainLength }, (share, chain) =>
+    verifyShare(share, chain, net, { now, versionCounts: (s, d) => holder.votes!.counts(s, d) }),
+  );
+  holder.votes = new VoteCounter(tracker);
+  return tracker;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+export async function benchSharechain(): Promise<Record<string, unknown>> {
+  const net = benchNet();
+  const template = emptyTemplate({ bits: targetToBitsUpperBound(1n << 236n), prevBlock: Buffer.alloc(32, 7) });
+  const total = 2 * net.chainLength;
+  const extra = 200;
+  const t0 = 1_600_000_000;
+  const now = t0 + (total + extra) * net.sharePeriod + 60;
+
+  // Build: the tracker is the builder's chain (it only needs a ChainView with add()).
+  const buildStart = performance.now();
+  const builder = new ShareTracker({ chainLength: net.chainLength }, () => undefined);
+  const shares: Share[] = [];
+  let parent: string | null = null;
+  for (let i = 0; i < total + extra; i++) {
+    const share = mineShare(
+      net,
+      builder as unknown as ArrayChain,
+      template,
+      { address: ADDRESSES[i % ADDRESSES.length]!, timestamp: t0 + i * net.sharePeriod + (i % 7), donation: i % 10 === 0 ? 655 : 0 },
+      parent,
+      i,
+    );
+    shares.push(share);
+    parent = share.hash;
+  }
+  const buildMs = performance.now() - buildStart;
+  const chain = shares.slice(0, total);
+  const top = shares.slice(total);
+
+  // 1. Full verification of 2 x CHAIN_LENGTH shares in order (every share, not just the top
+  //    CHAIN_LENGTH the reference verifies on load).
+  const tracker = newTracker(net, now);
+  const fullStart = performance.now();
+  for (const s of chain) {
+    tracker.add(s);
+    const out = tracker.attemptVerify(s.hash);
+    if (!out.ok) throw new Error(`bench chain share ${s.hash} failed: ${out.reason}`);
+  }
+  const fullMs = performance.now() - fullStart;
+  const windowShares = tracker.cumulativeWeights(chain[chain.length - 2]!.prevHash, net.realChainLength - 1, 1n << 300n);
+
+  // 2. One more share at a time on top of the full chain.
+  const perShare: number[] = [];
+  for (const s of top) {
+    tracker.add(s);
+    const a = performance.now();
+    const out = tracker.attemptVerify(s.hash);
+    perShare.push(performance.now() - a);
+    if (!out.ok) throw new Error(`bench top share failed: ${out.reason}`);
+  }
+  perShare.sort((a, b) => a - b);
+
+  // 3. Store: write the chain, reopen, decode and add every share to a fresh tracker.
+  const dir = mkdtempSync(join(tmpdir(), 'p2pool-bench-'));
+  let storeWriteMs: number;
+  let reloadMs: number;
+  let reloadVerifyMs: number;
+  try {
+    const path = join(dir, 'shares.sqlite');
+    const w0 = performance.now();
+    const store = ShareStore.open(path);
+    for (let i = 0; i < chain.length; i += 500) {
+      store.addShares('bitcoin', chain.slice(i, i + 500).map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw })));
+    }
+    store.close();
+    storeWriteMs = performance.now() - w0;
+
+    const r0 = performance.now();
+    const reopened = ShareStore.open(path);
+    const rows = reopened.loadShares('bitcoin', (raw) => decodeShare(raw, net, 0));
+    reopened.close();
+    const fresh = newTracker(net, now);
+    for (const r of rows) fresh.add(r.share);
+    reloadMs = performance.now() - r0;
+    const v0 = performance.now();
+    for (const r of rows) if (!fresh.attemptVerify(r.hash).ok) throw new Error('reloaded share failed');
+    reloadVerifyMs = performance.now() - v0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  return {
+    chain: { shares: total, chainLength: net.chainLength, spread: net.spread, payees: ADDRESSES.length, windowShares: windowShares.weights.size > 0 ? net.realChainLength - 1 : 0 },
+    buildMs: Math.round(buildMs),
+    fullVerifyMs: Math.round(fullMs),
+    fullVerifyBudgetMs: 2000,
+    perShareVerifyMs: { mean: +(perShare.reduce((a, b) => a + b, 0) / perShare.length).toFixed(3), p50: +percentile(perShare, 0.5).toFixed(3), p99: +percentile(perShare, 0.99).toFixed(3), budget: 1 },
+    store: { writeMs: Math.round(storeWriteMs), reloadMs: Math.round(reloadMs), reloadThenVerifyMs: Math.round(reloadVerifyMs) },
+  };
+}
