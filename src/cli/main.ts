@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerChainCommand } from './chain-command.js';
 import { registerInspectCommand } from './inspect-command.js';
+import { registerNodeCommand } from './node-command.js';
 
 /**
  * The package version. main.ts runs from src/cli (tsx) or dist/src/cli (built), so walk up
@@ -48,6 +49,7 @@ function buildProgram(): Command {
     .exitOverride();
   registerInspectCommand(program);
   registerChainCommand(program);
+  registerNodeCommand(program, packageVersion());
   return program;
 }
 

@@ -4,7 +4,9 @@
  * exit codes, and errors as one line on stderr.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -27,12 +29,14 @@ describe('p2pool (child process)', { timeout: 180_000 }, () => {
     expect(r.stdout).toBe(`${pkg.version}\n`);
   });
 
-  it('with no subcommand prints help on stderr and exits 1 (no crash, no stack trace)', () => {
-    const r = run();
+  it('with no subcommand runs the node, and an unreachable bitcoind is one clear line and exit 1', () => {
+    const datadir = mkdtempSync(join(tmpdir(), 'p2pool-cli-'));
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const r = run('--net', 'regtest', '--datadir', datadir, '--bitcoind-rpc-port', '1', '--disable-upnp', 'user', 'pass');
+    rmSync(datadir, { recursive: true, force: true });
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^Usage: p2pool /);
-    expect(r.stderr).toContain('inspect');
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^error: .*127\.0\.0\.1:1/);
     expect(r.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 

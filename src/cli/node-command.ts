@@ -1,0 +1,140 @@
+/**
+ * `p2pool [options] [RPCUSER RPCPASSWORD]`: run a node (the seed's run_p2pool.py options plus
+ * what a modern operator expects). This is the program's default command, so every invocation
+ * that names no subcommand lands here.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { cookieFilePath, type RpcAuth } from '../chain/rpc-client.js';
+import { getP2PoolNetwork } from '../sharechain/networks.js';
+import { createLogger } from '../node/logger.js';
+import { P2PoolNode } from '../node/node.js';
+import { addNetOptions, netFromOptions } from './net-option.js';
+
+interface NodeOptions {
+  net?: string;
+  testnet?: boolean;
+  regtest?: boolean;
+  debug?: boolean;
+  address?: string;
+  datadir?: string;
+  logfile?: string;
+  mergedUrl?: string[];
+  mergedUserpass?: string[];
+  giveAuthor: string;
+  p2poolPort?: string;
+  p2poolNode?: string[];
+  disableUpnp?: boolean;
+  outgoingConns: string;
+  maxConns: string;
+  workerPort?: string;
+  workerHost: string;
+  fee: string;
+  bitcoindAddress: string;
+  bitcoindRpcPort?: string;
+  bitcoindP2pPort?: string;
+  bitcoindDatadir?: string;
+  bitcoindCookie?: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function port(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535), got "${value}"`);
+  return n;
+}
+
+function percent(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new Error(`${name} must be a percentage from 0 to 100, got "${value}"`);
+  return n;
+}
+
+export function registerNodeCommand(program: Command, version: string): void {
+  const cmd = program
+    .command('run', { isDefault: true })
+    .description('run a P2Pool node beside your full node (the default command)')
+    .argument('[RPCUSER]', 'bitcoind RPC user name (default: use the cookie file)')
+    .argument('[RPCPASSWORD]', 'bitcoind RPC password');
+  addNetOptions(cmd);
+  cmd
+    .option('--regtest', 'shorthand for --net regtest')
+    .option('--debug', 'log debugging details')
+    .option('-a, --address <ADDRESS>', "payout address (default: one from bitcoind's wallet, cached in the data directory)")
+    .option('--datadir <DIR>', 'where shares, logs and the cached address live (default: ~/.p2pool)')
+    .option('--logfile <FILE>', 'log file (default: DATADIR/NET/log)')
+    .option('--merged-url <URL>', 'merged-mining aux chain RPC URL, repeatable (parsed now; merged mining lands with the Litecoin/merged-mining issue)', collect)
+    .option('--merged-userpass <USER:PASS>', 'credentials for the matching --merged-url (parsed now; takes effect with merged mining)', collect)
+    .option('--give-author <PERCENT>', 'donate this percentage of work to the original P2Pool author', '0')
+    .option('--p2pool-port <PORT>', "P2P port for other P2Pool nodes (default: the network's; P2P networking lands with the P2P issue)")
+    .option('-n, --p2pool-node <ADDR[:PORT]>', 'connect to this P2Pool node, repeatable (takes effect with P2P networking)', collect)
+    .option('--disable-upnp', "don't map the P2P port on the router with UPnP/NAT-PMP")
+    .addOption(new Option('--outgoing-conns <N>', 'outgoing P2P connections (takes effect with P2P networking)').default('6'))
+    .addOption(new Option('--max-conns <N>', 'maximum incoming P2P connections (takes effect with P2P networking)').default('40'))
+    .option('-w, --worker-port <PORT>', "port for miners (Stratum and getwork) and the web API (default: the network's)")
+    .option('--worker-host <HOST>', 'address to listen on for miners', '0.0.0.0')
+    .option('-f, --fee <PERCENT>', 'charge miners on this node this percentage (work paying the node address)', '0')
+    .option('--bitcoind-address <HOST>', 'bitcoind host', '127.0.0.1')
+    .option('--bitcoind-rpc-port <PORT>', "bitcoind JSON-RPC port (default: the network's)")
+    .option('--bitcoind-p2p-port <PORT>', "bitcoind P2P port (default: the network's)")
+    .option('--bitcoind-datadir <DIR>', "bitcoind's data directory, to find its .cookie (default: ~/.bitcoin or the coin's)")
+    .option('--bitcoind-cookie <FILE>', "bitcoind's .cookie file (overrides --bitcoind-datadir)")
+    .action(async (rpcUser: string | undefined, rpcPassword: string | undefined, opts: NodeOptions) => {
+      const netName = opts.regtest ? 'regtest' : netFromOptions(opts);
+      let net;
+      try {
+        net = getP2PoolNetwork(netName);
+      } catch {
+        throw new Error(`there is no P2Pool sharechain for ${netName}; namecoin is supported as a merged-mining chain (--merged-url)`);
+      }
+      const datadir = opts.datadir ?? join(homedir(), '.p2pool');
+      const logfile = opts.logfile ?? join(datadir, net.name, 'log');
+      const { log, flush } = createLogger({ logfile, debug: opts.debug === true });
+      let auth: RpcAuth;
+      if (rpcUser !== undefined && rpcPassword !== undefined) {
+        auth = { kind: 'password', user: rpcUser, password: rpcPassword };
+      } else if (rpcUser !== undefined) {
+        throw new Error('give both RPCUSER and RPCPASSWORD, or neither (to use the cookie file)');
+      } else {
+        auth = { kind: 'cookie', cookieFile: opts.bitcoindCookie ?? cookieFilePath(net.parent, opts.bitcoindDatadir) };
+      }
+      if (opts.mergedUrl?.length) log('warn', 'merged mining is not implemented yet: --merged-url is ignored');
+      const node = await P2PoolNode.start({
+        net,
+        datadir,
+        bitcoind: {
+          host: opts.bitcoindAddress,
+          rpcPort: port(opts.bitcoindRpcPort, '--bitcoind-rpc-port') ?? net.parent.defaultRpcPort,
+          p2pPort: port(opts.bitcoindP2pPort, '--bitcoind-p2p-port') ?? net.parent.defaultP2pPort,
+          auth,
+        },
+        address: opts.address,
+        workerPort: port(opts.workerPort, '--worker-port') ?? net.workerPort,
+        workerHost: opts.workerHost,
+        feePercent: percent(opts.fee, '--fee'),
+        donationPercent: percent(opts.giveAuthor, '--give-author'),
+        log,
+        version,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string): void => {
+          log('info', `${sig} received, shutting down`);
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          void node.stop().finally(() => {
+            flush();
+            resolve();
+          });
+        };
+        const onInt = (): void => stop('SIGINT');
+        const onTerm = (): void => stop('SIGTERM');
+        process.on('SIGINT', onInt);
+        process.on('SIGTERM', onTerm);
+      });
+    });
+}

@@ -1,0 +1,197 @@
+/**
+ * The composition root: wires the bitcoind interface, the sharechain, the work layer and the
+ * miner-facing servers, and owns startup and shutdown. Nothing below imports it.
+ *
+ * Start order: store -> sharechain (loaded and re-verified) -> bitcoind checks -> payout
+ * address -> P2P link to bitcoind -> first template -> worker port. Stop order is the reverse.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { displayHexToHash } from '../bitcoin/hex.js';
+import { Bitcoind } from '../chain/bitcoind.js';
+import { BitcoindP2p } from '../chain/bitcoind-p2p.js';
+import { RpcClient, type RpcAuth } from '../chain/rpc-client.js';
+import { TemplateSource } from '../chain/template-source.js';
+import { GetworkServer } from '../getwork/getwork-server.js';
+import { ChainState } from '../sharechain/chain-state.js';
+import type { P2PoolNetwork } from '../sharechain/networks.js';
+import { UNKNOWN_BLOCK_HEIGHT } from '../sharechain/score.js';
+import { ShareStore } from '../sharechain/store.js';
+import { StratumServer } from '../stratum/server.js';
+import { ApiHandler } from '../web/api.js';
+import { checkPayoutAddress } from '../work/miner-address.js';
+import { PoolWork, SHARE_VERSION } from '../work/pool-work.js';
+import type { LogFunction } from './logger.js';
+import { WorkerPort } from './worker-port.js';
+
+export interface NodeConfig {
+  net: P2PoolNetwork;
+  /** Data directory; the node keeps its files in DATADIR/<net>/. */
+  datadir: string;
+  bitcoind: {
+    host: string;
+    rpcPort: number;
+    p2pPort: number;
+    auth: RpcAuth;
+  };
+  /** Payout address (`-a`); else the cached one, else getnewaddress. */
+  address?: string;
+  workerPort: number;
+  workerHost?: string;
+  feePercent: number;
+  donationPercent: number;
+  log: LogFunction;
+  version: string;
+}
+
+export class P2PoolNode {
+  readonly startedAt = Date.now();
+  private constructor(
+    readonly config: NodeConfig,
+    readonly store: ShareStore,
+    readonly chain: ChainState,
+    readonly rpc: RpcClient,
+    readonly bitcoind: Bitcoind,
+    readonly bitcoindP2p: BitcoindP2p,
+    readonly templates: TemplateSource,
+    readonly work: PoolWork,
+    readonly stratum: StratumServer,
+    readonly getwork: GetworkServer,
+    readonly workerPort: WorkerPort,
+    readonly payoutAddress: string,
+    /** The port actually bound (when 0 was asked for). */
+    readonly boundWorkerPort: number,
+  ) {}
+
+  static async start(config: NodeConfig): Promise<P2PoolNode> {
+    const { net, log } = config;
+    const dir = join(config.datadir, net.name);
+    mkdirSync(dir, { recursive: true });
+
+    const store = ShareStore.open(join(dir, 'shares.sqlite'), { log: (m) => log('warn', m) });
+    const rpc = new RpcClient({ host: config.bitcoind.host, port: config.bitcoind.rpcPort, auth: config.bitcoind.auth });
+    const bitcoind = new Bitcoind({ rpc, chain: net.parent, log });
+    let tipHeight = -1;
+    const chain = new ChainState({
+      net,
+      store,
+      log: (level, msg) => log(level, msg),
+      // Work since a point in the past is measured in parent blocks (§2.3): heights relative
+      // to the tip, fetched in the background and cached.
+      getHeightRelHighest: (prevHex) => {
+        const h = bitcoind.cachedHeight(displayHexToHash(prevHex));
+        if (h === null) {
+          void bitcoind.getBlockHeight(displayHexToHash(prevHex)).catch(() => null);
+          return UNKNOWN_BLOCK_HEIGHT;
+        }
+        return tipHeight < 0 ? UNKNOWN_BLOCK_HEIGHT : h - tipHeight;
+      },
+    });
+    const t0 = Date.now();
+    const loaded = chain.load();
+    log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${chain.best ?? 'none'}`);
+
+    try {
+      const report = await bitcoind.checkNode();
+      for (const w of report.warnings) log('warn', w);
+    } catch (e) {
+      store.close();
+      rpc.close();
+      throw e;
+    }
+
+    const payoutAddress = await resolvePayoutAddress(config, bitcoind, dir);
+    log('info', `payout address ${payoutAddress}`);
+
+    const bitcoindP2p = new BitcoindP2p({ host: config.bitcoind.host, port: config.bitcoind.p2pPort, magic: net.parent.magic, log });
+    bitcoindP2p.start();
+    const templates = new TemplateSource({ bitcoind, blockNotifier: bitcoindP2p, log });
+
+    const work = new PoolWork({
+      net,
+      chain,
+      templates,
+      nodeAddress: payoutAddress,
+      feePercent: config.feePercent,
+      donationPercent: config.donationPercent,
+      log,
+      submitter: {
+        submitBlock: async (block) => {
+          // Both ways, as the reference does (§7): announce over P2P and submit over RPC.
+          bitcoindP2p.announceBlock(block);
+          return bitcoind.submitBlock(block);
+        },
+      },
+    });
+    const stratum = new StratumServer(work, { log: (m) => log('info', m) });
+    const getwork = new GetworkServer(work, { log: (m) => log('debug', m) });
+
+    let announcedAt = 0;
+    bitcoindP2p.on('block', () => {
+      announcedAt = Date.now();
+    });
+    templates.on('template', (t, change) => {
+      tipHeight = t.height - 1;
+      const clean = change !== 'fees';
+      if (change === 'new-block' && announcedAt) log('info', `new block at height ${tipHeight}: work updated ${Date.now() - announcedAt} ms after bitcoind announced it`);
+      work.workChanged(clean);
+    });
+    templates.on('stale', (e) => log('error', `bitcoind unreachable, miners get no new work until it returns: ${e.message}`));
+    chain.on('best', (best) => {
+      log('debug', `new best share ${best ?? 'none'}`);
+      work.workChanged(true);
+    });
+    work.on('work', (clean) => {
+      stratum.broadcastWork(clean);
+      getwork.notifyNewWork();
+    });
+
+    await templates.start();
+    const node = { current: null as P2PoolNode | null };
+    const api = new ApiHandler(() => node.current!);
+    const workerPort = new WorkerPort((s, first) => stratum.accept(s, first), [
+      (req, res) => getwork.handle(req, res),
+      (req, res) => api.handle(req, res),
+    ]);
+    const bound = await workerPort.listen(config.workerPort, config.workerHost ?? '0.0.0.0');
+    log('info', `serving miners (Stratum, getwork) and the API on port ${bound}`);
+    node.current = new P2PoolNode(config, store, chain, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound);
+    return node.current;
+  }
+
+  async stop(): Promise<void> {
+    this.stratum.close();
+    this.getwork.close();
+    await this.workerPort.close();
+    this.templates.stop();
+    this.bitcoindP2p.stop();
+    this.rpc.close();
+    this.store.close();
+    this.config.log('info', 'stopped');
+  }
+}
+
+/** `-a`, else the address cached in the data directory, else a new one from the wallet. */
+async function resolvePayoutAddress(config: NodeConfig, bitcoind: Bitcoind, dir: string): Promise<string> {
+  const check = (a: string): string => {
+    const c = checkPayoutAddress(a, config.net.parent, SHARE_VERSION);
+    if (!c.ok) throw new Error(`payout address ${a} cannot be used: ${c.reason}`);
+    return a;
+  };
+  if (config.address) return check(config.address);
+  const cacheFile = join(dir, 'cached_payout_address');
+  if (existsSync(cacheFile)) {
+    const cached = readFileSync(cacheFile, 'utf8').trim();
+    if (checkPayoutAddress(cached, config.net.parent, SHARE_VERSION).ok) return cached;
+    config.log('warn', `ignoring the cached payout address ${cached.slice(0, 100)}: not usable on ${config.net.name}`);
+  }
+  let address: string;
+  try {
+    address = await bitcoind.getNewAddress();
+  } catch (e) {
+    throw new Error(`no payout address: pass -a ADDRESS (bitcoind's wallet could not give one: ${e instanceof Error ? e.message : String(e)})`);
+  }
+  check(address);
+  writeFileSync(cacheFile, address + '\n');
+  return address;
+}

@@ -1,0 +1,128 @@
+/**
+ * The node's sharechain: tracker + store + best-share choice, behind one small interface the
+ * work layer and the P2P layer share. Shares come in (from our miners, from peers, from the
+ * store at start), are verified when the chain below them allows (§2.2), are stored, and the
+ * best share is re-chosen (§2.3); an event says when it changed.
+ *
+ * Durability: a share is written to the store (one transaction per batch) before `addShares`
+ * returns, so anything reported added survives a crash. Loading re-verifies everything.
+ */
+import { EventEmitter } from 'node:events';
+import { hashToDisplayHex } from '../bitcoin/hex.js';
+import type { Transaction } from '../bitcoin/transaction.js';
+import type { P2PoolNetwork } from './networks.js';
+import { pruneTracker } from './prune.js';
+import { think, type HeightRelHighest, UNKNOWN_BLOCK_HEIGHT } from './score.js';
+import { decodeShare } from './share.js';
+import { StaleAccounting } from './stale.js';
+import type { ShareStore } from './store.js';
+import { ShareTracker } from './tracker.js';
+import type { Share, ShareHash } from './types.js';
+import { verifyShare } from './verify.js';
+
+export interface ChainStateOptions {
+  net: P2PoolNetwork;
+  store?: ShareStore;
+  /** Parent-chain height of a block relative to the tip (0 tip, negative older). */
+  getHeightRelHighest?: HeightRelHighest;
+  /** ms since epoch. */
+  now?: () => number;
+  log?: (level: 'info' | 'warn', msg: string) => void;
+}
+
+export interface ChainStateEvents {
+  /** The best share changed (null when there is none). */
+  best: [best: ShareHash | null, previous: ShareHash | null];
+  /** A peer sent shares that failed verification. */
+  bad: [peer: string, reason: string];
+}
+
+/** Prune at most this often (the reference cleans every 5 s). */
+const PRUNE_INTERVAL_MS = 5_000;
+
+export class ChainState extends EventEmitter<ChainStateEvents> {
+  readonly tracker: ShareTracker<Transaction>;
+  readonly stale: StaleAccounting;
+  private bestHash: ShareHash | null = null;
+  private keep = new Set<ShareHash>();
+  private lastPrune = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ChainStateOptions) {
+    super();
+    this.now = opts.now ?? Date.now;
+    this.tracker = new ShareTracker<Transaction>({ chainLength: opts.net.chainLength }, (share, chain) =>
+      verifyShare(share, chain, opts.net, { now: Math.floor(this.now() / 1000) }),
+    );
+    this.stale = new StaleAccounting(this.tracker);
+    this.tracker.onRemove = (shares) => {
+      this.stale.forget(shares.map((s) => s.hash));
+      opts.store?.deleteShares(opts.net.name, shares.map((s) => s.hash));
+    };
+  }
+
+  get best(): ShareHash | null {
+    return this.bestHash;
+  }
+
+  get bestShare(): Share | undefined {
+    return this.bestHash === null ? undefined : this.tracker.get(this.bestHash);
+  }
+
+  /** Load every stored share (re-verified); returns how many were loaded. */
+  load(): number {
+    const store = this.opts.store;
+    if (!store) return 0;
+    const rows = store.loadShares(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0));
+    for (const r of rows) this.tracker.add(r.share);
+    this.update();
+    return rows.length;
+  }
+
+  /**
+   * Add shares (from a peer, or ours). Stores the new ones, verifies what can be verified and
+   * re-chooses the best share. Returns the shares that were new.
+   */
+  addShares(shares: readonly Share[], peer?: string): Share[] {
+    const fresh = shares.filter((s) => !this.tracker.has(s.hash));
+    if (fresh.length === 0) return [];
+    this.opts.store?.addShares(this.opts.net.name, fresh.map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw })));
+    for (const s of fresh) this.tracker.add(s, peer);
+    this.update();
+    return fresh;
+  }
+
+  /** A share our own miners found; `deadOnArrival` when its work was already outdated. */
+  addLocalShare(share: Share, deadOnArrival: boolean): boolean {
+    this.stale.addMine(share.hash, deadOnArrival);
+    return this.addShares([share]).length === 1;
+  }
+
+  /** Verify, choose the best share, prune now and then; emits 'best' on change. */
+  update(): void {
+    const result = think(this.tracker, {
+      chainLength: this.opts.net.chainLength,
+      blockPeriod: this.opts.net.parent.blockPeriod,
+      getHeightRelHighest: this.opts.getHeightRelHighest ?? (() => UNKNOWN_BLOCK_HEIGHT),
+      now: Math.floor(this.now() / 1000),
+    });
+    for (const bad of result.bads) {
+      this.opts.log?.('warn', `dropped invalid share ${bad.hash}${bad.peer ? ` from ${bad.peer}` : ''}: ${bad.reason}`);
+      if (bad.peer) this.emit('bad', bad.peer, bad.reason);
+    }
+    this.keep = new Set(result.decoratedHeads.slice(-5).map((d) => d.hash));
+    if (result.best !== null) this.keep.add(result.best);
+    const previous = this.bestHash;
+    this.bestHash = result.best;
+    if (this.now() - this.lastPrune > PRUNE_INTERVAL_MS) {
+      this.lastPrune = this.now();
+      pruneTracker(this.tracker, { now: Math.floor(this.now() / 1000), chainLength: this.opts.net.chainLength, keep: this.keep });
+    }
+    if (previous !== this.bestHash) this.emit('best', this.bestHash, previous);
+  }
+}
+
+/** Display hex of an internal-order hash (shares key their maps by it). */
+export function shareKey(hash: Buffer): ShareHash {
+  return hashToDisplayHex(hash);
+}

@@ -1,0 +1,336 @@
+/**
+ * The work layer: turns the current block template and the best share into jobs for miners,
+ * and miners' solutions into shares and blocks (reference §5.2, §5.5).
+ *
+ * Data flow: template + best share -> generateShare (sharechain/gentx.ts) -> Job (coinb1,
+ * coinb2, merkle branch) -> miner -> solution -> block (submitted at once when it meets the
+ * block target) and/or share (added to the sharechain, which re-chooses the best share and so
+ * makes new work).
+ */
+import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
+import { ByteWriter } from '../bitcoin/bytes.js';
+import { sha256d } from '../bitcoin/hash.js';
+import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
+import { calculateMerkleLink, merkleRoot } from '../bitcoin/merkle.js';
+import { bip34HeightPush, pushData } from '../bitcoin/script.js';
+import { bitsToTarget, difficultyToTarget, MAX_UINT256, targetToDifficulty, workNumberToTarget } from '../bitcoin/target.js';
+import { encodeTransaction, type Transaction } from '../bitcoin/transaction.js';
+import { checkTemplateRules, type BlockTemplate } from '../chain/block-template.js';
+import type { ChainState } from '../sharechain/chain-state.js';
+import { refOutputScript } from '../sharechain/coinbase-layout.js';
+import { assembleShare, generateShare, GentxError, type GeneratedShare } from '../sharechain/gentx.js';
+import type { P2PoolNetwork } from '../sharechain/networks.js';
+import type { Share, ShareHash, ShareVersion } from '../sharechain/types.js';
+import { HashrateEstimator } from './hashrate.js';
+import type { Job } from './job.js';
+import { checkPayoutAddress } from './miner-address.js';
+import { parseUsername } from './username.js';
+import type { AuthorizeResult, Miner, Solution, SolutionResult, WorkSource } from './work-source.js';
+
+/** The share version we build (JT PaddingBugfixShare). */
+export const SHARE_VERSION: ShareVersion = 35;
+/** Header versions carry at least the BIP9 top bits (reference: max(gbt version, 0x20000000)). */
+const MIN_HEADER_VERSION = 0x20000000;
+/** A node aims at no more than ~1.67% of the pool's shares (reference §5.3). */
+const NODE_SHARE_FRACTION = 0.0167;
+/** Appended to the coinbase scriptSig so blocks can be told apart in explorers. */
+const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
+/** Generated shares are cached per payee and work generation; at most this many. */
+const MAX_CACHED = 4096;
+
+export interface TemplateProvider {
+  readonly current: BlockTemplate | null;
+  readonly stale: boolean;
+}
+
+export interface BlockSubmitter {
+  /** Submit a block; resolves with null when accepted or the node's reject reason. */
+  submitBlock(block: Buffer): Promise<string | null>;
+}
+
+export interface PoolWorkOptions {
+  net: P2PoolNetwork;
+  chain: ChainState;
+  templates: TemplateProvider;
+  submitter: BlockSubmitter;
+  /** The node operator's payout address (also used for miners with invalid usernames). */
+  nodeAddress: string;
+  /** `-f`: percent of work built to pay the node operator instead of the miner. */
+  feePercent?: number;
+  /** `--give-author`: percent of each share's weight to the donation script. */
+  donationPercent?: number;
+  /** Refuse work while the node is not on the sharechain yet (a reason string), or null. */
+  syncState?: () => string | null;
+  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  now?: () => number;
+}
+
+export interface WorkCounters {
+  pseudoshares: number;
+  deadPseudoshares: number;
+  shares: number;
+  deadShares: number;
+  blocksFound: number;
+  blocksAccepted: number;
+  blocksRejected: number;
+  rejectReasons: Map<string, number>;
+}
+
+export interface FoundBlock {
+  hash: string;
+  height: number;
+  shareHash: string | null;
+  time: number;
+  coinbase: Transaction;
+}
+
+interface JobContext {
+  gen: GeneratedShare;
+  template: BlockTemplate;
+  best: ShareHash | null;
+  generation: number;
+}
+
+export interface PoolWorkEvents {
+  /** New work for miners: `clean` when older jobs can no longer make blocks or good shares. */
+  work: [clean: boolean];
+  block: [block: FoundBlock, accepted: boolean, reason: string | null];
+  share: [share: Share, deadOnArrival: boolean];
+}
+
+export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource {
+  readonly counters: WorkCounters = {
+    pseudoshares: 0, deadPseudoshares: 0, shares: 0, deadShares: 0, blocksFound: 0, blocksAccepted: 0, blocksRejected: 0, rejectReasons: new Map(),
+  };
+  readonly hashrate = new HashrateEstimator();
+  readonly difficultyMultiplier: number;
+  readonly minDifficulty: number;
+  readonly maxDifficulty = 1e15;
+  /** Incremented whenever the work changes; jobs from an older generation are dead on arrival. */
+  private generation = 0;
+  private jobCounter = 0;
+  private readonly cache = new Map<string, GeneratedShare>();
+  private readonly now: () => number;
+  private readonly parent: ChainParams;
+
+  constructor(private readonly opts: PoolWorkOptions) {
+    super();
+    this.now = opts.now ?? Date.now;
+    this.parent = opts.net.parent;
+    this.difficultyMultiplier = this.parent.stratumDifficultyMultiplier;
+    this.minDifficulty = targetToDifficulty(MAX_UINT256) * this.difficultyMultiplier;
+    const check = checkPayoutAddress(opts.nodeAddress, this.parent, SHARE_VERSION);
+    if (!check.ok) throw new Error(`payout address ${opts.nodeAddress}: ${check.reason}`);
+  }
+
+  /** The template or the best share changed: drop cached work and tell the miners. */
+  workChanged(clean: boolean): void {
+    this.generation++;
+    this.cache.clear();
+    this.emit('work', clean);
+  }
+
+  authorize(username: string): AuthorizeResult {
+    const parsed = parseUsername(username);
+    let address = parsed.address;
+    const check = checkPayoutAddress(address, this.parent, SHARE_VERSION);
+    if (!check.ok) {
+      if (!check.invalid) return { ok: false, reason: check.reason };
+      this.opts.log?.('info', `miner '${username.slice(0, 100)}' gave no valid ${this.parent.name} address (${check.reason}); mining to the node's address`);
+      address = this.opts.nodeAddress;
+    }
+    return { ok: true, miner: { username, address, worker: parsed.worker, pseudoDifficulty: parsed.pseudoDifficulty, shareDifficulty: parsed.shareDifficulty } };
+  }
+
+  initialDifficulty(_miner: Miner): number {
+    // About one pseudoshare every few seconds for the node's current rate spread over its
+    // miners is unknown here; start low and let vardiff raise it within a few submissions.
+    return Math.max(this.minDifficulty, Math.min(1, this.shareDifficulty()) * this.difficultyMultiplier);
+  }
+
+  /** Stratum difficulty of the chain's current minimum share target (or 1 without a chain). */
+  private shareDifficulty(): number {
+    const best = this.opts.chain.bestShare;
+    return best ? targetToDifficulty(best.maxTarget) : targetToDifficulty(this.opts.net.maxTarget);
+  }
+
+  powHash(header: Buffer): Buffer {
+    return powHash(this.parent, header);
+  }
+
+  /** Why there is no work right now, or null. */
+  unavailable(): string | null {
+    const t = this.opts.templates.current;
+    if (!t) return 'waiting for the first block template from bitcoind';
+    if (this.opts.templates.stale) return 'lost contact with bitcoind';
+    try {
+      checkTemplateRules(t, this.parent.knownRules);
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+    const sync = this.opts.syncState?.() ?? null;
+    if (sync) return sync;
+    if (this.opts.net.persist && this.opts.chain.best === null) return 'p2pool is downloading shares';
+    return null;
+  }
+
+  makeJob(miner: Miner, _extranonce1: Buffer): Job | { unavailable: string } {
+    const why = this.unavailable();
+    if (why) return { unavailable: why };
+    const template = this.opts.templates.current!;
+    const best = this.opts.chain.best;
+    // Node fee (-f): this much of the work pays the operator instead (reference §3.3).
+    const fee = this.opts.feePercent ?? 0;
+    const address = fee > 0 && Math.random() * 100 < fee ? this.opts.nodeAddress : miner.address;
+    const desiredTarget = this.desiredShareTarget(miner);
+    const key = `${this.generation}:${address}:${desiredTarget}`;
+    let gen = this.cache.get(key);
+    if (!gen) {
+      try {
+        gen = this.generate(template, best, address, desiredTarget);
+      } catch (e) {
+        if (e instanceof GentxError) return { unavailable: `cannot build on the sharechain: ${e.message}` };
+        throw e;
+      }
+      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, gen);
+    }
+    const now = this.now();
+    const context: JobContext = { gen, template, best, generation: this.generation };
+    return {
+      id: (++this.jobCounter).toString(16),
+      prevBlock: template.previousBlockHash,
+      coinb1: gen.coinb1,
+      coinb2: gen.coinb2,
+      merkleBranch: gen.shareInfo.segwitData?.txidMerkleLink.branch ?? calculateMerkleLink([null, ...template.transactions.map((t) => t.txid)], 0).branch,
+      version: Math.max(template.version >>> 0, MIN_HEADER_VERSION) >>> 0,
+      bits: template.bits,
+      ntime: Math.max(template.curtime, template.mintime, Math.floor(now / 1000)),
+      minTime: template.mintime,
+      blockTarget: bitsToTarget(template.bits),
+      shareTarget: bitsToTarget(gen.shareInfo.bits),
+      createdAt: now,
+      context,
+    };
+  }
+
+  /** A miner's `/D`, else the reference's rule: the node at most ~1.67% of the pool's shares. */
+  private desiredShareTarget(miner: Miner): bigint {
+    if (miner.shareDifficulty !== null) return difficultyToTarget(miner.shareDifficulty);
+    const rate = this.hashrate.total(this.now());
+    if (rate === null) return MAX_UINT256;
+    return workNumberToTarget((rate * this.opts.net.sharePeriod) / NODE_SHARE_FRACTION);
+  }
+
+  private generate(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint): GeneratedShare {
+    const donationPct = this.opts.donationPercent ?? 0;
+    // Stochastic rounding, as the reference's perfect_round, so the average is exact.
+    const donation = Math.min(65535, Math.floor((65535 * donationPct) / 100 + Math.random()));
+    const heightPush = bip34HeightPush(template.height);
+    let coinbase = Buffer.concat([heightPush, template.coinbaseAux, pushData(COINBASE_TAG)]);
+    if (coinbase.length > 100) coinbase = coinbase.subarray(0, 100);
+    const txids = template.transactions.map((t) => t.txid);
+    const segwitData = {
+      txidMerkleLink: calculateMerkleLink([null, ...txids], 0),
+      wtxidMerkleRoot: merkleRoot([Buffer.alloc(32), ...template.transactions.map((t) => t.wtxid)]),
+    };
+    return generateShare({
+      net: this.opts.net,
+      chain: this.opts.chain.tracker,
+      version: SHARE_VERSION,
+      shareData: {
+        previousShareHash: best === null ? null : displayHexToHash(best),
+        coinbase,
+        nonce: randomInt(0, 0x100000000),
+        address,
+        subsidy: template.coinbaseValue,
+        donation,
+        staleInfo: this.opts.chain.stale.nextStaleInfo(best),
+        desiredVersion: SHARE_VERSION,
+      },
+      blockTarget: bitsToTarget(template.bits),
+      desiredTimestamp: Math.floor(this.now() / 1000 + 0.5),
+      desiredTarget,
+      segwitData,
+    });
+  }
+
+  onSolution(s: Solution): SolutionResult {
+    const ctx = s.job.context as JobContext;
+    const pow = hashToBigInt(s.powHash);
+    const dead = ctx.generation !== this.generation;
+    this.counters.pseudoshares++;
+    if (dead) this.counters.deadPseudoshares++;
+    this.hashrate.add(this.now(), s.pseudoTarget, s.miner.username, dead);
+
+    const lastTxoutNonce = s.nonceArea.readBigUInt64LE(0);
+    if (pow <= s.job.blockTarget) this.submitBlock(s, ctx, lastTxoutNonce);
+    if (pow <= s.job.shareTarget) {
+      const share = assembleShare(
+        ctx.gen,
+        {
+          minHeader: {
+            version: s.header.readUInt32LE(0),
+            prevBlock: Buffer.from(s.header.subarray(4, 36)),
+            timestamp: s.header.readUInt32LE(68),
+            bits: s.header.readUInt32LE(72),
+            nonce: s.header.readUInt32LE(76),
+          },
+          lastTxoutNonce,
+          merkleLink: { branch: s.job.merkleBranch, index: 0 },
+          merkleRoot: s.header.subarray(36, 68),
+        },
+        this.now(),
+      );
+      // DOA: the best share moved while the miner worked; the reference keeps such shares
+      // (they still pay) but does not build on them.
+      const doa = ctx.best !== this.opts.chain.best;
+      this.counters.shares++;
+      if (doa) this.counters.deadShares++;
+      this.opts.log?.('info', `share ${share.hash.slice(0, 16)}… from ${s.miner.username.slice(0, 60)}${doa ? ' (dead on arrival)' : ''}`);
+      this.opts.chain.addLocalShare(share, doa);
+      this.emit('share', share, doa);
+    }
+    return dead ? { status: 'stale', reason: 'stale work' } : { status: 'accepted' };
+  }
+
+  private submitBlock(s: Solution, ctx: JobContext, lastTxoutNonce: bigint): void {
+    const gentx: Transaction = {
+      ...ctx.gen.gentx,
+      outputs: [...ctx.gen.gentx.outputs.slice(0, -1), { value: 0, script: refOutputScript(ctx.gen.refHash, lastTxoutNonce) }],
+    };
+    // The stripped coinbase must be exactly what the header commits to.
+    if (!encodeTransaction(gentx, { witness: false }).equals(s.coinbase)) {
+      this.opts.log?.('error', 'internal error: rebuilt coinbase differs from the mined one; block not submitted');
+      return;
+    }
+    const w = new ByteWriter(1024 + ctx.template.transactions.reduce((n, t) => n + t.data.length, 0));
+    w.writeBytes(s.header).writeCompactSize(1 + ctx.template.transactions.length).writeBytes(encodeTransaction(gentx));
+    for (const t of ctx.template.transactions) w.writeBytes(t.data);
+    const block = w.toBytes();
+    const hash = hashToDisplayHex(sha256d(s.header));
+    this.counters.blocksFound++;
+    this.opts.log?.('info', `GOT BLOCK FROM MINER ${s.miner.username.slice(0, 60)}: ${hash} at height ${ctx.template.height}`);
+    const found: FoundBlock = { hash, height: ctx.template.height, shareHash: null, time: this.now(), coinbase: gentx };
+    this.opts.submitter.submitBlock(block).then(
+      (reason) => {
+        if (reason === null) {
+          this.counters.blocksAccepted++;
+          this.opts.log?.('info', `block ${hash} accepted by bitcoind`);
+        } else {
+          this.counters.blocksRejected++;
+          this.counters.rejectReasons.set(reason, (this.counters.rejectReasons.get(reason) ?? 0) + 1);
+          this.opts.log?.('error', `block ${hash} REJECTED by bitcoind: ${reason}`);
+        }
+        this.emit('block', found, reason === null, reason);
+      },
+      (e: unknown) => {
+        this.counters.blocksRejected++;
+        this.opts.log?.('error', `block ${hash} could not be submitted: ${e instanceof Error ? e.message : String(e)}`);
+        this.emit('block', found, false, 'submission failed');
+      },
+    );
+  }
+}
