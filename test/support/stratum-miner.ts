@@ -23,6 +23,11 @@ export interface MinerOptions {
   difficultyMultiplier?: number;
   /** Hashes per event-loop slice (keeps the process responsive). */
   batch?: number;
+  /**
+   * Submit at most one solution per job, then wait for the next job. On regtest nearly every
+   * hash is a share (and a block), and each one makes new work anyway.
+   */
+  onePerJob?: boolean;
 }
 
 export interface Notify {
@@ -186,6 +191,10 @@ export class StratumTestMiner extends EventEmitter {
               this.submits.push(s);
               this.emit('submit', s);
             });
+            if (this.opts.onePerJob) {
+              while (this.job === job && !this.stopped && !this.socket.destroyed) await new Promise((r) => setTimeout(r, 5));
+              break;
+            }
           }
           if (nonce % batch === batch - 1) await new Promise((r) => setImmediate(r));
         }

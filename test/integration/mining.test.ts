@@ -1,0 +1,235 @@
+/**
+ * Issue 4's end-to-end run on a real full node: bcoin regtest (segwit active) started here,
+ * our node on the regtest P2Pool network with a new sharechain, two Stratum miners (one rolling
+ * version bits) and a getwork miner paying P2WPKH, P2SH and P2PKH addresses, and a taproot
+ * miner that must be refused. Blocks are found, submitted and accepted by bcoin; each accepted
+ * block's coinbase is checked against a PPLNS computation written out here, independently of
+ * the sharechain code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scriptToAddress } from '../../src/bitcoin/address.js';
+import { getChainParams } from '../../src/bitcoin/chain-params.js';
+import { hash160 } from '../../src/bitcoin/hash.js';
+import { hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { p2pkhScript, p2shScript, witnessScript } from '../../src/bitcoin/script.js';
+import { targetToWork } from '../../src/bitcoin/target.js';
+import { decodeBlock } from '../../src/bitcoin/block.js';
+import { P2PoolNode } from '../../src/node/node.js';
+import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import { DONATION_SCRIPT } from '../../src/sharechain/coinbase-layout.js';
+import type { Share } from '../../src/sharechain/types.js';
+import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { StratumTestMiner } from '../support/stratum-miner.js';
+import { GetworkTestMiner, httpCall } from '../support/getwork-miner.js';
+
+const regtest = getChainParams('regtest');
+const net = getP2PoolNetwork('regtest');
+const addr = (script: Buffer): string => scriptToAddress(script, regtest)!;
+const P2WPKH = addr(witnessScript(0, hash160(Buffer.from('miner one'))));
+const P2SH = addr(p2shScript(hash160(Buffer.from('miner two'))));
+const P2PKH = addr(p2pkhScript(hash160(Buffer.from('miner three'))));
+const NODE = addr(witnessScript(0, hash160(Buffer.from('node operator'))));
+const TAPROOT = addr(witnessScript(1, Buffer.alloc(32, 7)));
+
+let bcoin: BcoinNode;
+let node: P2PoolNode;
+let datadir: string;
+const logs: string[] = [];
+
+async function waitFor<T>(what: string, fn: () => T | null | undefined | false, ms = 60_000): Promise<NonNullable<T>> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  bcoin = await startBcoinNode();
+  datadir = mkdtempSync(join(tmpdir(), 'p2pool-mining-'));
+  node = await P2PoolNode.start({
+    net,
+    datadir,
+    bitcoind: { host: bcoin.host, rpcPort: bcoin.rpcPort, p2pPort: bcoin.p2pPort, auth: { kind: 'password', user: bcoin.rpcUser, password: bcoin.rpcPassword } },
+    address: NODE,
+    workerPort: 0,
+    workerHost: '127.0.0.1',
+    feePercent: 0,
+    donationPercent: 0,
+    log: (level, msg) => logs.push(`${level} ${msg}`),
+    version: 'test',
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await node?.stop();
+  await bcoin?.stop();
+  if (datadir) rmSync(datadir, { recursive: true, force: true });
+});
+
+/**
+ * The coinbase a share's block must have, computed straight from the reference's rules
+ * (§3.1–3.4): weights over the chain from the share's grandparent, at most
+ * min(height, REAL_CHAIN_LENGTH) - 1 shares and SPREAD blocks' worth of work (the last share
+ * pro-rated), 99.5% by weight, 0.5% to the finder, the rest to the donation script.
+ */
+function expectedPayouts(share: Share, subsidy: number): Map<string, number> {
+  const chain: Share[] = [];
+  for (let s: Share | undefined = share; s; s = s.prevHash ? node.chain.tracker.get(s.prevHash) : undefined) chain.push(s);
+  const height = chain.length - 1; // shares below `share`
+  const maxShares = Math.max(0, Math.min(height, net.realChainLength) - 1);
+  const desired = 65535n * BigInt(net.spread) * targetToWork(share.minHeader.bits === 0 ? 0n : bitsTarget(share.minHeader.bits));
+  const weights = new Map<string, bigint>();
+  let total = 0n;
+  let count = 0;
+  for (const s of chain.slice(2)) {
+    if (count >= maxShares || total >= desired) break;
+    const att = targetToWork(s.target);
+    let w = att * 65535n;
+    let payee = att * BigInt(65535 - s.shareInfo.shareData.donation);
+    let don = att * BigInt(s.shareInfo.shareData.donation);
+    if (total + w > desired) {
+      // Pro-rate the last share as the reference does.
+      const room = desired - total;
+      payee = ((room / 65535n) * payee) / (w / 65535n);
+      don = ((room / 65535n) * don) / (w / 65535n);
+      w = payee + don;
+    }
+    const key = s.payoutScript.toString('hex');
+    weights.set(key, (weights.get(key) ?? 0n) + payee);
+    total += w;
+    count++;
+  }
+  const out = new Map<string, number>();
+  const S = BigInt(subsidy);
+  let paid = 0n;
+  for (const [k, w] of weights) {
+    if (w === 0n) continue;
+    const v = (S * 199n * w) / (200n * total);
+    out.set(k, Number(v));
+    paid += v;
+  }
+  const finder = share.payoutScript.toString('hex');
+  out.set(finder, (out.get(finder) ?? 0) + Number(S / 200n));
+  paid += S / 200n;
+  const d = DONATION_SCRIPT.toString('hex');
+  out.set(d, (out.get(d) ?? 0) + Number(S - paid));
+  for (const [k, v] of out) if (v === 0 && k !== d) out.delete(k);
+  return out;
+}
+
+function bitsTarget(bits: number): bigint {
+  const exp = bits >>> 24;
+  const mant = BigInt(bits & 0x7fffff);
+  return exp <= 3 ? mant >> BigInt(8 * (3 - exp)) : mant << BigInt(8 * (exp - 3));
+}
+
+describe('a single node mining on a real full node (bcoin regtest)', () => {
+  it('serves /local_stats once it serves miners', async () => {
+    const r = await httpCall(node.boundWorkerPort, 'GET', '/local_stats', null, '');
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body) as Record<string, unknown>;
+    expect(body.protocol_version).toBe(3501);
+    expect(typeof body.block_value).toBe('number');
+  });
+
+  it('refuses a taproot payout address at authorize, saying why and what works', async () => {
+    const m = new StratumTestMiner({ port: node.boundWorkerPort, username: TAPROOT });
+    await m.connect();
+    const r = await m.login();
+    m.close();
+    expect(r.result).not.toBe(true);
+    const [code, message] = r.error as [number, string];
+    expect(code).toBe(24);
+    expect(message).toMatch(/taproot/);
+    expect(message).toMatch(/P2PKH/);
+  });
+
+  it('mines shares and blocks that bcoin accepts, each paying PPLNS to the satoshi', async () => {
+    const startHeight = bcoin.height();
+    const a = new StratumTestMiner({ port: node.boundWorkerPort, username: `${P2WPKH}.rig1`, onePerJob: true });
+    const b = new StratumTestMiner({ port: node.boundWorkerPort, username: P2SH, versionRolling: true, onePerJob: true });
+    await a.connect();
+    await b.connect();
+    expect((await a.login()).result).toBe(true);
+    expect((await b.login()).result).toBe(true);
+    a.start();
+    b.start();
+    const g = new GetworkTestMiner(node.boundWorkerPort, P2PKH);
+    let getworkAccepted = 0;
+    const getworkLoop = (async () => {
+      while (getworkAccepted < 2) {
+        const { result } = await g.getwork();
+        const solved = GetworkTestMiner.solve(result);
+        if (solved && (await g.submit(solved))) getworkAccepted++;
+      }
+    })();
+    await getworkLoop;
+    await waitFor('blocks from all three miners', () => {
+      const payees = new Set([...node.chain.tracker.all.items()].map((s) => s.shareInfo.shareData.address));
+      return bcoin.height() >= startHeight + 6 && payees.has(P2WPKH) && payees.has(P2SH) && payees.has(P2PKH);
+    }, 120_000);
+    a.stop();
+    b.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    a.close();
+    b.close();
+
+    // The rolled miner's shares carry its version bits.
+    expect(b.submits.some((s) => s.result === true)).toBe(true);
+
+    // Every block on bcoin's chain since we started is one of our shares, and pays by PPLNS.
+    let checked = 0;
+    const tip = bcoin.height();
+    for (let h = startHeight + 1; h <= tip; h++) {
+      const hash = (await bcoin.rpc('getblockhash', [h])).body as { result: string };
+      const raw = (await bcoin.rpc('getblock', [hash.result, 0])).body as { result: string };
+      const block = decodeBlock(Buffer.from(raw.result, 'hex'));
+      const share = node.chain.tracker.get(hash.result);
+      if (!share) continue; // a block of a share that was pruned or not ours; none expected
+      const coinbase = block.txs[0]!;
+      const paid = new Map<string, number>();
+      for (const o of coinbase.outputs) {
+        const k = o.script.toString('hex');
+        if (k.startsWith('6a')) continue; // witness commitment and the share's OP_RETURN
+        paid.set(k, (paid.get(k) ?? 0) + o.value);
+      }
+      const subsidy = coinbase.outputs.reduce((s, o) => s + o.value, 0);
+      expect(paid).toEqual(expectedPayouts(share, subsidy));
+      // The 0.5% finder bonus is in there: the finder gets at least subsidy // 200.
+      expect(paid.get(share.payoutScript.toString('hex'))!).toBeGreaterThanOrEqual(Math.floor(subsidy / 200));
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
+    expect(node.work.counters.blocksAccepted).toBeGreaterThanOrEqual(checked);
+    expect(logs.some((l) => l.includes('REJECTED'))).toBe(false);
+  }, 180_000);
+
+  it('a block the full node mines itself reaches miners as a clean job, with the latency measured', async () => {
+    const m = new StratumTestMiner({ port: node.boundWorkerPort, username: P2WPKH });
+    await m.connect();
+    await m.login();
+    await waitFor('first job', () => m.job);
+    const before = m.notifies.length;
+    const t0 = Date.now();
+    const [hash] = await bcoin.mine(1);
+    const fresh = await waitFor('job on the new block', () => m.notifies.slice(before).find((n) => n.clean && Buffer.from(n.prevHash, 'hex').length === 32 && stratumPrevToDisplay(n.prevHash) === hash));
+    const latency = Date.now() - t0;
+    console.log(`new block -> mining.notify latency: ${latency} ms`);
+    expect(fresh.clean).toBe(true);
+    expect(latency).toBeLessThan(5_000);
+    expect(logs.some((l) => /work updated \d+ ms after bitcoind announced it/.test(l))).toBe(true);
+    m.close();
+  });
+});
+
+function stratumPrevToDisplay(prev: string): string {
+  const b = Buffer.from(prev, 'hex');
+  for (let i = 0; i < 32; i += 4) b.subarray(i, i + 4).reverse();
+  return hashToDisplayHex(b);
+}
