@@ -199,6 +199,9 @@ export class TemplateSource extends EventEmitter<TemplateSourceEvents> {
           if (template.longPollId === id) break; // the node returned without a change: do not spin
         }
       } catch (e) {
+        // Forget the id so the next template (e.g. when bitcoind answers again after an outage,
+        // often with the same tip and so the same id) starts a new long poll.
+        this.longPollId = null;
         this.log('debug', `long poll ended: ${(e as Error).message}`);
       } finally {
         this.longPolling = false;

@@ -119,7 +119,12 @@ export class P2PoolNode {
         submitBlock: async (block) => {
           // Both ways, as the reference does (§7): announce over P2P and submit over RPC.
           bitcoindP2p.announceBlock(block);
-          return bitcoind.submitBlock(block);
+          try {
+            return await bitcoind.submitBlock(block);
+          } catch (e) {
+            // The P2P client keeps announced blocks and offers them again after a reconnect.
+            throw new Error(`${e instanceof Error ? e.message : String(e)}; offered to bitcoind again over P2P when it reconnects`);
+          }
         },
       },
     });
@@ -136,7 +141,17 @@ export class P2PoolNode {
       if (change === 'new-block' && announcedAt) log('info', `new block at height ${tipHeight}: work updated ${Date.now() - announcedAt} ms after bitcoind announced it`);
       work.workChanged(clean);
     });
-    templates.on('stale', (e) => log('error', `bitcoind unreachable, miners get no new work until it returns: ${e.message}`));
+    // bitcoind unreachable (the template source logs it, once): the work miners hold can no
+    // longer be checked against the tip nor turned into a block we can submit, so it is dead
+    // from now on (submissions on it are answered as stale), and no new job is sent until a
+    // template arrives again ('resumed' -> clean jobs).
+    templates.on('stale', () => work.workChanged(true));
+    // A dropped P2P link is the fastest sign bitcoind went away, a new one that it is back:
+    // ask for a template at once instead of at the next poll.
+    bitcoindP2p.on('disconnected', () => void templates.refresh());
+    bitcoindP2p.on('connected', () => {
+      if (templates.stale) void templates.refresh();
+    });
     chain.on('best', (best) => {
       log('debug', `new best share ${best ?? 'none'}`);
       work.workChanged(true);

@@ -125,11 +125,16 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     if (!check.ok) throw new Error(`payout address ${opts.nodeAddress}: ${check.reason}`);
   }
 
-  /** The template or the best share changed: drop cached work and tell the miners. */
+  /**
+   * The template or the best share changed, or bitcoind went away: jobs handed out so far are
+   * from an older generation (dead on arrival from now on) and cached work is dropped. Miners
+   * are told ('work') only when there is new work to give them: while there is none (bitcoind
+   * unreachable, no template yet) every session would only find nothing to send.
+   */
   workChanged(clean: boolean): void {
     this.generation++;
     this.cache.clear();
-    this.emit('work', clean);
+    if (this.unavailable() === null) this.emit('work', clean);
   }
 
   authorize(username: string): AuthorizeResult {
@@ -315,7 +320,10 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     this.opts.log?.('info', `GOT BLOCK FROM MINER ${s.miner.username.slice(0, 60)}: ${hash} at height ${ctx.template.height}`);
     const found: FoundBlock = { hash, height: ctx.template.height, shareHash: null, time: this.now(), coinbase: gentx };
     this.opts.submitter.submitBlock(block).then(
-      (reason) => {
+      (answer) => {
+        // BIP22 "duplicate": bitcoind already has this block and found it valid. The submitter
+        // also hands blocks over by P2P, which often wins the race against submitblock.
+        const reason = answer === 'duplicate' ? null : answer;
         if (reason === null) {
           this.counters.blocksAccepted++;
           this.opts.log?.('info', `block ${hash} accepted by bitcoind`);

@@ -35,10 +35,14 @@ interface BcoinFullNode {
   };
   miner: { cpu: { createJob(tip: BcoinEntry | null, address: BcoinAddress | null): Promise<{ mine(): BcoinBlock }> } };
   pool: {
+    connect(): Promise<void>;
+    disconnect(): Promise<void>;
     discoverExternal(): Promise<void>;
     discoverGateway(): Promise<boolean>;
     discoverSeeds(): Promise<void>;
   };
+  /** bcoin's HTTP server (bweb); `http` is the node:http server under it. */
+  http: { http: import('node:http').Server };
   on(event: string, listener: (...args: unknown[]) => void): void;
 }
 interface BcoinModule {
@@ -92,6 +96,15 @@ export interface BcoinNode {
   generateToAddress(count: number, bcoinAddress: string): Promise<string[]>;
   /** Plain JSON-RPC call, for tests that look at bcoin's own answers. */
   rpc(method: string, params?: unknown[]): Promise<{ status: number; body: unknown }>;
+  /**
+   * Make the node unreachable without losing its chain, as a bitcoind that is restarting (or
+   * behind a dead link) looks from outside: the HTTP RPC server stops listening and drops every
+   * connection (keep-alive and long polls too), and the P2P pool drops its peers and stops
+   * listening. The chain stays in memory, so `resume` brings back the same node on the same ports.
+   */
+  suspend(): Promise<void>;
+  /** Listen again on the same RPC and P2P ports after `suspend`. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -131,6 +144,7 @@ export async function startBcoinNode(opts: BcoinNodeOptions = {}): Promise<Bcoin
 
   const defaultAddress = bcoin.KeyRing.generate().getAddress();
   let stopped = false;
+  let suspended = false;
 
   const mine = async (count: number, outputScript?: Buffer): Promise<string[]> => {
     const address = outputScript ? bcoin.Address.fromScript(bcoin.Script.fromRaw(outputScript)) : defaultAddress;
@@ -157,6 +171,32 @@ export async function startBcoinNode(opts: BcoinNodeOptions = {}): Promise<Bcoin
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
 
+  const suspend = async (): Promise<void> => {
+    if (suspended || stopped) return;
+    suspended = true;
+    const server = node.http.http;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await node.pool.disconnect();
+  };
+
+  const resume = async (): Promise<void> => {
+    if (!suspended || stopped) return;
+    suspended = false;
+    const server = node.http.http;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(rpcPort, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    await node.pool.connect();
+    node.startSync();
+  };
+
   const started = Date.now();
   await mine(opts.initialBlocks ?? SEGWIT_ACTIVATION_BLOCKS);
   const initialMiningMs = Date.now() - started;
@@ -179,8 +219,12 @@ export async function startBcoinNode(opts: BcoinNodeOptions = {}): Promise<Bcoin
       return body.result ?? [];
     },
     rpc,
+    suspend,
+    resume,
     async stop() {
       if (stopped) return;
+      // bcoin's close() expects its servers open: bring them back first if suspended.
+      await resume();
       stopped = true;
       await node.close();
     },

@@ -1,0 +1,226 @@
+/**
+ * bitcoind goes away mid-run and comes back (issue 4, "bitcoind stopped mid-run").
+ *
+ * The outage is made by `BcoinNode.suspend()`: bcoin's HTTP RPC server stops listening and
+ * drops every connection (keep-alive, long poll), and its P2P pool drops our connection and
+ * stops listening; `resume()` listens again on the same ports. bcoin keeps its chain in memory
+ * meanwhile, as Bitcoin Core keeps its chain on disk across a restart, so a block found during
+ * the outage can still be accepted once bitcoind is back.
+ *
+ * What the node must do, and what is asserted:
+ * - notice at once (the P2P link drops) and log the outage once, not once per retry;
+ * - hand out no work while it cannot see the tip: no mining.notify to anyone (even after a
+ *   share changes the best share), getwork answers -12345, /local_stats carries a warning;
+ * - a submission on a job from before the outage is answered as stale work (21); a solution
+ *   that meets the block target is not lost silently: it is logged as a block, the failed
+ *   submission is logged as an error, and it reaches bitcoind over P2P when the link returns;
+ * - when bitcoind returns, resume by itself: one log line, new jobs with clean_jobs to every
+ *   miner (including one that connected during the outage), blocks accepted again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scriptToAddress } from '../../src/bitcoin/address.js';
+import { getChainParams } from '../../src/bitcoin/chain-params.js';
+import { hash160, sha256d } from '../../src/bitcoin/hash.js';
+import { hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { p2shScript, witnessScript } from '../../src/bitcoin/script.js';
+import { bitsToTarget, difficultyToTarget } from '../../src/bitcoin/target.js';
+import { STALE_RETRY_MS } from '../../src/chain/template-source.js';
+import { P2PoolNode } from '../../src/node/node.js';
+import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { httpCall } from '../support/getwork-miner.js';
+import { StratumTestMiner, type Notify } from '../support/stratum-miner.js';
+
+const regtest = getChainParams('regtest');
+const net = getP2PoolNetwork('regtest');
+const addr = (script: Buffer): string => scriptToAddress(script, regtest)!;
+const MINER_A = addr(witnessScript(0, hash160(Buffer.from('outage miner a'))));
+const MINER_B = addr(p2shScript(hash160(Buffer.from('outage miner b'))));
+const NODE = addr(witnessScript(0, hash160(Buffer.from('outage node operator'))));
+
+interface LogLine { at: number; level: string; msg: string }
+
+let bcoin: BcoinNode;
+let node: P2PoolNode;
+let datadir: string;
+const logs: LogLine[] = [];
+const miners: StratumTestMiner[] = [];
+
+async function waitFor<T>(what: string, fn: () => T | null | undefined | false, ms = 30_000): Promise<NonNullable<T>> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Non-debug log lines since `since` (what an operator sees without --debug). */
+function visibleSince(since: number): LogLine[] {
+  return logs.filter((l) => l.at >= since && l.level !== 'debug');
+}
+
+/**
+ * Solve a job by hand (what the miner's loop does, but exactly once and without the loop's
+ * one-per-job wait): the first nonce whose hash meets both the miner's difficulty and the
+ * job's block target, so the node must treat it as a block.
+ */
+function solveAsBlock(m: StratumTestMiner, username: string, job: Notify): { params: string[]; blockHash: string } {
+  const en2 = 'fffffff0';
+  const target = [difficultyToTarget(m.difficulty), bitsToTarget(parseInt(job.bits, 16))].reduce((a, b) => (a < b ? a : b));
+  const version = parseInt(job.version, 16);
+  const header = StratumTestMiner.header(job, m.extranonce1, en2, parseInt(job.ntime, 16), 0, version);
+  for (let nonce = 0; nonce < 1_000_000; nonce++) {
+    header.writeUInt32LE(nonce, 76);
+    const h = sha256d(header);
+    if (hashToBigInt(h) <= target) {
+      return { params: [username, job.jobId, en2, job.ntime, nonce.toString(16).padStart(8, '0')], blockHash: hashToDisplayHex(h) };
+    }
+  }
+  throw new Error('no solution in 1,000,000 nonces');
+}
+
+async function newMiner(username: string, onePerJob = false): Promise<StratumTestMiner> {
+  const m = new StratumTestMiner({ port: node.boundWorkerPort, username, onePerJob });
+  miners.push(m);
+  await m.connect();
+  const r = await m.login();
+  expect(r.result).toBe(true);
+  return m;
+}
+
+async function localStats(): Promise<{ warnings: string[]; blocks: { found: number; accepted: number; rejected: number } }> {
+  const r = await httpCall(node.boundWorkerPort, 'GET', '/local_stats', null, '');
+  expect(r.status).toBe(200);
+  return JSON.parse(r.body) as { warnings: string[]; blocks: { found: number; accepted: number; rejected: number } };
+}
+
+beforeAll(async () => {
+  bcoin = await startBcoinNode();
+  datadir = mkdtempSync(join(tmpdir(), 'p2pool-outage-'));
+  node = await P2PoolNode.start({
+    net,
+    datadir,
+    bitcoind: { host: bcoin.host, rpcPort: bcoin.rpcPort, p2pPort: bcoin.p2pPort, auth: { kind: 'password', user: bcoin.rpcUser, password: bcoin.rpcPassword } },
+    address: NODE,
+    workerPort: 0,
+    workerHost: '127.0.0.1',
+    feePercent: 0,
+    donationPercent: 0,
+    log: (level, msg) => logs.push({ at: Date.now(), level, msg }),
+    version: 'test',
+  });
+  await waitFor('P2P link to bcoin', () => node.bitcoindP2p.connected);
+}, 180_000);
+
+afterAll(async () => {
+  for (const m of miners) m.close();
+  await node?.stop();
+  await bcoin?.stop();
+  if (datadir) rmSync(datadir, { recursive: true, force: true });
+});
+
+describe('bitcoind unreachable mid-run, then back (bcoin regtest)', () => {
+  it('mines, goes quiet while bitcoind is away, and resumes by itself when it returns', async () => {
+    // Before: a miner gets work and a block is accepted.
+    const a = await newMiner(`${MINER_A}.rig`, true);
+    a.start();
+    await waitFor('a first block accepted', () => node.work.counters.blocksAccepted >= 1);
+    a.stop();
+    await sleep(300);
+    const job = await waitFor('a job on bcoin\'s tip', () => a.job && stratumPrevToDisplay(a.job.prevHash) === bcoin.tipHash() && a.job);
+    const tipBefore = bcoin.tipHash();
+    const heightBefore = bcoin.height();
+    expect((await localStats()).warnings).toEqual([]);
+
+    // bitcoind goes away.
+    const notifiesBefore = a.notifies.length;
+    const downAt = Date.now();
+    await bcoin.suspend();
+    await waitFor('the node to notice', () => node.templates.stale, 10_000);
+    const noticedMs = Date.now() - downAt;
+    console.log(`outage noticed ${noticedMs} ms after bitcoind went away`);
+    // The dropped P2P link triggers a template fetch at once; no waiting for the 15 s poll.
+    expect(noticedMs).toBeLessThan(5_000);
+
+    // /local_stats says so.
+    const stats = await localStats();
+    expect(stats.warnings.some((w) => /LOST CONTACT WITH BITCOIND/.test(w))).toBe(true);
+
+    // getwork has no work to give: the reference's -12345 with the reason.
+    const gw = await httpCall(node.boundWorkerPort, 'POST', '/', JSON.stringify({ id: 1, method: 'getwork', params: [] }), `${MINER_B}:x`);
+    const gwBody = JSON.parse(gw.body) as { result: unknown; error: { code: number; message: string } | null };
+    expect(gwBody.result).toBeNull();
+    expect(gwBody.error?.code).toBe(-12345);
+    expect(gwBody.error?.message).toMatch(/lost contact with bitcoind/);
+
+    // A miner that connects now is authorized but gets no job.
+    const b = await newMiner(MINER_B);
+
+    // A solution on the pre-outage job: answered as stale work; it meets the block target, so
+    // the node logs the block and the failed submission rather than dropping it.
+    const sol = solveAsBlock(a, `${MINER_A}.rig`, job);
+    const reply = await a.call('mining.submit', sol.params);
+    expect(reply.result).toBeNull();
+    expect(reply.error).toEqual([21, 'stale work', null]);
+    const failedLine = await waitFor('the failed submission logged', () => logs.find((l) => l.level === 'error' && l.msg.includes(sol.blockHash) && /could not be submitted/.test(l.msg)));
+    expect(failedLine.msg).toMatch(/offered to bitcoind again over P2P/);
+    expect(logs.some((l) => l.msg.includes(`GOT BLOCK FROM MINER`) && l.msg.includes(sol.blockHash))).toBe(true);
+    // That solution was also a share and became the best share: still no job goes out.
+    await waitFor('the share made from it', () => node.chain.bestShare?.shareInfo.shareData.address === MINER_A);
+
+    // Several retry periods pass: nothing more is logged, and no miner gets work.
+    const quietFrom = Date.now();
+    await sleep(STALE_RETRY_MS * 3 + 500);
+    expect(visibleSince(quietFrom)).toEqual([]);
+    expect(a.notifies.length).toBe(notifiesBefore);
+    expect(b.notifies).toEqual([]);
+    // The whole outage so far: the template source's line once, the P2P link's line once, and
+    // the block we could not submit; nothing per retry.
+    const outageLines = visibleSince(downAt).filter((l) => l.level === 'warn' || l.level === 'error');
+    expect(outageLines.filter((l) => /no block template from bitcoind/.test(l.msg))).toHaveLength(1);
+    expect(outageLines.filter((l) => /lost bitcoind P2P connection/.test(l.msg))).toHaveLength(1);
+    expect(outageLines).toHaveLength(3);
+    expect(bcoin.tipHash()).toBe(tipBefore);
+
+    // bitcoind returns.
+    const upAt = Date.now();
+    await bcoin.resume();
+    await waitFor('work again', () => !node.templates.stale);
+    // Both miners get a clean job.
+    const aFresh = await waitFor('a clean job for miner a', () => a.notifies.slice(notifiesBefore).find((n) => n.clean));
+    const bFresh = await waitFor('a first job for miner b', () => b.notifies.find((n) => n.clean));
+    expect(aFresh.clean && bFresh.clean).toBe(true);
+    console.log(`work resumed ${Date.now() - upAt} ms after bitcoind came back`);
+    expect(logs.filter((l) => /bitcoind is answering again/.test(l.msg))).toHaveLength(1);
+    expect((await localStats()).warnings).toEqual([]);
+
+    // The block found during the outage reaches bitcoind over the returning P2P link.
+    await waitFor('the outage block on bcoin\'s chain', () => bcoin.tipHash() === sol.blockHash, 60_000);
+    expect(bcoin.height()).toBe(heightBefore + 1);
+
+    // Mining goes on: new blocks on top of it are accepted.
+    const accepted = node.work.counters.blocksAccepted;
+    await waitFor('jobs on the new tip', () => a.job && stratumPrevToDisplay(a.job.prevHash) === sol.blockHash);
+    a.start();
+    await waitFor('blocks accepted again', () => node.work.counters.blocksAccepted >= accepted + 2 && bcoin.height() >= heightBefore + 3, 60_000);
+    a.stop();
+    expect(logs.some((l) => /REJECTED/.test(l.msg))).toBe(false);
+    // Submissions after the return are accepted, not stale.
+    await sleep(200);
+    const after = a.submits.filter((s) => a.notifies.findIndex((n) => n.jobId === s.jobId) >= notifiesBefore);
+    expect(after.some((s) => s.result === true)).toBe(true);
+  }, 180_000);
+});
+
+function stratumPrevToDisplay(prev: string): string {
+  const b = Buffer.from(prev, 'hex');
+  for (let i = 0; i < 32; i += 4) b.subarray(i, i + 4).reverse();
+  return hashToDisplayHex(b);
+}
