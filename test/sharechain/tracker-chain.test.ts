@@ -5,7 +5,7 @@
  * between competing chains.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { targetToBitsUpperBound } from '../../src/bitcoin/target.js';
+import { bitsToTarget, targetToBitsUpperBound } from '../../src/bitcoin/target.js';
 import { toHex } from '../../src/bitcoin/hex.js';
 import type { BuiltGentx } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
@@ -33,9 +33,10 @@ const MINERS: Array<[string, string]> = [
 const SCRIPT = new Map(MINERS);
 const DONATION_SCRIPT =
   '4104ffd03de44a6e11b9917f3a29f9443283d9871c9d743ef30d5eddcd37094b64d1b3d8090496b53256786bf5c82932ec23c3b74d9f05a6f95a8b5529352656664bac';
-/** A block worth ~300 minimum-difficulty shares: SPREAD blocks = ~900, so windows are cut by work. */
-const BLOCK_TARGET = (1n << 256n) / (64n * 300n);
-const template = emptyTemplate({ bits: targetToBitsUpperBound(BLOCK_TARGET) });
+/** A block worth 60 minimum-difficulty shares: SPREAD blocks = 180, so later windows are cut by work. */
+const template = emptyTemplate({ bits: targetToBitsUpperBound((1n << 256n) / (64n * 60n)) });
+/** The block target as the shares carry it (compact bits round it down). */
+const BLOCK_TARGET = bitsToTarget(template.bits);
 const T0 = 1_700_000_000;
 
 /** Deterministic pseudo-random stream. */
