@@ -92,8 +92,8 @@ export class P2PoolNode {
     log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${chain.best ?? 'none'}`);
 
     try {
-      const report = await bitcoind.checkNode();
-      for (const w of report.warnings) log('warn', w);
+      // checkNode logs its own warnings (IBD, pruned, soft forks pending on a test chain).
+      await bitcoind.checkNode();
     } catch (e) {
       store.close();
       rpc.close();
