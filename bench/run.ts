@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     node: process.version,
     bitcoin: benchBitcoin(),
     sharechain: await optionalBench('./sharechain.js', 'benchSharechain'),
+    mining: await optionalBench('./mining.js', 'benchMining'),
   };
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

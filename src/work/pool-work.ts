@@ -22,7 +22,7 @@ import type { ChainState } from '../sharechain/chain-state.js';
 import { refOutputScript } from '../sharechain/coinbase-layout.js';
 import { assembleShare, generateShare, GentxError, type GeneratedShare } from '../sharechain/gentx.js';
 import type { P2PoolNetwork } from '../sharechain/networks.js';
-import type { Share, ShareHash, ShareVersion } from '../sharechain/types.js';
+import type { SegwitData, Share, ShareHash, ShareVersion } from '../sharechain/types.js';
 import { HashrateEstimator } from './hashrate.js';
 import type { Job } from './job.js';
 import { checkPayoutAddress } from './miner-address.js';
@@ -112,6 +112,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private generation = 0;
   private jobCounter = 0;
   private readonly cache = new Map<string, GeneratedShare>();
+  private segwitCache: { template: BlockTemplate; data: SegwitData } | null = null;
   private readonly now: () => number;
   private readonly parent: ChainParams;
 
@@ -209,7 +210,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       prevBlock: template.previousBlockHash,
       coinb1: gen.coinb1,
       coinb2: gen.coinb2,
-      merkleBranch: gen.shareInfo.segwitData?.txidMerkleLink.branch ?? calculateMerkleLink([null, ...template.transactions.map((t) => t.txid)], 0).branch,
+      merkleBranch: gen.shareInfo.segwitData?.txidMerkleLink.branch ?? this.segwitDataFor(template).txidMerkleLink.branch,
       version: Math.max(template.version >>> 0, MIN_HEADER_VERSION) >>> 0,
       bits: template.bits,
       ntime: Math.max(template.curtime, template.mintime, Math.floor(now / 1000)),
@@ -229,6 +230,24 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     return workNumberToTarget((rate * this.opts.net.sharePeriod) / NODE_SHARE_FRACTION);
   }
 
+  /**
+   * The template's txid merkle link and wtxid root. Computed once per template: on a
+   * 3,000-transaction template they are ~6,000 sha256d, which per job made makeJob ~10 ms
+   * (bench/mining.ts).
+   */
+  private segwitDataFor(template: BlockTemplate): SegwitData {
+    if (this.segwitCache?.template !== template) {
+      this.segwitCache = {
+        template,
+        data: {
+          txidMerkleLink: calculateMerkleLink([null, ...template.transactions.map((t) => t.txid)], 0),
+          wtxidMerkleRoot: merkleRoot([Buffer.alloc(32), ...template.transactions.map((t) => t.wtxid)]),
+        },
+      };
+    }
+    return this.segwitCache.data;
+  }
+
   private generate(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint): GeneratedShare {
     const donationPct = this.opts.donationPercent ?? 0;
     // Stochastic rounding, as the reference's perfect_round, so the average is exact.
@@ -236,11 +255,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const heightPush = bip34HeightPush(template.height);
     let coinbase = Buffer.concat([heightPush, template.coinbaseAux, pushData(COINBASE_TAG)]);
     if (coinbase.length > 100) coinbase = coinbase.subarray(0, 100);
-    const txids = template.transactions.map((t) => t.txid);
-    const segwitData = {
-      txidMerkleLink: calculateMerkleLink([null, ...txids], 0),
-      wtxidMerkleRoot: merkleRoot([Buffer.alloc(32), ...template.transactions.map((t) => t.wtxid)]),
-    };
+    const segwitData = this.segwitDataFor(template);
     return generateShare({
       net: this.opts.net,
       chain: this.opts.chain.tracker,

@@ -1,0 +1,299 @@
+/**
+ * Mining-path benchmarks against issue 4's budgets (ARCHITECTURE.md "Budgets"):
+ * 1. PoolWork.makeJob for a payee not seen since the work changed (generation-cache miss) on a
+ *    3,000-transaction template with a sharechain whose PPLNS window is full;
+ * 2. new work -> mining.notify to 1,000 Stratum sessions with 1,000 different payout addresses
+ *    (1,000 generation transactions): the last notify within 20 ms (p99);
+ * 3. sustained mining.submit throughput over 1,000 connections, each fully checked: 15,000/s;
+ * 4. submit latency at a paced 5,000/s: p99 under 5 ms.
+ *
+ * Real parts: the template is parsed by parseBlockTemplate from a getblocktemplate answer built
+ * on Bitcoin Core's regtest capture (test/fixtures/bitcoin-core-regtest/gbt-height111-24tx.json,
+ * its 24 segwit transactions repeated with distinct prevouts, txid/hash recomputed); the
+ * sharechain is mined with the production generation code (test/support/chain-builder.ts) and
+ * verified by ChainState; the node side is the production PoolWork + StratumServer behind the
+ * WorkerPort on 127.0.0.1; the miners are real TCP connections in a child process
+ * (bench/mining-load.ts) so node and load each get a core.
+ *
+ * The template's bits are set to 0x1d00ffff (difficulty 1) instead of regtest's 0x207fffff: with
+ * regtest's, SPREAD (3) blocks of work are ~6 hashes and the PPLNS window would hold 3 shares;
+ * with difficulty 1 it is bounded by REAL_CHAIN_LENGTH (359 shares), as on a live network.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scriptToAddress } from '../src/bitcoin/address.js';
+import { hash160 } from '../src/bitcoin/hash.js';
+import { hashToDisplayHex } from '../src/bitcoin/hex.js';
+import { p2pkhScript, p2shScript, witnessScript } from '../src/bitcoin/script.js';
+import { decodeTransaction, encodeTransaction, txid, wtxid } from '../src/bitcoin/transaction.js';
+import { parseBlockTemplate, type BlockTemplate } from '../src/chain/block-template.js';
+import { WorkerPort } from '../src/node/worker-port.js';
+import { ChainState } from '../src/sharechain/chain-state.js';
+import { getP2PoolNetwork, type P2PoolNetwork } from '../src/sharechain/networks.js';
+import { ShareTracker } from '../src/sharechain/tracker.js';
+import type { Share } from '../src/sharechain/types.js';
+import { StratumServer } from '../src/stratum/server.js';
+import { PoolWork } from '../src/work/pool-work.js';
+import type { Miner } from '../src/work/work-source.js';
+import type { ArrayChain } from '../test/support/array-chain.js';
+import { emptyTemplate, mineShare } from '../test/support/chain-builder.js';
+import type { LoadCommand, LoadReport } from './mining-load.js';
+
+const GBT_FIXTURE = 'test/fixtures/bitcoin-core-regtest/gbt-height111-24tx.json';
+const TEMPLATE_TXS = 3000;
+/** Difficulty 1: the PPLNS window is bounded by REAL_CHAIN_LENGTH, not by SPREAD blocks. */
+const BENCH_BITS = '1d00ffff';
+/** A little more than regtest's REAL_CHAIN_LENGTH (360), so every window is full. */
+const CHAIN_SHARES = 400;
+/** Distinct payees in the sharechain: each is one gentx output. */
+const CHAIN_PAYEES = 100;
+const SESSIONS = 1000;
+const NOTIFY_ROUNDS = 20;
+const JOB_BUILD_SAMPLES = 200;
+/**
+ * `+D` below the node's minimum pseudoshare difficulty (clamped to it: target ~2**256): every
+ * hash the miner sends is a pseudoshare, so every submit is checked all the way to acceptance.
+ */
+const PSEUDO_DIFF = '+1e-12';
+
+const BUDGET = { notifyP99Ms: 20, submitsPerSecond: 15_000, submitP99Ms: 5 } as const;
+
+type Result = Record<string, unknown>;
+
+/** The repository root, found by walking up (this runs from bench/ or dist/bench/). */
+function repoPath(relative: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`${relative} not found above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
+
+function stats(values: number[], digits = 2): { p50: number; p99: number; max: number } {
+  const s = [...values].sort((a, b) => a - b);
+  return { p50: round(percentile(s, 0.5), digits), p99: round(percentile(s, 0.99), digits), max: round(s[s.length - 1]!, digits) };
+}
+
+/** Regtest payout addresses of the three kinds a v35 share can pay (P2WPKH, P2SH, P2PKH). */
+export function payoutAddress(net: P2PoolNetwork, i: number): string {
+  const h = hash160(Buffer.from(`bench miner ${i}`));
+  const script = i % 3 === 0 ? witnessScript(0, h) : i % 3 === 1 ? p2shScript(h) : p2pkhScript(h);
+  return scriptToAddress(script, net.parent)!;
+}
+
+/**
+ * A getblocktemplate answer with `count` transactions: Core's captured segwit ones, each copy with
+ * its first input's prevout txid changed so that every txid and wtxid is distinct (the
+ * signatures no longer verify; nothing here validates scripts). txid and hash are recomputed.
+ */
+function buildTemplate(count: number): BlockTemplate {
+  const gbt = JSON.parse(readFileSync(repoPath(GBT_FIXTURE), 'utf8')) as Record<string, unknown> & { transactions: Record<string, unknown>[] };
+  // Only the segwit ones (txid != wtxid); Core's capture also holds a few legacy transactions.
+  const base = gbt.transactions.filter((t) => t.txid !== t.hash);
+  const txs: Record<string, unknown>[] = [];
+  let fees = 0;
+  for (let i = 0; i < count; i++) {
+    const src = base[i % base.length]!;
+    const tx = decodeTransaction(Buffer.from(src.data as string, 'hex'));
+    const prevout = Buffer.from(tx.inputs[0]!.prevout.hash);
+    prevout.writeUInt32LE(i, 0);
+    tx.inputs[0]!.prevout = { hash: prevout, index: tx.inputs[0]!.prevout.index };
+    fees += src.fee as number;
+    txs.push({ ...src, data: encodeTransaction(tx).toString('hex'), txid: hashToDisplayHex(txid(tx)), hash: hashToDisplayHex(wtxid(tx)), depends: [] });
+  }
+  const subsidy = (gbt.coinbasevalue as number) - gbt.transactions.reduce((s, t) => s + (t.fee as number), 0);
+  const template = parseBlockTemplate({ ...gbt, transactions: txs, coinbasevalue: subsidy + fees, bits: BENCH_BITS });
+  if (!template.transactions.every((t) => !t.txid.equals(t.wtxid))) throw new Error('bench template: expected segwit transactions only');
+  return template;
+}
+
+/** CHAIN_SHARES shares by CHAIN_PAYEES payees, 30 s apart up to now, verified by ChainState. */
+function buildChainState(net: P2PoolNetwork, template: BlockTemplate): ChainState {
+  const builder = new ShareTracker({ chainLength: net.chainLength }, () => undefined);
+  const parentTemplate = emptyTemplate({ bits: template.bits, prevBlock: template.previousBlockHash });
+  const t0 = Math.floor(Date.now() / 1000) - CHAIN_SHARES * net.sharePeriod - 60;
+  const shares: Share[] = [];
+  let parent: string | null = null;
+  for (let i = 0; i < CHAIN_SHARES; i++) {
+    const share = mineShare(net, builder as unknown as ArrayChain, parentTemplate,
+      { address: payoutAddress(net, 100_000 + (i % CHAIN_PAYEES)), timestamp: t0 + i * net.sharePeriod }, parent, i);
+    shares.push(share);
+    parent = share.hash;
+  }
+  const chain = new ChainState({ net });
+  chain.addShares(shares);
+  if (chain.best !== shares[shares.length - 1]!.hash) throw new Error('bench chain: the last share is not the best share');
+  return chain;
+}
+
+function minerFor(work: PoolWork, username: string): Miner {
+  const r = work.authorize(username);
+  if (!r.ok) throw new Error(`bench: ${username} refused: ${r.reason}`);
+  return r.miner;
+}
+
+/** 1. makeJob on a generation-cache miss (a payee that has no job on the current work yet). */
+export function benchJobBuild(work: PoolWork, net: P2PoolNetwork): Result {
+  const times: number[] = [];
+  let outputs = 0;
+  for (let i = 0; i < 20 + JOB_BUILD_SAMPLES; i++) {
+    const miner = minerFor(work, payoutAddress(net, 500_000 + i));
+    const start = process.hrtime.bigint();
+    const job = work.makeJob(miner, Buffer.alloc(4));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if ('unavailable' in job) throw new Error(`bench: no work: ${job.unavailable}`);
+    if (i >= 20) times.push(ms);
+    outputs = (job.context as { gen: { gentx: { outputs: unknown[] } } }).gen.gentx.outputs.length;
+  }
+  return { samples: times.length, ms: stats(times, 3), gentxOutputs: outputs };
+}
+
+class LoadChild {
+  private readonly child: ChildProcess;
+  private waiting: ((r: LoadReport) => void) | null = null;
+
+  constructor() {
+    const here = fileURLToPath(import.meta.url);
+    const file = join(dirname(here), `mining-load${here.endsWith('.ts') ? '.ts' : '.js'}`);
+    this.child = fork(file, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m: LoadReport) => {
+      const w = this.waiting;
+      this.waiting = null;
+      w?.(m);
+    });
+    this.child.on('exit', (code) => {
+      if (this.waiting && code !== 0) throw new Error(`load generator exited with ${code}`);
+    });
+  }
+
+  /** Send a command and wait for its report. */
+  ask<T extends LoadReport['type']>(cmd: LoadCommand, type: T): Promise<Extract<LoadReport, { type: T }>> {
+    const p = this.next(type);
+    this.child.send(cmd);
+    return p;
+  }
+
+  /** The next report, which must be of `type`. */
+  next<T extends LoadReport['type']>(type: T): Promise<Extract<LoadReport, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      this.waiting = (r) => (r.type === type ? resolve(r as Extract<LoadReport, { type: T }>) : reject(new Error(`load generator: ${r.type}, expected ${type}`)));
+    });
+  }
+
+  stop(): void {
+    this.child.disconnect();
+  }
+}
+
+/** The node side of the bench: template, verified sharechain and the PoolWork over them. */
+export function miningSetup(): { net: P2PoolNetwork; template: BlockTemplate; work: PoolWork; chainSetupMs: number } {
+  const net = getP2PoolNetwork('regtest');
+  const template = buildTemplate(TEMPLATE_TXS);
+  const setupStart = process.hrtime.bigint();
+  const chain = buildChainState(net, template);
+  const chainSetupMs = Math.round(Number(process.hrtime.bigint() - setupStart) / 1e6);
+  const work = new PoolWork({
+    net,
+    chain,
+    templates: { current: template, stale: false },
+    submitter: { submitBlock: () => Promise.resolve('bench: no block expected') },
+    nodeAddress: payoutAddress(net, 0),
+  });
+  return { net, template, work, chainSetupMs };
+}
+
+export async function benchMining(): Promise<Result> {
+  const { net, template, work, chainSetupMs } = miningSetup();
+  const setup = { templateTxs: template.transactions.length, chainShares: CHAIN_SHARES, chainPayees: CHAIN_PAYEES, chainSetupMs };
+
+  const jobBuild = benchJobBuild(work, net);
+
+  const stratum = new StratumServer(work);
+  work.on('work', (clean) => stratum.broadcastWork(clean));
+  const port = new WorkerPort((s, first) => stratum.accept(s, first), []);
+  const bound = await port.listen(0, '127.0.0.1');
+  const load = new LoadChild();
+  try {
+    const usernames = Array.from({ length: SESSIONS }, (_, i) => `${payoutAddress(net, 1 + i)}${PSEUDO_DIFF}`);
+    await load.ask({ type: 'connect', port: bound, usernames }, 'connected');
+    if (stratum.sessions.filter((s) => s.authorized).length !== SESSIONS) throw new Error('bench: not every session authorized');
+
+    // 2. New work -> notify to every session, each with its own gentx. The first two rounds
+    //    are a warm-up (JIT); `written` is when broadcastWork returned, i.e. every
+    //    socket.write() was done (libuv hands a write to the kernel at once when it fits).
+    const written: number[] = [];
+    const received: number[] = [];
+    for (let r = 0; r < NOTIFY_ROUNDS + 2; r++) {
+      await load.ask({ type: 'arm' }, 'armed');
+      const notified = load.next('notified');
+      const start = process.hrtime.bigint();
+      work.workChanged(true);
+      const wrote = process.hrtime.bigint();
+      const got = await notified;
+      if (r >= 2) {
+        written.push(Number(wrote - start) / 1e6);
+        received.push(Number(BigInt(got.last) - start) / 1e6);
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const writtenStats = stats(written);
+    const receivedStats = stats(received);
+    const notify = {
+      sessions: SESSIONS,
+      rounds: NOTIFY_ROUNDS,
+      lastWrittenMs: { ...writtenStats, budgetP99: BUDGET.notifyP99Ms, ok: writtenStats.p99 <= BUDGET.notifyP99Ms },
+      lastReceivedMs: { ...receivedStats, budgetP99: BUDGET.notifyP99Ms, ok: receivedStats.p99 <= BUDGET.notifyP99Ms },
+    };
+
+    // Submissions are pre-computed on each session's current job: PoW above both the share
+    // and the block target, so each is a pseudoshare (fully checked, then accepted).
+    const probe = work.makeJob(minerFor(work, payoutAddress(net, 999_999)), Buffer.alloc(4));
+    if ('unavailable' in probe) throw new Error(probe.unavailable);
+    const above = (probe.shareTarget > probe.blockTarget ? probe.shareTarget : probe.blockTarget).toString(16);
+
+    // 3. Sustained throughput: every connection keeps a few submits outstanding.
+    await load.ask({ type: 'prepare', perConn: 120, en2: 1, above }, 'prepared');
+    const flood = await load.ask({ type: 'flood', depth: 4, maxMs: 6000 }, 'flooded');
+    const floodSeconds = Number(BigInt(flood.elapsedNs)) / 1e9;
+    const perSecond = Math.round(flood.answered / floodSeconds);
+    const throughput = {
+      connections: SESSIONS,
+      submits: flood.answered,
+      seconds: round(floodSeconds),
+      perSecond: { value: perSecond, budget: BUDGET.submitsPerSecond, ok: perSecond >= BUDGET.submitsPerSecond },
+      acceptedFraction: round(flood.accepted / flood.answered, 4),
+      errors: flood.errors,
+    };
+
+    // 4. Latency at a paced 5,000/s (open loop, round-robin over the connections).
+    const rate = 5000;
+    const seconds = 5;
+    await load.ask({ type: 'prepare', perConn: Math.ceil((rate * seconds) / SESSIONS) + 1, en2: 2, above }, 'prepared');
+    const paced = await load.ask({ type: 'paced', rate, durationMs: seconds * 1000 }, 'paced');
+    const lat = stats(paced.latenciesUs.map((us) => us / 1000), 3);
+    const latency = {
+      rate,
+      submits: paced.answered,
+      achievedPerSecond: Math.round(paced.answered / (Number(BigInt(paced.elapsedNs)) / 1e9)),
+      acceptedFraction: round(paced.accepted / paced.answered, 4),
+      ms: { ...lat, budgetP99: BUDGET.submitP99Ms, ok: lat.p99 <= BUDGET.submitP99Ms },
+    };
+
+    return { setup, jobBuild, notify, throughput, latency, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
+  } finally {
+    load.stop();
+    stratum.close();
+    await port.close();
+  }
+}
