@@ -9,6 +9,7 @@
  * Python 2 integers, i.e. floors; we do the same with bigint.
  */
 import { hashToBigInt, displayHexToHash, hashToDisplayHex } from '../bitcoin/hex.js';
+import { bitsToTarget } from '../bitcoin/target.js';
 import type { ShareTracker, DesiredShare, BadShare } from './tracker.js';
 import type { Share, ShareHash } from './types.js';
 
@@ -71,15 +72,8 @@ export interface BestChoice {
 }
 
 function defaultPunish(share: Share): number {
-  // §1.8: a share that is also a block solution is preferred (punish -1).
-  return share.powHash && share.header.length === 80 && hashToBigInt(share.powHash) <= blockTarget(share) ? -1 : 0;
-}
-
-function blockTarget(share: Share): bigint {
-  const bits = share.minHeader.bits;
-  const exp = bits >>> 24;
-  const mant = BigInt(bits & 0xffffff);
-  return exp <= 3 ? mant >> BigInt(8 * (3 - exp)) : mant << BigInt(8 * (exp - 3));
+  // §1.8: a share that is also a block solution (PoW within the header's bits) is preferred.
+  return hashToBigInt(share.powHash) <= bitsToTarget(share.minHeader.bits) ? -1 : 0;
 }
 
 /** Break exact ties like the reference's tuple sort: larger hash (as an integer) wins. */
