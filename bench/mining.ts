@@ -51,7 +51,8 @@ const CHAIN_SHARES = 400;
 const CHAIN_PAYEES = 100;
 const SESSIONS = 1000;
 const NOTIFY_ROUNDS = 20;
-const JOB_BUILD_SAMPLES = 200;
+/** Rounds of (new work, first job, 20 more payees) timed after 5 warm-up rounds. */
+const JOB_BUILD_ROUNDS = 50;
 /**
  * `+D` below the node's minimum pseudoshare difficulty (clamped to it: target ~2**256): every
  * hash the miner sends is a pseudoshare, so every submit is checked all the way to acceptance.
@@ -143,20 +144,36 @@ function minerFor(work: PoolWork, username: string): Miner {
   return r.miner;
 }
 
-/** 1. makeJob on a generation-cache miss (a payee that has no job on the current work yet). */
+/**
+ * 1. makeJob on a generation-cache miss. After new work the first job also builds the work's
+ *    PPLNS base (once per work and share target); every further payee costs its own gentx.
+ *    Fresh addresses each time, so nothing about the payee is cached either.
+ */
 export function benchJobBuild(work: PoolWork, net: P2PoolNetwork): Result {
-  const times: number[] = [];
-  let outputs = 0;
-  for (let i = 0; i < 20 + JOB_BUILD_SAMPLES; i++) {
-    const miner = minerFor(work, payoutAddress(net, 500_000 + i));
+  const first: number[] = [];
+  const next: number[] = [];
+  let coinb1Bytes = 0;
+  let n = 0;
+  const timeJob = (): number => {
+    const miner = minerFor(work, payoutAddress(net, 500_000 + n++));
     const start = process.hrtime.bigint();
     const job = work.makeJob(miner, Buffer.alloc(4));
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if ('unavailable' in job) throw new Error(`bench: no work: ${job.unavailable}`);
-    if (i >= 20) times.push(ms);
-    outputs = (job.context as { gen: { gentx: { outputs: unknown[] } } }).gen.gentx.outputs.length;
+    coinb1Bytes = job.coinb1.length;
+    return ms;
+  };
+  for (let round = 0; round < 5 + JOB_BUILD_ROUNDS; round++) {
+    work.workChanged(true);
+    const a = timeJob();
+    const b: number[] = [];
+    for (let i = 0; i < 20; i++) b.push(timeJob());
+    if (round >= 5) {
+      first.push(a);
+      next.push(...b);
+    }
   }
-  return { samples: times.length, ms: stats(times, 3), gentxOutputs: outputs };
+  return { firstJobOnNewWorkMs: stats(first, 3), eachFurtherPayeeMs: stats(next, 3), coinb1Bytes };
 }
 
 class LoadChild {

@@ -20,12 +20,13 @@ import { encodeTransaction, type Transaction } from '../bitcoin/transaction.js';
 import { checkTemplateRules, type BlockTemplate } from '../chain/block-template.js';
 import type { ChainState } from '../sharechain/chain-state.js';
 import { refOutputScript } from '../sharechain/coinbase-layout.js';
-import { assembleShare, generateShare, GentxError, type GeneratedShare } from '../sharechain/gentx.js';
+import { assembleShare, generateShare, GentxError, type GeneratedShare, type GentxParams } from '../sharechain/gentx.js';
 import type { P2PoolNetwork } from '../sharechain/networks.js';
 import type { SegwitData, Share, ShareHash, ShareVersion } from '../sharechain/types.js';
 import { HashrateEstimator } from './hashrate.js';
 import type { Job } from './job.js';
 import { checkPayoutAddress } from './miner-address.js';
+import { GenerationBase } from './payee-gentx.js';
 import { parseUsername } from './username.js';
 import type { AuthorizeResult, Miner, Solution, SolutionResult, WorkSource } from './work-source.js';
 
@@ -86,8 +87,18 @@ export interface FoundBlock {
   coinbase: Transaction;
 }
 
+/** One payee's work: its gentx parameters and the miner's bytes. */
+interface PayeeWork {
+  params: GentxParams;
+  coinb1: Buffer;
+  coinb2: Buffer;
+  shareBits: number;
+  /** The general builder's result: made at once on the fallback path, else when a solution needs it. */
+  gen: GeneratedShare | null;
+}
+
 interface JobContext {
-  gen: GeneratedShare;
+  work: PayeeWork;
   template: BlockTemplate;
   best: ShareHash | null;
   generation: number;
@@ -111,7 +122,9 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   /** Incremented whenever the work changes; jobs from an older generation are dead on arrival. */
   private generation = 0;
   private jobCounter = 0;
-  private readonly cache = new Map<string, GeneratedShare>();
+  private readonly cache = new Map<string, PayeeWork>();
+  /** Per share target: the work shared by every payee of this generation (payee-gentx.ts). */
+  private readonly bases = new Map<bigint, GenerationBase>();
   private segwitCache: { template: BlockTemplate; data: SegwitData } | null = null;
   private readonly now: () => number;
   private readonly parent: ChainParams;
@@ -135,6 +148,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   workChanged(clean: boolean): void {
     this.generation++;
     this.cache.clear();
+    this.bases.clear();
     if (this.unavailable() === null) this.emit('work', clean);
   }
 
@@ -192,34 +206,75 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const address = fee > 0 && Math.random() * 100 < fee ? this.opts.nodeAddress : miner.address;
     const desiredTarget = this.desiredShareTarget(miner);
     const key = `${this.generation}:${address}:${desiredTarget}`;
-    let gen = this.cache.get(key);
-    if (!gen) {
+    let work = this.cache.get(key);
+    if (!work) {
       try {
-        gen = this.generate(template, best, address, desiredTarget);
+        work = this.payeeWork(template, best, address, desiredTarget);
       } catch (e) {
         if (e instanceof GentxError) return { unavailable: `cannot build on the sharechain: ${e.message}` };
         throw e;
       }
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, gen);
+      this.cache.set(key, work);
     }
     const now = this.now();
-    const context: JobContext = { gen, template, best, generation: this.generation };
+    const context: JobContext = { work, template, best, generation: this.generation };
     return {
       id: (++this.jobCounter).toString(16),
       prevBlock: template.previousBlockHash,
-      coinb1: gen.coinb1,
-      coinb2: gen.coinb2,
-      merkleBranch: gen.shareInfo.segwitData?.txidMerkleLink.branch ?? this.segwitDataFor(template).txidMerkleLink.branch,
+      coinb1: work.coinb1,
+      coinb2: work.coinb2,
+      merkleBranch: this.segwitDataFor(template).txidMerkleLink.branch,
       version: Math.max(template.version >>> 0, MIN_HEADER_VERSION) >>> 0,
       bits: template.bits,
       ntime: Math.max(template.curtime, template.mintime, Math.floor(now / 1000)),
       minTime: template.mintime,
       blockTarget: bitsToTarget(template.bits),
-      shareTarget: bitsToTarget(gen.shareInfo.bits),
+      shareTarget: bitsToTarget(work.shareBits),
       createdAt: now,
       context,
     };
+  }
+
+  /**
+   * One payee's gentx on the current work. The work's base (PPLNS, share_info) is made once per
+   * generation and share target; each payee then costs one ref_hash and one splice
+   * (payee-gentx.ts). Payees that base cannot serve go through generateShare.
+   */
+  private payeeWork(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint): PayeeWork {
+    let base = this.bases.get(desiredTarget);
+    if (!base) {
+      base = new GenerationBase(this.gentxParams(template, best, this.opts.nodeAddress, desiredTarget));
+      this.bases.set(desiredTarget, base);
+    }
+    const nonce = randomInt(0, 0x100000000);
+    const params: GentxParams = { ...base.params, shareData: { ...base.params.shareData, address, nonce } };
+    const fast = base.forPayee(address, nonce);
+    if (fast) return { params, coinb1: fast.coinb1, coinb2: fast.coinb2, shareBits: base.shareInfo.bits, gen: null };
+    const gen = generateShare(params);
+    return { params, coinb1: gen.coinb1, coinb2: gen.coinb2, shareBits: gen.shareInfo.bits, gen };
+  }
+
+  /**
+   * The general builder's gentx for a job, made when a solution needs it (share or block) and
+   * checked byte for byte against what the miner hashed; null (logged) if they differ.
+   */
+  private generatedFor(ctx: JobContext, job: { coinb1: Buffer; coinb2: Buffer }): GeneratedShare | null {
+    if (!ctx.work.gen) {
+      try {
+        ctx.work.gen = generateShare(ctx.work.params);
+      } catch (e) {
+        if (!(e instanceof GentxError)) throw e;
+        this.opts.log?.('error', `cannot rebuild the gentx of a solved job: ${e.message}`);
+        return null;
+      }
+      if (!ctx.work.gen.coinb1.equals(job.coinb1) || !ctx.work.gen.coinb2.equals(job.coinb2)) {
+        this.opts.log?.('error', 'internal error: the job\'s gentx differs from the general builder\'s; solution not used');
+        ctx.work.gen = null;
+        return null;
+      }
+    }
+    return ctx.work.gen;
   }
 
   /** A miner's `/D`, else the reference's rule: the node at most ~1.67% of the pool's shares. */
@@ -248,7 +303,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     return this.segwitCache.data;
   }
 
-  private generate(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint): GeneratedShare {
+  private gentxParams(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint): GentxParams {
     const donationPct = this.opts.donationPercent ?? 0;
     // Stochastic rounding, as the reference's perfect_round, so the average is exact.
     const donation = Math.min(65535, Math.floor((65535 * donationPct) / 100 + Math.random()));
@@ -256,7 +311,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     let coinbase = Buffer.concat([heightPush, template.coinbaseAux, pushData(COINBASE_TAG)]);
     if (coinbase.length > 100) coinbase = coinbase.subarray(0, 100);
     const segwitData = this.segwitDataFor(template);
-    return generateShare({
+    return {
       net: this.opts.net,
       chain: this.opts.chain.tracker,
       version: SHARE_VERSION,
@@ -274,7 +329,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       desiredTimestamp: Math.floor(this.now() / 1000 + 0.5),
       desiredTarget,
       segwitData,
-    });
+    };
   }
 
   onSolution(s: Solution): SolutionResult {
@@ -286,10 +341,11 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     this.hashrate.add(this.now(), s.pseudoTarget, s.miner.username, dead);
 
     const lastTxoutNonce = s.nonceArea.readBigUInt64LE(0);
-    if (pow <= s.job.blockTarget) this.submitBlock(s, ctx, lastTxoutNonce);
-    if (pow <= s.job.shareTarget) {
+    const gen = pow <= s.job.blockTarget || pow <= s.job.shareTarget ? this.generatedFor(ctx, s.job) : null;
+    if (gen && pow <= s.job.blockTarget) this.submitBlock(s, ctx, gen, lastTxoutNonce);
+    if (gen && pow <= s.job.shareTarget) {
       const share = assembleShare(
-        ctx.gen,
+        gen,
         {
           minHeader: {
             version: s.header.readUInt32LE(0),
@@ -316,10 +372,10 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     return dead ? { status: 'stale', reason: 'stale work' } : { status: 'accepted' };
   }
 
-  private submitBlock(s: Solution, ctx: JobContext, lastTxoutNonce: bigint): void {
+  private submitBlock(s: Solution, ctx: JobContext, gen: GeneratedShare, lastTxoutNonce: bigint): void {
     const gentx: Transaction = {
-      ...ctx.gen.gentx,
-      outputs: [...ctx.gen.gentx.outputs.slice(0, -1), { value: 0, script: refOutputScript(ctx.gen.refHash, lastTxoutNonce) }],
+      ...gen.gentx,
+      outputs: [...gen.gentx.outputs.slice(0, -1), { value: 0, script: refOutputScript(gen.refHash, lastTxoutNonce) }],
     };
     // The stripped coinbase must be exactly what the header commits to.
     if (!encodeTransaction(gentx, { witness: false }).equals(s.coinbase)) {

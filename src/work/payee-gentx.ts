@@ -1,0 +1,172 @@
+/**
+ * The mining hot path's generation transactions: one gentx per payout address, built for many
+ * payees on the same work (template + best share + share target) without redoing PPLNS.
+ *
+ * Why: every payee needs its own gentx (share_data.address and the 0.5% finder bonus differ),
+ * and new work must reach 1,000 such miners within 20 ms (ARCHITECTURE.md budgets). The general
+ * builder (sharechain/gentx.ts generateShare) recomputes the window, amounts, ordering and
+ * scripts for every call: ~1.5 ms per payee with a 100-payee window (bench/mining.ts).
+ *
+ * What is shared: `GenerationBase` runs the official deriveShareInfo once (capturing the PPLNS
+ * weights it used) and keeps the amounts without the finder bonus, sorted and serialized.
+ * What is per payee: the finder's output moves to its place in the (amount, payee) order
+ * (reference §3.4; pplns-amounts.ts orderPayouts), share_info gets the payee's address and
+ * nonce, its ref_hash is computed with the official computeRefHash, and the stripped gentx is
+ * spliced from the pre-serialized outputs.
+ *
+ * Only the miner's bytes (coinb1/coinb2) come from here. When a solution arrives, the work
+ * layer rebuilds the gentx with generateShare and checks it is byte-identical before making a
+ * share or a block (pool-work.ts), and the unit test compares both builders for many payees.
+ */
+import { ByteWriter } from '../bitcoin/bytes.js';
+import { encodeTransaction, type TxOut } from '../bitcoin/transaction.js';
+import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
+import { assembleGentx, deriveShareInfo, type GentxParams } from '../sharechain/gentx.js';
+import { payoutScriptForAddress } from '../sharechain/payout-script.js';
+import { computeAmounts, MAX_COINBASE_DESTINATIONS, orderPayouts } from '../sharechain/pplns-amounts.js';
+import { computeRefHash } from '../sharechain/share.js';
+import type { ChainView, CumulativeWeights, ShareHash, ShareInfo } from '../sharechain/types.js';
+
+/** A ChainView that remembers the PPLNS weights deriveShareInfo asked for. */
+class WeightsRecorder implements ChainView {
+  weights: CumulativeWeights | null = null;
+  constructor(private readonly inner: ChainView) {}
+  get(hash: ShareHash) {
+    return this.inner.get(hash);
+  }
+  getHeight(hash: ShareHash | null): number {
+    return this.inner.getHeight(hash);
+  }
+  getLast(hash: ShareHash | null): ShareHash | null {
+    return this.inner.getLast(hash);
+  }
+  getNthParent(hash: ShareHash | null, n: number): ShareHash | null {
+    return this.inner.getNthParent(hash, n);
+  }
+  sumMinWork(hash: ShareHash, count: number): bigint {
+    return this.inner.sumMinWork(hash, count);
+  }
+  cumulativeWeights(start: ShareHash | null, maxShares: number, desiredWeight: bigint): CumulativeWeights {
+    this.weights = this.inner.cumulativeWeights(start, maxShares, desiredWeight);
+    return this.weights;
+  }
+}
+
+/** The miner's part of one payee's gentx. */
+export interface PayeeGentx {
+  /** Stripped gentx bytes before the 8-byte last_txout_nonce (ends with ref_hash). */
+  coinb1: Buffer;
+  /** The locktime. */
+  coinb2: Buffer;
+  refHash: Buffer;
+}
+
+function txOutBytes(o: TxOut): Buffer {
+  return new ByteWriter(9 + 9 + o.script.length).writeU64LE(o.value).writeVarBytes(o.script).toBytes();
+}
+
+export class GenerationBase {
+  /** Non-donation payees with a non-zero amount before the bonus, ascending by (amount, payee). */
+  private readonly keys: string[] = [];
+  private readonly values: bigint[] = [];
+  private readonly index = new Map<string, number>();
+  /** Their serialized outputs back to back; entry i spans offsets[i]..offsets[i + 1]. */
+  private readonly outputs: Buffer;
+  private readonly offsets: number[] = [0];
+  /** The donation amount once a finder's bonus is taken out (the same for every finder). */
+  private readonly donationValue: bigint;
+  private readonly bonus: bigint;
+  private readonly donationKey: string;
+  /** Stripped gentx up to (excluding) the output count. */
+  private readonly head: Buffer;
+  /** The witness commitment output, serialized (empty before segwit). */
+  private readonly commitment: Buffer;
+  private readonly commitmentCount: number;
+  private readonly donationScript: Buffer;
+  private readonly locktime: number;
+  /** share_info of the work (the payee's address and nonce are filled in per payee). */
+  readonly shareInfo: ShareInfo;
+  /** False when this work needs the general builder (see `forPayee`). */
+  readonly usable: boolean;
+
+  /**
+   * `params` are the work's gentx parameters with any valid payee (the node's address): its
+   * share_info and transaction are the template for every other payee's. Throws GentxError
+   * like generateShare.
+   */
+  constructor(readonly params: GentxParams) {
+    const recorder = new WeightsRecorder(params.chain);
+    const derived = deriveShareInfo({ ...params, chain: recorder });
+    const base = assembleGentx(params, derived, Buffer.alloc(32));
+    const net = params.net;
+    this.shareInfo = derived.shareInfo;
+    this.donationKey = donationPayee(net.parent);
+    const subsidy = BigInt(params.shareData.subsidy);
+    this.bonus = subsidy / 200n;
+    const weights = recorder.weights;
+    // With the donation key as finder, the bonus lands in the donation: take it back out per payee.
+    const amounts = weights === null ? null : computeAmounts(weights, subsidy, this.donationKey, this.donationKey);
+    this.donationValue = amounts === null ? -1n : amounts.get(this.donationKey)! - this.bonus;
+    // The 4,000-destination cut (reference dests[-4000:]) could drop a payee once the finder
+    // moves; such huge windows, and versions before 34 (payee = pubkey hash), use the general path.
+    this.usable = amounts !== null && params.version >= 34 && amounts.size + 1 < MAX_COINBASE_DESTINATIONS && this.donationValue >= 0n;
+    const parts: Buffer[] = [];
+    if (this.usable) {
+      for (const { payee, value } of orderPayouts(amounts!, this.donationKey)) {
+        if (payee === this.donationKey) continue;
+        this.index.set(payee, this.keys.length);
+        this.keys.push(payee);
+        this.values.push(value);
+        const bytes = txOutBytes({ value: Number(value), script: payoutScriptForAddress(payee, net.parent, params.version) });
+        parts.push(bytes);
+        this.offsets.push(this.offsets[this.offsets.length - 1]! + bytes.length);
+      }
+    }
+    this.outputs = Buffer.concat(parts);
+    const empty = encodeTransaction({ ...base.gentx, outputs: [] }, { witness: false });
+    // version | inputs | compactSize(0) | locktime: drop the count (1 byte) and the locktime.
+    this.head = empty.subarray(0, empty.length - 5);
+    this.locktime = base.gentx.locktime;
+    this.commitmentCount = derived.segwitActive ? 1 : 0;
+    this.commitment = derived.segwitActive ? txOutBytes(base.gentx.outputs[0]!) : Buffer.alloc(0);
+    this.donationScript = base.payouts[base.payouts.length - 1]!.script;
+  }
+
+  /**
+   * The miner's bytes for `address` with share nonce `nonce`, or null when this payee needs the
+   * general builder (the donation key itself, or an unusable base).
+   */
+  forPayee(address: string, nonce: number): PayeeGentx | null {
+    if (!this.usable || address === this.donationKey) return null;
+    const { net, version } = this.params;
+    const j = this.index.get(address) ?? -1;
+    const value = (j >= 0 ? this.values[j]! : 0n) + this.bonus;
+    // First entry ordered after (value, address): binary search over (amount, payee).
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.values[mid]!;
+      if (v < value || (v === value && this.keys[mid]! <= address)) lo = mid + 1;
+      else hi = mid;
+    }
+    const shareInfo: ShareInfo = { ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } };
+    const refHash = computeRefHash(shareInfo, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
+    const finder = txOutBytes({ value: Number(value), script: payoutScriptForAddress(address, net.parent, version) });
+    const donation = txOutBytes({ value: Number(this.donationValue), script: this.donationScript });
+    const ref = txOutBytes({ value: 0, script: refOutputScript(refHash, 0n) });
+    const count = this.commitmentCount + this.keys.length + (j >= 0 ? 0 : 1) + 2;
+    const o = this.offsets;
+    const payouts = j >= 0
+      // The bonus only raises the finder's amount: its new place is at or after its old one.
+      ? [this.outputs.subarray(0, o[j]!), this.outputs.subarray(o[j + 1]!, o[lo]!), finder, this.outputs.subarray(o[lo]!)]
+      : [this.outputs.subarray(0, o[lo]!), finder, this.outputs.subarray(o[lo]!)];
+    const w = new ByteWriter(this.head.length + 9 + this.commitment.length + this.outputs.length + finder.length + donation.length + ref.length + 4);
+    w.writeBytes(this.head).writeCompactSize(count).writeBytes(this.commitment);
+    for (const p of payouts) w.writeBytes(p);
+    w.writeBytes(donation).writeBytes(ref).writeU32LE(this.locktime);
+    const stripped = w.toBytes();
+    return { coinb1: stripped.subarray(0, stripped.length - 12), coinb2: stripped.subarray(stripped.length - 4), refHash };
+  }
+}
+
