@@ -8,7 +8,8 @@ import { sha256d } from '../../src/bitcoin/hash.js';
 import type { Miner, Solution, WorkSource } from '../../src/work/work-source.js';
 import type { Job } from '../../src/work/job.js';
 
-const EASY = (1n << 255n) - 1n;
+/** Share and block targets far harder than any pseudoshare the tests ask for: the session's pseudoshare target decides. */
+const HARD = 1n << 200n;
 
 export class FixedWork implements WorkSource {
   solutions: Solution[] = [];
@@ -34,8 +35,8 @@ export class FixedWork implements WorkSource {
       bits: 0x207fffff,
       ntime: Math.floor(Date.now() / 1000),
       minTime: Math.floor(Date.now() / 1000) - 600,
-      blockTarget: EASY,
-      shareTarget: EASY,
+      blockTarget: HARD,
+      shareTarget: HARD,
       createdAt: Date.now(),
       context: null,
     };
