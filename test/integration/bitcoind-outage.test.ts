@@ -18,9 +18,6 @@
  *   miner (including one that connected during the outage), blocks accepted again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
 import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160, sha256d } from '../../src/bitcoin/hash.js';
@@ -28,14 +25,14 @@ import { hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 import { p2shScript, witnessScript } from '../../src/bitcoin/script.js';
 import { bitsToTarget, difficultyToTarget } from '../../src/bitcoin/target.js';
 import { STALE_RETRY_MS } from '../../src/chain/template-source.js';
-import { P2PoolNode } from '../../src/node/node.js';
-import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import type { P2PoolNode } from '../../src/node/node.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
+import { waitFor } from '../support/wait.js';
 import { httpCall } from '../support/getwork-miner.js';
 import { StratumTestMiner, type Notify } from '../support/stratum-miner.js';
 
 const regtest = getChainParams('regtest');
-const net = getP2PoolNetwork('regtest');
 const addr = (script: Buffer): string => scriptToAddress(script, regtest)!;
 const MINER_A = addr(witnessScript(0, hash160(Buffer.from('outage miner a'))));
 const MINER_B = addr(p2shScript(hash160(Buffer.from('outage miner b'))));
@@ -45,19 +42,10 @@ interface LogLine { at: number; level: string; msg: string }
 
 let bcoin: BcoinNode;
 let node: P2PoolNode;
-let datadir: string;
+let pool: TestPoolNode;
 const logs: LogLine[] = [];
 const miners: StratumTestMiner[] = [];
 
-async function waitFor<T>(what: string, fn: () => T | null | undefined | false, ms = 30_000): Promise<NonNullable<T>> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -103,27 +91,15 @@ async function localStats(): Promise<{ warnings: string[]; blocks: { found: numb
 
 beforeAll(async () => {
   bcoin = await startBcoinNode();
-  datadir = mkdtempSync(join(tmpdir(), 'p2pool-outage-'));
-  node = await P2PoolNode.start({
-    net,
-    datadir,
-    bitcoind: { host: bcoin.host, rpcPort: bcoin.rpcPort, p2pPort: bcoin.p2pPort, auth: { kind: 'password', user: bcoin.rpcUser, password: bcoin.rpcPassword } },
-    address: NODE,
-    workerPort: 0,
-    workerHost: '127.0.0.1',
-    feePercent: 0,
-    donationPercent: 0,
-    log: (level, msg) => logs.push({ at: Date.now(), level, msg }),
-    version: 'test',
-  });
+  pool = await startPoolNode({ bcoin, address: NODE, log: (level, msg) => logs.push({ at: Date.now(), level, msg }) });
+  node = pool.node;
   await waitFor('P2P link to bcoin', () => node.bitcoindP2p.connected);
 }, 180_000);
 
 afterAll(async () => {
   for (const m of miners) m.close();
-  await node?.stop();
+  await pool?.stop();
   await bcoin?.stop();
-  if (datadir) rmSync(datadir, { recursive: true, force: true });
 });
 
 describe('bitcoind unreachable mid-run, then back (bcoin regtest)', () => {

@@ -7,9 +7,6 @@
  * the sharechain code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
 import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160 } from '../../src/bitcoin/hash.js';
@@ -17,11 +14,13 @@ import { hashToDisplayHex } from '../../src/bitcoin/hex.js';
 import { p2pkhScript, p2shScript, witnessScript } from '../../src/bitcoin/script.js';
 import { targetToWork } from '../../src/bitcoin/target.js';
 import { decodeBlock } from '../../src/bitcoin/block.js';
-import { P2PoolNode } from '../../src/node/node.js';
+import type { P2PoolNode } from '../../src/node/node.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import { DONATION_SCRIPT } from '../../src/sharechain/coinbase-layout.js';
 import type { Share } from '../../src/sharechain/types.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
+import { waitFor } from '../support/wait.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { GetworkTestMiner, httpCall } from '../support/getwork-miner.js';
 
@@ -36,40 +35,19 @@ const TAPROOT = addr(witnessScript(1, Buffer.alloc(32, 7)));
 
 let bcoin: BcoinNode;
 let node: P2PoolNode;
-let datadir: string;
+let pool: TestPoolNode;
 const logs: string[] = [];
 
-async function waitFor<T>(what: string, fn: () => T | null | undefined | false, ms = 60_000): Promise<NonNullable<T>> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   bcoin = await startBcoinNode();
-  datadir = mkdtempSync(join(tmpdir(), 'p2pool-mining-'));
-  node = await P2PoolNode.start({
-    net,
-    datadir,
-    bitcoind: { host: bcoin.host, rpcPort: bcoin.rpcPort, p2pPort: bcoin.p2pPort, auth: { kind: 'password', user: bcoin.rpcUser, password: bcoin.rpcPassword } },
-    address: NODE,
-    workerPort: 0,
-    workerHost: '127.0.0.1',
-    feePercent: 0,
-    donationPercent: 0,
-    log: (level, msg) => logs.push(`${level} ${msg}`),
-    version: 'test',
-  });
+  pool = await startPoolNode({ bcoin, address: NODE, log: (level, msg) => logs.push(`${level} ${msg}`) });
+  node = pool.node;
 }, 180_000);
 
 afterAll(async () => {
-  await node?.stop();
+  await pool?.stop();
   await bcoin?.stop();
-  if (datadir) rmSync(datadir, { recursive: true, force: true });
 });
 
 /**

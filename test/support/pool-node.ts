@@ -1,0 +1,49 @@
+/**
+ * One of our nodes, in this process, on the regtest P2Pool network beside a bcoin regtest node
+ * (test/support/bcoin-node.ts), with its own temporary data directory and the worker port on a
+ * free loopback port. Integration tests start as many as they need.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Level } from '../../src/node/logger.js';
+import { P2PoolNode } from '../../src/node/node.js';
+import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import type { BcoinNode } from './bcoin-node.js';
+
+export interface TestPoolNode {
+  node: P2PoolNode;
+  datadir: string;
+  /** Stop the node and delete its data directory. */
+  stop(): Promise<void>;
+}
+
+export async function startPoolNode(opts: {
+  bcoin: BcoinNode;
+  address: string;
+  log: (level: Level, msg: string) => void;
+  datadir?: string;
+}): Promise<TestPoolNode> {
+  const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), 'p2pool-node-'));
+  const { bcoin } = opts;
+  const node = await P2PoolNode.start({
+    net: getP2PoolNetwork('regtest'),
+    datadir,
+    bitcoind: { host: bcoin.host, rpcPort: bcoin.rpcPort, p2pPort: bcoin.p2pPort, auth: { kind: 'password', user: bcoin.rpcUser, password: bcoin.rpcPassword } },
+    address: opts.address,
+    workerPort: 0,
+    workerHost: '127.0.0.1',
+    feePercent: 0,
+    donationPercent: 0,
+    log: opts.log,
+    version: 'test',
+  });
+  return {
+    node,
+    datadir,
+    stop: async () => {
+      await node.stop();
+      rmSync(datadir, { recursive: true, force: true });
+    },
+  };
+}
