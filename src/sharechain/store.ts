@@ -19,7 +19,7 @@
 import Database from 'better-sqlite3';
 import type { ShareHash } from './types.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -34,7 +34,29 @@ const MIGRATIONS: Record<number, string> = {
       UNIQUE (net, hash)
     );
   `,
+  // The P2P address book (reference §4.3 addr_store), per network. services is a u64 kept as
+  // decimal text (SQLite integers are signed 64-bit); times are seconds since the epoch.
+  2: `
+    CREATE TABLE peers (
+      net TEXT NOT NULL,
+      host TEXT NOT NULL,
+      port INTEGER NOT NULL,
+      services TEXT NOT NULL,
+      first_seen INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL,
+      PRIMARY KEY (net, host, port)
+    );
+  `,
 };
+
+/** One address book row (p2p/address-book.ts). */
+export interface StoredPeer {
+  host: string;
+  port: number;
+  services: bigint;
+  firstSeen: number;
+  lastSeen: number;
+}
 
 export interface StoredShareInput {
   hash: ShareHash;
@@ -186,6 +208,27 @@ export class ShareStore {
       out.push(entry);
     }
     return out;
+  }
+
+  /** The stored address book of `net`; malformed rows are skipped. */
+  loadPeers(net: string): StoredPeer[] {
+    const out: StoredPeer[] = [];
+    const rows = this.db.prepare('SELECT host, port, services, first_seen, last_seen FROM peers WHERE net = ?').all(net) as Array<Record<string, unknown>>;
+    for (const r of rows) {
+      if (typeof r.host !== 'string' || typeof r.port !== 'number' || typeof r.services !== 'string' || !/^\d{1,20}$/.test(r.services)) continue;
+      if (typeof r.first_seen !== 'number' || typeof r.last_seen !== 'number') continue;
+      out.push({ host: r.host, port: r.port, services: BigInt(r.services), firstSeen: r.first_seen, lastSeen: r.last_seen });
+    }
+    return out;
+  }
+
+  /** Replace the stored address book of `net` (one transaction). */
+  savePeers(net: string, peers: readonly StoredPeer[]): void {
+    const ins = this.db.prepare('INSERT OR REPLACE INTO peers (net, host, port, services, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM peers WHERE net = ?').run(net);
+      for (const p of peers) ins.run(net, p.host, p.port, p.services.toString(), Math.floor(p.firstSeen), Math.floor(p.lastSeen));
+    })();
   }
 
   close(): void {
