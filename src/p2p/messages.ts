@@ -45,7 +45,7 @@ export const MAX_ADDRS_PER_MESSAGE = 1000;
 export const MAX_TX_HASHES_PER_MESSAGE = Math.floor(MAX_PAYLOAD_LENGTH / 32);
 /** Transactions per remember_tx: a minimal transaction is 60 bytes, so the payload cap bounds it. */
 export const MAX_TXS_PER_MESSAGE = Math.floor(MAX_PAYLOAD_LENGTH / 60);
-/** `version.sub_version`: the reference's are like "77.0.0-12-g5493200-dirty"; 256 as Bitcoin's user agent. */
+/** `version.sub_version`: the reference sends a short git-describe string ("unknown 6a74" in the capture); 256 as Bitcoin Core's MAX_SUBVERSION_LENGTH. */
 export const MAX_SUB_VERSION_LENGTH = 256;
 
 // ---- types --------------------------------------------------------------------------------
