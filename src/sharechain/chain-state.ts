@@ -16,7 +16,7 @@ import { think, type HeightRelHighest, UNKNOWN_BLOCK_HEIGHT } from './score.js';
 import { decodeShare } from './share.js';
 import { StaleAccounting } from './stale.js';
 import type { ShareStore } from './store.js';
-import { ShareTracker } from './tracker.js';
+import { ShareTracker, type DesiredShare } from './tracker.js';
 import type { Share, ShareHash } from './types.js';
 import { verifyShare } from './verify.js';
 
@@ -45,6 +45,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   readonly stale: StaleAccounting;
   private bestHash: ShareHash | null = null;
   private keep = new Set<ShareHash>();
+  private lastDesired: DesiredShare[] = [];
   private lastPrune = 0;
   private readonly now: () => number;
 
@@ -63,6 +64,11 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
 
   get best(): ShareHash | null {
     return this.bestHash;
+  }
+
+  /** Missing parents the last think() wants (reference `desired`): the P2P layer requests them. */
+  get desired(): readonly DesiredShare[] {
+    return this.lastDesired;
   }
 
   get bestShare(): Share | undefined {
@@ -110,6 +116,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       this.opts.log?.('warn', `dropped invalid share ${bad.hash}${bad.peer ? ` from ${bad.peer}` : ''}: ${bad.reason}`);
       if (bad.peer) this.emit('bad', bad.peer, bad.reason);
     }
+    this.lastDesired = result.desired;
     this.keep = new Set(result.decoratedHeads.slice(-5).map((d) => d.hash));
     if (result.best !== null) this.keep.add(result.best);
     const previous = this.bestHash;

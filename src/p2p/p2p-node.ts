@@ -1,0 +1,477 @@
+/**
+ * The node's P2Pool network presence (reference §4): listens for peers, dials peers, answers
+ * their messages, relays new best shares, downloads missing shares and bans misbehaving peers.
+ * It talks to the sharechain only through ChainState (addShares, 'best', 'bad', desired) and to
+ * the rest of the node through two hooks (a verified bestblock header; log lines).
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { encodeHeader, type BlockHeader } from '../bitcoin/block.js';
+import { powHash } from '../bitcoin/chain-params.js';
+import { DecodeError } from '../bitcoin/errors.js';
+import { bytesToBigIntLE, displayHexToHash, hashToDisplayHex } from '../bitcoin/hex.js';
+import { bitsToTarget } from '../bitcoin/target.js';
+import type { ChainState } from '../sharechain/chain-state.js';
+import { InvalidShare } from '../sharechain/invalid-share.js';
+import type { P2PoolNetwork } from '../sharechain/networks.js';
+import { decodeShare } from '../sharechain/share.js';
+import type { Share } from '../sharechain/types.js';
+import { AddressBook, MAX_ADDRS_REPLY, type AddressBackend } from './address-book.js';
+import { BanList, type BanOptions } from './bans.js';
+import { formatHostPort, isLoopback, normalizeHost, parseHostPort, type HostPort } from './host.js';
+import { addressFromString, addressToString, type P2PoolMessage, type WireShare } from './messages.js';
+import { defaultTiming, expovariateMs, Peer, type CloseInfo, type PeerTiming } from './peer.js';
+import { PeerManager } from './peer-manager.js';
+import { PeerTxs } from './peer-txs.js';
+import { KnownShares, sharesToRelay } from './relay.js';
+import { serveShareRequest } from './share-server.js';
+import { ShareSync } from './share-sync.js';
+
+type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+
+export interface P2PNodeOptions {
+  net: P2PoolNetwork;
+  chain: ChainState;
+  /** Port to listen on (0: any free port); null: do not listen. */
+  port: number | null;
+  /** Listen address; default all interfaces. */
+  host?: string;
+  /** `-n` peers (ADDR[:PORT]), kept connected. */
+  connect?: string[];
+  outgoingConns?: number;
+  maxConns?: number;
+  /** Our version string (`sub_version`). */
+  subVersion: string;
+  addressBackend?: AddressBackend;
+  bans?: BanOptions;
+  timing?: Partial<PeerTiming>;
+  /** Mean of the getaddrs interval while the book is small; reference 20 s. */
+  getaddrsMeanMs?: number;
+  /** How often to consider new outgoing connections; default 1 s. */
+  dialIntervalMs?: number;
+  /** Share download batch (sharereq parents + 1). */
+  syncBatch?: number;
+  /** Incoming sharereq/getaddrs allowed per second per peer. */
+  requestRate?: number;
+  /** A peer's bestblock header passed its PoW check (a template refresh may be due). */
+  onBestBlock?: (header: BlockHeader) => void;
+  log?: Log;
+}
+
+export interface P2PNodeEvents {
+  /** A peer finished the handshake. */
+  peer: [peer: Peer];
+  /** A peer was banned. */
+  banned: [host: string, reason: string];
+}
+
+/** Reference: getaddrs is sent while the address store holds fewer than 1000 entries. */
+const SMALL_BOOK = 1000;
+/** Reference: addrs/addrme records are relayed to one random peer with probability 0.8. */
+const ADDR_RELAY_PROBABILITY = 0.8;
+const CONNECT_TIMEOUT_MS = 5_000;
+const BOOK_SAVE_MS = 60_000;
+const PROGRESS_LOG_MS = 5_000;
+
+interface PeerState {
+  peer: Peer;
+  /** The address we dialled (outgoing), for the book and the backoff. */
+  dialed?: HostPort;
+  known: KnownShares;
+  txs: PeerTxs;
+}
+
+export class P2PNode extends EventEmitter<P2PNodeEvents> {
+  /** One random nonce per node process (self-connection and duplicate detection). */
+  readonly nonce = randomBytes(8).readBigUInt64LE();
+  readonly bans: BanList;
+  readonly book: AddressBook;
+  readonly manager: PeerManager;
+  readonly sync: ShareSync;
+  private readonly peers = new Map<string, PeerState>();
+  private readonly dialing = new Set<string>();
+  private server: Server | undefined;
+  private listenPort = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private getaddrsTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly log: Log;
+  private readonly timing: PeerTiming;
+  private readonly onBest = (best: string | null): void => this.relayBest(best);
+  private readonly onBad = (peerKey: string, reason: string): void => this.punish(peerKey, `sent an invalid share: ${reason}`);
+
+  constructor(private readonly opts: P2PNodeOptions) {
+    super();
+    this.log = opts.log ?? (() => {});
+    this.timing = { ...defaultTiming(), ...opts.timing };
+    this.bans = new BanList(opts.bans);
+    this.book = new AddressBook({ backend: opts.addressBackend });
+    const now = Math.floor(Date.now() / 1000);
+    for (const a of opts.net.bootstrapAddrs) {
+      const hp = parseHostPort(a, opts.net.p2pPort);
+      if (!this.book.has(hp)) this.book.gotAddr(hp, 0n, now);
+    }
+    this.manager = new PeerManager({
+      book: this.book,
+      bans: this.bans,
+      persistent: (opts.connect ?? []).map((a) => parseHostPort(a, opts.net.p2pPort)),
+      outgoingConns: opts.outgoingConns ?? 6,
+      maxConns: opts.maxConns ?? 40,
+    });
+    const tracker = opts.chain.tracker;
+    this.sync = new ShareSync({
+      source: {
+        desired: () => opts.chain.desired,
+        heads: () => [...tracker.all.heads().keys()],
+        getHeight: (h) => tracker.getHeight(h),
+        getNthParent: (h, n) => tracker.getNthParent(h, n),
+      },
+      peers: () => this.readyPeers(),
+      peerByKey: (k) => {
+        const st = this.peers.get(k);
+        return st?.peer.isReady ? st.peer : undefined;
+      },
+      receive: (peer, shares) => this.receiveShares(peer, shares),
+      batch: opts.syncBatch,
+      log: this.log,
+    });
+  }
+
+  /** Listen and start dialling; resolves with the bound port (0 when not listening). */
+  async start(): Promise<number> {
+    const { chain } = this.opts;
+    chain.on('best', this.onBest);
+    chain.on('bad', this.onBad);
+    if (this.opts.port !== null) {
+      const server = createServer((s) => this.onIncoming(s));
+      this.server = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.opts.port ?? 0, this.opts.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address();
+      this.listenPort = typeof addr === 'object' && addr ? addr.port : 0;
+      this.log('info', `P2P: listening for P2Pool peers on port ${this.listenPort}`);
+    }
+    this.timers.push(setInterval(() => this.dial(), this.opts.dialIntervalMs ?? 1_000));
+    this.timers.push(setInterval(() => this.sync.kick(), 1_000));
+    this.timers.push(setInterval(() => this.book.save(), BOOK_SAVE_MS));
+    this.timers.push(setInterval(() => this.logProgress(), PROGRESS_LOG_MS));
+    this.scheduleGetaddrs();
+    this.dial();
+    return this.listenPort;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sync.stop();
+    this.opts.chain.off('best', this.onBest);
+    this.opts.chain.off('bad', this.onBad);
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.getaddrsTimer);
+    for (const st of [...this.peers.values()]) st.peer.close('shutting down');
+    this.book.save();
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  /** Peers that finished the handshake. */
+  readyPeers(): Peer[] {
+    return [...this.peers.values()].filter((s) => s.peer.isReady && !s.peer.isClosed).map((s) => s.peer);
+  }
+
+  /** PoolWork's syncState: why miners must wait, or null. */
+  syncState(): string | null {
+    if (!this.opts.net.persist || this.opts.chain.best !== null) return null;
+    return `downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength}`;
+  }
+
+  /** Dial a peer now (tests, `-n` at runtime). */
+  connectTo(hp: HostPort): void {
+    const key = formatHostPort(hp);
+    if (this.stopped || this.dialing.has(key)) return;
+    this.dialing.add(key);
+    let settled = false;
+    const socket = connect({ host: hp.host, port: hp.port });
+    const timer = setTimeout(() => fail('connect timed out'), CONNECT_TIMEOUT_MS);
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.dialing.delete(key);
+      socket.destroy();
+      const wait = this.manager.failed(hp);
+      this.log('debug', `P2P: could not connect to ${key} (${why}); next try in ${Math.round(wait / 1000)} s`);
+    };
+    socket.once('error', (e) => fail(e.message));
+    socket.once('connect', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.dialing.delete(key);
+      socket.removeAllListeners('error');
+      if (this.stopped) return void socket.destroy();
+      this.attach(socket, false, hp);
+    });
+  }
+
+  // ---- connections --------------------------------------------------------------------------
+
+  private dial(): void {
+    if (this.stopped) return;
+    const conns = [...this.peers.values()].map((s) => ({ host: s.dialed?.host ?? s.peer.host, port: s.dialed?.port ?? s.peer.port, incoming: s.peer.incoming }));
+    for (const hp of this.manager.nextDials(conns, this.dialing)) this.connectTo(hp);
+  }
+
+  private onIncoming(socket: Socket): void {
+    const host = normalizeHost(socket.remoteAddress ?? '');
+    const conns = [...this.peers.values()].map((s) => ({ host: s.peer.host, port: s.peer.port, incoming: s.peer.incoming }));
+    const why = this.stopped ? 'shutting down' : this.manager.refuseIncoming(host, conns);
+    if (why) {
+      this.log('debug', `P2P: refused connection from ${host}: ${why}`);
+      socket.on('error', () => {});
+      socket.resetAndDestroy();
+      return;
+    }
+    this.attach(socket, true);
+  }
+
+  private attach(socket: Socket, incoming: boolean, dialed?: HostPort): void {
+    const peer = new Peer({
+      socket,
+      incoming,
+      prefix: this.opts.net.prefix,
+      minimumProtocolVersion: this.opts.net.minimumProtocolVersion,
+      ourVersion: () => ({
+        nonce: this.nonce,
+        subVersion: this.opts.subVersion,
+        bestShareHash: this.opts.chain.best === null ? null : displayHexToHash(this.opts.chain.best),
+        port: this.listenPort,
+      }),
+      timing: this.timing,
+      requestRate: this.opts.requestRate,
+    });
+    const st: PeerState = { peer, dialed, known: new KnownShares(), txs: new PeerTxs() };
+    this.peers.set(peer.key, st);
+    peer.on('version', (v) => this.onVersion(st, v.nonce, v.bestShareHash));
+    peer.on('message', (m) => this.onMessage(st, m));
+    peer.on('close', (info) => this.onClose(st, info));
+  }
+
+  private onVersion(st: PeerState, nonce: bigint, best: Buffer | null): void {
+    const { peer } = st;
+    if (nonce === this.nonce) return peer.close('connected to self');
+    for (const other of this.peers.values()) {
+      if (other !== st && other.peer.isReady && other.peer.remote?.nonce === nonce) return peer.close('duplicate connection');
+    }
+    peer.accept();
+    if (st.dialed) {
+      this.manager.succeeded(st.dialed);
+      this.book.gotAddr(st.dialed, peer.remote?.services ?? 0n, Math.floor(Date.now() / 1000));
+    }
+    this.log('info', `P2P: ${peer.incoming ? 'incoming' : 'outgoing'} peer ${peer.key} connected (${peer.remote?.subVersion}, protocol ${peer.remote?.version})`);
+    this.emit('peer', peer);
+    // Reference: an unknown best share is requested at once (parents=0); the download loop
+    // then fetches its ancestry in batches.
+    if (best !== null && !this.opts.chain.tracker.has(hashToDisplayHex(best))) {
+      peer
+        .requestShares([best], 0, [])
+        .then((r) => {
+          if (this.receiveShares(peer, r.shares)) this.sync.kick();
+        })
+        .catch(() => {});
+    }
+    this.sync.kick();
+  }
+
+  private onClose(st: PeerState, info: CloseInfo): void {
+    const { peer } = st;
+    if (this.peers.get(peer.key) === st) this.peers.delete(peer.key);
+    if (info.misbehaved) this.ban(peer.host, info.reason);
+    if (st.dialed) {
+      if (peer.isReady) this.manager.closed(st.dialed);
+      else this.manager.failed(st.dialed);
+    }
+    const level = info.misbehaved ? 'warn' : peer.isReady ? 'info' : 'debug';
+    if (!this.stopped) this.log(level, `P2P: peer ${peer.key} disconnected: ${info.reason}`);
+  }
+
+  private ban(host: string, reason: string): void {
+    const r = this.bans.ban(host, reason);
+    if (r.banned) {
+      this.log('warn', `P2P: banned ${host} for ${Math.round(r.durationMs / 1000)} s (offence ${r.offences}): ${reason}`);
+      for (const st of [...this.peers.values()]) if (st.peer.host === normalizeHost(host)) st.peer.close('banned');
+    } else {
+      this.log('warn', `P2P: ${host} misbehaved (${reason}); loopback is not banned`);
+    }
+    this.emit('banned', host, reason);
+  }
+
+  /** Close a peer (by its tracker key) that sent bad data, and ban its host. */
+  private punish(peerKey: string, reason: string): void {
+    const st = this.peers.get(peerKey);
+    if (st && !st.peer.isClosed) st.peer.close(reason, true);
+    else this.ban(parseHostPort(peerKey, 1).host, reason);
+  }
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  private onMessage(st: PeerState, msg: P2PoolMessage): void {
+    const { peer } = st;
+    switch (msg.command) {
+      case 'ping':
+        return;
+      case 'shares':
+        return void this.receiveShares(peer, msg.shares);
+      case 'sharereq': {
+        const reply = serveShareRequest(this.opts.chain.tracker, msg.hashes, msg.parents, msg.stops);
+        peer.send({ command: 'sharereply', id: msg.id, result: reply.result, shares: reply.shares });
+        for (const h of reply.hashes) st.known.add(h);
+        return;
+      }
+      case 'getaddrs': {
+        const good = this.book.goodPeers(Math.min(msg.count, MAX_ADDRS_REPLY));
+        peer.send({
+          command: 'addrs',
+          addrs: good.flatMap((e) => {
+            const address = safeAddress(e.host);
+            return address ? [{ timestamp: BigInt(e.lastSeen), address: { services: e.services, address, port: e.port } }] : [];
+          }),
+        });
+        return;
+      }
+      case 'addrs': {
+        const now = Math.floor(Date.now() / 1000);
+        for (const rec of msg.addrs) {
+          const host = addressToString(rec.address.address);
+          if (rec.address.port === 0 || host === '0.0.0.0') continue;
+          const ts = Number(rec.timestamp > BigInt(now) ? BigInt(now) : rec.timestamp);
+          this.book.gotAddr({ host, port: rec.address.port }, rec.address.services, ts);
+          this.relayAddr(peer, { command: 'addrs', addrs: [rec] });
+        }
+        return;
+      }
+      case 'addrme': {
+        // Reference: from 127.0.0.1 the announcement is only forwarded; otherwise the peer's
+        // own IP with the announced port is recorded and relayed.
+        const address = safeAddress(peer.host);
+        if (!address) return;
+        const now = Math.floor(Date.now() / 1000);
+        if (isLoopback(peer.host)) return this.relayAddr(peer, msg);
+        this.book.gotAddr({ host: peer.host, port: msg.port }, peer.remote?.services ?? 0n, now);
+        return this.relayAddr(peer, { command: 'addrs', addrs: [{ timestamp: BigInt(now), address: { services: peer.remote?.services ?? 0n, address, port: msg.port } }] });
+      }
+      case 'bestblock': {
+        // Reference: the header must meet its own bits, else the peer is misbehaving.
+        const header80 = encodeHeader(msg.header);
+        if (bytesToBigIntLE(powHash(this.opts.net.parent, header80)) > bitsToTarget(msg.header.bits)) {
+          return peer.close('bestblock header fails its PoW check', true);
+        }
+        this.opts.onBestBlock?.(msg.header);
+        return;
+      }
+      case 'have_tx':
+        return st.txs.haveTx(msg.txHashes);
+      case 'losing_tx':
+        return st.txs.losingTx(msg.txHashes);
+      case 'forget_tx':
+        return st.txs.forgetTx(msg.txHashes);
+      case 'remember_tx': {
+        const v = st.txs.rememberTx(msg.txHashes, msg.txs);
+        if (!v.ok) peer.close(v.reason, v.misbehaved);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private relayAddr(from: Peer, msg: P2PoolMessage): void {
+    if (Math.random() >= ADDR_RELAY_PROBABILITY) return;
+    const others = this.readyPeers().filter((p) => p !== from);
+    if (others.length) others[Math.floor(Math.random() * others.length)]!.send(msg);
+  }
+
+  /**
+   * Shares from a peer: each must decode and pass its own-bytes checks, else the peer is
+   * banned; then they go to the chain (which verifies and may report 'bad' for this peer).
+   * Returns false when the peer was dropped.
+   */
+  private receiveShares(peer: Peer, wire: readonly WireShare[]): boolean {
+    if (wire.length === 0) return true;
+    const st = this.peers.get(peer.key);
+    const shares: Share[] = [];
+    const now = Date.now();
+    for (const w of wire) {
+      try {
+        shares.push(decodeShare(w.raw, this.opts.net, now));
+      } catch (e) {
+        if (e instanceof DecodeError || e instanceof InvalidShare) {
+          peer.close(`sent an invalid share: ${e.message}`, true);
+          return false;
+        }
+        throw e;
+      }
+    }
+    for (const s of shares) st?.known.add(s.hash);
+    this.opts.chain.addShares(shares, peer.key);
+    this.sync.kick();
+    return !peer.isClosed;
+  }
+
+  private relayBest(best: string | null): void {
+    for (const st of this.peers.values()) if (st.peer.isReady) this.relayTo(st, best);
+  }
+
+  private relayTo(st: PeerState, best: string | null): void {
+    if (best === null || st.peer.isClosed) return;
+    const tracker = this.opts.chain.tracker;
+    const shares = sharesToRelay(tracker, best, st.known);
+    if (shares.length === 0) return;
+    for (const s of shares) st.known.add(s.hash);
+    st.peer.send({ command: 'shares', shares: shares.map((s) => ({ type: s.version, raw: s.raw })) });
+  }
+
+  // ---- periodic -----------------------------------------------------------------------------
+
+  private scheduleGetaddrs(): void {
+    if (this.stopped) return;
+    this.getaddrsTimer = setTimeout(() => {
+      if (this.book.size < SMALL_BOOK) {
+        const peers = this.readyPeers();
+        if (peers.length) peers[Math.floor(Math.random() * peers.length)]!.send({ command: 'getaddrs', count: 8 });
+      }
+      this.scheduleGetaddrs();
+    }, expovariateMs(this.opts.getaddrsMeanMs ?? 20_000));
+  }
+
+  private downloadedHeight(): number {
+    const t = this.opts.chain.tracker;
+    let max = 0;
+    for (const h of t.all.heads().keys()) max = Math.max(max, t.getHeight(h));
+    return Math.min(max, this.opts.net.chainLength);
+  }
+
+  private logProgress(): void {
+    if (this.opts.chain.best !== null || this.opts.chain.desired.length === 0) return;
+    if (!this.opts.net.persist && this.readyPeers().length === 0) return;
+    this.log('info', `P2P: downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength} (${this.readyPeers().length} peers)`);
+  }
+}
+
+function safeAddress(host: string): Buffer | null {
+  try {
+    return addressFromString(normalizeHost(host));
+  } catch {
+    return null;
+  }
+}
