@@ -46,8 +46,24 @@ export function jtWitnessScript(program: Uint8Array, paddingBugfix: boolean): Bu
   return Buffer.concat([Buffer.from([0x00, bytes.length]), bytes]);
 }
 
-const cache = new Map<string, Buffer>();
+/**
+ * Scripts per address, one map per (parent chain, padding mode): every share's payee and every
+ * PPLNS payee of every verified share comes through here, so the lookup must not build a key
+ * string. Unpayable addresses are not cached (they throw each time).
+ */
+const caches = new Map<string, Map<string, Buffer>>();
 const CACHE_LIMIT = 100_000;
+
+function cacheFor(parent: ChainParams, bugfix: boolean): Map<string, Buffer> {
+  const name = bugfix ? parent.name + '|1' : parent.name + '|0';
+  let m = caches.get(name);
+  if (m === undefined) caches.set(name, (m = new Map()));
+  return m;
+}
+
+let lastParent: ChainParams | undefined;
+let lastV34: Map<string, Buffer> | undefined;
+let lastV35: Map<string, Buffer> | undefined;
 
 /**
  * The output script paying `address` in a share of `version` on `parent` (JT
@@ -55,12 +71,17 @@ const CACHE_LIMIT = 100_000;
  */
 export function payoutScriptForAddress(address: string, parent: ChainParams, version: number): Buffer {
   const bugfix = usesPaddingBugfix(version);
-  const key = `${parent.name}|${bugfix ? 1 : 0}|${address}`;
-  const hit = cache.get(key);
+  if (parent !== lastParent) {
+    lastParent = parent;
+    lastV34 = cacheFor(parent, false);
+    lastV35 = cacheFor(parent, true);
+  }
+  const cache = bugfix ? lastV35! : lastV34!;
+  const hit = cache.get(address);
   if (hit !== undefined) return hit;
   const script = computeScript(address, parent, bugfix);
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, script);
+  cache.set(address, script);
   return script;
 }
 
