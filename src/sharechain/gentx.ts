@@ -30,7 +30,9 @@ import {
 } from './retarget.js';
 import { computeRefHash, shareFromContents } from './share.js';
 import { isSegwitActivated } from './share-codec.js';
-import type { HashLink, MinHeader, SegwitData, Share, ShareData, ShareInfo, ShareVersion, ChainView } from './types.js';
+import type {
+  HashLink, MinHeader, SegwitData, Share, ShareData, ShareHash, ShareInfo, ShareVersion, ChainView,
+} from './types.js';
 
 /** The chain cannot support this gentx (unknown parent, too short, unpayable payee...). */
 export class GentxError extends Error {
@@ -56,6 +58,11 @@ export interface GentxParams {
   refMerkleLink?: MerkleLink;
   /** The value placed in the OP_RETURN output (the miner's extranonce area). Default 0. */
   lastTxoutNonce?: bigint;
+  /**
+   * Display hex of shareData.previousShareHash when the caller already has it (a share's
+   * prevHash); computed from shareData otherwise.
+   */
+  prevHash?: ShareHash | null;
 }
 
 export interface BuiltGentx {
@@ -93,7 +100,9 @@ export interface DerivedShareInfo {
 /** Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError. */
 export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
   const { net, chain, version, shareData } = p;
-  const prevHash = shareData.previousShareHash ? hashToDisplayHex(shareData.previousShareHash) : null;
+  const prevHash = p.prevHash !== undefined
+    ? p.prevHash
+    : shareData.previousShareHash ? hashToDisplayHex(shareData.previousShareHash) : null;
   const prev: Share | null = prevHash === null ? null : (chain.get(prevHash) ?? null);
   if (prevHash !== null && prev === null) throw new GentxError(`previous share ${prevHash} unknown`);
 

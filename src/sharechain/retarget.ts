@@ -94,7 +94,11 @@ export function computeFarShareHash(
 ): Buffer | null {
   if (last === null && height < FAR_SHARE_DISTANCE) return null;
   const far = chain.getNthParent(prevHash, FAR_SHARE_DISTANCE);
-  return far === null ? null : displayHexToHash(far);
+  if (far === null) return null;
+  // A known share carries its hash's bytes (hashBytes = displayHexToHash(hash)): copy them
+  // rather than parse the hex, which verification did for every share.
+  const bytes = chain.get(far)?.hashBytes;
+  return bytes?.length === 32 ? Buffer.from(bytes) : displayHexToHash(far);
 }
 
 /** absheight = (prev.absheight + 1) mod 2**32. */
