@@ -268,16 +268,32 @@ function writeHashLink(w: ByteWriter, h: HashLink): void {
 
 /** Decode share contents (the wrapper's VarStr) of a loadable `version`; the whole input must be used. */
 export function decodeShareContents(contents: Uint8Array, version: number, net: P2PoolNetwork): ShareContents {
+  return decodeShareContentsWithInfo(contents, version, net).contents;
+}
+
+/**
+ * decodeShareContents, also returning the share_info bytes as they were on the wire (a view
+ * into `contents`). Decoding accepts only canonical encodings and decode -> encode is
+ * byte-identical, so these are exactly encodeShareInfo(contents.shareInfo): the bytes ref_hash
+ * hashes, without serializing share_info again.
+ */
+export function decodeShareContentsWithInfo(
+  contents: Uint8Array,
+  version: number,
+  net: P2PoolNetwork,
+): { contents: ShareContents; shareInfoBytes: Buffer } {
   if (!LOADABLE_SHARE_VERSIONS.includes(version)) throw new DecodeError(`share version ${version} has no layout`);
   const r = new ByteReader(contents);
   const minHeader = readMinHeader(r);
+  const infoStart = r.offset;
   const shareInfo = readShareInfo(r, version, net);
+  const shareInfoBytes = r.sliceFrom(infoStart);
   const refMerkleLink = readMerkleLink(r);
   const lastTxoutNonce = r.readU64LE();
   const hashLink = readHashLink(r);
   const merkleLink = readMerkleLink(r);
   r.expectEnd('share contents');
-  return { minHeader, shareInfo, refMerkleLink, lastTxoutNonce, hashLink, merkleLink };
+  return { contents: { minHeader, shareInfo, refMerkleLink, lastTxoutNonce, hashLink, merkleLink }, shareInfoBytes };
 }
 
 export function encodeShareContents(c: ShareContents, version: number, net: P2PoolNetwork): Buffer {

@@ -23,7 +23,7 @@ import { InvalidShare } from './invalid-share.js';
 import type { P2PoolNetwork } from './networks.js';
 import { PayoutAddressError, payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
 import {
-  LOADABLE_SHARE_VERSIONS, OLDEST_SHARE_VERSION, decodeShareContents, decodeShareWrapper,
+  LOADABLE_SHARE_VERSIONS, OLDEST_SHARE_VERSION, decodeShareContentsWithInfo, decodeShareWrapper,
   encodeShareContents, encodeShareInfo, encodeShareWrapper, isSegwitActivated,
 } from './share-codec.js';
 import type { Share, ShareContents, ShareInfo, ShareVersion } from './types.js';
@@ -40,7 +40,11 @@ const V16_VOTE_CUTOFF_ABSHEIGHT = 3927800;
  * practice), internal byte order.
  */
 export function computeRefHash(info: ShareInfo, version: number, refMerkleLink: MerkleLink, net: P2PoolNetwork): Buffer {
-  const packed = encodeShareInfo(info, version, net);
+  return refHashOfPacked(encodeShareInfo(info, version, net), refMerkleLink, net);
+}
+
+/** computeRefHash from share_info already serialized. */
+function refHashOfPacked(packed: Uint8Array, refMerkleLink: MerkleLink, net: P2PoolNetwork): Buffer {
   const h = sha256d(Buffer.concat([net.identifier, packed]));
   return refMerkleLink.branch.length === 0 ? h : checkMerkleLink(h, refMerkleLink);
 }
@@ -66,8 +70,8 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): 
     );
   }
   const version = wrapper.type as ShareVersion;
-  const contents = decodeShareContents(wrapper.contents, version, net);
-  return shareFromContents(version, contents, net, Buffer.from(raw), timeSeen);
+  const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net);
+  return deriveShare(version, contents, net, Buffer.from(raw), timeSeen, shareInfoBytes);
 }
 
 /** Encode the wrapper; decode -> encode is byte-identical. */
@@ -85,6 +89,18 @@ export function shareFromContents(
   net: P2PoolNetwork,
   raw?: Buffer,
   timeSeen = 0,
+): Share {
+  return deriveShare(version, contents, net, raw, timeSeen, undefined);
+}
+
+/** shareFromContents, given the wire bytes of share_info when they are at hand (decodeShare). */
+function deriveShare(
+  version: ShareVersion,
+  contents: ShareContents,
+  net: P2PoolNetwork,
+  raw: Buffer | undefined,
+  timeSeen: number,
+  shareInfoBytes: Buffer | undefined,
 ): Share {
   const { shareInfo, minHeader } = contents;
   const data = shareInfo.shareData;
@@ -121,7 +137,9 @@ export function shareFromContents(
     throw new InvalidShare(`segwit_data is None in a v${version} share`);
   }
 
-  const refHash = computeRefHash(shareInfo, version, contents.refMerkleLink, net);
+  const refHash = shareInfoBytes === undefined
+    ? computeRefHash(shareInfo, version, contents.refMerkleLink, net)
+    : refHashOfPacked(shareInfoBytes, contents.refMerkleLink, net);
   let gentxHash: Buffer;
   try {
     gentxHash = checkHashLink(contents.hashLink, gentxSuffix(refHash, contents.lastTxoutNonce), GENTX_BEFORE_REFHASH);
