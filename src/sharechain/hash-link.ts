@@ -33,7 +33,8 @@ export function checkHashLink(link: HashLink, data: Uint8Array, constEnding: Uin
   if (link.extraData.length !== Math.max(0, extraLength - constEnding.length)) {
     throw new RangeError('hash_link.extra_data has the wrong length');
   }
-  const known = Buffer.concat([link.extraData, constEnding]);
+  // extra_data is empty in practice (§1.4): then the partial block is the end of constEnding.
+  const known = link.extraData.length === 0 ? constEnding : Buffer.concat([link.extraData, constEnding]);
   const extra = known.subarray(known.length - extraLength);
   const first = sha256Resume({ state: link.state, length: link.length - extraLength }, Buffer.concat([extra, data]));
   return sha256(first);

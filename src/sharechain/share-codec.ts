@@ -251,11 +251,14 @@ export function encodeShareInfo(info: ShareInfo, version: number, net: P2PoolNet
 
 // ---- hash_link ----
 
+/** Shared by every decoded hash_link: a zero-length buffer cannot be written to. */
+const NO_EXTRA_DATA = Buffer.alloc(0);
+
 function readHashLink(r: ByteReader): HashLink {
   const state = Buffer.from(r.readBytes(32));
   // extra_data is FixedStr(0): never on the wire (§1.4).
   const length = r.readCompactSize();
-  return { state, extraData: Buffer.alloc(0), length };
+  return { state, extraData: NO_EXTRA_DATA, length };
 }
 
 function writeHashLink(w: ByteWriter, h: HashLink): void {
