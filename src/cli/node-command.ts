@@ -49,6 +49,12 @@ function port(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
+function count(value: string, name: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name} must be a whole number from 0 to ${max}, got "${value}"`);
+  return n;
+}
+
 function percent(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new Error(`${name} must be a percentage from 0 to 100, got "${value}"`);
@@ -71,11 +77,11 @@ export function registerNodeCommand(program: Command, version: string): void {
     .option('--merged-url <URL>', 'merged-mining aux chain RPC URL, repeatable (parsed now; merged mining lands with the Litecoin/merged-mining issue)', collect)
     .option('--merged-userpass <USER:PASS>', 'credentials for the matching --merged-url (parsed now; takes effect with merged mining)', collect)
     .option('--give-author <PERCENT>', 'donate this percentage of work to the original P2Pool author', '0')
-    .option('--p2pool-port <PORT>', "P2P port for other P2Pool nodes (default: the network's; P2P networking lands with the P2P issue)")
-    .option('-n, --p2pool-node <ADDR[:PORT]>', 'connect to this P2Pool node, repeatable (takes effect with P2P networking)', collect)
-    .option('--disable-upnp', "don't map the P2P port on the router with UPnP/NAT-PMP")
-    .addOption(new Option('--outgoing-conns <N>', 'outgoing P2P connections (takes effect with P2P networking)').default('6'))
-    .addOption(new Option('--max-conns <N>', 'maximum incoming P2P connections (takes effect with P2P networking)').default('40'))
+    .option('--p2pool-port <PORT>', "P2P port for other P2Pool nodes (default: the network's)")
+    .option('-n, --p2pool-node <ADDR[:PORT]>', 'connect to this P2Pool node and stay connected, repeatable', collect)
+    .option('--disable-upnp', "don't map the P2P port on the router with UPnP/NAT-PMP (not implemented yet: forward the port by hand)")
+    .addOption(new Option('--outgoing-conns <N>', 'outgoing P2P connections besides -n nodes (0-10)').default('6'))
+    .addOption(new Option('--max-conns <N>', 'maximum incoming P2P connections').default('40'))
     .option('-w, --worker-port <PORT>', "port for miners (Stratum and getwork) and the web API (default: the network's)")
     .option('--worker-host <HOST>', 'address to listen on for miners', '0.0.0.0')
     .option('-f, --fee <PERCENT>', 'charge miners on this node this percentage (work paying the node address)', '0')
@@ -120,6 +126,14 @@ export function registerNodeCommand(program: Command, version: string): void {
         donationPercent: percent(opts.giveAuthor, '--give-author'),
         log,
         version,
+        p2p: {
+          port: port(opts.p2poolPort, '--p2pool-port') ?? net.p2pPort,
+          connect: opts.p2poolNode ?? [],
+          // Reference: --outgoing-conns is at most 10.
+          outgoingConns: count(opts.outgoingConns, '--outgoing-conns', 10),
+          maxConns: count(opts.maxConns, '--max-conns', 100_000),
+          disableUpnp: opts.disableUpnp === true,
+        },
       });
       await new Promise<void>((resolve) => {
         const stop = (sig: string): void => {

@@ -3,7 +3,8 @@
  * miner-facing servers, and owns startup and shutdown. Nothing below imports it.
  *
  * Start order: store -> sharechain (loaded and re-verified) -> bitcoind checks -> payout
- * address -> P2P link to bitcoind -> first template -> worker port. Stop order is the reverse.
+ * address -> P2P link to bitcoind -> first template -> P2Pool peers -> worker port. Stop order
+ * is the reverse.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { BitcoindP2p } from '../chain/bitcoind-p2p.js';
 import { RpcClient, type RpcAuth } from '../chain/rpc-client.js';
 import { TemplateSource } from '../chain/template-source.js';
 import { GetworkServer } from '../getwork/getwork-server.js';
+import { P2PNode } from '../p2p/p2p-node.js';
 import { ChainState } from '../sharechain/chain-state.js';
 import type { P2PoolNetwork } from '../sharechain/networks.js';
 import { UNKNOWN_BLOCK_HEIGHT } from '../sharechain/score.js';
@@ -42,6 +44,25 @@ export interface NodeConfig {
   donationPercent: number;
   log: LogFunction;
   version: string;
+  /** P2Pool networking; absent: the node runs alone (tests of the mining path). */
+  p2p?: P2PConfig;
+}
+
+export interface P2PConfig {
+  /** `--p2pool-port` (0: any free port). */
+  port: number;
+  /** Listen address; default all interfaces. */
+  host?: string;
+  /** `-n ADDR[:PORT]`, kept connected. */
+  connect: string[];
+  /** `--outgoing-conns`. */
+  outgoingConns: number;
+  /** `--max-conns`. */
+  maxConns: number;
+  /** `--disable-upnp`. */
+  disableUpnp: boolean;
+  /** Tests: ban loopback peers too. */
+  banLoopback?: boolean;
 }
 
 export class P2PoolNode {
@@ -61,6 +82,8 @@ export class P2PoolNode {
     readonly payoutAddress: string,
     /** The port actually bound (when 0 was asked for). */
     readonly boundWorkerPort: number,
+    /** P2Pool networking, when configured. */
+    readonly p2p: P2PNode | null,
   ) {}
 
   static async start(config: NodeConfig): Promise<P2PoolNode> {
@@ -107,9 +130,30 @@ export class P2PoolNode {
     bitcoindP2p.start();
     const templates = new TemplateSource({ bitcoind, blockNotifier: bitcoindP2p, log });
 
+    // P2P before the work layer: PoolWork asks it whether the sharechain is still downloading.
+    const p2p = config.p2p
+      ? new P2PNode({
+          net,
+          chain,
+          port: config.p2p.port,
+          host: config.p2p.host,
+          connect: config.p2p.connect,
+          outgoingConns: config.p2p.outgoingConns,
+          maxConns: config.p2p.maxConns,
+          subVersion: config.version,
+          addressBackend: { loadPeers: () => store.loadPeers(net.name), savePeers: (e) => store.savePeers(net.name, e) },
+          bans: { banLoopback: config.p2p.banLoopback },
+          // A peer's verified new block header: bitcoind may have it too, so look now rather than
+          // at the next poll (the reference's handle_header).
+          onBestBlock: () => void templates.refresh(),
+          log,
+        })
+      : null;
+
     const work = new PoolWork({
       net,
       chain,
+      syncState: p2p ? () => p2p.syncState() : undefined,
       templates,
       nodeAddress: payoutAddress,
       feePercent: config.feePercent,
@@ -162,6 +206,11 @@ export class P2PoolNode {
     });
 
     await templates.start();
+    if (p2p) {
+      await p2p.start();
+      // UPnP/NAT-PMP port mapping is not implemented yet (issue 5).
+      if (!config.p2p!.disableUpnp) log('info', 'UPnP not implemented: forward the P2P port on your router by hand for incoming peers');
+    }
     const node = { current: null as P2PoolNode | null };
     const api = new ApiHandler(() => node.current!);
     const workerPort = new WorkerPort((s, first) => stratum.accept(s, first), [
@@ -170,11 +219,13 @@ export class P2PoolNode {
     ]);
     const bound = await workerPort.listen(config.workerPort, config.workerHost ?? '0.0.0.0');
     log('info', `serving miners (Stratum, getwork) and the API on port ${bound}`);
-    node.current = new P2PoolNode(config, store, chain, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound);
+    node.current = new P2PoolNode(config, store, chain, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound, p2p);
     return node.current;
   }
 
   async stop(): Promise<void> {
+    // P2P first: it saves the address book into the store, which closes last.
+    await this.p2p?.stop();
     this.stratum.close();
     this.getwork.close();
     await this.workerPort.close();

@@ -23,6 +23,8 @@ export async function startPoolNode(opts: {
   address: string;
   log: (level: Level, msg: string) => void;
   datadir?: string;
+  /** Join the P2Pool network on a free loopback port, connecting to these `host:port` peers. */
+  p2p?: { connect?: string[]; port?: number; banLoopback?: boolean };
 }): Promise<TestPoolNode> {
   const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), 'p2pool-node-'));
   const { bcoin } = opts;
@@ -37,6 +39,15 @@ export async function startPoolNode(opts: {
     donationPercent: 0,
     log: opts.log,
     version: 'test',
+    p2p: opts.p2p && {
+      port: opts.p2p.port ?? 0,
+      host: '127.0.0.1',
+      connect: opts.p2p.connect ?? [],
+      outgoingConns: 0,
+      maxConns: 40,
+      disableUpnp: true,
+      banLoopback: opts.p2p.banLoopback,
+    },
   });
   return {
     node,
