@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
-import { startNode, TestChain, type TestNode } from './p2p-support.js';
+import { ChainState } from '../../src/sharechain/chain-state.js';
+import { net, startNode, TestChain, type TestNode } from './p2p-support.js';
 
 const running: TestNode[] = [];
 afterEach(async () => {
@@ -55,5 +56,32 @@ describe('P2P node: sync and relay', () => {
     c.chain.addShares([s!]);
     await waitFor('share from c on a through b', () => a.chain.best === s!.hash, 2_000);
     expect(b.chain.best).toBe(s!.hash);
+  });
+});
+
+describe('P2P node: addresses and sync state', () => {
+  it('learns addresses from its peers with getaddrs, and records the peers it dialled', async () => {
+    const a = await node();
+    a.p2p.book.gotAddr({ host: '203.0.113.7', port: 19444 }, 0n, Math.floor(Date.now() / 1000) - 60);
+    const b = await node({ connect: [`127.0.0.1:${a.p2p.port}`], getaddrsMeanMs: 20 });
+    await waitFor('address learnt', () => b.p2p.book.has({ host: '203.0.113.7', port: 19444 }), 3_000);
+    expect(b.p2p.book.has({ host: '127.0.0.1', port: a.p2p.port })).toBe(true);
+  });
+
+  it("tells miners how far the download is on a persist network", async () => {
+    const chain = new TestChain();
+    chain.extend(8);
+    const persistNet = { ...net, persist: true };
+    const state = new ChainState({ net: persistNet });
+    // The newest 5 shares without their ancestors, just received: nothing verifies, no best yet.
+    state.addShares(chain.shares.slice(3).map((s) => ({ ...s, timeSeen: Date.now() })));
+    const n = await node({ net: persistNet, chain: state });
+    expect(state.best).toBeNull();
+    expect(n.p2p.syncState()).toBe(`downloading shares: 5 of ${net.chainLength}`);
+    const other = await node();
+    other.chain.addShares(chain.shares);
+    n.p2p.connectTo({ host: '127.0.0.1', port: other.p2p.port });
+    await waitFor('synced', () => state.best === chain.tip.hash, 5_000);
+    expect(n.p2p.syncState()).toBeNull();
   });
 });
