@@ -17,11 +17,12 @@ import { InvalidShare } from '../sharechain/invalid-share.js';
 import type { P2PoolNetwork } from '../sharechain/networks.js';
 import { decodeShare } from '../sharechain/share.js';
 import type { Share } from '../sharechain/types.js';
-import { AddressBook, MAX_ADDRS_REPLY, type AddressBackend } from './address-book.js';
+import { AddressBook, type AddressBackend } from './address-book.js';
+import { AddressExchange } from './address-exchange.js';
 import { BanList, type BanOptions } from './bans.js';
-import { formatHostPort, isLoopback, normalizeHost, parseHostPort, type HostPort } from './host.js';
-import { addressFromString, addressToString, type P2PoolMessage, type WireShare } from './messages.js';
-import { defaultTiming, expovariateMs, Peer, type CloseInfo, type PeerTiming } from './peer.js';
+import { formatHostPort, normalizeHost, parseHostPort, type HostPort } from './host.js';
+import type { P2PoolMessage, WireShare } from './messages.js';
+import { defaultTiming, Peer, type CloseInfo, type PeerTiming } from './peer.js';
 import { PeerManager } from './peer-manager.js';
 import { PeerTxs } from './peer-txs.js';
 import { KnownShares, sharesToRelay } from './relay.js';
@@ -66,10 +67,6 @@ export interface P2PNodeEvents {
   banned: [host: string, reason: string];
 }
 
-/** Reference: getaddrs is sent while the address store holds fewer than 1000 entries. */
-const SMALL_BOOK = 1000;
-/** Reference: addrs/addrme records are relayed to one random peer with probability 0.8. */
-const ADDR_RELAY_PROBABILITY = 0.8;
 const CONNECT_TIMEOUT_MS = 5_000;
 const BOOK_SAVE_MS = 60_000;
 const PROGRESS_LOG_MS = 5_000;
@@ -89,12 +86,12 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   readonly book: AddressBook;
   readonly manager: PeerManager;
   readonly sync: ShareSync;
+  private readonly addresses: AddressExchange;
   private readonly peers = new Map<string, PeerState>();
   private readonly dialing = new Set<string>();
   private server: Server | undefined;
   private listenPort = 0;
   private timers: NodeJS.Timeout[] = [];
-  private getaddrsTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly log: Log;
   private readonly timing: PeerTiming;
@@ -119,6 +116,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       outgoingConns: opts.outgoingConns ?? 6,
       maxConns: opts.maxConns ?? 40,
     });
+    this.addresses = new AddressExchange(this.book, () => this.readyPeers(), opts.getaddrsMeanMs);
     const tracker = opts.chain.tracker;
     this.sync = new ShareSync({
       source: {
@@ -161,7 +159,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.timers.push(setInterval(() => this.sync.kick(), 1_000));
     this.timers.push(setInterval(() => this.book.save(), BOOK_SAVE_MS));
     this.timers.push(setInterval(() => this.logProgress(), PROGRESS_LOG_MS));
-    this.scheduleGetaddrs();
+    this.addresses.start();
     this.dial();
     return this.listenPort;
   }
@@ -173,7 +171,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.opts.chain.off('best', this.onBest);
     this.opts.chain.off('bad', this.onBad);
     for (const t of this.timers) clearInterval(t);
-    clearTimeout(this.getaddrsTimer);
+    this.addresses.stop();
     for (const st of [...this.peers.values()]) st.peer.close('shutting down');
     this.book.save();
     const server = this.server;
@@ -338,38 +336,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
         for (const h of reply.hashes) st.known.add(h);
         return;
       }
-      case 'getaddrs': {
-        const good = this.book.goodPeers(Math.min(msg.count, MAX_ADDRS_REPLY));
-        peer.send({
-          command: 'addrs',
-          addrs: good.flatMap((e) => {
-            const address = safeAddress(e.host);
-            return address ? [{ timestamp: BigInt(e.lastSeen), address: { services: e.services, address, port: e.port } }] : [];
-          }),
-        });
-        return;
-      }
-      case 'addrs': {
-        const now = Math.floor(Date.now() / 1000);
-        for (const rec of msg.addrs) {
-          const host = addressToString(rec.address.address);
-          if (rec.address.port === 0 || host === '0.0.0.0') continue;
-          const ts = Number(rec.timestamp > BigInt(now) ? BigInt(now) : rec.timestamp);
-          this.book.gotAddr({ host, port: rec.address.port }, rec.address.services, ts);
-          this.relayAddr(peer, { command: 'addrs', addrs: [rec] });
-        }
-        return;
-      }
-      case 'addrme': {
-        // Reference: from 127.0.0.1 the announcement is only forwarded; otherwise the peer's
-        // own IP with the announced port is recorded and relayed.
-        const address = safeAddress(peer.host);
-        if (!address) return;
-        const now = Math.floor(Date.now() / 1000);
-        if (isLoopback(peer.host)) return this.relayAddr(peer, msg);
-        this.book.gotAddr({ host: peer.host, port: msg.port }, peer.remote?.services ?? 0n, now);
-        return this.relayAddr(peer, { command: 'addrs', addrs: [{ timestamp: BigInt(now), address: { services: peer.remote?.services ?? 0n, address, port: msg.port } }] });
-      }
+      case 'getaddrs':
+      case 'addrs':
+      case 'addrme':
+        return this.addresses.handle(peer, msg);
       case 'bestblock': {
         // Reference: the header must meet its own bits, else the peer is misbehaving.
         const header80 = encodeHeader(msg.header);
@@ -393,12 +363,6 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       default:
         return;
     }
-  }
-
-  private relayAddr(from: Peer, msg: P2PoolMessage): void {
-    if (Math.random() >= ADDR_RELAY_PROBABILITY) return;
-    const others = this.readyPeers().filter((p) => p !== from);
-    if (others.length) others[Math.floor(Math.random() * others.length)]!.send(msg);
   }
 
   /**
@@ -443,17 +407,6 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
 
   // ---- periodic -----------------------------------------------------------------------------
 
-  private scheduleGetaddrs(): void {
-    if (this.stopped) return;
-    this.getaddrsTimer = setTimeout(() => {
-      if (this.book.size < SMALL_BOOK) {
-        const peers = this.readyPeers();
-        if (peers.length) peers[Math.floor(Math.random() * peers.length)]!.send({ command: 'getaddrs', count: 8 });
-      }
-      this.scheduleGetaddrs();
-    }, expovariateMs(this.opts.getaddrsMeanMs ?? 20_000));
-  }
-
   private downloadedHeight(): number {
     const t = this.opts.chain.tracker;
     let max = 0;
@@ -465,13 +418,5 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     if (this.opts.chain.best !== null || this.opts.chain.desired.length === 0) return;
     if (!this.opts.net.persist && this.readyPeers().length === 0) return;
     this.log('info', `P2P: downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength} (${this.readyPeers().length} peers)`);
-  }
-}
-
-function safeAddress(host: string): Buffer | null {
-  try {
-    return addressFromString(normalizeHost(host));
-  } catch {
-    return null;
   }
 }

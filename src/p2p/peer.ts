@@ -20,7 +20,6 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { DecodeError } from '../bitcoin/errors.js';
-import { hashToDisplayHex } from '../bitcoin/hex.js';
 import { encodeFrame, FrameDecoder, PayloadTooLong, type FrameEvent } from './framing.js';
 import { formatHostPort, normalizeHost } from './host.js';
 import {
@@ -328,9 +327,4 @@ export class Peer extends EventEmitter<PeerEvents> {
     else s.destroy();
     this.emit('close', info);
   }
-}
-
-/** Display form of a 32-byte internal-order hash, or 'none'. */
-export function hashLabel(h: Buffer | null): string {
-  return h === null ? 'none' : hashToDisplayHex(h);
 }
