@@ -57,7 +57,8 @@ function report(r: LoadReport): void {
 }
 
 function onLine(c: Conn, line: string, at: bigint): void {
-  if (line.includes('"mining.notify"')) {
+  // The method key, not just the name: the subscribe answer mentions "mining.notify" too.
+  if (line.includes('"method":"mining.notify"')) {
     c.notifyLine = line;
     if (armed) {
       if (notifiedCount === 0) firstNotify = at;
@@ -101,6 +102,9 @@ async function connectAll(port: number, usernames: string[]): Promise<void> {
       const c: Conn = { socket, username, buf: '', extranonce1: '', notifyLine: null, queue: [], inFlight: [], nextId: 10 };
       socket.on('data', (d: string) => onData(c, d));
       socket.on('error', reject);
+      socket.on('close', () => {
+        if (process.env.BENCH_VERBOSE) process.stderr.write(`mining load: connection ${username} closed with ${c.inFlight.length} submits unanswered\n`);
+      });
       socket.once('connect', () => {
         socket.write(
           `{"id":1,"method":"mining.subscribe","params":["bench-load/1.0"]}\n` +
@@ -126,6 +130,7 @@ function prepare(perConn: number, en2: number, aboveHex: string): { submissions:
   let hashes = 0;
   let submissions = 0;
   for (const c of conns) {
+    if (c.extranonce1 === '') throw new Error(`${c.username}: no extranonce1 from mining.subscribe`);
     const p = (JSON.parse(c.notifyLine!) as { params: [string, string, string, string, string[], string, string, string, boolean] }).params;
     const [jobId, prevHash, coinb1, coinb2, branch, version, bits, ntime] = p;
     const en2Hex = (en2 >>> 0).toString(16).padStart(8, '0');
@@ -183,12 +188,17 @@ function flood(depth: number, maxMs: number): Promise<LoadReport> {
       else {
         const m = /"error":\[\d+,"([^"]*)"/.exec(line);
         const k = m?.[1] ?? 'unknown';
+        if (process.env.BENCH_VERBOSE && !errors[k]) process.stderr.write(`mining load: first '${k}': ${line.slice(0, 200)}\n`);
         errors[k] = (errors[k] ?? 0) + 1;
       }
       if (last < deadline) sent += send(c, 1);
       if (answered === sent && (last >= deadline || conns.every((x) => x.queue.length === 0))) finish();
     };
     for (const c of conns) sent += send(c, depth);
+    const iv = setInterval(() => {
+      if (onAnswer === null) return clearInterval(iv);
+      if (process.env.BENCH_VERBOSE) process.stderr.write(`mining load: flood sent ${sent} answered ${answered}\n`);
+    }, 1000);
   });
 }
 

@@ -50,7 +50,7 @@ const CHAIN_SHARES = 400;
 /** Distinct payees in the sharechain: each is one gentx output. */
 const CHAIN_PAYEES = 100;
 const SESSIONS = 1000;
-const NOTIFY_ROUNDS = 20;
+const NOTIFY_ROUNDS = Number(process.env.BENCH_NOTIFY_ROUNDS ?? 20);
 /** Rounds of (new work, first job, 20 more payees) timed after 5 warm-up rounds. */
 const JOB_BUILD_ROUNDS = 50;
 /**
@@ -62,6 +62,11 @@ const PSEUDO_DIFF = '+1e-12';
 const BUDGET = { notifyP99Ms: 20, submitsPerSecond: 15_000, submitP99Ms: 5 } as const;
 
 type Result = Record<string, unknown>;
+
+/** Progress on stderr with BENCH_VERBOSE=1 (stdout carries only the JSON result). */
+function progress(msg: string): void {
+  if (process.env.BENCH_VERBOSE) process.stderr.write(`mining bench: ${msg}\n`);
+}
 
 /** The repository root, found by walking up (this runs from bench/ or dist/bench/). */
 function repoPath(relative: string): string {
@@ -243,9 +248,11 @@ export async function benchMining(): Promise<Result> {
   const load = new LoadChild();
   try {
     const usernames = Array.from({ length: SESSIONS }, (_, i) => `${payoutAddress(net, 1 + i)}${PSEUDO_DIFF}`);
+    progress(`connecting ${SESSIONS} miners`);
     await load.ask({ type: 'connect', port: bound, usernames }, 'connected');
     if (stratum.sessions.filter((s) => s.authorized).length !== SESSIONS) throw new Error('bench: not every session authorized');
 
+    progress('connected; notify rounds');
     // 2. New work -> notify to every session, each with its own gentx. The first two rounds
     //    are a warm-up (JIT); `written` is when broadcastWork returned, i.e. every
     //    socket.write() was done (libuv hands a write to the kernel at once when it fits).
@@ -262,6 +269,7 @@ export async function benchMining(): Promise<Result> {
         written.push(Number(wrote - start) / 1e6);
         received.push(Number(BigInt(got.last) - start) / 1e6);
       }
+      progress(`round ${r}: written ${Number(wrote - start) / 1e6} ms, received ${Number(BigInt(got.last) - start) / 1e6} ms`);
       await new Promise((res) => setTimeout(res, 50));
     }
     const writtenStats = stats(written);
@@ -279,8 +287,9 @@ export async function benchMining(): Promise<Result> {
     if ('unavailable' in probe) throw new Error(probe.unavailable);
     const above = (probe.shareTarget > probe.blockTarget ? probe.shareTarget : probe.blockTarget).toString(16);
 
+    progress(`throughput; pre-computing submits above ${above}`);
     // 3. Sustained throughput: every connection keeps a few submits outstanding.
-    await load.ask({ type: 'prepare', perConn: 120, en2: 1, above }, 'prepared');
+    progress(JSON.stringify(await load.ask({ type: 'prepare', perConn: 120, en2: 1, above }, 'prepared')));
     const flood = await load.ask({ type: 'flood', depth: 4, maxMs: 6000 }, 'flooded');
     const floodSeconds = Number(BigInt(flood.elapsedNs)) / 1e9;
     const perSecond = Math.round(flood.answered / floodSeconds);
@@ -293,6 +302,7 @@ export async function benchMining(): Promise<Result> {
       errors: flood.errors,
     };
 
+    progress('paced latency');
     // 4. Latency at a paced 5,000/s (open loop, round-robin over the connections).
     const rate = 5000;
     const seconds = 5;

@@ -104,10 +104,17 @@ export class StratumServer {
         if (e instanceof LineTooLong) return this.drop(conn, e.message, true);
         throw e;
       }
-      for (const line of lines) {
-        if (!this.takeToken(conn)) return this.drop(conn, 'message flood', true);
-        conn.session.handleLine(line);
-        if (socket.destroyed) return;
+      // Answers to the lines of one chunk (miners pipeline submits) leave in one write:
+      // a syscall per answer was a sixth of the node's time under submit load (bench/mining.ts).
+      socket.cork();
+      try {
+        for (const line of lines) {
+          if (!this.takeToken(conn)) return this.drop(conn, 'message flood', true);
+          conn.session.handleLine(line);
+          if (socket.destroyed) return;
+        }
+      } finally {
+        socket.uncork();
       }
     };
     socket.on('data', onData);
