@@ -18,6 +18,7 @@ export interface NodeView {
   readonly chain: ChainState;
   readonly work: PoolWork;
   readonly templates: { current: { coinbaseValue: number; bits: number } | null; stale: boolean };
+  readonly p2p: { readyPeers(): Array<{ incoming: boolean }> } | null;
 }
 
 /** P2P protocol version we speak (JT's, §4.2). */
@@ -97,7 +98,7 @@ export class ApiHandler {
       miner_last_difficulties: {},
       efficiency_if_miner_perfect: 1 - staleProp,
       efficiency: 1 - staleProp,
-      peers: { incoming: 0, outgoing: 0 },
+      peers: peerCounts(n),
       shares: { total: stale.total, orphan: stale.orphans, dead: stale.doas },
       uptime: (now - n.startedAt) / 1000,
       attempts_to_share: best ? Number(targetToWork(best.maxTarget)) : Number(targetToWork(n.config.net.maxTarget)),
@@ -112,4 +113,10 @@ export class ApiHandler {
       blocks: { found: c.blocksFound, accepted: c.blocksAccepted, rejected: c.blocksRejected },
     };
   }
+}
+
+function peerCounts(n: NodeView): { incoming: number; outgoing: number } {
+  const peers = n.p2p?.readyPeers() ?? [];
+  const incoming = peers.filter((p) => p.incoming).length;
+  return { incoming, outgoing: peers.length - incoming };
 }
