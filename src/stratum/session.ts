@@ -7,7 +7,7 @@
 import { difficultyToTarget } from '../bitcoin/target.js';
 import { hashToBigInt } from '../bitcoin/hex.js';
 import { buildHeader, stratumPrevHash, type Job } from '../work/job.js';
-import { BadRequest, StratumErrorCode as E, hexParam, parseRequest, pushLine, responseLine, stratumError, type StratumError } from './messages.js';
+import { BadRequest, StratumErrorCode as E, hexParam, parseRequest, pushLine, pushLineJson, responseLine, stratumError, type StratumError } from './messages.js';
 import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
 import { Vardiff } from './vardiff.js';
 import type { Miner, WorkSource } from '../work/work-source.js';
@@ -217,18 +217,13 @@ export class StratumSession {
     if (clean) this.jobs.clear();
     this.jobs.set(job.id, { job, miner: this.currentMiner, target, seen: new Set() });
     while (this.jobs.size > MAX_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
+    // Every field is hex (or a boolean), so the JSON is written directly (messages.ts pushLineJson).
     this.hooks.send(
-      pushLine('mining.notify', [
-        job.id,
-        stratumPrevHash(job.prevBlock),
-        job.coinb1.toString('hex'),
-        job.coinb2.toString('hex'),
-        job.merkleBranch.map((h) => h.toString('hex')),
-        hex32(job.version),
-        hex32(job.bits),
-        hex32(job.ntime),
-        clean,
-      ]),
+      pushLineJson(
+        'mining.notify',
+        `[${JSON.stringify(job.id)},"${stratumPrevHash(job.prevBlock)}","${job.coinb1.toString('hex')}","${job.coinb2.toString('hex')}",` +
+          `${branchJson(job.merkleBranch)},"${hex32(job.version)}","${hex32(job.bits)}","${hex32(job.ntime)}",${clean ? 'true' : 'false'}]`,
+      ),
     );
   }
 
@@ -317,6 +312,17 @@ export class StratumSession {
   private reply(id: number | string | null, result: unknown, error: StratumError | null = null): void {
     this.hooks.send(responseLine(id, result, error));
   }
+}
+
+/** JSON of a merkle branch; one template's branch is shared by every job, so it is memoised. */
+const branchJsonCache = new WeakMap<readonly Buffer[], string>();
+function branchJson(branch: readonly Buffer[]): string {
+  let json = branchJsonCache.get(branch);
+  if (json === undefined) {
+    json = `[${branch.map((h) => `"${h.toString('hex')}"`).join(',')}]`;
+    branchJsonCache.set(branch, json);
+  }
+  return json;
 }
 
 function hex32(v: number): string {
