@@ -184,6 +184,7 @@ export function benchJobBuild(work: PoolWork, net: P2PoolNetwork): Result {
 class LoadChild {
   private readonly child: ChildProcess;
   private waiting: ((r: LoadReport) => void) | null = null;
+  private failing: ((e: Error) => void) | null = null;
 
   constructor() {
     const here = fileURLToPath(import.meta.url);
@@ -195,7 +196,10 @@ class LoadChild {
       w?.(m);
     });
     this.child.on('exit', (code) => {
-      if (this.waiting && code !== 0) throw new Error(`load generator exited with ${code}`);
+      const f = this.failing;
+      this.waiting = null;
+      this.failing = null;
+      f?.(new Error(`load generator exited with ${code}`));
     });
   }
 
@@ -209,6 +213,7 @@ class LoadChild {
   /** The next report, which must be of `type`. */
   next<T extends LoadReport['type']>(type: T): Promise<Extract<LoadReport, { type: T }>> {
     return new Promise((resolve, reject) => {
+      this.failing = reject;
       this.waiting = (r) => (r.type === type ? resolve(r as Extract<LoadReport, { type: T }>) : reject(new Error(`load generator: ${r.type}, expected ${type}`)));
     });
   }
