@@ -1,15 +1,22 @@
 /**
- * Local hash-rate estimates from pseudoshares (reference _estimate_local_hash_rate uses the
- * last 50; we use a time window): each accepted pseudoshare of target T proves on average
+ * Local hash-rate estimates from pseudoshares (the reference's _estimate_local_hash_rate uses
+ * the last 50; we use a time window): each accepted pseudoshare of target T proves on average
  * 2**256/(T+1) hashes.
+ *
+ * Work is summed into 10-second buckets per miner, so memory is bounded by miners x buckets
+ * however fast the miners submit (15,000 pseudoshares/s would otherwise be 9 million samples
+ * in a 10-minute window).
  */
 import { targetToWork } from '../bitcoin/target.js';
 
-interface Sample {
-  time: number;
+const BUCKET_MS = 10_000;
+
+interface Bucket {
+  start: number;
   work: number;
-  miner: string;
-  dead: boolean;
+  count: number;
+  /** miner -> [work, dead work] */
+  miners: Map<string, [number, number]>;
 }
 
 export interface MinerRates {
@@ -20,34 +27,53 @@ export interface MinerRates {
 }
 
 export class HashrateEstimator {
-  private readonly samples: Sample[] = [];
-  private head = 0;
+  private readonly buckets: Bucket[] = [];
+  private readonly workCache = new Map<bigint, number>();
 
   constructor(private readonly windowMs = 10 * 60_000) {}
 
   /** Record a pseudoshare found at `now` (ms) against `target`. */
   add(now: number, target: bigint, miner: string, dead: boolean): void {
-    this.samples.push({ time: now, work: Number(targetToWork(target)), miner, dead });
-    this.trim(now);
+    let work = this.workCache.get(target);
+    if (work === undefined) {
+      work = Number(targetToWork(target));
+      if (this.workCache.size > 1024) this.workCache.clear();
+      this.workCache.set(target, work);
+    }
+    const start = now - (now % BUCKET_MS);
+    let b = this.buckets[this.buckets.length - 1];
+    if (!b || b.start !== start) {
+      b = { start, work: 0, count: 0, miners: new Map() };
+      this.buckets.push(b);
+      this.trim(now);
+    }
+    b.work += work;
+    b.count++;
+    const m = b.miners.get(miner);
+    if (m) {
+      m[0] += work;
+      if (dead) m[1] += work;
+    } else {
+      b.miners.set(miner, [work, dead ? work : 0]);
+    }
   }
 
   private trim(now: number): void {
     const cutoff = now - this.windowMs;
-    while (this.head < this.samples.length && this.samples[this.head]!.time < cutoff) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.samples.length) {
-      this.samples.splice(0, this.head);
-      this.head = 0;
-    }
+    while (this.buckets.length > 0 && this.buckets[0]!.start + BUCKET_MS <= cutoff) this.buckets.shift();
   }
 
-  /** Node-wide hashes per second, or null with fewer than two samples. */
+  /** Node-wide hashes per second, or null with fewer than two pseudoshares in the window. */
   total(now: number): number | null {
     this.trim(now);
-    const n = this.samples.length - this.head;
-    if (n < 2) return null;
     let work = 0;
-    for (let i = this.head; i < this.samples.length; i++) work += this.samples[i]!.work;
-    const span = Math.max(1, now - this.samples[this.head]!.time) / 1000;
+    let count = 0;
+    for (const b of this.buckets) {
+      work += b.work;
+      count += b.count;
+    }
+    if (count < 2) return null;
+    const span = Math.max(1, now - this.buckets[0]!.start) / 1000;
     return work / span;
   }
 
@@ -56,12 +82,13 @@ export class HashrateEstimator {
     this.trim(now);
     const out = new Map<string, MinerRates>();
     const span = this.windowMs / 1000;
-    for (let i = this.head; i < this.samples.length; i++) {
-      const s = this.samples[i]!;
-      const r = out.get(s.miner) ?? { rate: 0, deadRate: 0 };
-      r.rate += s.work / span;
-      if (s.dead) r.deadRate += s.work / span;
-      out.set(s.miner, r);
+    for (const b of this.buckets) {
+      for (const [miner, [w, d]] of b.miners) {
+        const r = out.get(miner) ?? { rate: 0, deadRate: 0 };
+        r.rate += w / span;
+        r.deadRate += d / span;
+        out.set(miner, r);
+      }
     }
     return out;
   }
