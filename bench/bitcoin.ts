@@ -12,30 +12,15 @@
  * - transaction decode rate over that block's transactions.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { decodeBlock } from '../src/bitcoin/block.js';
 import { sha256d } from '../src/bitcoin/hash.js';
 import { merkleRoot } from '../src/bitcoin/merkle.js';
 import { decodeTransaction, encodeTransaction, txid } from '../src/bitcoin/transaction.js';
+import { repoPath } from './repo-path.js';
 
 const BLOCK_413567 = 'test/fixtures/bitcoin-core/block413567.raw';
 
-/**
- * The repository root, found by walking up: this file runs from bench/ (tsx) or dist/bench/
- * (`npm run bench`), and the fixture is not copied into dist.
- */
-function repoPath(relative: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, relative);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${relative} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

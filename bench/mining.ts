@@ -20,7 +20,7 @@
  * with difficulty 1 it is bounded by REAL_CHAIN_LENGTH (359 shares), as on a live network.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scriptToAddress } from '../src/bitcoin/address.js';
@@ -40,6 +40,7 @@ import type { Miner } from '../src/work/work-source.js';
 import type { ArrayChain } from '../test/support/array-chain.js';
 import { emptyTemplate, mineShare } from '../test/support/chain-builder.js';
 import type { LoadCommand, LoadReport } from './mining-load.js';
+import { repoPath } from './repo-path.js';
 
 const GBT_FIXTURE = 'test/fixtures/bitcoin-core-regtest/gbt-height111-24tx.json';
 const TEMPLATE_TXS = 3000;
@@ -68,17 +69,6 @@ function progress(msg: string): void {
   if (process.env.BENCH_VERBOSE) process.stderr.write(`mining bench: ${msg}\n`);
 }
 
-/** The repository root, found by walking up (this runs from bench/ or dist/bench/). */
-function repoPath(relative: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, relative);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${relative} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
