@@ -26,6 +26,8 @@ export interface StratumServerOptions {
   now?: () => number;
   /** Ban loopback addresses too (tests); off by default so a local miner is never locked out. */
   banLoopback?: boolean;
+  /** Connections that have not authorized after this long are closed (default 30 s). */
+  loginTimeoutMs?: number;
 }
 
 interface Conn {
@@ -160,7 +162,7 @@ export class StratumServer {
 
   private housekeeping(): void {
     for (const c of this.conns) {
-      c.session.checkLogin(c.startedAt);
+      c.session.checkLogin(c.startedAt, this.opts.loginTimeoutMs);
       c.session.tick();
     }
   }

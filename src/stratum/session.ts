@@ -293,8 +293,8 @@ export class StratumSession {
   }
 
   /** Called by the server on a timer: drops connections that never authorized. */
-  checkLogin(startedAt: number): void {
-    if (!this.closed && !this.currentMiner && this.hooks.now() - startedAt > LOGIN_TIMEOUT_MS) {
+  checkLogin(startedAt: number, timeoutMs = LOGIN_TIMEOUT_MS): void {
+    if (!this.closed && !this.currentMiner && this.hooks.now() - startedAt > timeoutMs) {
       this.closed = true;
       this.hooks.close('did not authorize in time', false);
     }

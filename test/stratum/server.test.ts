@@ -19,7 +19,7 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   work = new FixedWork();
-  stratum = new StratumServer(work, { log: (m) => logs.push(m) });
+  stratum = new StratumServer(work, { log: (m) => logs.push(m), loginTimeoutMs: 1_500 });
   tcp = createServer((sock) => stratum.accept(sock));
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
   port = (tcp.address() as { port: number }).port;
@@ -128,5 +128,20 @@ describe('Stratum server over TCP', () => {
     await waitFor(() => good.notifies.length > before);
     expect(good.notifies.at(-1)!.clean).toBe(true);
     good.close();
+  });
+
+  it('closes a silent connection that never authorizes, and keeps serving others', async () => {
+    const silent = new StratumTestMiner({ port, username: 'nobody' });
+    await silent.connect();
+    const closed = new Promise((r) => silent.once('close', r));
+    const t0 = Date.now();
+    const other = new StratumTestMiner({ port, username: 'ivan' });
+    await other.connect();
+    expect((await other.login()).result).toBe(true);
+    await closed;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_400);
+    expect(logs.some((l) => l.includes('did not authorize in time'))).toBe(true);
+    expect((await other.call('mining.extranonce.subscribe', [])).result).toBe(true);
+    other.close();
   });
 });
