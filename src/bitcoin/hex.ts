@@ -73,3 +73,19 @@ export function bigIntToDisplayHex(value: bigint): string {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
+
+/**
+ * Reverse the bytes of every 4-byte word: Stratum's prevhash field and getwork's data and
+ * midstate carry 32-bit words in the other byte order.
+ */
+export function swapWords32(bytes: Uint8Array): Buffer {
+  if (bytes.length % 4 !== 0) throw new RangeError('length must be a multiple of 4');
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let i = 0; i < bytes.length; i += 4) {
+    out[i] = bytes[i + 3]!;
+    out[i + 1] = bytes[i + 2]!;
+    out[i + 2] = bytes[i + 1]!;
+    out[i + 3] = bytes[i]!;
+  }
+  return out;
+}

@@ -7,22 +7,11 @@
  */
 import { sha256Midstate } from '../bitcoin/hash.js';
 import { DecodeError } from '../bitcoin/errors.js';
-import { bigIntToBytesLE } from '../bitcoin/hex.js';
+import { bigIntToBytesLE, swapWords32 } from '../bitcoin/hex.js';
 
 const DATA_PADDING = Buffer.from('000000800000000000000000000000000000000000000000000000000000000000000000000000000000000080020000', 'hex');
 export const HASH1 = '00000000000000000000000000000000000000000000000000000000000000000000008000000000000000000000000000000000000000000000000000010000';
 
-function swap4(b: Uint8Array): Buffer {
-  if (b.length % 4 !== 0) throw new RangeError('length must be a multiple of 4');
-  const out = Buffer.allocUnsafe(b.length);
-  for (let i = 0; i < b.length; i += 4) {
-    out[i] = b[i + 3]!;
-    out[i + 1] = b[i + 2]!;
-    out[i + 2] = b[i + 1]!;
-    out[i + 3] = b[i]!;
-  }
-  return out;
-}
 
 export interface GetworkFields {
   data: string;
@@ -35,8 +24,8 @@ export function encodeGetwork(header80: Uint8Array, target: bigint): GetworkFiel
   if (header80.length !== 80) throw new RangeError('header must be 80 bytes');
   const { midstate } = sha256Midstate(header80.subarray(0, 64));
   return {
-    data: Buffer.concat([swap4(header80), DATA_PADDING]).toString('hex'),
-    midstate: swap4(midstate.state).toString('hex'),
+    data: Buffer.concat([swapWords32(header80), DATA_PADDING]).toString('hex'),
+    midstate: swapWords32(midstate.state).toString('hex'),
     hash1: HASH1,
     target: bigIntToBytesLE(target, 32).toString('hex'),
   };
@@ -47,5 +36,5 @@ export function decodeGetworkData(data: unknown): Buffer {
   if (typeof data !== 'string' || !/^[0-9a-fA-F]+$/.test(data) || (data.length !== 160 && data.length !== 256)) {
     throw new DecodeError('getwork data must be 80 or 128 bytes of hex');
   }
-  return swap4(Buffer.from(data.slice(0, 160), 'hex'));
+  return swapWords32(Buffer.from(data.slice(0, 160), 'hex'));
 }

@@ -7,6 +7,7 @@
  * gets its own generation transaction, a job belongs to one miner.
  */
 import { sha256d } from '../bitcoin/hash.js';
+import { swapWords32 } from '../bitcoin/hex.js';
 
 export interface Job {
   /** Short id unique within the node's lifetime (hex). */
@@ -37,14 +38,7 @@ export interface Job {
 
 /** Stratum's prevhash field: the internal-order hash with each 4-byte word byte-swapped. */
 export function stratumPrevHash(prevBlock: Uint8Array): string {
-  const out = Buffer.allocUnsafe(32);
-  for (let i = 0; i < 32; i += 4) {
-    out[i] = prevBlock[i + 3]!;
-    out[i + 1] = prevBlock[i + 2]!;
-    out[i + 2] = prevBlock[i + 1]!;
-    out[i + 3] = prevBlock[i]!;
-  }
-  return out.toString('hex');
+  return swapWords32(prevBlock).toString('hex');
 }
 
 /** Merkle root from the coinbase txid and the branch (the coinbase is always leaf 0). */
