@@ -74,12 +74,12 @@ export function registerNodeCommand(program: Command, version: string): void {
     .option('-a, --address <ADDRESS>', "payout address (default: one from bitcoind's wallet, cached in the data directory)")
     .option('--datadir <DIR>', 'where shares, logs and the cached address live (default: ~/.p2pool)')
     .option('--logfile <FILE>', 'log file (default: DATADIR/NET/log)')
-    .option('--merged-url <URL>', 'merged-mining aux chain RPC URL, repeatable (parsed now; merged mining lands with the Litecoin/merged-mining issue)', collect)
-    .option('--merged-userpass <USER:PASS>', 'credentials for the matching --merged-url (parsed now; takes effect with merged mining)', collect)
+    .option('--merged-url <URL>', 'merged-mining aux chain RPC URL (getauxblock or createauxblock/submitauxblock), repeatable', collect)
+    .option('--merged-userpass <USER:PASS>', 'USER:PASS for the --merged-url at the same position', collect)
     .option('--give-author <PERCENT>', 'donate this percentage of work to the original P2Pool author', '0')
     .option('--p2pool-port <PORT>', "P2P port for other P2Pool nodes (default: the network's)")
     .option('-n, --p2pool-node <ADDR[:PORT]>', 'connect to this P2Pool node and stay connected, repeatable', collect)
-    .option('--disable-upnp', "don't map the P2P port on the router with UPnP/NAT-PMP (not implemented yet: forward the port by hand)")
+    .option('--disable-upnp', "don't map the P2P port on the router with UPnP/NAT-PMP")
     .addOption(new Option('--outgoing-conns <N>', 'outgoing P2P connections besides -n nodes (0-10)').default('6'))
     .addOption(new Option('--max-conns <N>', 'maximum incoming P2P connections').default('40'))
     .option('-w, --worker-port <PORT>', "port for miners (Stratum and getwork) and the web API (default: the network's)")
@@ -109,7 +109,11 @@ export function registerNodeCommand(program: Command, version: string): void {
       } else {
         auth = { kind: 'cookie', cookieFile: opts.bitcoindCookie ?? cookieFilePath(net.parent, opts.bitcoindDatadir) };
       }
-      if (opts.mergedUrl?.length) log('warn', 'merged mining is not implemented yet: --merged-url is ignored');
+      // Each --merged-userpass belongs to the --merged-url at the same position (the reference's
+      // pairing); credentials may also be inside the URL.
+      const userpass = opts.mergedUserpass ?? [];
+      if (userpass.length > (opts.mergedUrl?.length ?? 0)) throw new Error('more --merged-userpass than --merged-url options');
+      const merged = (opts.mergedUrl ?? []).map((url, i) => ({ url, userpass: userpass[i] }));
       const node = await P2PoolNode.start({
         net,
         datadir,
@@ -134,6 +138,7 @@ export function registerNodeCommand(program: Command, version: string): void {
           maxConns: count(opts.maxConns, '--max-conns', 100_000),
           disableUpnp: opts.disableUpnp === true,
         },
+        merged,
       });
       await new Promise<void>((resolve) => {
         const stop = (sig: string): void => {

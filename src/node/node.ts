@@ -20,10 +20,14 @@ import type { P2PoolNetwork } from '../sharechain/networks.js';
 import { UNKNOWN_BLOCK_HEIGHT } from '../sharechain/score.js';
 import { ShareStore } from '../sharechain/store.js';
 import { StratumServer } from '../stratum/server.js';
-import { ApiHandler } from '../web/api.js';
+import { MergedMining, type AuxChainConfig } from '../merged/merged-mining.js';
+import { mapPort, type PortMapping } from '../p2p/port-mapping.js';
+import { LogRing } from '../web/log-ring.js';
+import { WebServices } from '../web/web-services.js';
 import { checkPayoutAddress } from '../work/miner-address.js';
 import { PoolWork, SHARE_VERSION } from '../work/pool-work.js';
 import type { LogFunction } from './logger.js';
+import { watchPeerBlocks } from './peer-blocks.js';
 import { WorkerPort } from './worker-port.js';
 
 export interface NodeConfig {
@@ -46,6 +50,8 @@ export interface NodeConfig {
   version: string;
   /** P2Pool networking; absent: the node runs alone (tests of the mining path). */
   p2p?: P2PConfig;
+  /** `--merged-url` / `--merged-userpass`: aux chains to merge-mine. */
+  merged?: AuxChainConfig[];
 }
 
 export interface P2PConfig {
@@ -84,10 +90,21 @@ export class P2PoolNode {
     readonly boundWorkerPort: number,
     /** P2Pool networking, when configured. */
     readonly p2p: P2PNode | null,
+    readonly merged: MergedMining | null,
+    readonly web: WebServices,
+    readonly logRing: LogRing,
+    private readonly stopHooks: Array<() => void | Promise<void>>,
   ) {}
 
   static async start(config: NodeConfig): Promise<P2PoolNode> {
-    const { net, log } = config;
+    const { net } = config;
+    // Every line also goes to the in-memory ring behind /web/log and the dashboard.
+    const logRing = new LogRing();
+    const log: LogFunction = (level, msg, fields) => {
+      logRing.push(level, msg);
+      config.log(level, msg, fields);
+    };
+    const stopHooks: Array<() => void | Promise<void>> = [];
     const dir = join(config.datadir, net.name);
     mkdirSync(dir, { recursive: true });
 
@@ -150,6 +167,8 @@ export class P2PoolNode {
         })
       : null;
 
+    const merged = config.merged?.length ? new MergedMining({ chains: config.merged, parent: net.parent, log }) : null;
+
     const work = new PoolWork({
       net,
       chain,
@@ -158,6 +177,7 @@ export class P2PoolNode {
       nodeAddress: payoutAddress,
       feePercent: config.feePercent,
       donationPercent: config.donationPercent,
+      merged: merged ?? undefined,
       log,
       submitter: {
         submitBlock: async (block) => {
@@ -205,25 +225,45 @@ export class P2PoolNode {
       getwork.notifyNewWork();
     });
 
+    if (merged) {
+      merged.on('changed', () => work.workChanged(false));
+      await merged.start();
+      stopHooks.push(() => merged.stop());
+    }
     await templates.start();
     if (p2p) {
       await p2p.start();
-      // UPnP/NAT-PMP port mapping is not implemented yet (issue 5).
-      if (!config.p2p!.disableUpnp) log('info', 'UPnP not implemented: forward the P2P port on your router by hand for incoming peers');
+      stopHooks.push(watchPeerBlocks({ net, chain, work, templates, bitcoind, bitcoindP2p, p2p, log }));
+      if (!config.p2p!.disableUpnp) {
+        // In the background: a router that does not answer must not delay startup.
+        let mapping: PortMapping | null = null;
+        let stopped = false;
+        void mapPort(p2p.port, log).then((m) => {
+          if (stopped) void m?.close();
+          else mapping = m;
+        });
+        stopHooks.push(async () => {
+          stopped = true;
+          await (mapping as PortMapping | null)?.close();
+        });
+      }
     }
     const node = { current: null as P2PoolNode | null };
-    const api = new ApiHandler(() => node.current!);
+    const web = new WebServices(() => node.current!, { dir, logRing, log });
     const workerPort = new WorkerPort((s, first) => stratum.accept(s, first), [
       (req, res) => getwork.handle(req, res),
-      (req, res) => api.handle(req, res),
+      (req, res) => web.handle(req, res),
     ]);
     const bound = await workerPort.listen(config.workerPort, config.workerHost ?? '0.0.0.0');
     log('info', `serving miners (Stratum, getwork) and the API on port ${bound}`);
-    node.current = new P2PoolNode(config, store, chain, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound, p2p);
+    node.current = new P2PoolNode(config, store, chain, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound, p2p, merged, web, logRing, stopHooks);
+    web.start();
     return node.current;
   }
 
   async stop(): Promise<void> {
+    for (const h of this.stopHooks.reverse()) await h();
+    this.web.stop();
     // P2P first: it saves the address book into the store, which closes last.
     await this.p2p?.stop();
     this.stratum.close();

@@ -25,6 +25,7 @@ import type { P2PoolNetwork } from '../sharechain/networks.js';
 import type { SegwitData, Share, ShareHash, ShareVersion } from '../sharechain/types.js';
 import { HashrateEstimator } from './hashrate.js';
 import type { Job } from './job.js';
+import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import { GenerationBase } from './payee-gentx.js';
 import { parseUsername } from './username.js';
@@ -64,6 +65,8 @@ export interface PoolWorkOptions {
   donationPercent?: number;
   /** Refuse work while the node is not on the sharechain yet (a reason string), or null. */
   syncState?: () => string | null;
+  /** Merged mining (`--merged-url`): the aux commitment in the coinbase and aux solutions. */
+  merged?: MergedMiningHook;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   now?: () => number;
 }
@@ -308,7 +311,10 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     // Stochastic rounding, as the reference's perfect_round, so the average is exact.
     const donation = Math.min(65535, Math.floor((65535 * donationPct) / 100 + Math.random()));
     const heightPush = bip34HeightPush(template.height);
-    let coinbase = Buffer.concat([heightPush, template.coinbaseAux, pushData(COINBASE_TAG)]);
+    // The merged-mining commitment goes right after the height, so the 100-byte cap only ever
+    // cuts the template's coinbaseaux or our tag.
+    const mm = this.opts.merged?.coinbaseCommitment() ?? Buffer.alloc(0);
+    let coinbase = Buffer.concat([heightPush, mm, template.coinbaseAux, pushData(COINBASE_TAG)]);
     if (coinbase.length > 100) coinbase = coinbase.subarray(0, 100);
     const segwitData = this.segwitDataFor(template);
     return {
@@ -341,6 +347,10 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     this.hashrate.add(this.now(), s.pseudoTarget, s.miner.username, dead);
 
     const lastTxoutNonce = s.nonceArea.readBigUInt64LE(0);
+    const auxTarget = this.opts.merged?.easiestTarget() ?? null;
+    if (auxTarget !== null && pow <= auxTarget) {
+      this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
+    }
     const gen = pow <= s.job.blockTarget || pow <= s.job.shareTarget ? this.generatedFor(ctx, s.job) : null;
     if (gen && pow <= s.job.blockTarget) this.submitBlock(s, ctx, gen, lastTxoutNonce);
     if (gen && pow <= s.job.shareTarget) {
