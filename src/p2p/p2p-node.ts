@@ -79,6 +79,16 @@ interface PeerState {
   txs: PeerTxs;
 }
 
+export interface PeerInfo {
+  host: string;
+  port: number;
+  incoming: boolean;
+  subVersion: string;
+  protocolVersion: number;
+  connectedAt: number;
+  pingMs: number | null;
+}
+
 export class P2PNode extends EventEmitter<P2PNodeEvents> {
   /** One random nonce per node process (self-connection and duplicate detection). */
   readonly nonce = randomBytes(8).readBigUInt64LE();
@@ -188,6 +198,23 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   }
 
   /** PoolWork's syncState: why miners must wait, or null. */
+  /**
+   * One row per connected, handshaken peer, for the web API (/peer_addresses, /peer_versions,
+   * /pings) and the dashboard. `pingMs`: the minimum of the last 3 sharereq round trips, null
+   * before the first. STUB fields filled in by the P2P work (issue 5).
+   */
+  peerInfo(): PeerInfo[] {
+    return this.readyPeers().map((p) => ({
+      host: p.host,
+      port: p.port,
+      incoming: p.incoming,
+      subVersion: p.remote?.subVersion ?? '',
+      protocolVersion: p.remote?.version ?? 0,
+      connectedAt: p.connectedAt,
+      pingMs: null,
+    }));
+  }
+
   syncState(): string | null {
     if (!this.opts.net.persist || this.opts.chain.best !== null) return null;
     return `downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength}`;

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiHandler, type NodeView } from './api.js';
 import type { LogRing } from './log-ring.js';
+import { serveDashboard } from './static.js';
 
 export interface WebServicesOptions {
   /** The node's data directory for this network (DATADIR/<net>/): the stats history lives there. */
@@ -30,6 +31,6 @@ export class WebServices {
   stop(): void {}
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    return this.api.handle(req, res);
+    return this.api.handle(req, res) || serveDashboard(req, res);
   }
 }
