@@ -10,6 +10,7 @@ import type { Level } from '../../src/node/logger.js';
 import { P2PoolNode } from '../../src/node/node.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import type { BcoinNode } from './bcoin-node.js';
+import type { AuxChainConfig } from '../../src/merged/merged-mining.js';
 
 export interface TestPoolNode {
   node: P2PoolNode;
@@ -25,6 +26,8 @@ export async function startPoolNode(opts: {
   datadir?: string;
   /** Join the P2Pool network on a free loopback port, connecting to these `host:port` peers. */
   p2p?: { connect?: string[]; port?: number; banLoopback?: boolean };
+  /** Merge-mine these aux chains. */
+  merged?: AuxChainConfig[];
 }): Promise<TestPoolNode> {
   const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), 'p2pool-node-'));
   const { bcoin } = opts;
@@ -48,6 +51,7 @@ export async function startPoolNode(opts: {
       disableUpnp: true,
       banLoopback: opts.p2p.banLoopback,
     },
+    merged: opts.merged,
   });
   return {
     node,
