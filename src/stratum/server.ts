@@ -30,6 +30,19 @@ export interface StratumServerOptions {
   loginTimeoutMs?: number;
 }
 
+/** Counters for /metrics and the dashboard (read-only outside the server). */
+export interface StratumStats {
+  /** mining.submit lines received. */
+  submits: number;
+  accepted: number;
+  stale: number;
+  /** Rejected submissions by reason ('low difficulty share', 'duplicate share', ...). */
+  rejected: Map<string, number>;
+  /** New-work broadcasts, and how long the last one took to write every session's notify (ms). */
+  broadcasts: number;
+  lastBroadcastMs: number;
+}
+
 interface Conn {
   socket: Socket;
   session: StratumSession;
@@ -39,6 +52,7 @@ interface Conn {
 }
 
 export class StratumServer {
+  readonly stats: StratumStats = { submits: 0, accepted: 0, stale: 0, rejected: new Map(), broadcasts: 0, lastBroadcastMs: 0 };
   private readonly conns = new Set<Conn>();
   private readonly bans = new Map<string, number>();
   private readonly extranoncePrefix = randomBytes(2);
@@ -130,7 +144,10 @@ export class StratumServer {
 
   /** New work: every authorized session gets a job; `clean` when old jobs can no longer make blocks. */
   broadcastWork(clean: boolean): void {
+    const t0 = performance.now();
     for (const c of this.conns) c.session.sendJob(clean);
+    this.stats.broadcasts++;
+    this.stats.lastBroadcastMs = performance.now() - t0;
   }
 
   close(): void {
