@@ -6,7 +6,7 @@
  * output, and coinb2 is only the 4-byte locktime (reference §5.2). Because each payout address
  * gets its own generation transaction, a job belongs to one miner.
  */
-import { sha256d } from '../bitcoin/hash.js';
+import { sha256d64, Sha256dPrefix } from '../bitcoin/hash.js';
 import { swapWords32 } from '../bitcoin/hex.js';
 
 export interface Job {
@@ -43,24 +43,49 @@ export function stratumPrevHash(prevBlock: Uint8Array): string {
 
 /** Merkle root from the coinbase txid and the branch (the coinbase is always leaf 0). */
 export function merkleRootFromBranch(coinbaseTxid: Buffer, branch: readonly Buffer[]): Buffer {
-  let cur = coinbaseTxid;
   const pair = Buffer.allocUnsafe(64);
-  for (const h of branch) {
-    cur.copy(pair, 0);
-    h.copy(pair, 32);
-    cur = sha256d(pair);
-  }
-  return cur;
+  coinbaseTxid.copy(pair, 0, 0, 32);
+  foldBranch(pair, branch);
+  return pair.subarray(0, 32);
 }
+
+/** `pair[0..32]` holds a leaf hash; climb the branch in place (left = ours, right = sibling). */
+function foldBranch(pair: Buffer, branch: readonly Buffer[]): void {
+  for (const h of branch) {
+    h.copy(pair, 32, 0, 32);
+    sha256d64(pair, 0, pair, 0);
+  }
+}
+
+/**
+ * One SHA-256 prefix per coinb1: a job's coinbase differs from submit to submit only in the 8
+ * nonce bytes near its end, so coinb1's whole blocks are compressed once (on the job's first
+ * submit: most jobs are replaced before any) and shared by every job with the same coinb1.
+ */
+const coinbasePrefixes = new WeakMap<Buffer, Sha256dPrefix>();
+
+function coinbasePrefix(coinb1: Buffer): Sha256dPrefix {
+  let p = coinbasePrefixes.get(coinb1);
+  if (p === undefined) {
+    p = new Sha256dPrefix(coinb1);
+    coinbasePrefixes.set(coinb1, p);
+  }
+  return p;
+}
+
+/** Left ‖ right of one merkle level (single-threaded; never held across calls). */
+const pairScratch = Buffer.alloc(64);
 
 /** The 80-byte header for a solution. `nonceArea` is extranonce1 || extranonce2 (8 bytes). */
 export function buildHeader(job: Job, nonceArea: Uint8Array, ntime: number, nonce: number, version: number): { header: Buffer; coinbase: Buffer } {
   const coinbase = Buffer.concat([job.coinb1, nonceArea, job.coinb2]);
-  const root = merkleRootFromBranch(sha256d(coinbase), job.merkleBranch);
   const header = Buffer.allocUnsafe(80);
+  const pair = pairScratch;
+  coinbasePrefix(job.coinb1).digestInto(coinbase.subarray(job.coinb1.length), pair, 0);
+  foldBranch(pair, job.merkleBranch);
   header.writeUInt32LE(version >>> 0, 0);
   job.prevBlock.copy(header, 4);
-  root.copy(header, 36);
+  pair.copy(header, 36, 0, 32);
   header.writeUInt32LE(ntime >>> 0, 68);
   header.writeUInt32LE(job.bits >>> 0, 72);
   header.writeUInt32LE(nonce >>> 0, 76);

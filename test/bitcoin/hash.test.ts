@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { scryptPow, sha256, sha256d, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
+import { scryptPow, sha256, sha256d, sha256d64, Sha256dPrefix, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
 import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 
 describe('sha256 midstate', () => {
@@ -27,6 +27,59 @@ describe('sha256 midstate', () => {
   it('sha256d is sha256 twice', () => {
     const x = Buffer.from('hello');
     expect(sha256d(x)).toEqual(sha256(sha256(x)));
+  });
+});
+
+describe('sha256d fast paths (Stratum submit)', () => {
+  // Checked against node:crypto (OpenSSL), which is independent of our compression function.
+  const opensslSha256d = (data: Uint8Array): Buffer => createHash('sha256').update(createHash('sha256').update(data).digest()).digest();
+
+  it('sha256d64 of a 64-byte merkle node equals OpenSSL sha256d, also written in place', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.nat(40), (node, at) => {
+        const buf = Buffer.alloc(at + 64);
+        buf.set(node, at);
+        const out = Buffer.alloc(32);
+        sha256d64(buf, at, out, 0);
+        expect(out.toString('hex')).toBe(opensslSha256d(node).toString('hex'));
+        sha256d64(buf, at, buf, at); // out overlapping the input, as the merkle loop uses it
+        expect(buf.subarray(at, at + 32).toString('hex')).toBe(opensslSha256d(node).toString('hex'));
+      }),
+    );
+  });
+
+  it('Sha256dPrefix resumes any prefix with any suffix, repeatedly, like OpenSSL sha256d', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.array(fc.uint8Array({ maxLength: 140 }), { minLength: 1, maxLength: 4 }), (prefix, suffixes) => {
+        const p = new Sha256dPrefix(prefix);
+        for (const suffix of suffixes) {
+          const out = Buffer.alloc(40);
+          p.digestInto(suffix, out, 8);
+          expect(out.subarray(8).toString('hex')).toBe(opensslSha256d(Buffer.concat([prefix, suffix])).toString('hex'));
+        }
+      }),
+    );
+  });
+
+  it('Sha256dPrefix at every tail length around the padding boundary (55/56/63/64 bytes used)', () => {
+    for (let len = 40; len <= 140; len++) {
+      const prefix = Buffer.alloc(len, 0xa5);
+      const suffix = Buffer.from('0102030405060708deadbeef', 'hex');
+      const out = Buffer.alloc(32);
+      new Sha256dPrefix(prefix).digestInto(suffix, out);
+      expect(out).toEqual(opensslSha256d(Buffer.concat([prefix, suffix])));
+    }
+  });
+
+  it('a real block header: sha256d64 of its first 64 bytes is not the block hash, Sha256dPrefix of all 80 is', () => {
+    // Bitcoin genesis block header (its hash is well known: 000000000019d6...e26f).
+    const header = Buffer.from(
+      '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c',
+      'hex',
+    );
+    const out = Buffer.alloc(32);
+    new Sha256dPrefix(header.subarray(0, 64)).digestInto(header.subarray(64), out);
+    expect(hashToDisplayHex(out)).toBe('000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f');
   });
 });
 
