@@ -4,10 +4,16 @@
  * Header: version u32 | prev block hash (32, internal order) | merkle root (32) | timestamp u32 |
  * bits u32 | nonce u32. Block: header | CompactSize tx count | transactions. Version is read as
  * unsigned 32 bits, as the reference does (IntType(32)); BIP9 versions (0x20000000 | bits) fit.
+ *
+ * Litecoin (decoders given `{ mweb: true }`): when a block's last transaction is the HogEx, the
+ * transactions are followed by the MWEB block's OptionalPtr byte and data (bitcoin/mweb.ts).
+ * Those bytes are kept exactly as `mwebSuffix` and written back by the encoders, so a block
+ * re-encodes byte for byte and a block built from a template carries what Litecoin Core gave.
  */
 import { ByteReader, ByteWriter, compactSizeLength } from './bytes.js';
 import { DecodeError } from './errors.js';
 import { sha256d } from './hash.js';
+import { decodeMwebSuffix, type MwebBlock } from './mweb.js';
 import {
   encodeTransaction,
   layoutTxid,
@@ -16,6 +22,7 @@ import {
   readTransactionLayout,
   txSize,
   type Transaction,
+  type TxDecodeOptions,
   type TxLayout,
 } from './transaction.js';
 
@@ -34,6 +41,8 @@ export interface BlockHeader {
 export interface Block {
   header: BlockHeader;
   txs: Transaction[];
+  /** Litecoin: the bytes after the transactions (MWEB block marker and data); absent or empty elsewhere. */
+  mwebSuffix?: Buffer;
 }
 
 export const HEADER_SIZE = 80;
@@ -114,13 +123,18 @@ export interface DecodedBlock {
   /** The 80 header bytes as received (a view into the input). */
   headerBytes: Buffer;
   txs: BlockTx[];
+  /** Litecoin: the bytes after the transactions, exactly as read (empty when there are none). */
+  mwebSuffix: Buffer;
+  /** Litecoin: the MWEB block those bytes hold, or null. */
+  mweb: MwebBlock | null;
 }
 
 /**
  * Decode a block and keep each transaction's wire bytes, so txids, wtxids and weights come
- * from the bytes read instead of re-serializing every transaction.
+ * from the bytes read instead of re-serializing every transaction. `{ mweb: true }` accepts
+ * Litecoin's HogEx and MWEB block (Litecoin Core CBlock serialization).
  */
-export function decodeBlockWithRaw(bytes: Uint8Array): DecodedBlock {
+export function decodeBlockWithRaw(bytes: Uint8Array, opts?: TxDecodeOptions): DecodedBlock {
   const r = new ByteReader(bytes);
   const header = readHeader(r);
   const headerBytes = r.sliceFrom(0);
@@ -129,34 +143,82 @@ export function decodeBlockWithRaw(bytes: Uint8Array): DecodedBlock {
   if (n * MIN_TX_SIZE > r.remaining) throw new DecodeError(`${n} transactions cannot fit in ${r.remaining} bytes`, countAt);
   const txs = new Array<BlockTx>(n);
   for (let i = 0; i < n; i++) {
-    const { tx, layout } = readTransactionLayout(r);
+    const at = r.offset;
+    const { tx, layout } = readTransactionLayout(r, opts);
+    // Litecoin Core (validation.cpp CheckBlock, "bad-hogex-position"): the HogEx is the last
+    // transaction and never the coinbase; anywhere else the MWEB data could not be located.
+    if (tx.hogEx === true && (i === 0 || i !== n - 1)) throw new DecodeError(`HogEx transaction at position ${i} of ${n}: it must be the last, after the coinbase`, at);
     txs[i] = new BlockTx(tx, layout);
   }
+  let mwebSuffix: Buffer = Buffer.alloc(0);
+  let mweb: MwebBlock | null = null;
+  if (txs[n - 1]?.tx.hogEx === true) {
+    // Litecoin Core CBlock: with >= 2 transactions and the HogEx last, the OptionalPtr<mw::Block> follows.
+    const at = r.offset;
+    mwebSuffix = r.readBytes(r.remaining);
+    try {
+      mweb = decodeMwebSuffix(mwebSuffix);
+    } catch (e) {
+      if (e instanceof DecodeError) throw new DecodeError(`after the HogEx: ${e.message}`, at);
+      throw e;
+    }
+  }
   r.expectEnd('block');
-  return { header, headerBytes, txs };
+  return { header, headerBytes, txs, mwebSuffix, mweb };
 }
 
-export function decodeBlock(bytes: Uint8Array): Block {
-  const { header, txs } = decodeBlockWithRaw(bytes);
-  return { header, txs: txs.map((t) => t.tx) };
+export function decodeBlock(bytes: Uint8Array, opts?: TxDecodeOptions): Block {
+  const { header, txs, mwebSuffix } = decodeBlockWithRaw(bytes, opts);
+  const block: Block = { header, txs: txs.map((t) => t.tx) };
+  if (mwebSuffix.length > 0) block.mwebSuffix = mwebSuffix;
+  return block;
 }
 
 /** Serialize; with `witness` (default true) segwit transactions keep their witnesses. */
 export function encodeBlock(b: Block, opts?: { witness?: boolean }): Buffer {
   const txOpts = { witness: opts?.witness ?? true };
-  let size = HEADER_SIZE + compactSizeLength(b.txs.length);
+  const suffix = txOpts.witness ? (b.mwebSuffix ?? EMPTY) : EMPTY;
+  let size = HEADER_SIZE + compactSizeLength(b.txs.length) + suffix.length;
   const encoded = b.txs.map((tx) => encodeTransaction(tx, txOpts));
   for (const e of encoded) size += e.length;
   const w = new ByteWriter(size);
   writeHeader(w, b.header);
   w.writeCompactSize(b.txs.length);
   for (const e of encoded) w.writeBytes(e);
+  w.writeBytes(suffix);
   return w.toBytes();
 }
 
 /** Serialized block size (with or without witnesses) without serializing it. */
 export function blockSize(b: Block, opts?: { witness?: boolean }): number {
-  let size = HEADER_SIZE + compactSizeLength(b.txs.length);
+  let size = HEADER_SIZE + compactSizeLength(b.txs.length) + ((opts?.witness ?? true) ? (b.mwebSuffix?.length ?? 0) : 0);
   for (const tx of b.txs) size += txSize(tx, opts);
   return size;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** What a block builder needs of a block template (chain/block-template.ts BlockTemplate has it). */
+export interface BlockBody {
+  /** The template's transactions after the coinbase, serialized as the node gave them. */
+  transactions: readonly { data: Uint8Array }[];
+  /** Bytes after the transactions: Litecoin's 0x01 + MWEB block, empty elsewhere. */
+  mwebSuffix: Uint8Array;
+}
+
+/**
+ * A whole block ready for submitblock: header | CompactSize(1 + n) | coinbase (full, with its
+ * witness) | the template's transactions | the template's MWEB suffix. Litecoin Core expects
+ * exactly that when its template has `mweb` (the HogEx last, then 0x01 and the MWEB block).
+ */
+export function assembleBlock(header: Uint8Array, coinbase: Uint8Array, body: BlockBody): Buffer {
+  if (header.length !== HEADER_SIZE) throw new RangeError(`block header must be 80 bytes, got ${header.length}`);
+  const n = 1 + body.transactions.length;
+  let size = HEADER_SIZE + compactSizeLength(n) + coinbase.length + body.mwebSuffix.length;
+  for (const t of body.transactions) size += t.data.length;
+  const w = new ByteWriter(size);
+  w.writeBytes(header).writeCompactSize(n).writeBytes(coinbase);
+  for (const t of body.transactions) w.writeBytes(t.data);
+  w.writeBytes(body.mwebSuffix);
+  return w.toBytes();
 }

@@ -1,9 +1,18 @@
 /**
- * Transactions, legacy and segwit (BIP141/BIP144 serialization).
+ * Transactions, legacy and segwit (BIP141/BIP144 serialization), and Litecoin's MWEB HogEx form.
  *
- * Wire format (BIP144): version u32 | [marker 0x00, flag 0x01] | inputs | outputs |
+ * Wire format (BIP144): version u32 | [marker 0x00, flag] | inputs | outputs |
  * [one witness stack per input] | locktime u32. The txid hashes the form without marker, flag
  * and witnesses; the wtxid hashes the full form.
+ *
+ * Litecoin (LIP-0002/0003, Litecoin Core primitives/transaction.h UnserializeTransaction) adds
+ * flag bit 0x08: after the witnesses comes an optional MWEB transaction (one byte 0x00 = none,
+ * 0x01 + data). With bit 0x08 and no MWEB transaction the transaction is the block's HogEx
+ * ("integrating transaction"), which must have an output. Its txid is still the hash of the
+ * legacy form, and its wtxid equals its txid unless it also has witnesses (fixture
+ * litecoin/litecoin.json, checked against Litecoin Core's getblock). MWEB transactions
+ * themselves live in the MWEB block after a block's transactions (bitcoin/mweb.ts), never in
+ * a block's transaction list, so a non-empty MWEB part is refused here.
  *
  * Decoded scripts and witness items are views into the input buffer (no copies: this decoder
  * runs over 1,000+-transaction blocks); copy the input first if its memory is reused.
@@ -37,7 +46,25 @@ export interface Transaction {
   inputs: TxIn[];
   outputs: TxOut[];
   locktime: number;
+  /**
+   * Litecoin's HogEx: serialized with the MWEB flag (0x08) and an empty MWEB part (one 0x00
+   * byte before the locktime). Absent/false everywhere else.
+   */
+  hogEx?: boolean;
 }
+
+/** Options for decoders that may meet Litecoin data. */
+export interface TxDecodeOptions {
+  /** Accept Litecoin's MWEB flag (0x08, the HogEx form). Default false: Bitcoin Core rejects it. */
+  mweb?: boolean;
+}
+
+/** BIP144 flag bit: witnesses follow the outputs. */
+export const TX_FLAG_WITNESS = 0x01;
+/** Litecoin Core SerializeTransaction: MWEB part (the HogEx's empty one) follows the witnesses. */
+export const TX_FLAG_MWEB = 0x08;
+/** OptionalPtr<mw::Transaction> with no transaction: the one byte a HogEx carries. */
+const MWEB_TX_NONE = 0x00;
 
 /** Core's MAX_SCRIPT_SIZE (script/script.h); we also apply it to coinbase scriptSigs and scriptPubKeys. */
 export const MAX_SCRIPT_SIZE = 10_000;
@@ -87,24 +114,25 @@ export interface TxLayout {
   raw: Buffer;
   /** Offset in `raw` where the input count starts (4, or 6 after marker and flag). */
   bodyStart: number;
-  /** Offset in `raw` where the witnesses start (raw.length - 4 when there are none). */
+  /** Offset in `raw` where the witnesses (or the MWEB part) start (raw.length - 4 when there are none). */
   witnessStart: number;
+  /** The marker's flag byte: 0 for the legacy form, else TX_FLAG_WITNESS and/or TX_FLAG_MWEB. */
+  flags: number;
 }
 
 /** Parse one transaction and report where its parts lie in the input. */
-export function readTransactionLayout(r: ByteReader): { tx: Transaction; layout: TxLayout } {
+export function readTransactionLayout(r: ByteReader, opts?: TxDecodeOptions): { tx: Transaction; layout: TxLayout } {
   const start = r.offset;
   const version = r.readU32LE();
   let bodyStart = r.offset - start;
   let nIn = readCount(r, MIN_TXIN_SIZE, 'inputs');
-  // BIP144: a zero where the input count would be is the marker, and the flag must be 1 (Core
-  // rejects other flags as "Unknown transaction optional data"). As in Core, a transaction with
-  // no inputs therefore cannot be serialized unambiguously.
-  const segwit = nIn === 0;
-  if (segwit) {
+  // BIP144: a zero where the input count would be is the marker, followed by a non-zero flag
+  // byte. As in Core, a transaction with no inputs therefore cannot be serialized unambiguously.
+  let flags = 0;
+  if (nIn === 0) {
     const flagAt = r.offset;
-    const flag = r.readU8();
-    if (flag !== 0x01) throw new DecodeError(`unknown segwit flag ${flag} (or a transaction with no inputs)`, flagAt);
+    flags = r.readU8();
+    checkFlags(flags, flagAt, opts?.mweb === true);
     bodyStart = r.offset - start;
     nIn = readCount(r, MIN_TXIN_SIZE, 'inputs');
   }
@@ -115,9 +143,36 @@ export function readTransactionLayout(r: ByteReader): { tx: Transaction; layout:
   for (let i = 0; i < nOut; i++) outputs[i] = readTxOut(r);
 
   const witnessStart = r.offset - start;
-  if (segwit) readWitnesses(r, inputs, start);
-  const locktime = r.readU32LE();
-  return { tx: { version, inputs, outputs, locktime }, layout: { raw: r.sliceFrom(start), bodyStart, witnessStart } };
+  if (flags & TX_FLAG_WITNESS) readWitnesses(r, inputs, start);
+  const tx: Transaction = { version, inputs, outputs, locktime: 0 };
+  if (flags & TX_FLAG_MWEB) {
+    const at = r.offset;
+    const mwebTx = r.readU8();
+    // Litecoin Core: a non-null MWEB tx is a relayed MWEB transaction (mempool only); in blocks
+    // and templates MWEB data sits in the MWEB block, so only the HogEx form is accepted.
+    if (mwebTx !== MWEB_TX_NONE) {
+      throw new DecodeError(mwebTx === 0x01 ? 'transactions carrying MWEB data are not supported (only the HogEx form)' : `invalid MWEB transaction marker ${mwebTx}`, at);
+    }
+    // Litecoin Core: "Missing HogEx output".
+    if (nOut === 0) throw new DecodeError('HogEx transaction without outputs', at);
+    tx.hogEx = true;
+  }
+  tx.locktime = r.readU32LE();
+  return { tx, layout: { raw: r.sliceFrom(start), bodyStart, witnessStart, flags } };
+}
+
+/**
+ * Flags Core accepts: 0x01 (BIP144); Litecoin also 0x08 and 0x09. Anything else is "Unknown
+ * transaction optional data" (Core), and 0 is not a flag (or a transaction with no inputs).
+ */
+function checkFlags(flags: number, at: number, mweb: boolean): void {
+  if (flags === 0) throw new DecodeError('unknown segwit flag 0 (or a transaction with no inputs)', at);
+  const known = TX_FLAG_WITNESS | (mweb ? TX_FLAG_MWEB : 0);
+  if ((flags & ~known) === 0) return;
+  if (!mweb && (flags & ~(TX_FLAG_WITNESS | TX_FLAG_MWEB)) === 0) {
+    throw new DecodeError(`transaction flag ${flags} has Litecoin's MWEB bit (0x08), which this chain does not have`, at);
+  }
+  throw new DecodeError(`unknown transaction flag ${flags} (unknown optional data)`, at);
 }
 
 function readWitnesses(r: ByteReader, inputs: TxIn[], txStart: number): void {
@@ -142,14 +197,14 @@ function readWitnesses(r: ByteReader, inputs: TxIn[], txStart: number): void {
 }
 
 /** Read one transaction (with or without witness data) from the reader. */
-export function readTransaction(r: ByteReader): Transaction {
-  return readTransactionLayout(r).tx;
+export function readTransaction(r: ByteReader, opts?: TxDecodeOptions): Transaction {
+  return readTransactionLayout(r, opts).tx;
 }
 
 /** Decode exactly one transaction; trailing bytes are a DecodeError. */
-export function decodeTransaction(bytes: Uint8Array): Transaction {
+export function decodeTransaction(bytes: Uint8Array, opts?: TxDecodeOptions): Transaction {
   const r = new ByteReader(bytes);
-  const tx = readTransaction(r);
+  const tx = readTransaction(r, opts);
   r.expectEnd('transaction');
   return tx;
 }
@@ -170,14 +225,25 @@ export function layoutTxid(layout: TxLayout): Buffer {
   return sha256d(stripped);
 }
 
-/** wtxid straight from the bytes a transaction was parsed from. */
+/** wtxid straight from the bytes a transaction was parsed from (the txid when it has no witness, e.g. a HogEx). */
 export function layoutWtxid(layout: TxLayout): Buffer {
-  return sha256d(layout.raw);
+  return layout.flags & TX_FLAG_WITNESS ? sha256d(layout.raw) : layoutTxid(layout);
 }
 
-/** BIP141 weight from the parsed layout: stripped size * 3 + total size. */
+/**
+ * Bytes of the MWEB serialization that weight does not count: Litecoin Core weighs
+ * transactions in their SERIALIZE_NO_MWEB form (checked on mainnet block 2383206: weight
+ * 78,601 = 3 x stripped 16,303 + 29,866 bytes - 171 MWEB block bytes - 3 HogEx MWEB bytes).
+ * Flag 0x08 alone: marker, flag and the empty MWEB byte; 0x09: only the MWEB byte.
+ */
+function mwebOverhead(flags: number): number {
+  if (!(flags & TX_FLAG_MWEB)) return 0;
+  return flags & TX_FLAG_WITNESS ? 1 : 3;
+}
+
+/** BIP141 weight from the parsed layout: stripped size * 3 + total size (without MWEB bytes). */
 export function layoutWeight(layout: TxLayout): number {
-  return layoutStrippedSize(layout) * 3 + layout.raw.length;
+  return layoutStrippedSize(layout) * 3 + layout.raw.length - mwebOverhead(layout.flags);
 }
 
 export function hasWitness(tx: Transaction): boolean {
@@ -193,7 +259,7 @@ function strippedSize(tx: Transaction): number {
 }
 
 function witnessSize(tx: Transaction): number {
-  let n = 2; // marker and flag
+  let n = 0;
   for (const i of tx.inputs) {
     n += compactSizeLength(i.witness.length);
     for (const item of i.witness) n += compactSizeLength(item.length) + item.length;
@@ -201,22 +267,37 @@ function witnessSize(tx: Transaction): number {
   return n;
 }
 
-/** Serialized size; with `witness` (default true) the witness part counts when the tx has one. */
+/** The flag byte of the full serialization: 0 (legacy form), or witness and/or MWEB bits. */
+function serializationFlags(tx: Transaction): number {
+  return (hasWitness(tx) ? TX_FLAG_WITNESS : 0) | (tx.hogEx === true ? TX_FLAG_MWEB : 0);
+}
+
+/** Bytes the full form adds to the stripped one: marker and flag, witnesses, the HogEx's MWEB byte. */
+function extensionSize(tx: Transaction, flags: number): number {
+  if (flags === 0) return 0;
+  return 2 + (flags & TX_FLAG_WITNESS ? witnessSize(tx) : 0) + (flags & TX_FLAG_MWEB ? 1 : 0);
+}
+
+/** Serialized size; with `witness` (default true) the witness (and HogEx MWEB) part counts when the tx has one. */
 export function txSize(tx: Transaction, opts?: { witness?: boolean }): number {
   const base = strippedSize(tx);
-  return (opts?.witness ?? true) && hasWitness(tx) ? base + witnessSize(tx) : base;
+  return (opts?.witness ?? true) ? base + extensionSize(tx, serializationFlags(tx)) : base;
 }
 
 function checkValue(value: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > MAX_MONEY) throw new RangeError(`invalid output value ${value}`);
 }
 
-/** Serialize; with `witness` (default true) segwit transactions get marker, flag and witnesses. */
+/**
+ * Serialize; with `witness` (default true) segwit transactions get marker, flag and witnesses,
+ * and a HogEx its MWEB flag and empty MWEB byte. `witness: false` is the legacy form txids hash.
+ */
 export function encodeTransaction(tx: Transaction, opts?: { witness?: boolean }): Buffer {
-  const segwit = (opts?.witness ?? true) && hasWitness(tx);
-  const w = new ByteWriter(strippedSize(tx) + (segwit ? witnessSize(tx) : 0));
+  const flags = (opts?.witness ?? true) ? serializationFlags(tx) : 0;
+  const segwit = (flags & TX_FLAG_WITNESS) !== 0;
+  const w = new ByteWriter(strippedSize(tx) + extensionSize(tx, flags));
   w.writeU32LE(tx.version);
-  if (segwit) w.writeU8(0x00).writeU8(0x01);
+  if (flags !== 0) w.writeU8(0x00).writeU8(flags);
   w.writeCompactSize(tx.inputs.length);
   for (const i of tx.inputs) {
     w.writeBytes(i.prevout.hash).writeU32LE(i.prevout.index).writeVarBytes(i.script).writeU32LE(i.sequence);
@@ -232,6 +313,7 @@ export function encodeTransaction(tx: Transaction, opts?: { witness?: boolean })
       for (const item of i.witness) w.writeVarBytes(item);
     }
   }
+  if (flags & TX_FLAG_MWEB) w.writeU8(MWEB_TX_NONE);
   w.writeU32LE(tx.locktime);
   return w.toBytes();
 }
@@ -241,15 +323,16 @@ export function txid(tx: Transaction): Buffer {
   return sha256d(encodeTransaction(tx, { witness: false }));
 }
 
-/** sha256d of the serialization with witness (equals txid when there is none). */
+/** sha256d of the serialization with witness; the txid when there is none (a HogEx included). */
 export function wtxid(tx: Transaction): Buffer {
-  return sha256d(encodeTransaction(tx, { witness: true }));
+  return hasWitness(tx) ? sha256d(encodeTransaction(tx, { witness: true })) : txid(tx);
 }
 
-/** BIP141 weight: stripped size * 3 + total size. */
+/** BIP141 weight: stripped size * 3 + total size, MWEB bytes not counted (see mwebOverhead). */
 export function txWeight(tx: Transaction): number {
   const base = strippedSize(tx);
-  return base * 3 + (hasWitness(tx) ? base + witnessSize(tx) : base);
+  const flags = serializationFlags(tx);
+  return base * 4 + extensionSize(tx, flags) - mwebOverhead(flags);
 }
 
 /** ceil(weight / 4). */
