@@ -1,0 +1,123 @@
+/**
+ * One poll of the node: every endpoint the pages read, fetched in parallel and normalised. An
+ * endpoint that fails leaves its part empty (the page shows "–") rather than blanking the page;
+ * only when /local_stats itself cannot be reached is the node reported offline.
+ */
+import { getJson, getOptional, isHash, num, numMap, type CurrencyInfo, type GlobalStats, type GraphPoint, type LocalStats, type MergedStat, type RecentBlock } from './api';
+import { ShareCache, type WalkedShare } from './share-walk';
+
+export interface Snapshot {
+  time: number;
+  local: LocalStats;
+  global: GlobalStats | null;
+  payouts: Record<string, number>;
+  users: Record<string, number>;
+  userStales: Record<string, number>;
+  blocks: RecentBlock[];
+  peerVersions: Record<string, string>;
+  pings: Record<string, number>;
+  payoutAddrs: string[];
+  best: string | null;
+  merged: MergedStat[];
+  recentShares: WalkedShare[];
+  /** Hash rate by desired share version in the latest bin of desired_version_rates. */
+  versionRates: Record<string, number>;
+  currency: CurrencyInfo;
+}
+
+/** Our share version (§1.2): votes for a higher one mean most of the pool runs newer code. */
+export const OUR_SHARE_VERSION = 35;
+/** Shares the overview lists (and the walk fetches at most, once; then only new ones). */
+export const RECENT_SHARES = 60;
+/** /pings makes the node ping every peer three times (§6): ask rarely. */
+const PINGS_EVERY_MS = 30_000;
+
+const FALLBACK_CURRENCY: CurrencyInfo = { symbol: '', block_explorer_url_prefix: '', address_explorer_url_prefix: '', tx_explorer_url_prefix: '' };
+
+export class Poller {
+  readonly shares = new ShareCache();
+  private currency: CurrencyInfo | null = null;
+  private pings: Record<string, number> = {};
+  private pingsAt = 0;
+
+  async poll(): Promise<Snapshot> {
+    // The one endpoint that must answer: everything else degrades to empty.
+    const local = await getJson<LocalStats>('/local_stats');
+    const opt = <T>(path: string, fallback: T): Promise<T> => getOptional<T>(path, fallback).catch(() => fallback);
+    if (!this.currency) this.currency = await opt('/web/currency_info', FALLBACK_CURRENCY);
+    if (Date.now() - this.pingsAt > PINGS_EVERY_MS) {
+      this.pingsAt = Date.now();
+      void opt<unknown>('/pings', {}).then((p) => (this.pings = numMap(p)));
+    }
+    const [global, payouts, users, userStales, blocks, peerVersions, payoutAddrs, best, merged, versions] = await Promise.all([
+      opt<GlobalStats | null>('/global_stats', null),
+      opt<unknown>('/current_payouts', {}),
+      opt<unknown>('/users', {}),
+      opt<unknown>('/user_stales', {}),
+      opt<unknown>('/recent_blocks', []),
+      opt<unknown>('/peer_versions', {}),
+      opt<unknown>('/payout_addrs', []),
+      opt<unknown>('/web/best_share_hash', null),
+      opt<unknown>('/web/merged_stats', []),
+      opt<unknown>('/web/graph_data/desired_version_rates/last_hour', []),
+    ]);
+    const bestHash = isHash(best) ? best : null;
+    const recentShares = await this.shares.chain(bestHash, RECENT_SHARES).catch(() => []);
+    return {
+      time: Date.now() / 1000,
+      local: normaliseLocal(local),
+      global: global && typeof global === 'object' ? global : null,
+      payouts: numMap(payouts),
+      users: numMap(users),
+      userStales: numMap(userStales),
+      blocks: Array.isArray(blocks) ? blocks.filter((b): b is RecentBlock => !!b && typeof b === 'object' && isHash((b as RecentBlock).hash)) : [],
+      peerVersions: stringMap(peerVersions),
+      pings: this.pings,
+      payoutAddrs: Array.isArray(payoutAddrs) ? payoutAddrs.filter((a): a is string => typeof a === 'string') : [],
+      best: bestHash,
+      merged: Array.isArray(merged) ? (merged as MergedStat[]) : [],
+      recentShares,
+      versionRates: latestBin(versions),
+      currency: this.currency,
+    };
+  }
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) out[k] = String(x);
+  return out;
+}
+
+/** The newest bin's map of a graph stream (bins come newest first, but do not rely on it). */
+function latestBin(points: unknown): Record<string, number> {
+  if (!Array.isArray(points)) return {};
+  let best: GraphPoint | null = null;
+  for (const p of points as GraphPoint[]) if (Array.isArray(p) && typeof p[0] === 'number' && (!best || p[0] > best[0])) best = p;
+  return best ? numMap(best[1]) : {};
+}
+
+function normaliseLocal(l: LocalStats): LocalStats {
+  return {
+    ...l,
+    miner_hash_rates: numMap(l.miner_hash_rates),
+    miner_dead_hash_rates: numMap(l.miner_dead_hash_rates),
+    miner_last_difficulties: numMap(l.miner_last_difficulties),
+    peers: { incoming: num(l.peers?.incoming) ?? 0, outgoing: num(l.peers?.outgoing) ?? 0 },
+    shares: { total: num(l.shares?.total) ?? 0, orphan: num(l.shares?.orphan) ?? 0, dead: num(l.shares?.dead) ?? 0 },
+    warnings: Array.isArray(l.warnings) ? l.warnings.map(String) : [],
+  };
+}
+
+/** Warnings the page shows: the node's own, plus what the dashboard can tell by itself. */
+export function warnings(s: Snapshot): string[] {
+  const out = [...s.local.warnings];
+  // Majority vote for a share version we do not know (§2.7): the reference warns of the same.
+  const total = Object.values(s.versionRates).reduce((a, b) => a + b, 0);
+  let newer = 0;
+  for (const [v, r] of Object.entries(s.versionRates)) if (Number(v) > OUR_SHARE_VERSION) newer += r;
+  if (total > 0 && newer / total > 0.5) {
+    out.push(`A majority of the pool's hash rate (${Math.round((newer / total) * 100)}%) votes for a share version newer than ${OUR_SHARE_VERSION}: upgrade this node.`);
+  }
+  return out;
+}
