@@ -60,6 +60,14 @@ export function responseLine(id: number | string | null, result: unknown, error:
   return JSON.stringify({ id, result: error ? null : result, error, jsonrpc: '2.0' }) + '\n';
 }
 
+/**
+ * responseLine(id, true): the answer to every good mining.submit, written without building and
+ * stringifying an object (a number id prints the same in a template as in JSON.stringify).
+ */
+export function acceptedLine(id: number | string | null): string {
+  return typeof id === 'number' ? `{"id":${id},"result":true,"error":null,"jsonrpc":"2.0"}\n` : responseLine(id, true);
+}
+
 let pushId = 0;
 /** A server -> miner call (mining.notify, mining.set_difficulty, ...), with a fresh integer id. */
 export function pushLine(method: string, params: unknown[]): string {

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LineSplitter, LineTooLong } from './line-splitter.js';
-import { StratumSession } from './session.js';
+import { StratumSession, type SubmitOutcome } from './session.js';
 import type { WorkSource } from '../work/work-source.js';
 
 /** Messages per second a connection may send on average before it is cut off. */
@@ -107,6 +107,7 @@ export class StratumServer {
       },
       close: (reason, ban) => this.drop(conn, reason, ban),
       now: this.now,
+      submitted: this.countSubmit,
       log: (m) => this.opts.log?.(`stratum ${peer}: ${m}`),
     });
     this.conns.add(conn);
@@ -141,6 +142,15 @@ export class StratumServer {
     });
     if (first && first.length > 0) onData(first);
   }
+
+  /** Every session's submit outcomes into `stats` (one shared function: this is the hot path). */
+  private readonly countSubmit = (outcome: SubmitOutcome, reason: string): void => {
+    const st = this.stats;
+    st.submits++;
+    if (outcome === 'accepted') st.accepted++;
+    else if (outcome === 'stale') st.stale++;
+    else st.rejected.set(reason, (st.rejected.get(reason) ?? 0) + 1);
+  };
 
   /** New work: every authorized session gets a job; `clean` when old jobs can no longer make blocks. */
   broadcastWork(clean: boolean): void {

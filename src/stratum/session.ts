@@ -5,9 +5,8 @@
  * the protocol logic is tested without sockets as well as over real TCP.
  */
 import { difficultyToTarget } from '../bitcoin/target.js';
-import { hashToBigInt } from '../bitcoin/hex.js';
-import { buildHeader, stratumPrevHash, type Job } from '../work/job.js';
-import { BadRequest, StratumErrorCode as E, hexParam, parseRequest, pushLine, pushLineJson, responseLine, stratumError, type StratumError } from './messages.js';
+import { buildHeader, hashExceedsTarget, stratumPrevHash, targetToHashBytes, type Job } from '../work/job.js';
+import { acceptedLine, BadRequest, StratumErrorCode as E, hexParam, parseRequest, pushLine, pushLineJson, responseLine, stratumError, type StratumError } from './messages.js';
 import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
 import { Vardiff } from './vardiff.js';
 import type { Miner, WorkSource } from '../work/work-source.js';
@@ -37,8 +36,13 @@ interface LiveJob {
   job: Job;
   miner: Miner;
   target: bigint;
+  /** `target` as little-endian bytes, compared with each submit's PoW hash. */
+  targetBytes: Buffer;
   seen: Set<string>;
 }
+
+/** What became of one mining.submit, for the server's counters (/metrics). */
+export type SubmitOutcome = 'accepted' | 'stale' | 'rejected';
 
 export interface SessionHooks {
   send(line: string): void;
@@ -46,6 +50,8 @@ export interface SessionHooks {
   close(reason: string, ban: boolean): void;
   now(): number;
   log?(msg: string): void;
+  /** Called once per mining.submit with its outcome and, unless accepted, the error message. */
+  submitted?(outcome: SubmitOutcome, reason: string): void;
 }
 
 export class StratumSession {
@@ -113,7 +119,13 @@ export class StratumSession {
         // Our extranonce1 never changes during a session, so there will be nothing to push.
         return this.reply(id, true);
       case 'mining.submit':
-        return this.submit(id, params);
+        try {
+          return this.submit(id, params);
+        } catch (e) {
+          // A malformed parameter (hexParam): answered by handleLine, counted here.
+          if (e instanceof BadRequest) this.hooks.submitted?.('rejected', e.message);
+          throw e;
+        }
       case 'mining.get_transactions':
         return this.reply(id, []);
       default:
@@ -215,7 +227,7 @@ export class StratumSession {
       this.hooks.send(pushLine('mining.set_difficulty', [difficulty]));
     }
     if (clean) this.jobs.clear();
-    this.jobs.set(job.id, { job, miner: this.currentMiner, target, seen: new Set() });
+    this.jobs.set(job.id, { job, miner: this.currentMiner, target, targetBytes: targetToHashBytes(target), seen: new Set() });
     while (this.jobs.size > MAX_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
     // Every field is hex (or a boolean), so the JSON is written directly (messages.ts pushLineJson).
     this.hooks.send(
@@ -257,17 +269,20 @@ export class StratumSession {
     if (live.seen.has(key)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
     live.seen.add(key);
 
-    const nonceArea = Buffer.concat([this.extranonce1, Buffer.from(en2, 'hex')]);
+    const nonceArea = Buffer.allocUnsafe(8);
+    this.extranonce1.copy(nonceArea, 0);
+    nonceArea.writeUInt32BE(parseInt(en2, 16), 4);
     const { header, coinbase } = buildHeader(live.job, nonceArea, ntime, nonce, version);
     const powHash = this.work.powHash(header);
-    if (hashToBigInt(powHash) > live.target) {
+    if (hashExceedsTarget(powHash, live.targetBytes)) {
       return this.fail(id, E.LOW_DIFFICULTY, 'low difficulty share', 'lowDifficulty');
     }
     const res = this.work.onSolution({ job: live.job, miner, header, coinbase, nonceArea, powHash, pseudoTarget: live.target });
     if (res.status === 'accepted') {
       this.badInARow = 0;
       this.counters.accepted++;
-      this.reply(id, true);
+      this.hooks.submitted?.('accepted', '');
+      this.hooks.send(acceptedLine(id));
       if (this.vardiff) {
         const next = this.vardiff.onShare(this.hooks.now() / 1000);
         if (next !== null) this.sendJob(false);
@@ -280,6 +295,7 @@ export class StratumSession {
 
   private fail(id: number | string | null, code: number, message: string, counter: keyof SessionCounters): void {
     this.counters[counter]++;
+    this.hooks.submitted?.(counter === 'stale' ? 'stale' : 'rejected', message);
     this.reply(id, null, stratumError(code, message));
     // Stale work is the network's doing, not the miner's: it does not count towards a ban.
     if (counter !== 'stale') this.countBad(message);

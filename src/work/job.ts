@@ -7,7 +7,8 @@
  * gets its own generation transaction, a job belongs to one miner.
  */
 import { sha256d64, Sha256dPrefix } from '../bitcoin/hash.js';
-import { swapWords32 } from '../bitcoin/hex.js';
+import { bigIntToHash, swapWords32 } from '../bitcoin/hex.js';
+import { MAX_UINT256 } from '../bitcoin/target.js';
 
 export interface Job {
   /** Short id unique within the node's lifetime (hex). */
@@ -90,4 +91,27 @@ export function buildHeader(job: Job, nonceArea: Uint8Array, ntime: number, nonc
   header.writeUInt32LE(job.bits >>> 0, 72);
   header.writeUInt32LE(nonce >>> 0, 76);
   return { header, coinbase };
+}
+
+/**
+ * A target as the 32 little-endian bytes a hash is compared with (targets at or above 2**256-1,
+ * which float difficulties can round to, become 2**256-1: every hash meets them).
+ */
+export function targetToHashBytes(target: bigint): Buffer {
+  return bigIntToHash(target >= MAX_UINT256 ? MAX_UINT256 : target < 0n ? 0n : target);
+}
+
+/**
+ * Whether a hash (internal little-endian bytes) is above a target given by targetToHashBytes,
+ * i.e. does NOT meet it. Same order as comparing the integers (reference: `hash <= target`),
+ * without converting every submit's hash to a bigint: it stops at the first differing byte
+ * from the most significant end, usually the first.
+ */
+export function hashExceedsTarget(hash: Uint8Array, target: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const h = hash[i]!;
+    const t = target[i]!;
+    if (h !== t) return h > t;
+  }
+  return false;
 }

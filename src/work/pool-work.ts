@@ -24,7 +24,7 @@ import { assembleShare, generateShare, GentxError, type GeneratedShare, type Gen
 import type { P2PoolNetwork } from '../sharechain/networks.js';
 import type { SegwitData, Share, ShareHash, ShareVersion } from '../sharechain/types.js';
 import { HashrateEstimator } from './hashrate.js';
-import type { Job } from './job.js';
+import { hashExceedsTarget, targetToHashBytes, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import { GenerationBase } from './payee-gentx.js';
@@ -105,6 +105,8 @@ interface JobContext {
   template: BlockTemplate;
   best: ShareHash | null;
   generation: number;
+  /** The job's block and share targets as hash bytes, made on its first solution. */
+  targets?: { block: Buffer; share: Buffer };
 }
 
 export interface PoolWorkEvents {
@@ -340,20 +342,24 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
 
   onSolution(s: Solution): SolutionResult {
     const ctx = s.job.context as JobContext;
-    const pow = hashToBigInt(s.powHash);
     const dead = ctx.generation !== this.generation;
     this.counters.pseudoshares++;
     if (dead) this.counters.deadPseudoshares++;
     this.hashrate.add(this.now(), s.pseudoTarget, s.miner.username, dead);
 
-    const lastTxoutNonce = s.nonceArea.readBigUInt64LE(0);
     const auxTarget = this.opts.merged?.easiestTarget() ?? null;
-    if (auxTarget !== null && pow <= auxTarget) {
+    if (auxTarget !== null && hashToBigInt(s.powHash) <= auxTarget) {
       this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
     }
-    const gen = pow <= s.job.blockTarget || pow <= s.job.shareTarget ? this.generatedFor(ctx, s.job) : null;
-    if (gen && pow <= s.job.blockTarget) this.submitBlock(s, ctx, gen, lastTxoutNonce);
-    if (gen && pow <= s.job.shareTarget) {
+    // Nearly every submit is a pseudoshare: compared as bytes, not bigints (job.ts).
+    ctx.targets ??= { block: targetToHashBytes(s.job.blockTarget), share: targetToHashBytes(s.job.shareTarget) };
+    const isBlock = !hashExceedsTarget(s.powHash, ctx.targets.block);
+    const isShare = !hashExceedsTarget(s.powHash, ctx.targets.share);
+    if (!isBlock && !isShare) return dead ? { status: 'stale', reason: 'stale work' } : { status: 'accepted' };
+    const lastTxoutNonce = s.nonceArea.readBigUInt64LE(0);
+    const gen = this.generatedFor(ctx, s.job);
+    if (gen && isBlock) this.submitBlock(s, ctx, gen, lastTxoutNonce);
+    if (gen && isShare) {
       const share = assembleShare(
         gen,
         {
