@@ -1,2 +1,98 @@
-/** `npm run demo`. STUB: being implemented (issue 6). */
-console.log('demo: not implemented yet');
+/**
+ * `npm run demo`: a whole P2Pool in one command, with no bitcoind installed (demo.ts has the
+ * parts). Prints the dashboard URLs, then one line per found block for the first few and a
+ * summary every 15 s. Ctrl-C (or --duration SECONDS) stops everything and deletes the
+ * temporary folder.
+ */
+import { startDemo, type Demo } from './demo.js';
+
+/** 1234 -> "1.23 kH/s". */
+function hashRate(h: number): string {
+  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s'];
+  let i = 0;
+  while (h >= 1000 && i < units.length - 1) {
+    h /= 1000;
+    i++;
+  }
+  return `${h.toFixed(h >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+const SUMMARY_EVERY_MS = 15_000;
+/** Blocks described in full; after these, the periodic summary carries the counts. */
+const DETAILED_BLOCKS = 3;
+
+function parseDuration(argv: string[]): number | null {
+  const i = argv.indexOf('--duration');
+  if (i === -1) return null;
+  const v = Number(argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0 || v > 86_400) {
+    console.error('demo: --duration takes a number of seconds (1-86400)');
+    process.exit(2);
+  }
+  return v;
+}
+
+const t0 = Date.now();
+const stamp = (): string => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s`;
+const say = (line: string): void => console.log(`${stamp()}  ${line}`);
+
+const counts = { shares: new Map<string, number>(), blocks: 0, accepted: 0 };
+let demo: Demo | null = null;
+/** While startDemo runs: Ctrl-C then waits for it and stops what it started. */
+let starting: Promise<Demo> | null = null;
+let stopping = false;
+
+async function shutdown(code: number, why: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say(`${why}: stopping the miners, both nodes and bcoin…`);
+  const shares = [...counts.shares.entries()].map(([n, c]) => `node ${n} ${c}`).join(', ');
+  const d = demo ?? (await starting?.catch(() => null));
+  await d?.stop();
+  say(`stopped. ${counts.blocks} blocks found (${counts.accepted} accepted by bcoin); shares: ${shares || 'none'}. Temporary folder deleted.`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const duration = parseDuration(process.argv.slice(2));
+  process.on('SIGINT', () => void shutdown(0, 'Ctrl-C'));
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+  say('P2Pool demo: bcoin regtest full node + two P2Pool nodes peered on loopback + a CPU miner on each');
+  starting = startDemo({
+    log: say,
+    share: (n) => counts.shares.set(n.name, (counts.shares.get(n.name) ?? 0) + 1),
+    block: (n, b, accepted, payouts) => {
+      counts.blocks++;
+      if (accepted) counts.accepted++;
+      if (counts.blocks > DETAILED_BLOCKS) return;
+      const paid = payouts.map((p) => `${p.address} ${(p.value / 1e8).toFixed(8)}`).join(', ');
+      say(`block found by miner ${n.name} at height ${b.height}${accepted ? ' (accepted by bcoin)' : ' (REJECTED)'}: ${b.hash}`);
+      say(`  its coinbase pays ${paid}`);
+      if (counts.blocks === DETAILED_BLOCKS) say('  (further blocks are counted in the summaries)');
+    },
+  });
+  demo = await starting;
+  if (stopping) return;
+  console.log('');
+  for (const n of demo.nodes) console.log(`  dashboard node ${n.name}: ${n.dashboardUrl}`);
+  for (const n of demo.nodes) console.log(`  miner ${n.name}: ${n.minerAddress} on ${n.stratumUrl}`);
+  console.log(`  temporary folder: ${demo.dir}`);
+  console.log('  Press Ctrl-C to stop.\n');
+
+  const summary = setInterval(() => {
+    if (!demo || stopping) return;
+    const parts = demo.nodes.map((n) => {
+      const rate = n.pool.node.work.hashrate.total(Date.now()) ?? 0;
+      return `node ${n.name}: ${counts.shares.get(n.name) ?? 0} shares, ${hashRate(rate)}, ${n.pool.node.p2p?.readyPeers().length ?? 0} peer`;
+    });
+    say(`${parts.join(' | ')} | ${counts.blocks} blocks, bcoin height ${demo.bcoin.height()}`);
+  }, SUMMARY_EVERY_MS);
+  summary.unref();
+  if (duration !== null) setTimeout(() => void shutdown(0, `${duration} s elapsed`), duration * 1000).unref();
+}
+
+main().catch(async (e: unknown) => {
+  console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
+  await demo?.stop().catch(() => undefined);
+  process.exit(1);
+});
