@@ -56,11 +56,7 @@ export interface BitcoindOptions {
   rpc: RpcClient;
   chain: ChainParams;
   log?: LogFn;
-  /**
-   * Rules we tell getblocktemplate we support. Core requires 'segwit'; Litecoin Core also
-   * requires 'mweb' and would then put MWEB data in the template, which the job builder must
-   * handle before it is listed here.
-   */
+  /** Rules we tell getblocktemplate we support (default: templateRequestRules(chain)). */
   requestRules?: string[];
   /** RPC path for wallet calls (`/wallet/NAME` on a Core node with several wallets). */
   walletPath?: string;
@@ -78,6 +74,34 @@ const NODE_CHAIN_NAMES: Record<ChainName, string[]> = {
   namecoin: ['main'],
 };
 
+/**
+ * The client rules getblocktemplate needs on each chain. Core refuses a template without
+ * 'segwit' ("getblocktemplate must be called with the segwit rule set"), on signet also
+ * without 'signet', and Litecoin Core without 'mweb' ("... with the segwit & mweb rule sets").
+ * With 'mweb' Litecoin Core lists the HogEx and gives the MWEB block as `mweb`, which
+ * chain/block-template.ts keeps for the block (BlockTemplate.mwebSuffix).
+ */
+export function templateRequestRules(chain: ChainParams): string[] {
+  const rules = ['segwit'];
+  if (chain.signet !== undefined) rules.push('signet');
+  if (chain.knownRules.includes('mweb')) rules.unshift('mweb');
+  return rules;
+}
+
+/**
+ * Signet blocks need a signature from the chain's configured signers (BIP325), which a pool
+ * cannot make: said once at startup so nobody waits for blocks that cannot be accepted.
+ * `challenge` is what the node reports (getblockchaininfo `signet_challenge`), when it does.
+ */
+export function signetNotice(chain: ChainParams, challenge?: string): string | null {
+  if (chain.signet === undefined) return null;
+  // BIP325: a challenge of just OP_TRUE (0x51) is satisfied by an empty solution.
+  if (challenge === '51') return 'signet: this signet\'s challenge is OP_TRUE, so blocks found here can be accepted';
+  return 'signet: only the signet\'s configured signers can make blocks (BIP325 block signature); a block found ' +
+    'here cannot be accepted unless the node\'s signet challenge is trivial (-signetchallenge=51). ' +
+    'Shares, payouts and the sharechain work as on any network';
+}
+
 export class Bitcoind {
   readonly rpc: RpcClient;
   readonly chain: ChainParams;
@@ -90,7 +114,7 @@ export class Bitcoind {
     this.rpc = opts.rpc;
     this.chain = opts.chain;
     this.log = opts.log ?? silentLog;
-    this.requestRules = opts.requestRules ?? ['segwit'];
+    this.requestRules = opts.requestRules ?? templateRequestRules(opts.chain);
     this.walletPath = opts.walletPath;
   }
 
@@ -143,6 +167,9 @@ export class Bitcoind {
       if (!this.chain.isTestnet) throw new BitcoindCheckError(`${msg}: refusing to mine`);
       warnings.push(msg);
     }
+
+    const signet = signetNotice(this.chain, typeof info['signet_challenge'] === 'string' ? info['signet_challenge'] : undefined);
+    if (signet !== null) warnings.push(signet);
 
     const initialBlockDownload = info['initialblockdownload'] === true;
     if (initialBlockDownload) warnings.push('bitcoind is still in initial block download: work starts once it has caught up');

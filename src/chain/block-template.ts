@@ -8,6 +8,8 @@
  */
 import { DecodeError } from '../bitcoin/errors.js';
 import { displayHexToHash, fromHex } from '../bitcoin/hex.js';
+import { mwebSuffixFromTemplateBlock } from '../bitcoin/mweb.js';
+import { decodeTransaction, TX_FLAG_MWEB } from '../bitcoin/transaction.js';
 import { TemplateError } from './errors.js';
 
 export interface TemplateTransaction {
@@ -62,6 +64,12 @@ export interface BlockTemplate {
   vbRequired: number;
   /** Sum of `fee` over the transactions. */
   totalFees: number;
+  /**
+   * Bytes a block built on this template carries after its transactions, exactly: Litecoin
+   * Core's `mweb` field as 0x01 + MWEB block (the last transaction is then the HogEx), empty
+   * for every other template. Use bitcoin/block.ts assembleBlock to build the block.
+   */
+  mwebSuffix: Buffer;
 }
 
 /** Litecoin's 84e6 coins in satoshis, the largest MAX_MONEY among our chains; < 2**53. */
@@ -75,6 +83,12 @@ const MAX_COINBASE_AUX_BYTES = 100;
 const MAX_RULES = 64;
 const MAX_NAME_LENGTH = 64;
 const MAX_LONGPOLLID_LENGTH = 256;
+/**
+ * Bound on the `mweb` field. Litecoin caps an MWEB block at 200,000 MWEB weight units (LIP-0003
+ * mw::MAX_BLOCK_WEIGHT); an output weighs 18 of them and carries a ~675-byte range proof plus
+ * ~200 bytes more, so about 11,111 outputs or ~10 MB. 16 MB leaves room and still bounds it.
+ */
+const MAX_MWEB_BYTES = 16 * 1024 * 1024;
 
 /** Parse and validate a getblocktemplate result. Throws TemplateError naming the bad field. */
 export function parseBlockTemplate(raw: unknown): BlockTemplate {
@@ -134,6 +148,8 @@ export function parseBlockTemplate(raw: unknown): BlockTemplate {
     for (const name of names) vbAvailable[name] = int(vb, name, 0, 31, 'vbavailable.');
   }
 
+  const mwebSuffix = parseMweb(o, transactions);
+
   return {
     version,
     previousBlockHash,
@@ -154,7 +170,41 @@ export function parseBlockTemplate(raw: unknown): BlockTemplate {
     vbAvailable,
     vbRequired: o['vbrequired'] === undefined ? 0 : int(o, 'vbrequired', 0, 0xffffffff),
     totalFees,
+    mwebSuffix,
   };
+}
+
+/**
+ * Litecoin Core (0.21.2+, rules ["mweb","segwit"]) lists the HogEx as the template's last
+ * transaction and gives the MWEB block as hex `mweb`; the block must carry 0x01 + those bytes
+ * after its transactions (Core's CBlock serialization). Both halves must be there: a block with
+ * one and not the other is invalid, so such a template is refused with a clear message.
+ */
+function parseMweb(o: Record<string, unknown>, transactions: readonly TemplateTransaction[]): Buffer {
+  const last = transactions[transactions.length - 1];
+  if (o['mweb'] === undefined) {
+    // A HogEx is marker 0x00 then a flag with the MWEB bit, right after the 4-byte version.
+    if (last !== undefined && last.data[4] === 0x00 && ((last.data[5] ?? 0) & TX_FLAG_MWEB) !== 0) {
+      throw bad('mweb', `is missing but the last transaction is a HogEx: the MWEB block the node must give is not there`);
+    }
+    return Buffer.alloc(0);
+  }
+  const mweb = hexField(o, 'mweb', undefined, MAX_MWEB_BYTES);
+  let suffix: Buffer;
+  try {
+    suffix = mwebSuffixFromTemplateBlock(mweb);
+  } catch (e) {
+    if (e instanceof DecodeError) throw bad('mweb', `is not an MWEB block: ${e.message}`);
+    throw e;
+  }
+  let hogEx = false;
+  try {
+    hogEx = last !== undefined && decodeTransaction(last.data, { mweb: true }).hogEx === true;
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+  }
+  if (!hogEx) throw bad('mweb', 'is given but the last transaction is not the HogEx: the block could not carry it');
+  return suffix;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { blockSubsidy, getChainParams } from '../../src/bitcoin/chain-params.js';
-import { decodeBlockWithRaw } from '../../src/bitcoin/block.js';
+import { assembleBlock, decodeBlockWithRaw } from '../../src/bitcoin/block.js';
 import { fromHex, hashToDisplayHex, toHex } from '../../src/bitcoin/hex.js';
 import { decodeTransaction, txid, wtxid } from '../../src/bitcoin/transaction.js';
 import { witnessCommitment, witnessCommitmentScript, witnessMerkleRoot } from '../../src/bitcoin/witness.js';
@@ -187,5 +187,71 @@ describe('templates with missing or invalid fields are refused, naming the field
         expect(e).toBeInstanceOf(TemplateError);
       }
     }), { numRuns: 300 });
+  });
+});
+
+describe("Litecoin Core's mweb template field (a fixture MWEB block split into a template)", () => {
+  interface LtcBlock { name: string; block_hex?: string | null; height: number; header: { bits: string; timestamp: number } }
+  const ltc = JSON.parse(readFileSync(fixture('litecoin/litecoin.json'), 'utf8')) as { blocks: LtcBlock[] };
+  const MWEB = { mweb: true };
+  const litecoin = getChainParams('litecoin-testnet');
+
+  /**
+   * What Litecoin Core's getblocktemplate would have answered for the block: its transactions
+   * after the coinbase (the HogEx last) and `mweb` = the MWEB block without the 0x01 marker.
+   */
+  function splitIntoTemplate(name: string): { raw: Buffer; gbt: Json } {
+    const b = ltc.blocks.find((x) => x.name === name)!;
+    const raw = Buffer.from(b.block_hex!, 'hex');
+    const block = decodeBlockWithRaw(raw, MWEB);
+    const gbt: Json = {
+      version: block.header.version,
+      previousblockhash: hashToDisplayHex(block.header.prevBlock),
+      transactions: block.txs.slice(1).map((t) => ({ data: toHex(t.raw), txid: hashToDisplayHex(t.txid), hash: hashToDisplayHex(t.wtxid), fee: 0, depends: [] })),
+      coinbasevalue: 0,
+      bits: block.header.bits.toString(16).padStart(8, '0'),
+      curtime: block.header.timestamp,
+      height: b.height,
+      rules: ['csv', '!segwit', 'taproot', '!mweb'],
+      mweb: toHex(block.mwebSuffix.subarray(1)),
+    };
+    return { raw, gbt };
+  }
+
+  for (const name of ['litecoin_testnet4_block_2215586', 'litecoin_mainnet_block_2383209']) {
+    it(`${name}: the template keeps 0x01 + mweb, and header + coinbase + template re-assemble the block byte for byte`, () => {
+      const { raw, gbt } = splitIntoTemplate(name);
+      const t = parseBlockTemplate(gbt);
+      checkTemplateRules(t, litecoin.knownRules);
+      const block = decodeBlockWithRaw(raw, MWEB);
+      expect(t.mwebSuffix.equals(block.mwebSuffix)).toBe(true);
+      expect(t.mwebSuffix[0]).toBe(1);
+      expect(t.transactions.map((x) => x.txid)).toEqual(block.txs.slice(1).map((x) => x.txid));
+      expect(t.transactions.map((x) => x.wtxid)).toEqual(block.txs.slice(1).map((x) => x.wtxid));
+      const rebuilt = assembleBlock(block.headerBytes, block.txs[0]!.raw, t);
+      expect(rebuilt.equals(raw)).toBe(true);
+    });
+  }
+
+  it('Bitcoin templates carry no suffix, and assembleBlock then builds the plain block', () => {
+    const t = parseBlockTemplate(loadGbt('gbt-height111-24tx.json'));
+    expect(t.mwebSuffix.length).toBe(0);
+    const raw = Buffer.from(readFileSync(fixture('bitcoin-core-regtest/block-height111.hex'), 'utf8').trim(), 'hex');
+    const block = decodeBlockWithRaw(raw);
+    expect(assembleBlock(block.headerBytes, block.txs[0]!.raw, t).equals(raw)).toBe(true);
+  });
+
+  it('refuses a HogEx without mweb, mweb without a HogEx last, and an mweb that is not an MWEB block', () => {
+    const { gbt } = splitIntoTemplate('litecoin_testnet4_block_2215584');
+    const without = { ...gbt };
+    delete without['mweb'];
+    expect(() => parseBlockTemplate(without)).toThrow(/mweb is missing but the last transaction is a HogEx/);
+    const txs = gbt['transactions'] as Json[];
+    const notLast = { ...gbt, transactions: txs.slice(0, -1) };
+    expect(() => parseBlockTemplate(notLast)).toThrow(/mweb is given but the last transaction is not the HogEx/);
+    expect(() => parseBlockTemplate({ ...gbt, transactions: [] })).toThrow(/last transaction is not the HogEx/);
+    expect(() => parseBlockTemplate({ ...gbt, mweb: '80' })).toThrow(/mweb is not an MWEB block/);
+    expect(() => parseBlockTemplate({ ...gbt, mweb: 'zz' })).toThrow(TemplateError);
+    expect(() => parseBlockTemplate({ ...gbt, mweb: 7 })).toThrow(/mweb is not a string/);
   });
 });
