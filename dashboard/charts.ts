@@ -71,7 +71,7 @@ export class TimeChart {
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
         { ...axis },
-        { ...axis, size: 64, values: (_u, vals) => vals.map((v) => `${si(v)}${this.unit}`) },
+        { ...axis, size: 84, values: (_u, vals) => vals.map((v) => `${si(v)}${this.unit}`) },
       ],
       series: [
         {},

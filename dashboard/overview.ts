@@ -127,7 +127,7 @@ export class OverviewPage {
     const rows = s.blocks
       .slice()
       .sort((a, b) => b.ts - a.ts)
-      .slice(0, 20)
+      .slice(0, 12)
       .map((b): Child[] => [String(b.number), ago(b.ts, s.time), explorerLink(s.currency.block_explorer_url_prefix, b.hash, shortHash(b.hash)), isHash(b.share) ? shareLink(b.share, 'share') : '–']);
     fill(this.blocks, table(['height', 'found', 'block', ''], rows, 'No block found in the share window yet.'));
   }
