@@ -61,6 +61,8 @@ export class AuxChainServer {
   tip = '00'.repeat(32);
   private readonly templates = new Map<string, Template>();
   private addresses = 0;
+  /** Kept after stop(), so a test can start a server on the same port again. */
+  private boundPort = 0;
   private constructor(
     private readonly server: http.Server,
     readonly opts: Required<Omit<AuxChainServerOptions, 'port'>>,
@@ -75,11 +77,12 @@ export class AuxChainServer {
       server.once('error', reject);
       server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
     });
+    aux.boundPort = (server.address() as AddressInfo).port;
     return aux;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.boundPort;
   }
 
   /** URL with the credentials in it. */
