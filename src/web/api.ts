@@ -1,122 +1,87 @@
 /**
- * The JSON API on the worker port (reference §6). This first part serves what operators and
- * tools need to see that a node is up and mining: /local_stats (the reference's fields),
- * /fee, /payout_addr, /uptime, /web/version, /web/best_share_hash. The rest of the reference's
- * endpoints and the dashboard build on the same view. Read-only: nothing here changes state.
+ * The JSON API on the worker port (reference §6): routes a GET/HEAD path to its endpoint and
+ * writes the answer. The endpoints live by concept in api-pool.ts, local-stats.ts,
+ * api-shares.ts, api-peers.ts and graph-data.ts; docs/api.md lists them all with their shapes.
+ *
+ * Read-only: nothing here changes the node. Paths that are not the API's return false so the
+ * worker port can try its next handler (the dashboard's static files), then 404.
+ * Errors: a malformed parameter is a 400, an unknown share or graph a 404, both with a short
+ * JSON body `{"error": "..."}`; a failure inside an endpoint is a 500 and is logged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bitsToTarget, targetToWork } from '../bitcoin/target.js';
-import type { ChainState } from '../sharechain/chain-state.js';
-import type { P2PoolNetwork } from '../sharechain/networks.js';
-import type { PoolWork } from '../work/pool-work.js';
+import { bestKeyOf, type ApiContext, type WebState } from './api-context.js';
+import { peerEndpoint } from './api-peers.js';
+import { patronSendmany, poolEndpoint } from './api-pool.js';
+import { shareByHash, shareEndpoint } from './api-shares.js';
+import { BestCache } from './best-cache.js';
+import { ApiError, json, sendBody, sendError, type ApiBody } from './http-json.js';
+import { localStats } from './local-stats.js';
+import type { NodeView } from './node-view.js';
 
-/** What the API reads; the node satisfies it. */
-export interface NodeView {
-  readonly startedAt: number;
-  readonly payoutAddress: string;
-  readonly config: { net: P2PoolNetwork; feePercent: number; donationPercent: number; version: string };
-  readonly chain: ChainState;
-  readonly work: PoolWork;
-  readonly templates: { current: { coinbaseValue: number; bits: number } | null; stale: boolean };
-  readonly p2p: { readyPeers(): Array<{ incoming: boolean }> } | null;
-}
+export type { NodeView } from './node-view.js';
+export { PROTOCOL_VERSION } from './local-stats.js';
 
-/** P2P protocol version we speak (JT's, §4.2). */
-export const PROTOCOL_VERSION = 3501;
+/** URLs longer than this are refused before any parsing (every real path is far shorter). */
+const MAX_PATH_LENGTH = 512;
 
 export class ApiHandler {
-  constructor(private readonly view: () => NodeView) {}
+  private readonly cache = new BestCache();
+
+  constructor(
+    private readonly view: () => NodeView,
+    private readonly state: WebState,
+    private readonly log: (level: 'error', msg: string) => void = () => {},
+  ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const path = (req.url ?? '/').split('?')[0]!;
-    const body = this.route(path);
+    const head = req.method === 'HEAD';
+    const url = req.url ?? '/';
+    if (url.length > MAX_PATH_LENGTH) {
+      sendError(res, head, 414, 'path too long');
+      return true;
+    }
+    const path = url.split('?')[0]!;
+    let body: ApiBody | undefined;
+    try {
+      body = this.route(path);
+    } catch (e) {
+      if (e instanceof ApiError) {
+        sendError(res, head, e.status, e.message);
+        return true;
+      }
+      this.log('error', `API ${path.slice(0, 100)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      sendError(res, head, 500, 'internal error');
+      return true;
+    }
     if (body === undefined) return false;
-    const payload = JSON.stringify(body);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
-    res.end(req.method === 'HEAD' ? undefined : payload);
+    sendBody(res, head, body);
     return true;
   }
 
-  private route(path: string): unknown {
-    const n = this.view();
-    switch (path) {
-      case '/local_stats':
-        return this.localStats(n);
-      case '/fee':
-        return n.config.feePercent;
-      case '/payout_addr':
-        return n.payoutAddress;
-      case '/uptime':
-        return (Date.now() - n.startedAt) / 1000;
-      case '/web/version':
-        return n.config.version;
-      case '/web/best_share_hash':
-        return n.chain.best;
-      default:
-        return undefined;
+  /** The answer for `path`, undefined when it is not an API path; throws ApiError. */
+  route(path: string): ApiBody | undefined {
+    const node = this.view();
+    const ctx: ApiContext = { node, now: Date.now(), cache: this.cache, bestKey: bestKeyOf(node), state: this.state };
+    const exact = poolEndpoint(ctx, path) ?? shareEndpoint(ctx, path) ?? peerEndpoint(ctx, path);
+    if (exact) return exact;
+    if (path === '/local_stats') return json(localStats(ctx));
+    if (path === '/web/log') return json(this.state.statLog());
+    if (path === '/web/log_lines') return json(this.state.logRing.entries());
+    const parts = path.split('/').slice(1);
+    if (parts[0] === 'patron_sendmany' && parts.length <= 3) return patronSendmany(ctx, nonEmpty(parts[1]), nonEmpty(parts[2]));
+    if (parts[0] === 'web' && parts.length === 3 && ['share', 'payout_address', 'share_data'].includes(parts[1]!)) {
+      return shareByHash(ctx, parts[1]!, parts[2]!);
     }
-  }
-
-  /** The reference's /local_stats object (same keys and value types). */
-  private localStats(n: NodeView): Record<string, unknown> {
-    const now = Date.now();
-    const perMiner = n.work.hashrate.perMiner(now);
-    const rates: Record<string, number> = {};
-    const deadRates: Record<string, number> = {};
-    for (const [m, r] of perMiner) {
-      rates[m] = r.rate;
-      if (r.deadRate > 0) deadRates[m] = r.deadRate;
+    if (parts[0] === 'web' && parts[1] === 'graph_data' && parts.length === 4) {
+      const data = this.state.history().data(parts[2]!, parts[3]!, ctx.now / 1000);
+      if (data === null) throw new ApiError(404, `unknown graph stream or view '${parts[2]!.slice(0, 40)}/${parts[3]!.slice(0, 40)}'`);
+      return json(data);
     }
-    const total = n.work.hashrate.total(now) ?? 0;
-    const dead = [...perMiner.values()].reduce((s, r) => s + r.deadRate, 0);
-    const c = n.work.counters;
-    const stale = n.chain.stale.staleCounts(n.chain.best);
-    const best = n.chain.bestShare;
-    const t = n.templates.current;
-    const warnings: string[] = [];
-    if (n.templates.stale) warnings.push('LOST CONTACT WITH BITCOIND: miners get no new work');
-    const unavailable = n.work.unavailable();
-    if (unavailable) warnings.push(unavailable);
-    const staleProp = stale.total ? (stale.orphans + stale.doas) / stale.total : 0;
-    return {
-      my_hash_rates_in_last_hour: { note: 'DEPRECATED', nonstale: total - dead, rewarded: total - dead, actual: total },
-      my_share_counts_in_last_hour: {
-        shares: stale.total,
-        unstale_shares: stale.total - stale.orphans - stale.doas,
-        stale_shares: stale.orphans + stale.doas,
-        orphan_stale_shares: stale.orphans,
-        doa_stale_shares: stale.doas,
-      },
-      my_stale_proportions_in_last_hour: {
-        stale: staleProp,
-        orphan_stale: stale.total ? stale.orphans / stale.total : 0,
-        dead_stale: stale.total ? stale.doas / stale.total : 0,
-      },
-      miner_hash_rates: rates,
-      miner_dead_hash_rates: deadRates,
-      miner_last_difficulties: {},
-      efficiency_if_miner_perfect: 1 - staleProp,
-      efficiency: 1 - staleProp,
-      peers: peerCounts(n),
-      shares: { total: stale.total, orphan: stale.orphans, dead: stale.doas },
-      uptime: (now - n.startedAt) / 1000,
-      attempts_to_share: best ? Number(targetToWork(best.maxTarget)) : Number(targetToWork(n.config.net.maxTarget)),
-      attempts_to_block: t ? Number(targetToWork(bitsToTarget(t.bits))) : 0,
-      block_value: t ? t.coinbaseValue / 1e8 : 0,
-      warnings,
-      donation_proportion: n.config.donationPercent / 100,
-      version: n.config.version,
-      protocol_version: PROTOCOL_VERSION,
-      fee: n.config.feePercent,
-      // Ours, beyond the reference: counters an operator wants at a glance.
-      blocks: { found: c.blocksFound, accepted: c.blocksAccepted, rejected: c.blocksRejected },
-    };
+    return undefined;
   }
 }
 
-function peerCounts(n: NodeView): { incoming: number; outgoing: number } {
-  const peers = n.p2p?.readyPeers() ?? [];
-  const incoming = peers.filter((p) => p.incoming).length;
-  return { incoming, outgoing: peers.length - incoming };
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === '' ? undefined : s;
 }

@@ -1,0 +1,173 @@
+/**
+ * `/metrics` in the Prometheus text format (prom-client, on a Registry of our own so nothing
+ * else in the process can add to or collide with it). Values are read from the node at scrape
+ * time (each metric's collect()); the node's own counters are exported as Prometheus counters
+ * (reset and set to the node's total on every scrape, so rate() works and restarts show as
+ * resets). docs/metrics.md lists every series.
+ *
+ * Label values that come from outside (miner names, reject reasons, aux chain URLs) are capped
+ * in number and length, so a scrape stays small whatever miners call themselves.
+ */
+import { statSync } from 'node:fs';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { bestKeyOf, type ApiContext, type WebState } from './api-context.js';
+import { poolRate } from './api-pool.js';
+import { redactUrl } from './api-peers.js';
+import type { BestCache } from './best-cache.js';
+import { peerCounts } from './local-stats.js';
+import type { NodeView } from './node-view.js';
+
+/** At most this many miners get their own hash-rate series (the fastest ones). */
+export const MAX_MINER_SERIES = 50;
+/** At most this many distinct reasons per reject counter; label values are cut to this length. */
+const MAX_REASONS = 20;
+const MAX_LABEL_LENGTH = 100;
+
+export interface MetricsSource {
+  view(): NodeView;
+  state: WebState;
+  cache: BestCache;
+  /** Files whose sizes add up to the share store's size on disk. */
+  storeFiles: string[];
+  /** ms since epoch when the current template arrived, or null. */
+  templateReceivedAt(): number | null;
+}
+
+const label = (s: string): string => s.slice(0, MAX_LABEL_LENGTH);
+
+function topReasons(m: ReadonlyMap<string, number>): Array<[string, number]> {
+  return [...m].sort((a, b) => b[1] - a[1]).slice(0, MAX_REASONS);
+}
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+
+  constructor(private readonly src: MetricsSource) {
+    const r = this.registry;
+    const node = (): NodeView => src.view();
+    const ctx = (): ApiContext => {
+      const n = node();
+      return { node: n, now: Date.now(), cache: src.cache, bestKey: bestKeyOf(n), state: src.state };
+    };
+    const gauge = (name: string, help: string, collect: (g: Gauge) => void, labelNames: string[] = []): void => {
+      new Gauge({ name, help, labelNames, registers: [r], collect() { this.reset(); collect(this); } });
+    };
+    const counter = (name: string, help: string, collect: (c: Counter) => void, labelNames: string[] = []): void => {
+      new Counter({ name, help, labelNames, registers: [r], collect() { this.reset(); collect(this); } });
+    };
+
+    // Hash rates.
+    gauge('p2pool_pool_hashrate', 'Pool hash rate over the last min(height, 720) shares, stales included (H/s), as /rate.', (g) => g.set(poolRate(ctx())));
+    gauge('p2pool_local_hashrate', "This node's miners' hash rate from pseudoshares (H/s).", (g) => g.set(node().work.hashrate.total(Date.now()) ?? 0));
+    gauge('p2pool_local_dead_hashrate', "This node's miners' hash rate on dead work (H/s).", (g) => {
+      let dead = 0;
+      for (const m of node().work.hashrate.perMiner(Date.now()).values()) dead += m.deadRate;
+      g.set(dead);
+    });
+    gauge('p2pool_miner_hashrate', `Hash rate per miner (username), the ${MAX_MINER_SERIES} fastest (H/s).`, (g) => {
+      const rates = [...node().work.hashrate.perMiner(Date.now())].sort((a, b) => b[1].rate - a[1].rate).slice(0, MAX_MINER_SERIES);
+      for (const [m, v] of rates) g.set({ miner: label(m) }, v.rate);
+    }, ['miner']);
+    gauge('p2pool_miners_connected', 'Authorized Stratum connections.', (g) => g.set(node().stratum.sessions.filter((s) => s.miner !== null).length));
+
+    // Shares.
+    counter('p2pool_shares_total', 'Shares by kind: ours (found by our miners since start), ours_dead (of those, dead on arrival).', (c) => {
+      const w = node().work.counters;
+      c.inc({ kind: 'ours' }, w.shares);
+      c.inc({ kind: 'ours_dead' }, w.deadShares);
+    }, ['kind']);
+    gauge('p2pool_stale_shares', 'Our shares that did not make the best chain: orphan, or dead (DOA), as /local_stats shares.', (g) => {
+      const n = node();
+      const sc = n.chain.stale.staleCounts(n.chain.best);
+      g.set({ kind: 'orphan' }, sc.orphans);
+      g.set({ kind: 'dead' }, sc.doas);
+    }, ['kind']);
+    gauge('p2pool_sharechain_shares', 'Shares in the sharechain now: all, verified, from peers (received over P2P).', (g) => {
+      const { tracker } = node().chain;
+      const fromPeers = src.cache.get('metrics-peer-shares', `${bestKeyOf(node())}/${tracker.size}`, () => {
+        let k = 0;
+        for (const s of tracker.all.items()) if (tracker.peerOf(s.hash) !== undefined) k++;
+        return k;
+      });
+      g.set({ set: 'all' }, tracker.size);
+      g.set({ set: 'verified' }, tracker.verified.size);
+      g.set({ set: 'peers' }, fromPeers);
+    }, ['set']);
+    gauge('p2pool_sharechain_height', 'Length of the best chain in shares.', (g) => g.set(node().chain.tracker.getHeight(node().chain.best)));
+    counter('p2pool_pseudoshares_total', 'Pseudoshares accepted from miners (all, and on dead work).', (c) => {
+      const w = node().work.counters;
+      c.inc({ kind: 'all' }, w.pseudoshares);
+      c.inc({ kind: 'dead' }, w.deadPseudoshares);
+    }, ['kind']);
+
+    // Blocks.
+    counter('p2pool_blocks_found_total', 'Blocks our miners found.', (c) => c.inc(node().work.counters.blocksFound));
+    counter('p2pool_blocks_accepted_total', 'Blocks bitcoind accepted.', (c) => c.inc(node().work.counters.blocksAccepted));
+    counter('p2pool_blocks_rejected_total', 'Blocks bitcoind rejected, by its reason.', (c) => {
+      const w = node().work.counters;
+      let named = 0;
+      for (const [reason, k] of topReasons(w.rejectReasons)) {
+        c.inc({ reason: label(reason) }, k);
+        named += k;
+      }
+      // Submissions that failed without an answer are counted but carry no reason.
+      if (w.blocksRejected > named) c.inc({ reason: 'other' }, w.blocksRejected - named);
+    }, ['reason']);
+
+    // Peers and sync.
+    gauge('p2pool_peers', 'Connected P2Pool peers by direction.', (g) => {
+      const p = peerCounts(node());
+      g.set({ direction: 'in' }, p.incoming);
+      g.set({ direction: 'out' }, p.outgoing);
+    }, ['direction']);
+    gauge('p2pool_synced', '1 when the node has the sharechain and gives miners work, 0 while it waits (downloading shares, no template, bitcoind away).', (g) => g.set(node().work.unavailable() === null ? 1 : 0));
+    gauge('p2pool_bitcoind_reachable', '0 while bitcoind does not answer (the template is stale).', (g) => g.set(node().templates.stale ? 0 : 1));
+    gauge('p2pool_template_age_seconds', 'Seconds since the current block template arrived.', (g) => {
+      const at = src.templateReceivedAt();
+      if (at !== null) g.set((Date.now() - at) / 1000);
+    });
+
+    // Stratum.
+    gauge('p2pool_job_latency_seconds', 'How long the last new-work broadcast took to write every session its mining.notify.', (g) => g.set(node().stratum.stats.lastBroadcastMs / 1000));
+    counter('p2pool_stratum_broadcasts_total', 'New-work broadcasts to Stratum sessions.', (c) => c.inc(node().stratum.stats.broadcasts));
+    counter('p2pool_stratum_submits_total', 'mining.submit requests by result (accepted, stale, rejected).', (c) => {
+      const s = node().stratum.stats;
+      c.inc({ result: 'received' }, s.submits);
+      c.inc({ result: 'accepted' }, s.accepted);
+      c.inc({ result: 'stale' }, s.stale);
+    }, ['result']);
+    counter('p2pool_stratum_rejected_total', 'mining.submit requests rejected, by reason.', (c) => {
+      for (const [reason, k] of topReasons(node().stratum.stats.rejected)) c.inc({ reason: label(reason) }, k);
+    }, ['reason']);
+
+    // Disk.
+    gauge('p2pool_store_size_bytes', 'Size of the share store on disk (database and its write-ahead log).', (g) => {
+      let size = 0;
+      for (const f of src.storeFiles) {
+        try {
+          size += statSync(f).size;
+        } catch {
+          // The WAL file exists only between checkpoints.
+        }
+      }
+      g.set(size);
+    });
+
+    // Merged mining.
+    counter('p2pool_aux_blocks_total', 'Aux chain blocks submitted, by chain and result (merged mining).', (c) => {
+      for (const s of node().merged?.stats() ?? []) {
+        const chain = label(s.chainId === null ? redactUrl(s.url) : String(s.chainId));
+        c.inc({ chain, result: 'accepted' }, s.accepted);
+        c.inc({ chain, result: 'rejected' }, s.rejected);
+      }
+    }, ['chain', 'result']);
+
+    // Process: memory, CPU, event loop (prom-client's standard series).
+    collectDefaultMetrics({ register: r });
+  }
+
+  /** The text to answer a scrape with, and its content type. */
+  async scrape(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}

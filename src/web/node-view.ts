@@ -1,0 +1,33 @@
+/**
+ * What the web layer reads from the node: the parts of P2PoolNode (src/node/node.ts) the API,
+ * the graphs and /metrics look at, as a structural type so the node satisfies it as it is and
+ * tests can hand in the real node. Read-only by convention: nothing in src/web changes state.
+ */
+import type { AuxChainStats } from '../merged/merged-mining.js';
+import type { PeerInfo } from '../p2p/p2p-node.js';
+import type { ChainState } from '../sharechain/chain-state.js';
+import type { P2PoolNetwork } from '../sharechain/networks.js';
+import type { StratumStats } from '../stratum/server.js';
+import type { PoolWork } from '../work/pool-work.js';
+
+export interface NodeView {
+  /** ms since epoch. */
+  readonly startedAt: number;
+  readonly payoutAddress: string;
+  readonly config: { net: P2PoolNetwork; feePercent: number; donationPercent: number; version: string };
+  readonly chain: ChainState;
+  readonly work: PoolWork;
+  readonly templates: {
+    current: { coinbaseValue: number; bits: number; height: number } | null;
+    stale: boolean;
+    /** A new template arrived (the node's TemplateSource event). */
+    on(event: 'template', listener: () => void): unknown;
+    off(event: 'template', listener: () => void): unknown;
+  };
+  readonly stratum: {
+    readonly sessions: ReadonlyArray<{ readonly miner: { username: string; address: string } | null; readonly difficulty: number }>;
+    readonly stats: StratumStats;
+  };
+  readonly p2p: { peerInfo(): PeerInfo[]; syncState(): string | null } | null;
+  readonly merged: { stats(): AuxChainStats[] } | null;
+}
