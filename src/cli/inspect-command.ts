@@ -1,11 +1,13 @@
 /**
- * Commander wiring of `p2pool inspect block|tx|address`: reads the argument (hex, or `@FILE`
+ * Commander wiring of `p2pool inspect block|tx|address|auxpow`: reads the argument (hex, or `@FILE`
  * holding raw bytes or hex), calls the pure functions in inspect.ts and prints ONE JSON
  * object on stdout. Errors propagate to main.ts, which prints them as one line and exits 1.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DecodeError } from '../bitcoin/errors.js';
+import { toHex } from '../bitcoin/hex.js';
+import { inspectAuxpow } from '../merged/inspect-auxpow.js';
 import { bytesFromFileContent, bytesFromHexArgument, inspectAddress, inspectBlock, inspectTx } from './inspect.js';
 import { addNetOptions, chainFromOptions, type NetOptionValues } from './net-option.js';
 
@@ -46,18 +48,18 @@ function printJson(value: unknown): void {
 export function registerInspectCommand(program: Command): void {
   const inspect = program
     .command('inspect')
-    .description('decode a block, transaction or address and print one JSON object (debugging tool)');
+    .description('decode a block, transaction, address or AuxPoW and print one JSON object (debugging tool)');
 
   addNetOptions(
     inspect
       .command('block')
       .argument('<hex-or-@file>', 'block as hex, or @FILE holding raw bytes or hex')
-      .description('block hash, BIP34 height, merkle root and witness commitment checks, per-tx ids and weights'),
+      .description('block hash, PoW hash, BIP34 height, merkle root and witness commitment checks, per-tx ids and weights (Litecoin MWEB blocks with --net litecoin)'),
   ).action((arg: string, opts: NetOptionValues) => {
-    // The network is validated for uniformity with every other command; the block's
-    // hashes, merkle root and witness commitment do not depend on it.
-    chainFromOptions(opts);
-    printJson(decoding('block', () => inspectBlock(readBytesArgument(arg))));
+    // The network picks the PoW function (scrypt on Litecoin) and whether Litecoin's HogEx
+    // and MWEB block are accepted; hashes, merkle root and witness commitment do not depend on it.
+    const chain = chainFromOptions(opts);
+    printJson(decoding('block', () => inspectBlock(readBytesArgument(arg), chain)));
   });
 
   addNetOptions(
@@ -79,4 +81,14 @@ export function registerInspectCommand(program: Command): void {
   ).action((address: string, opts: NetOptionValues) => {
     printJson(inspectAddress(address, chainFromOptions(opts)));
   });
+
+  // The AuxPoW format and its checks are the same on every aux chain, so no --net here.
+  inspect
+    .command('auxpow')
+    .argument('<hex-or-@file>', 'aux block header with AuxPoW as hex, or @FILE holding raw bytes or hex')
+    .description('check an aux block header with AuxPoW: parent hash, chain id, aux hash, coinbase txid, aux merkle root')
+    .action((arg: string) => {
+      const hex = toHex(readBytesArgument(arg));
+      printJson(decoding('auxpow', () => inspectAuxpow(hex)));
+    });
 }

@@ -7,11 +7,12 @@
  * errors (DecodeError, AddressError) for the command to report in one line.
  */
 import { decodeAddress, scriptToAddress, type AddressType } from '../bitcoin/address.js';
-import { decodeBlock, headerHash } from '../bitcoin/block.js';
-import type { ChainParams } from '../bitcoin/chain-params.js';
+import { decodeBlockWithRaw, headerHash } from '../bitcoin/block.js';
+import { getChainParams, powHash, type ChainParams } from '../bitcoin/chain-params.js';
 import { DecodeError } from '../bitcoin/errors.js';
 import { bytesEqual, fromHex, hashToDisplayHex, toHex } from '../bitcoin/hex.js';
 import { merkleRoot } from '../bitcoin/merkle.js';
+import type { MwebBlock } from '../bitcoin/mweb.js';
 import { readBip34Height } from '../bitcoin/script.js';
 import {
   decodeTransaction,
@@ -31,8 +32,25 @@ export interface BlockTxSummary {
   weight: number;
 }
 
+/** Litecoin's MWEB block after the HogEx (raw byte order for its hashes, as Litecoin Core prints them). */
+export interface MwebInspection {
+  height: number;
+  output_root: string;
+  kernel_root: string;
+  leafset_root: string;
+  kernel_offset: string;
+  stealth_offset: string;
+  output_mmr_size: number;
+  kernel_mmr_size: number;
+  /** Bytes of the MWEB header and of the (opaque) MWEB body. */
+  header_size: number;
+  body_size: number;
+}
+
 export interface BlockInspection {
   hash: string;
+  /** Proof-of-work hash of the header: scrypt(1024,1,1) on Litecoin networks, sha256d elsewhere. */
+  pow_hash: string;
   /** BIP34 height from the coinbase scriptSig, or null when it does not start with one. */
   height: number | null;
   /** The header's merkle root. */
@@ -43,6 +61,8 @@ export interface BlockInspection {
   witness_commitment_ok: boolean | null;
   tx_count: number;
   txs: BlockTxSummary[];
+  /** Litecoin: the MWEB block after the HogEx; null when the block has none. */
+  mweb: MwebInspection | null;
 }
 
 export interface TxOutputSummary {
@@ -110,24 +130,47 @@ function checkWitnessCommitment(txs: readonly Transaction[]): boolean | null {
   return bytesEqual(witnessCommitment(root, reserved), committed);
 }
 
-/** Decode a whole block and check its merkle root and witness commitment. */
-export function inspectBlock(bytes: Uint8Array): BlockInspection {
-  const block = decodeBlock(bytes);
-  const txids = block.txs.map(txid);
+function inspectMweb(m: MwebBlock | null): MwebInspection | null {
+  if (m === null) return null;
+  const h = m.header;
+  return {
+    height: h.height,
+    output_root: toHex(h.outputRoot),
+    kernel_root: toHex(h.kernelRoot),
+    leafset_root: toHex(h.leafsetRoot),
+    kernel_offset: toHex(h.kernelOffset),
+    stealth_offset: toHex(h.stealthOffset),
+    output_mmr_size: h.outputMmrSize,
+    kernel_mmr_size: h.kernelMmrSize,
+    header_size: m.headerBytes.length,
+    body_size: m.body.length,
+  };
+}
+
+/**
+ * Decode a whole block and check its merkle root and witness commitment. `chain` (default
+ * bitcoin) picks the PoW function and, on Litecoin networks, accepts the HogEx and MWEB block.
+ */
+export function inspectBlock(bytes: Uint8Array, chain: ChainParams = getChainParams('bitcoin')): BlockInspection {
+  const decoded = decodeBlockWithRaw(bytes, { mweb: chain.coin === 'litecoin' });
+  const block = { header: decoded.header, txs: decoded.txs.map((t) => t.tx) };
+  const txids = decoded.txs.map((t) => t.txid);
   const coinbaseScript = block.txs[0]?.inputs[0]?.script;
   return {
-    hash: hashToDisplayHex(headerHash(block.header)),
+    hash: hashToDisplayHex(headerHash(decoded.headerBytes)),
+    pow_hash: hashToDisplayHex(powHash(chain, decoded.headerBytes)),
     height: coinbaseScript === undefined ? null : readBip34Height(coinbaseScript),
     merkle_root: hashToDisplayHex(block.header.merkleRoot),
     // A block always has a coinbase; an empty list has no root, so it cannot match.
     merkle_root_ok: txids.length > 0 && bytesEqual(merkleRoot(txids), block.header.merkleRoot),
     witness_commitment_ok: checkWitnessCommitment(block.txs),
     tx_count: block.txs.length,
-    txs: block.txs.map((tx, i) => ({
+    txs: decoded.txs.map((t, i) => ({
       txid: hashToDisplayHex(txids[i]!),
-      wtxid: hashToDisplayHex(wtxid(tx)),
-      weight: txWeight(tx),
+      wtxid: hashToDisplayHex(t.wtxid),
+      weight: t.weight,
     })),
+    mweb: inspectMweb(decoded.mweb),
   };
 }
 

@@ -47,6 +47,29 @@ type KeyIoRow = [string, string, { chain: string; isPrivkey: boolean }];
 const keyIoValid = loadJson<KeyIoRow[]>('bitcoin-core/key_io_valid.json').filter((r) => !r[2].isPrivkey);
 const keyIoInvalid = loadJson<[string][]>('bitcoin-core/key_io_invalid.json');
 
+interface LtcBlock {
+  name: string;
+  network: string;
+  block_hex: string | null;
+  has_hogex: boolean;
+  txids: string[];
+  wtxids: string[];
+  header: { block_hash: string; scrypt_pow_hash: string; merkle_root: string };
+  mweb?: { height: number; output_root: string; kernel_root: string; leafset_root: string; kernel_offset: string; stealth_offset: string; output_mmr_size: number; kernel_mmr_size: number; header_raw: string; body_length: number };
+}
+const ltcBlocks = loadJson<{ blocks: LtcBlock[] }>('litecoin/litecoin.json').blocks.filter((b) => typeof b.block_hex === 'string');
+/** The fixture names its network in words ("litecoin mainnet", "litecoin TESTNET4 (not mainnet)"). */
+const ltcChain = (b: LtcBlock): ChainName => (b.network === 'litecoin mainnet' ? 'litecoin' : 'litecoin-testnet');
+interface AuxVector {
+  name: string;
+  full_hex: string;
+  has_auxpow: boolean;
+  aux_block_hash: string;
+  aux_header: { chain_id: number };
+  auxpow?: { coinbase_txid: string; parent_block_hash: string; chain_merkle_root_display: string };
+}
+const auxVectors = loadJson<{ vectors: AuxVector[] }>('namecoin-auxpow/namecoin-auxpow.json').vectors;
+
 /** key_io's chain names -> ours (testnet3 and testnet4 share address versions and `tb`). */
 const KEY_IO_CHAIN: Record<string, ChainName> = {
   main: 'bitcoin',
@@ -268,6 +291,54 @@ describe('input detection for @FILE', () => {
   });
 });
 
+describe('inspectBlock on Litecoin blocks (fixture litecoin/litecoin.json)', () => {
+  it('the fixture has MWEB blocks from both Litecoin networks', () => {
+    expect(ltcBlocks.filter((b) => b.has_hogex).map(ltcChain)).toEqual(expect.arrayContaining(['litecoin', 'litecoin-testnet']));
+  });
+
+  for (const b of ltcBlocks) {
+    it(`${b.name}: scrypt pow_hash, every txid and wtxid, merkle root and witness commitment${b.has_hogex ? ', MWEB block' : ''}`, () => {
+      const r = inspectBlock(bytesFromHexArgument(b.block_hex!), getChainParams(ltcChain(b)));
+      expect(r.hash).toBe(b.header.block_hash);
+      expect(r.pow_hash).toBe(b.header.scrypt_pow_hash);
+      expect(r.merkle_root).toBe(b.header.merkle_root);
+      expect(r.merkle_root_ok).toBe(true);
+      expect(r.txs.map((t) => t.txid)).toEqual(b.txids);
+      expect(r.txs.map((t) => t.wtxid)).toEqual(b.wtxids);
+      // Real, accepted blocks: segwit-era ones commit to their wtxids (the HogEx's wtxid is its txid).
+      expect(r.witness_commitment_ok).toBe(b.wtxids.some((w, i) => w !== b.txids[i]) ? true : null);
+      if (!b.has_hogex) {
+        expect(r.mweb).toBeNull();
+        return;
+      }
+      const m = b.mweb!;
+      expect(r.mweb).toEqual({
+        height: m.height,
+        output_root: m.output_root,
+        kernel_root: m.kernel_root,
+        leafset_root: m.leafset_root,
+        kernel_offset: m.kernel_offset,
+        stealth_offset: m.stealth_offset,
+        output_mmr_size: m.output_mmr_size,
+        kernel_mmr_size: m.kernel_mmr_size,
+        header_size: m.header_raw.length / 2,
+        body_size: m.body_length,
+      });
+    });
+  }
+
+  it('Bitcoin blocks: pow_hash is the sha256d block hash and there is no MWEB block', () => {
+    const r = inspectBlock(block413567);
+    expect(r.pow_hash).toBe(r.hash);
+    expect(r.mweb).toBeNull();
+  });
+
+  it('an MWEB block read as Bitcoin fails on the MWEB flag', () => {
+    const b = ltcBlocks.find((x) => x.has_hogex)!;
+    expect(() => inspectBlock(bytesFromHexArgument(b.block_hex!))).toThrow(/MWEB bit \(0x08\)/);
+  });
+});
+
 // Each child process starts node and tsx (~1-2 s; much more on a loaded machine).
 describe('the p2pool CLI (child process)', { timeout: 180_000 }, () => {
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -331,6 +402,34 @@ describe('the p2pool CLI (child process)', { timeout: 180_000 }, () => {
     const [mainAddr] = keyIoValid.find((row) => row[2].chain === 'main')!;
     expectOneLineError(run('inspect', 'address', mainAddr, '--net', 'testnet'), /./);
     expectOneLineError(run('inspect', 'address', 'x', '--net', 'bitcoin'), /./);
+  });
+
+  it('inspect block HEX --net litecoin --testnet: scrypt pow_hash and the MWEB block', () => {
+    const b = ltcBlocks.find((x) => x.has_hogex && ltcChain(x) === 'litecoin-testnet')!;
+    const r = run('inspect', 'block', b.block_hex!, '--net', 'litecoin', '--testnet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { hash: string; pow_hash: string; mweb: { height: number }; txs: { txid: string }[] };
+    expect(out.hash).toBe(b.header.block_hash);
+    expect(out.pow_hash).toBe(b.header.scrypt_pow_hash);
+    expect(out.mweb.height).toBe(b.mweb!.height);
+    expect(out.txs.map((t) => t.txid)).toEqual(b.txids);
+    expectOneLineError(run('inspect', 'block', b.block_hex!), /invalid block: .*MWEB/);
+  });
+
+  it('inspect auxpow HEX: a real Namecoin AuxPoW header (block 37174)', () => {
+    const v = auxVectors.find((x) => x.name === 'namecoin_header_37174')!;
+    const r = run('inspect', 'auxpow', v.full_hex);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      valid: true,
+      parent_hash: v.auxpow!.parent_block_hash,
+      chain_id: v.aux_header.chain_id,
+      aux_hash: v.aux_block_hash,
+      coinbase_txid: v.auxpow!.coinbase_txid,
+      aux_root: v.auxpow!.chain_merkle_root_display,
+    });
   });
 
   it('bad hex and a missing file exit 1 with one line on stderr', () => {
