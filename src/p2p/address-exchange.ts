@@ -1,8 +1,10 @@
 /**
  * Address gossip (reference §4.2–4.3): answering `getaddrs` from the address book's good peers,
  * recording `addrs` and `addrme` announcements, relaying each record to one random other peer
- * with probability 0.8, and asking a random peer for 8 addresses at exponential intervals
- * (mean 20 s) while the book holds fewer than 1000 entries.
+ * with probability 0.8, asking a random peer for 8 addresses at exponential intervals
+ * (mean 20 s) while the book holds fewer than 1000 entries, and advertising our own listening
+ * port: `addrme(port)` to one random peer every expovariate(1/(100 * npeers + 1)) s (reference
+ * §4.3, JT p2p.Node._think; the peer records our IP as it sees it with that port).
  */
 import { AddressBook, MAX_ADDRS_REPLY } from './address-book.js';
 import { isLoopback, normalizeHost } from './host.js';
@@ -16,24 +18,55 @@ const ADDR_RELAY_PROBABILITY = 0.8;
 
 type AddressMessage = MessageOf<'getaddrs'> | MessageOf<'addrs'> | MessageOf<'addrme'>;
 
+/** Reference: the advertising interval's mean is 100 s per connected peer, plus 1 s. */
+const ADVERTISE_MS_PER_PEER = 100_000;
+const ADVERTISE_BASE_MS = 1_000;
+
 export class AddressExchange {
   private timer: NodeJS.Timeout | undefined;
+  private advertiseTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** addrme messages sent (for tests and the log). */
+  advertised = 0;
 
   constructor(
     private readonly book: AddressBook,
     private readonly peers: () => Peer[],
     private readonly getaddrsMeanMs = 20_000,
     private readonly random: () => number = Math.random,
+    /** Scales the advertising interval (tests make it short); 1 = the reference's. */
+    private readonly advertiseScale = 1,
   ) {}
 
   start(): void {
     this.schedule();
   }
 
+  /** Advertise `port()` (our listening port; 0 = not listening, nothing sent) from now on. */
+  advertise(port: () => number): void {
+    const next = (): void => {
+      if (this.stopped) return;
+      const planned = this.peers().length;
+      const mean = (ADVERTISE_MS_PER_PEER * planned + ADVERTISE_BASE_MS) * this.advertiseScale;
+      this.advertiseTimer = setTimeout(() => {
+        const peers = this.peers();
+        const p = port();
+        // A wait sized for no peers (1 s mean) sends nothing: the first addrme waits for an
+        // interval sized for the peers we have, so a new peer's handshake is not crowded.
+        if (planned > 0 && peers.length && p > 0) {
+          peers[Math.floor(this.random() * peers.length)]!.send({ command: 'addrme', port: p });
+          this.advertised++;
+        }
+        next();
+      }, expovariateMs(mean, this.random));
+    };
+    next();
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.advertiseTimer);
   }
 
   handle(peer: Peer, msg: AddressMessage): void {

@@ -55,6 +55,12 @@ export interface P2PNodeOptions {
   syncBatch?: number;
   /** Incoming sharereq/getaddrs allowed per second per peer. */
   requestRate?: number;
+  /** Send `addrme` with our listening port now and then (reference default; --disable-advertise). */
+  advertise?: boolean;
+  /** Scales the advertising interval (tests); 1 = reference (100 s per peer + 1 s mean). */
+  advertiseScale?: number;
+  /** Ping probe (sharereq for hash 0) to every peer this often, for peerInfo().pingMs; default 30 s. */
+  pingProbeMs?: number;
   /** A peer's bestblock header passed its PoW check (a template refresh may be due). */
   onBestBlock?: (header: BlockHeader) => void;
   log?: Log;
@@ -65,11 +71,16 @@ export interface P2PNodeEvents {
   peer: [peer: Peer];
   /** A peer was banned. */
   banned: [host: string, reason: string];
+  /** Shares from a peer were decoded and handed to the chain (new or not). */
+  shares: [shares: Share[], peer: string];
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const BOOK_SAVE_MS = 60_000;
 const PROGRESS_LOG_MS = 5_000;
+const PING_PROBE_MS = 30_000;
+/** How far down the new best chain the switch log looks for the fork point. */
+const FORK_SEARCH_DEPTH = 1_000;
 
 interface PeerState {
   peer: Peer;
@@ -105,7 +116,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private stopped = false;
   private readonly log: Log;
   private readonly timing: PeerTiming;
-  private readonly onBest = (best: string | null): void => this.relayBest(best);
+  private readonly onBest = (best: string | null, previous: string | null): void => {
+    this.logSwitch(best, previous);
+    this.relayBest(best);
+  };
   private readonly onBad = (peerKey: string, reason: string): void => this.punish(peerKey, `sent an invalid share: ${reason}`);
 
   constructor(private readonly opts: P2PNodeOptions) {
@@ -126,7 +140,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       outgoingConns: opts.outgoingConns ?? 6,
       maxConns: opts.maxConns ?? 40,
     });
-    this.addresses = new AddressExchange(this.book, () => this.readyPeers(), opts.getaddrsMeanMs);
+    this.addresses = new AddressExchange(this.book, () => this.readyPeers(), opts.getaddrsMeanMs, Math.random, opts.advertiseScale);
     const tracker = opts.chain.tracker;
     this.sync = new ShareSync({
       source: {
@@ -169,7 +183,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.timers.push(setInterval(() => this.sync.kick(), 1_000));
     this.timers.push(setInterval(() => this.book.save(), BOOK_SAVE_MS));
     this.timers.push(setInterval(() => this.logProgress(), PROGRESS_LOG_MS));
+    this.timers.push(setInterval(() => this.probePings(), this.opts.pingProbeMs ?? PING_PROBE_MS));
     this.addresses.start();
+    if (this.opts.advertise !== false && this.server) this.addresses.advertise(() => this.listenPort);
     this.dial();
     return this.listenPort;
   }
@@ -200,8 +216,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   /** PoolWork's syncState: why miners must wait, or null. */
   /**
    * One row per connected, handshaken peer, for the web API (/peer_addresses, /peer_versions,
-   * /pings) and the dashboard. `pingMs`: the minimum of the last 3 sharereq round trips, null
-   * before the first. STUB fields filled in by the P2P work (issue 5).
+   * /pings) and the dashboard. `pingMs`: the minimum of the last 3 sharereq round trips
+   * without parents (our ping probes every 30 s, and the request for an unknown best share on
+   * connect), null before the first. The probes start after the first interval, so the
+   * handshake stays exactly the reference's (version, ping, sharereq for its unknown best).
    */
   peerInfo(): PeerInfo[] {
     return this.readyPeers().map((p) => ({
@@ -211,7 +229,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       subVersion: p.remote?.subVersion ?? '',
       protocolVersion: p.remote?.version ?? 0,
       connectedAt: p.connectedAt,
-      pingMs: null,
+      pingMs: p.pingMs,
     }));
   }
 
@@ -415,6 +433,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     }
     for (const s of shares) st?.known.add(s.hash);
     this.opts.chain.addShares(shares, peer.key);
+    this.emit('shares', shares, peer.key);
     this.sync.kick();
     return !peer.isClosed;
   }
@@ -432,7 +451,37 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     st.peer.send({ command: 'shares', shares: shares.map((s) => ({ type: s.version, raw: s.raw })) });
   }
 
+  /**
+   * ChainState says only that the best share changed; when the new best does not build on the
+   * old one the node moved to another chain (a fork won, a partition healed), which the
+   * operator should see (issue 5: "each node logs the switch").
+   */
+  private logSwitch(best: string | null, previous: string | null): void {
+    if (best === null || previous === null) return;
+    const forest = this.opts.chain.tracker.all;
+    if (!forest.has(previous) || forest.isAncestor(previous, best)) return;
+    const h = (x: string): string => x.slice(0, 16);
+    let fork: string | null = null;
+    // Bounded: a switch is rare, but a chain can be CHAIN_LENGTH deep.
+    for (const s of forest.chain(best, Math.min(forest.getHeight(best), FORK_SEARCH_DEPTH))) {
+      if (forest.isAncestor(s.hash, previous)) {
+        fork = s.hash;
+        break;
+      }
+    }
+    const from = this.opts.chain.tracker.peerOf(best);
+    this.log('info', `P2P: switched to another chain: best share ${h(best)}… (height ${forest.getHeight(best)}${from ? `, from ${from}` : ''}) does not build on the previous best ${h(previous)}…; ${fork ? `they fork after ${h(fork)}…` : `no common share in the newest ${FORK_SEARCH_DEPTH}`}`);
+  }
+
   // ---- periodic -----------------------------------------------------------------------------
+
+  private probe(peer: Peer): void {
+    if (peer.isReady && !peer.isClosed && peer.pendingRequests < 4) void peer.ping().catch(() => {});
+  }
+
+  private probePings(): void {
+    for (const p of this.readyPeers()) this.probe(p);
+  }
 
   private downloadedHeight(): number {
     const t = this.opts.chain.tracker;

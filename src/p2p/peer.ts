@@ -17,6 +17,7 @@
  * not decode, a second version, ...) closes the link with `misbehaved` set, so the node bans.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { DecodeError } from '../bitcoin/errors.js';
@@ -96,6 +97,10 @@ export class PeerClosed extends Error {
   override readonly name = 'PeerClosed';
 }
 
+/** Reference /pings: the minimum of 3 pings. */
+const PING_SAMPLES = 3;
+const ZERO_HASH = Buffer.alloc(32);
+
 /** Requests (sharereq/getaddrs) per second a peer may send us before it counts as a flood. */
 const DEFAULT_REQUEST_RATE = 20;
 
@@ -115,6 +120,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly pending = new Map<string, Pending>();
   private tokens: number;
   private lastRefill = Date.now();
+  /** Round trips (ms) of our last small sharereqs (parents=0): the ping probes (reference /pings). */
+  private readonly roundTrips: number[] = [];
 
   constructor(private readonly opts: PeerOptions) {
     super();
@@ -170,15 +177,42 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.closed) return Promise.reject(new PeerClosed(`peer ${this.key} is closed`));
     const id = randomBytes(32);
     const key = id.toString('hex');
+    const sentAt = performance.now();
     return new Promise<ShareReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(key);
         reject(new PeerClosed(`sharereq to ${this.key} timed out`));
         this.close('sharereq timed out');
       }, this.opts.timing.requestMs);
-      this.pending.set(key, { resolve, reject, timer });
+      // Only requests without ancestors measure the link: a download's reply time is mostly
+      // the peer reading shares.
+      const done = (r: ShareReply): void => {
+        if (parents === 0) this.recordRoundTrip(performance.now() - sentAt);
+        resolve(r);
+      };
+      this.pending.set(key, { resolve: done, reject, timer });
       this.send({ command: 'sharereq', id, hashes, parents, stops });
     });
+  }
+
+  /**
+   * The reference's ping (`do_ping`): a sharereq for hash 0 with no parents, which every peer
+   * answers at once with no shares. Resolves with the round trip in ms.
+   */
+  async ping(): Promise<number> {
+    const t0 = performance.now();
+    await this.requestShares([ZERO_HASH], 0, []);
+    return performance.now() - t0;
+  }
+
+  /** Minimum of the last 3 sharereq round trips (reference /pings: min of 3 pings), or null. */
+  get pingMs(): number | null {
+    return this.roundTrips.length === 0 ? null : Math.min(...this.roundTrips);
+  }
+
+  private recordRoundTrip(ms: number): void {
+    this.roundTrips.push(Math.round(ms * 1000) / 1000);
+    if (this.roundTrips.length > PING_SAMPLES) this.roundTrips.shift();
   }
 
   get pendingRequests(): number {
