@@ -116,9 +116,10 @@ export class GraphHistory {
       const w = binWidth(view);
       const n = Math.floor(t / w);
       const byBin = views.get(viewName)!;
-      this.prune(byBin, n - view.binCount + 1);
       let bin = byBin.get(n);
       if (!bin) {
+        // A new bin: time moved on, so older bins may have left the window.
+        this.prune(byBin, n - view.binCount + 1);
         bin = new Map();
         byBin.set(n, bin);
       }
@@ -155,7 +156,8 @@ export class GraphHistory {
       const left = n * w;
       const right = Math.min(t, (n + 1) * w);
       const width = right - left;
-      out.push([(left + right) / 2, ...binValue(desc, byBin.get(n), width)] as unknown as GraphPoint);
+      const [value, dflt] = binValue(desc, byBin.get(n), width);
+      out.push([(left + right) / 2, value, width, dflt]);
     }
     return out;
   }

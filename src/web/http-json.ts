@@ -4,24 +4,26 @@
  * handling are the same everywhere. CORS (`Access-Control-Allow-Origin: *`) is set by the
  * worker port for every HTTP answer (src/node/worker-port.ts), as the reference does (§6).
  */
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-
-/**
- * A marker JSON.stringify leaves untouched inside a string ("\u0000" is always escaped, so it
- * cannot come from a real string value) and that toJson then turns into a bare integer.
- */
-const BIG_MARK = '\u0000big:';
-const BIG_RE = /"\\u0000big:(-?\d+)"/g;
 
 /**
  * JSON text of `value`, with bigints written as exact integer literals. The reference prints
  * targets and work (up to 2^256) as Python ints, e.g. share_data.target in /web/share; JSON has
  * no size limit on numbers, so we must not round them through a double.
+ *
+ * How: a bigint becomes a marked string, then the marked strings become bare digits. The
+ * marker holds a random nonce made per call, so no string from outside (a miner's name) can
+ * look like one.
  */
 export function toJson(value: unknown): string {
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? BIG_MARK + v.toString() : v));
+  const mark = `\u0000${randomBytes(8).toString('hex')}:`;
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? mark + v.toString() : v));
   // JSON.stringify(undefined) is undefined: an endpoint with nothing to say answers null.
-  return text === undefined ? 'null' : text.replace(BIG_RE, '$1');
+  if (text === undefined) return 'null';
+  // In the JSON text the marker's NUL appears escaped as the six characters \u0000.
+  const escaped = JSON.stringify(mark).slice(1, -1);
+  return text.split(`"${escaped}`).map((part, i) => (i === 0 ? part : part.replace(/^(-?\d+)"/, '$1'))).join('');
 }
 
 /** An answer an endpoint computed: JSON by default, or text/bytes with their content type. */
