@@ -1,12 +1,13 @@
 /**
  * Hostile peers (issue 5 acceptance): garbage bytes, a bad checksum, a 40 MB length, an invalid
- * share, a sharereq flood. Each comes from its own loopback address (bans of loopback enabled
+ * share (redirected payout; bad PoW), a sharereq flood. Each comes from its own loopback address (bans of loopback enabled
  * for the test) and is banned, while an honest node on 127.0.0.1 keeps receiving new shares.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/p2p/framing.js';
-import { encodeShare } from '../../src/sharechain/share.js';
+import { InvalidShare } from '../../src/sharechain/invalid-share.js';
+import { decodeShare, encodeShare } from '../../src/sharechain/share.js';
 import { waitFor } from '../support/wait.js';
 import { RawPeer, startNode, TestChain, net, type TestNode } from './p2p-support.js';
 
@@ -86,6 +87,27 @@ describe('hostile peers are banned, honest ones keep working', () => {
       r.send({ command: 'shares', shares: [{ type: 35, raw: bad }] });
     });
     expect(a.logs.join('\n')).toMatch(/banned 127\.0\.0\.5 .*invalid share/);
+    expect(a.chain.tracker.has(good.hash)).toBe(false);
+  });
+
+  it('a share with bad PoW', async () => {
+    const good = chain.extend(1, chain.tip.hash)[0]!;
+    chain.shares.pop(); // the honest version is never announced
+    // The same share with another header nonce: everything else checks out, the PoW does not.
+    let bad: Buffer | null = null;
+    for (let nonce = good.minHeader.nonce + 1; bad === null; nonce++) {
+      const raw = encodeShare({ ...good, minHeader: { ...good.minHeader, nonce } }, net);
+      try {
+        decodeShare(raw, net);
+      } catch (e) {
+        if (e instanceof InvalidShare && /PoW/.test(e.message)) bad = raw;
+      }
+    }
+    await hostile('127.0.0.7', (r) => {
+      r.sendVersion(0x7n);
+      r.send({ command: 'shares', shares: [{ type: 35, raw: bad! }] });
+    });
+    expect(a.logs.join('\n')).toMatch(/banned 127\.0\.0\.7 .*invalid share: share [0-9a-f]{64}: share PoW invalid/);
     expect(a.chain.tracker.has(good.hash)).toBe(false);
   });
 

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
 import { ChainState } from '../../src/sharechain/chain-state.js';
-import { net, startNode, TestChain, type TestNode } from './p2p-support.js';
+import { net, RawPeer, startNode, TestChain, type TestNode } from './p2p-support.js';
 
 const running: TestNode[] = [];
 afterEach(async () => {
@@ -83,5 +83,55 @@ describe('P2P node: addresses and sync state', () => {
     n.p2p.connectTo({ host: '127.0.0.1', port: other.p2p.port });
     await waitFor('synced', () => state.best === chain.tip.hash, 5_000);
     expect(n.p2p.syncState()).toBeNull();
+  });
+});
+
+describe('P2P node: pings, advertising, chain switches', () => {
+  it('measures sharereq round trips per peer (min of the last 3) for peerInfo', async () => {
+    const a = await node();
+    const b = await node({ connect: [`127.0.0.1:${a.p2p.port}`], pingProbeMs: 50 });
+    await waitFor('b connected', () => b.p2p.peerInfo().length === 1, 5_000);
+    const info = await waitFor('a ping measured', () => b.p2p.peerInfo().find((p) => p.pingMs !== null), 5_000);
+    expect(info.port).toBe(a.p2p.port);
+    expect(info.incoming).toBe(false);
+    expect(info.subVersion).toBe('test');
+    expect(info.protocolVersion).toBe(3501);
+    expect(info.pingMs).toBeGreaterThanOrEqual(0);
+    expect(info.pingMs).toBeLessThan(1_000);
+    // Answering our probes kept the link up; a's side has measured nothing (it sent none).
+    expect(a.p2p.peerInfo()[0]!.pingMs).toBeNull();
+  });
+
+  it('advertises its listening port with addrme to a connected peer', async () => {
+    const a = await node({ advertiseScale: 0.002 });
+    const r = await RawPeer.open(a.p2p.port);
+    try {
+      r.sendVersion(0x77n);
+      const m = await waitFor('addrme', () => r.received.find((x) => x.command === 'addrme'), 5_000);
+      expect(m).toEqual({ command: 'addrme', port: a.p2p.port });
+    } finally {
+      r.close();
+    }
+  });
+
+  it('logs when the best share moves to a chain that does not build on the previous best', async () => {
+    const chain = new TestChain();
+    chain.extend(6);
+    const forkPoint = chain.shares[2]!;
+    const a = await node();
+    a.chain.addShares(chain.shares);
+    expect(a.chain.best).toBe(chain.tip.hash);
+    const b = await node();
+    const other = chain.extend(6, forkPoint.hash); // 3 + 6 shares: more work than the 6 on a
+    b.chain.addShares([...chain.shares.slice(0, 3), ...other]);
+    a.p2p.connectTo({ host: '127.0.0.1', port: b.p2p.port });
+    await waitFor('a switched', () => a.chain.best === other.at(-1)!.hash, 5_000);
+    expect(a.logs.join('\n')).toMatch(new RegExp(`info: P2P: switched to another chain: best share ${other.at(-1)!.hash.slice(0, 16)}… \\(height 9, from 127\\.0\\.0\\.1:\\d+\\) does not build on the previous best ${chain.shares[5]!.hash.slice(0, 16)}…; they fork after ${forkPoint.hash.slice(0, 16)}…`));
+    // Extending the best chain is not a switch.
+    const lines = a.logs.filter((l) => l.includes('switched')).length;
+    const [next] = chain.extend(1);
+    a.chain.addShares([next!]);
+    expect(a.chain.best).toBe(next!.hash);
+    expect(a.logs.filter((l) => l.includes('switched')).length).toBe(lines);
   });
 });
