@@ -42,8 +42,8 @@ describe('rebuildShareBlock', () => {
     // The coinbase's txid is the one the share's hash_link gives, and it is the merkle root.
     expect(block.txs[0]!.txid.equals(share.gentxHash)).toBe(true);
     expect(block.header.merkleRoot.equals(share.gentxHash)).toBe(true);
-    // With the witness reserved value (BIP141) the coinbase carries its witness.
-    expect(block.txs[0]!.tx.inputs[0]!.witness.map((w) => Buffer.from(w).toString('hex'))).toEqual(['00'.repeat(32)]);
+    // The coinbase carries its BIP141 witness reserved value: the reference's '[P2Pool]' * 4.
+    expect(block.txs[0]!.tx.inputs[0]!.witness.map((w) => Buffer.from(w).toString('latin1'))).toEqual(['[P2Pool]'.repeat(4)]);
   });
 
   it('a share with transactions needs a body with its merkle link and witness root', () => {
