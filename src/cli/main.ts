@@ -59,10 +59,26 @@ function oneLine(err: unknown): string {
   return message.replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
 }
 
+/** Subcommand names the program knows (commander's own `help` included). */
+const COMMANDS = new Set(['inspect', 'chain', 'run', 'help']);
+const HELP_FLAGS = new Set(['--help', '-h']);
+
+/**
+ * `p2pool --net bitcoin --testnet --help` (the seed's run_p2pool.py form) must show the node's
+ * options with that network's defaults. Commander answers a help flag before a default command
+ * with the program's help, so such an invocation is routed to `run` explicitly. Nothing else
+ * changes: `p2pool --help` alone still lists the subcommands.
+ */
+function routeHelpToRun(args: readonly string[]): string[] {
+  if (args.length === 0 || COMMANDS.has(args[0]!)) return [...args];
+  if (!args.some((a) => HELP_FLAGS.has(a)) || args.every((a) => HELP_FLAGS.has(a))) return [...args];
+  return ['run', ...args];
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync([...argv.slice(0, 2), ...routeHelpToRun(argv.slice(2))]);
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version "fail" with exit code 0; usage errors were already printed.

@@ -8,6 +8,8 @@
  */
 import { Option, type Command } from 'commander';
 import { CHAIN_NAMES, getChainParams, resolveNetName, type ChainName, type ChainParams } from '../bitcoin/chain-params.js';
+import { signetNotice } from '../chain/bitcoind.js';
+import { getP2PoolNetwork } from '../sharechain/networks.js';
 
 /** The option values commander hands an action for the pair. */
 export interface NetOptionValues {
@@ -40,4 +42,37 @@ export function netFromOptions(values: NetOptionValues, defaultNet: ChainName = 
 /** Parameters of the network the user asked for. */
 export function chainFromOptions(values: NetOptionValues, defaultNet: ChainName = 'bitcoin'): ChainParams {
   return getChainParams(netFromOptions(values, defaultNet));
+}
+
+/**
+ * The node's network-dependent defaults, for `p2pool --net NAME [--testnet] --help` (the seed's
+ * run_p2pool.py showed the chosen network's ports in its help): ports, share constants, the
+ * parent chain's address forms. Namecoin, a parent chain only, says what to do instead.
+ */
+export function networkDefaultsHelp(values: NetOptionValues & { regtest?: boolean }): string {
+  let name: ChainName;
+  try {
+    name = values.regtest === true ? 'regtest' : netFromOptions(values);
+  } catch (e) {
+    return `\n${e instanceof Error ? e.message : String(e)}\n`;
+  }
+  const chain = getChainParams(name);
+  const lines = [
+    '',
+    `Defaults for --net ${name} (${chain.symbol}, ${chain.pow} proof of work${chain.stratumDifficultyMultiplier === 1 ? '' : `, Stratum difficulty x${chain.stratumDifficultyMultiplier}`}):`,
+    `  bitcoind: RPC port ${chain.defaultRpcPort}, P2P port ${chain.defaultP2pPort}, cookie in ${chain.dataDirSubfolder === '' ? 'the datadir' : `the datadir's ${chain.dataDirSubfolder}/`}`,
+    `  addresses: P2PKH version ${chain.pubkeyHashVersion}, P2SH version ${chain.scriptHashVersion}${chain.bech32Hrp === null ? '' : `, bech32 "${chain.bech32Hrp}1..."`}`,
+  ];
+  try {
+    const net = getP2PoolNetwork(name);
+    lines.push(
+      `  P2Pool: P2P port ${net.p2pPort}, worker port ${net.workerPort}, a share every ${net.sharePeriod} s, ` +
+        `chain length ${net.chainLength}, identifier ${net.identifier.toString('hex')}${net.ours ? ' (ours; no reference network)' : ''}`,
+    );
+  } catch (e) {
+    lines.push(`  ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const signet = signetNotice(chain);
+  if (signet !== null) lines.push(`  ${signet}`);
+  return `${lines.join('\n')}\n`;
 }

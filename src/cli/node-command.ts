@@ -10,7 +10,8 @@ import { cookieFilePath, type RpcAuth } from '../chain/rpc-client.js';
 import { getP2PoolNetwork } from '../sharechain/networks.js';
 import { createLogger } from '../node/logger.js';
 import { P2PoolNode } from '../node/node.js';
-import { addNetOptions, netFromOptions } from './net-option.js';
+import { addNetOptions, netFromOptions, networkDefaultsHelp } from './net-option.js';
+
 
 interface NodeOptions {
   net?: string;
@@ -90,14 +91,13 @@ export function registerNodeCommand(program: Command, version: string): void {
     .option('--bitcoind-p2p-port <PORT>', "bitcoind P2P port (default: the network's)")
     .option('--bitcoind-datadir <DIR>', "bitcoind's data directory, to find its .cookie (default: ~/.bitcoin or the coin's)")
     .option('--bitcoind-cookie <FILE>', "bitcoind's .cookie file (overrides --bitcoind-datadir)")
+    // The defaults that depend on the network, for the --net/--testnet given with --help
+    // (run_p2pool.py --net bitcoin --testnet --help showed that network's ports).
+    .addHelpText('after', () => networkDefaultsHelp(cmd.opts<NodeOptions>()))
     .action(async (rpcUser: string | undefined, rpcPassword: string | undefined, opts: NodeOptions) => {
       const netName = opts.regtest ? 'regtest' : netFromOptions(opts);
-      let net;
-      try {
-        net = getP2PoolNetwork(netName);
-      } catch {
-        throw new Error(`there is no P2Pool sharechain for ${netName}; namecoin is supported as a merged-mining chain (--merged-url)`);
-      }
+      // Namecoin (a parent chain only) throws what to do instead: merge-mine it with --merged-url.
+      const net = getP2PoolNetwork(netName);
       const datadir = opts.datadir ?? join(homedir(), '.p2pool');
       const logfile = opts.logfile ?? join(datadir, net.name, 'log');
       const { log, flush } = createLogger({ logfile, debug: opts.debug === true });

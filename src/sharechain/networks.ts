@@ -223,11 +223,24 @@ const ROWS: Record<P2PoolNetName, Row> = {
 
 const cache = new Map<P2PoolNetName, P2PoolNetwork>();
 
+/**
+ * Parent chains with no P2Pool sharechain (the reference defines none for namecoin, §4.4):
+ * what to do instead. Namecoin is merge-mined beside a sharechain on its parent (bitcoin).
+ */
+const NO_SHARECHAIN: Record<string, string> = {
+  namecoin:
+    'namecoin has no P2Pool sharechain (the reference defines none): run p2pool on the parent chain ' +
+    '(--net bitcoin) and merge-mine namecoin with --merged-url http://USER:PASS@HOST:8336/ ' +
+    '(its RPC port), so each share also works on namecoin blocks',
+};
+
 /** The network named `name` (our names, or the reference's module names as aliases). */
 export function getP2PoolNetwork(name: string): P2PoolNetwork {
   const key = (ALIASES[name] ?? name) as P2PoolNetName;
   const row = Object.prototype.hasOwnProperty.call(ROWS, key) ? ROWS[key] : undefined;
   if (!row) {
+    const instead = Object.prototype.hasOwnProperty.call(NO_SHARECHAIN, name) ? NO_SHARECHAIN[name] : undefined;
+    if (instead !== undefined) throw new Error(instead);
     throw new Error(`unknown P2Pool network '${name}' (valid: ${P2POOL_NET_NAMES.join(', ')})`);
   }
   let net = cache.get(key);

@@ -40,6 +40,23 @@ describe('p2pool (child process)', { timeout: 180_000 }, () => {
     expect(r.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 
+  it("--net bitcoin --testnet --help shows the node's options with testnet's ports (the seed's form)", () => {
+    const r = run('--net', 'bitcoin', '--testnet', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: p2pool run /);
+    expect(r.stdout).toContain('--bitcoind-rpc-port');
+    // Bitcoin Core's testnet3 RPC/P2P ports, the reference's bitcoin_testnet P2Pool ports (§4.4).
+    expect(r.stdout).toContain('Defaults for --net testnet');
+    expect(r.stdout).toContain('RPC port 18332, P2P port 18333');
+    expect(r.stdout).toContain('P2P port 19333, worker port 19332');
+  });
+
+  it('--net namecoin says to merge-mine it with --merged-url instead', () => {
+    const r = run('--net', 'namecoin', '--bitcoind-rpc-port', '1', 'user', 'pass');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: namecoin has no P2Pool sharechain.*--net bitcoin.*--merged-url[^\n]*\n$/);
+  });
+
   it('--help lists the subcommands on stdout and exits 0', () => {
     const r = run('--help');
     expect(r.code).toBe(0);

@@ -20,6 +20,29 @@ describe('P2Pool networks', () => {
     expect([reg.chainLength, reg.maxTarget, reg.segwitActivationVersion]).toEqual([360, 2n ** 255n - 1n, 15]);
   });
 
+  it('litecoin and litecoin-testnet: every constant of §2.5 and §4.4 (JT values where they differ)', () => {
+    const row = (name: string) => {
+      const n = getP2PoolNetwork(name);
+      return {
+        identifier: n.identifier.toString('hex'), prefix: n.prefix.toString('hex'), p2p: n.p2pPort, worker: n.workerPort,
+        period: n.sharePeriod, chain: n.chainLength, real: n.realChainLength, lookbehind: n.targetLookbehind, spread: n.spread,
+        min: n.minTarget, max: n.maxTarget, proto: n.minimumProtocolVersion,
+        parent: [n.parent.magic.toString('hex'), n.parent.defaultP2pPort, n.parent.defaultRpcPort, n.parent.pubkeyHashVersion, n.parent.scriptHashVersion, n.parent.bech32Hrp, n.parent.blockPeriod, n.parent.pow],
+      };
+    };
+    expect(row('litecoin')).toEqual({
+      identifier: 'e037d5b8c6923410', prefix: '7208c1a53ef629b0', p2p: 9326, worker: 9327,
+      period: 15, chain: 8640, real: 8640, lookbehind: 200, spread: 3, min: 0n, max: 2n ** 256n / 2n ** 20n - 1n, proto: 3301,
+      parent: ['fbc0b6db', 9333, 9332, 48, 50, 'ltc', 150, 'scrypt'],
+    });
+    expect(row('litecoin_testnet')).toEqual({
+      identifier: 'cca5e24ec6408b1e', prefix: 'ad9614f6466a39cf', p2p: 19338, worker: 19327,
+      period: 4, chain: 400, real: 400, lookbehind: 200, spread: 3, min: 0n, max: 2n ** 256n / 20n - 1n, proto: 3301,
+      parent: ['fdd2c8f1', 19335, 19332, 111, 58, 'tltc', 150, 'scrypt'],
+    });
+    expect(getP2PoolNetwork('litecoin').parent.stratumDifficultyMultiplier).toBe(2 ** 16); // DUMB_SCRYPT_DIFF
+  });
+
   it("regtest's parent has Core's P2SH version and bech32 prefix", () => {
     const reg = getP2PoolNetwork('btcregtest');
     expect(reg.name).toBe('regtest');
@@ -44,8 +67,12 @@ describe('P2Pool networks', () => {
     expect(prefixes.size).toBe(P2POOL_NET_NAMES.length);
   });
 
+  it('namecoin, a parent chain only, is refused with what to do instead', () => {
+    expect(() => getP2PoolNetwork('namecoin')).toThrow(/namecoin has no P2Pool sharechain.*--net bitcoin.*--merged-url/);
+  });
+
   it('unknown names are refused with the list of valid ones', () => {
-    expect(() => getP2PoolNetwork('namecoin')).toThrow(/valid: bitcoin, testnet/);
+    expect(() => getP2PoolNetwork('dogecoin')).toThrow(/valid: bitcoin, testnet/);
     expect(() => getP2PoolNetwork('__proto__')).toThrow(/unknown P2Pool network/);
   });
 });
