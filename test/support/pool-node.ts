@@ -15,8 +15,8 @@ import type { AuxChainConfig } from '../../src/merged/merged-mining.js';
 export interface TestPoolNode {
   node: P2PoolNode;
   datadir: string;
-  /** Stop the node and delete its data directory. */
-  stop(): Promise<void>;
+  /** Stop the node and delete its data directory (`keepData`: keep it, to restart from it). */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
 export async function startPoolNode(opts: {
@@ -56,9 +56,9 @@ export async function startPoolNode(opts: {
   return {
     node,
     datadir,
-    stop: async () => {
+    stop: async (o = {}) => {
       await node.stop();
-      rmSync(datadir, { recursive: true, force: true });
+      if (!o.keepData) rmSync(datadir, { recursive: true, force: true });
     },
   };
 }
