@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { base58 } from '@scure/base';
+import { base58, bech32 } from '@scure/base';
+import { createHash } from 'node:crypto';
 import { addressToScript, decodeAddress, scriptToAddress } from '../../src/bitcoin/address.js';
 import { CHAIN_NAMES, getChainParams, type ChainName } from '../../src/bitcoin/chain-params.js';
 import { AddressError } from '../../src/bitcoin/errors.js';
@@ -159,6 +160,38 @@ describe('P2Pool reference address vectors', () => {
       if (!address.includes(':')) continue;
       expect(() => decodeAddress(address, getChainParams('bitcoin'))).toThrow(AddressError);
     }
+  });
+});
+
+describe('Namecoin addresses (Namecoin Core chainparams: PUBKEY_ADDRESS 52, SCRIPT_ADDRESS 13, bech32 "nc")', () => {
+  const nmc = getChainParams('namecoin');
+  const hash = Buffer.from(reference.address.hash160_hex, 'hex');
+  /** Base58check written out with node:crypto, independently of address.ts. */
+  const base58check = (version: number, payload: Buffer): string => {
+    const body = Buffer.concat([Buffer.of(version), payload]);
+    const check = createHash('sha256').update(createHash('sha256').update(body).digest()).digest().subarray(0, 4);
+    return base58.encode(Buffer.concat([body, check]));
+  };
+
+  it('P2PKH (N/M...) and P2SH (6...) from hash160s, and back', () => {
+    const p2pkh = base58check(52, hash);
+    expect(p2pkh).toMatch(/^[MN]/);
+    expect(scriptToAddress(p2pkhScript(hash), nmc)).toBe(p2pkh);
+    expect(decodeAddress(p2pkh, nmc).type).toBe('p2pkh');
+    const p2sh = base58check(13, hash);
+    expect(p2sh).toMatch(/^6/);
+    expect(decodeAddress(p2sh, nmc)).toMatchObject({ type: 'p2sh', hash });
+  });
+
+  it('bech32 nc1 (BIP173 checksum over the HRP "nc") for segwit v0', () => {
+    const address = bech32.encode('nc', [0, ...bech32.toWords(hash)]);
+    expect(address.startsWith('nc1q')).toBe(true);
+    expect(addressToScript(address, nmc).toString('hex')).toBe(`0014${hash.toString('hex')}`);
+  });
+
+  it("Bitcoin's address for the same hash is not a Namecoin address, and vice versa", () => {
+    expect(() => decodeAddress(base58check(0, hash), nmc)).toThrow(AddressError);
+    expect(() => decodeAddress(base58check(52, hash), getChainParams('bitcoin'))).toThrow(/namecoin/);
   });
 });
 

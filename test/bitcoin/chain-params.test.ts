@@ -17,6 +17,8 @@ const json = <T>(path: string): T => JSON.parse(fixture(path).toString('utf8')) 
 interface LtcHeader {
   header_hex: string;
   scrypt_pow_hash: string;
+  block_hash: string;
+  bits: string;
 }
 interface Gbt {
   rules: string[];
@@ -117,6 +119,26 @@ describe('powHash', () => {
     const ltc = getChainParams('litecoin');
     for (const h of [...litecoin.headers, ...litecoin.header_chain_1_240.headers.slice(0, 3)]) {
       expect(hashToDisplayHex(powHash(ltc, Buffer.from(h.header_hex, 'hex')))).toBe(h.scrypt_pow_hash);
+    }
+  });
+
+  it('Litecoin mainnet headers 1-240: block hash, scrypt PoW meeting the bits target, each linked to the previous', () => {
+    const ltc = getChainParams('litecoin');
+    const chain = litecoin.header_chain_1_240.headers;
+    expect(chain).toHaveLength(240);
+    let prev = displayHexToHash(ltc.genesisHash);
+    for (const [i, h] of chain.entries()) {
+      const header = Buffer.from(h.header_hex, 'hex');
+      expect(hashToDisplayHex(sha256d(header))).toBe(h.block_hash);
+      const pow = powHash(ltc, header);
+      expect(hashToDisplayHex(pow)).toBe(h.scrypt_pow_hash);
+      // The bits field in the header is what the fixture states, and the scrypt hash meets it.
+      expect(`0x${header.readUInt32LE(72).toString(16).padStart(8, '0')}`).toBe(h.bits);
+      expect(hashToBigInt(pow) <= bitsToTarget(header.readUInt32LE(72)), `height ${i + 1}`).toBe(true);
+      // Litecoin's sha256d block hash is far above the target: only scrypt makes these valid.
+      expect(hashToBigInt(sha256d(header)) > bitsToTarget(header.readUInt32LE(72))).toBe(true);
+      expect(header.subarray(4, 36).equals(prev), `height ${i + 1} links to ${i}`).toBe(true);
+      prev = sha256d(header);
     }
   });
 
