@@ -136,3 +136,8 @@ export function numMap(v: unknown): Record<string, number> {
 export function isHash(v: unknown): v is string {
   return typeof v === 'string' && /^[0-9a-f]{64}$/i.test(v);
 }
+
+/** A real share hash: the first share's parent is all zeros (no share), so it is not one. */
+export function isShareHash(v: unknown): v is string {
+  return isHash(v) && !/^0{64}$/.test(v);
+}

@@ -2,7 +2,7 @@
  * The share explorer (#/share/<hash>): one share as /web/share/<hash> gives it (§6), with links
  * to its parent, its children and its miner, so a user can walk the sharechain by clicking.
  */
-import { getJson, isHash, type ShareInfo } from './api';
+import { getOptional, isShareHash, type ShareInfo } from './api';
 import { fill, h, kvTable, minerLink, shareLink, type Child } from './dom';
 import { ago, coins, difficulty, hashValue, shortHash, targetToDifficulty } from './format';
 import { explorerLink, staleLabel } from './page-helpers';
@@ -20,7 +20,8 @@ export class SharePage {
 
   async update(s: Snapshot, _poller: Poller): Promise<void> {
     // A share never changes, but its children do: refetch on each poll (one small request).
-    const info = isHash(this.hash) ? await getJson<ShareInfo | null>(`/web/share/${this.hash}`) : null;
+    // The reference answers an unknown share with 200 null; a 404 means the same.
+    const info = isShareHash(this.hash) ? await getOptional<ShareInfo | null>(`/web/share/${this.hash}`, null) : null;
     if (!info || typeof info !== 'object' || !info.share_data || !info.block) {
       if (!this.shown) fill(this.body, h('h1', null, 'Share not found'), h('p', { class: 'empty' }, `This node does not know share ${this.hash.slice(0, 64)}: it is older than the window (pruned) or was never seen.`));
       return;
@@ -38,8 +39,8 @@ export class SharePage {
     const nav = h(
       'div',
       { class: 'share-nav' },
-      isHash(x.parent) ? h('a', { href: `#/share/${x.parent}`, class: 'button', id: 'parent-link' }, '← parent') : h('span', { class: 'button disabled' }, 'no parent known'),
-      ...(x.children ?? []).filter(isHash).map((c) => h('a', { href: `#/share/${c}`, class: 'button child-link' }, `child ${shortHash(c)} →`)),
+      isShareHash(x.parent) ? h('a', { href: `#/share/${x.parent}`, class: 'button', id: 'parent-link' }, '← parent') : h('span', { class: 'button disabled' }, 'first share known'),
+      ...(x.children ?? []).filter(isShareHash).map((c) => h('a', { href: `#/share/${c}`, class: 'button child-link' }, `child ${shortHash(c)} →`)),
     );
     const rows: Array<[string, Child]> = [
       ['height', String(d.absheight)],
@@ -51,7 +52,7 @@ export class SharePage {
       ['donation', `${(d.donation * 100).toFixed(2)}%`],
       ['first seen', x.local?.time_first_seen ? `${ago(x.local.time_first_seen, s.time)}${x.local.peer_first_received_from ? ` from ${x.local.peer_first_received_from}` : ' (found here)'}` : '–'],
       ['verified', x.local?.verified ? 'yes' : 'no'],
-      ['far parent', isHash(x.far_parent) ? shareLink(x.far_parent, shortHash(x.far_parent)) : '–'],
+      ['far parent', isShareHash(x.far_parent) ? shareLink(x.far_parent, shortHash(x.far_parent)) : '–'],
     ];
     const blockRows: Array<[string, Child]> = [
       ['block hash', explorerLink(s.currency.block_explorer_url_prefix, b.hash, b.hash)],

@@ -3,7 +3,7 @@
  * links, one /web/share/<hash> each. Shares never change once made, so each is fetched once
  * and cached; a refresh only fetches the shares that arrived since the last one.
  */
-import { getJson, isHash, type ShareInfo } from './api';
+import { getJson, isShareHash, type ShareInfo } from './api';
 
 /** Enough for every page's list; older ones are dropped first. */
 const CACHE_LIMIT = 2000;
@@ -27,12 +27,15 @@ export class ShareCache {
     return share;
   }
 
-  /** Up to `limit` shares from `best` backwards, newest first. */
+  /**
+   * Up to `limit` shares from `best` backwards, newest first. The walk ends at the chain's
+   * tail (unknown or pruned parent) and, if a request fails, with what it has so far.
+   */
   async chain(best: string | null, limit: number): Promise<WalkedShare[]> {
     const out: WalkedShare[] = [];
     let next: string | null = best;
-    while (next && isHash(next) && out.length < limit) {
-      const s = await this.get(next);
+    while (isShareHash(next) && out.length < limit) {
+      const s: WalkedShare | null = await this.get(next).catch(() => null);
       if (!s) break;
       out.push(s);
       next = s.parent;

@@ -3,7 +3,7 @@
  * endpoint that fails leaves its part empty (the page shows "–") rather than blanking the page;
  * only when /local_stats itself cannot be reached is the node reported offline.
  */
-import { getJson, getOptional, isHash, num, numMap, type CurrencyInfo, type GlobalStats, type GraphPoint, type LocalStats, type MergedStat, type RecentBlock } from './api';
+import { getJson, getOptional, isHash, isShareHash, num, numMap, type CurrencyInfo, type GlobalStats, type GraphPoint, type LocalStats, type MergedStat, type RecentBlock } from './api';
 import { ShareCache, type WalkedShare } from './share-walk';
 
 export interface Snapshot {
@@ -61,7 +61,7 @@ export class Poller {
       opt<unknown>('/web/merged_stats', []),
       opt<unknown>('/web/graph_data/desired_version_rates/last_hour', []),
     ]);
-    const bestHash = isHash(best) ? best : null;
+    const bestHash = isShareHash(best) ? best : null;
     const recentShares = await this.shares.chain(bestHash, RECENT_SHARES).catch(() => []);
     return {
       time: Date.now() / 1000,

@@ -55,9 +55,13 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-/** Only what a newcomer wants to read: warnings, errors and the P2P link coming up. */
-function conciseLog(name: string, out: (line: string) => void): (level: Level, msg: string) => void {
+/**
+ * Only what a newcomer wants to read: warnings, errors and the P2P link coming up; nothing once
+ * shutting down (links dropping then are expected).
+ */
+function conciseLog(name: string, out: (line: string) => void, quiet: () => boolean): (level: Level, msg: string) => void {
   return (level, msg) => {
+    if (quiet()) return;
     if (level === 'warn' || level === 'error') out(`[node ${name}] ${level}: ${msg}`);
     else if (level === 'info' && /^P2P: (incoming|outgoing) peer/.test(msg)) out(`[node ${name}] ${msg}`);
   };
@@ -75,6 +79,8 @@ export async function startDemo(events: DemoEvents): Promise<Demo> {
     stopped = true;
     for (const t of timers) clearTimeout(t);
     for (const n of nodes) n.miner.close();
+    // Let submissions already on the wire finish before the nodes and bcoin go.
+    if (nodes.length) await new Promise((r) => setTimeout(r, 500));
     for (const n of [...nodes].reverse()) await n.pool.stop().catch(() => undefined);
     await bcoin?.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -93,7 +99,7 @@ export async function startDemo(events: DemoEvents): Promise<Demo> {
       mkdirSync(datadir);
       // B connects to A: one P2Pool link on loopback.
       const connect = nodes.map((n) => `127.0.0.1:${n.pool.node.p2p!.port}`);
-      const pool = await startPoolNode({ bcoin, address: demoAddress(`node ${name}`), datadir, log: conciseLog(name, events.log), p2p: { connect } });
+      const pool = await startPoolNode({ bcoin, address: demoAddress(`node ${name}`), datadir, log: conciseLog(name, events.log, () => stopped), p2p: { connect } });
       const port = pool.node.boundWorkerPort;
       const minerAddress = demoAddress(`miner ${name}`);
       const miner = new StratumTestMiner({ port, username: minerAddress, onePerJob: true });

@@ -1,0 +1,152 @@
+/**
+ * The dashboard in real Chromium (playwright-core driving Debian's /usr/bin/chromium) during a
+ * live regtest run: bcoin, two of our nodes peered on loopback and a CPU Stratum miner on each
+ * (the demo's own setup, demo/demo.ts). The page must show hash rate and share counts that
+ * appear and change, open a share in the explorer and walk to its parent, open a miner's page,
+ * and do all that without one console error, failed request or request off the node's origin.
+ * Screenshots go to test-artifacts/ (gitignored).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type Demo } from '../../demo/demo.js';
+import { waitFor } from '../support/wait.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const artifacts = join(root, 'test-artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Build dist/dashboard when it is missing or older than any source in dashboard/. */
+function ensureBundle(): void {
+  const built = join(root, 'dist', 'dashboard', 'app.js');
+  const newest = Math.max(...readdirSync(join(root, 'dashboard')).map((f) => statSync(join(root, 'dashboard', f)).mtimeMs), statSync(join(root, 'scripts', 'build-dashboard.mjs')).mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-dashboard.mjs')], { cwd: root, stdio: 'inherit' });
+}
+
+let demo: Demo;
+let browser: Browser;
+let page: Page;
+/** The nodes' own origins: the only places the page may fetch from. */
+let origins: string[];
+/** Everything that went wrong in the page: console errors, page errors, failed or off-origin requests, HTTP errors. */
+const problems: string[] = [];
+
+async function poll<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}; page problems: ${problems.join(' | ') || 'none'}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const statText = (id: string): Promise<string> => page.locator(`[data-stat="${id}"] .stat-value`).innerText();
+
+beforeAll(async () => {
+  ensureBundle();
+  mkdirSync(artifacts, { recursive: true });
+  demo = await startDemo({ log: () => undefined, share: () => undefined, block: () => undefined });
+  origins = demo.nodes.map((n) => new URL(n.dashboardUrl).origin);
+  await waitFor('the nodes peered', () => demo.nodes.every((n) => n.pool.node.p2p!.readyPeers().length === 1), 20_000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('request', (r) => {
+    const from = new URL(r.frame().url() || r.url()).origin;
+    if (!origins.includes(from) || !r.url().startsWith(from + '/')) problems.push(`request off the node's origin: ${r.url()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
+}, 180_000);
+
+afterAll(async () => {
+  // The browser first: with the nodes gone its polls would fail.
+  await browser?.close();
+  await demo?.stop();
+});
+
+describe('the dashboard in Chromium during a live regtest run', () => {
+  it('shows hash rate and share counts that appear and change', async () => {
+    await page.goto(demo.nodes[0]!.dashboardUrl);
+    await page.locator('#stats [data-stat]').first().waitFor({ timeout: 30_000 });
+    const firstShares = await poll('shares on the page', async () => {
+      const n = Number(await statText('shares'));
+      return n > 0 ? n : null;
+    });
+    await poll('a local hash rate', async () => /H\/s$/.test(await statText('local-rate')) && (await statText('local-rate')) !== '0.00 H/s');
+    // Both miners' shares reach node A and both are paid. On regtest a block's expected work is
+    // 2 hashes, so the PPLNS window is about one share: current payouts go to whoever mined
+    // last, and over a few polls both miners show up.
+    const paid = new Set<string>();
+    await poll('payouts to both miners', async () => {
+      const text = await page.locator('#payouts').innerText();
+      for (const n of demo.nodes) if (text.includes(n.minerAddress.slice(0, 12))) paid.add(n.name);
+      return paid.size === demo.nodes.length;
+    });
+    await poll('a found block listed', async () => (await page.locator('#blocks tbody tr').count()) > 0);
+    await poll('the share count to change', async () => Number(await statText('shares')) > firstShares);
+    // Live: the status line says so, and the charts have drawn.
+    expect(await page.locator('#status').innerText()).toBe('live');
+    expect(await page.locator('#pool-chart canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#payouts tr.own').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(artifacts, 'dashboard-overview.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('opens a share in the explorer and walks to its parent', async () => {
+    const link = page.locator('#shares tbody a.hash').nth(1);
+    const hash = (await link.getAttribute('title'))!;
+    await link.click();
+    await page.waitForURL(`**/#/share/${hash}`);
+    await page.locator('#share-page .share-title').waitFor({ timeout: 20_000 });
+    expect(await page.locator('#share-page .full-hash').innerText()).toBe(hash);
+    const parent = page.locator('#parent-link');
+    await parent.waitFor();
+    const parentHash = (await parent.getAttribute('href'))!.replace('#/share/', '');
+    expect(parentHash).toMatch(/^[0-9a-f]{64}$/);
+    await page.screenshot({ path: join(artifacts, 'dashboard-share.png'), fullPage: true });
+    await parent.click();
+    await poll('the parent share shown', async () => (await page.locator('#share-page .full-hash').innerText().catch(() => '')) === parentHash);
+    // The parent lists the share we came from among its children.
+    await poll('the child link back', async () => (await page.locator(`#share-page a.child-link[href="#/share/${hash}"]`).count()) === 1);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("opens a miner's page with its hash rate, payout and shares", async () => {
+    const address = demo.nodes[0]!.minerAddress;
+    await page.goto(`${demo.nodes[0]!.dashboardUrl}#/`);
+    await page.locator(`#miners a[title="${address}"]`).first().click();
+    await page.waitForURL(`**/#/miner/${address}`);
+    await poll("the miner's shares", async () => Number((await page.locator('#miner-shares .hint').getAttribute('data-count').catch(() => null)) ?? 0) > 0);
+    expect(await page.locator('.miner-address').innerText()).toContain(address);
+    expect(await page.locator('[data-stat="miner-rate"] .stat-value').innerText()).toMatch(/H\/s$/);
+    expect(await page.locator('[data-stat="miner-payout"] .stat-value').innerText()).toMatch(/rBTC$/);
+    await page.screenshot({ path: join(artifacts, 'dashboard-miner.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('is readable on a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(demo.nodes[1]!.dashboardUrl);
+    await poll('shares on node B', async () => Number(await statText('shares').catch(() => '0')) > 0);
+    // One column: no horizontal scrolling of the page itself (wide tables scroll in their box).
+    // (A string: the root tsconfig has no DOM types; this runs in the page.)
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(1);
+    await page.screenshot({ path: join(artifacts, 'dashboard-phone.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
