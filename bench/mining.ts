@@ -21,6 +21,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scriptToAddress } from '../src/bitcoin/address.js';
@@ -231,6 +232,7 @@ export function miningSetup(): { net: P2PoolNetwork; template: BlockTemplate; wo
 }
 
 export async function benchMining(): Promise<Result> {
+  const loadAverageAtStart = round(loadavg()[0]!);
   const { net, template, work, chainSetupMs } = miningSetup();
   const setup = { templateTxs: template.transactions.length, chainShares: CHAIN_SHARES, chainPayees: CHAIN_PAYEES, chainSetupMs };
 
@@ -253,14 +255,20 @@ export async function benchMining(): Promise<Result> {
     //    socket.write() was done (libuv hands a write to the kernel at once when it fits).
     const written: number[] = [];
     const received: number[] = [];
+    const cpuUser: number[] = [];
+    const cpuSystem: number[] = [];
     for (let r = 0; r < NOTIFY_ROUNDS + 2; r++) {
       await load.ask({ type: 'arm' }, 'armed');
       const notified = load.next('notified');
+      const cpu0 = process.cpuUsage();
       const start = process.hrtime.bigint();
       work.workChanged(true);
       const wrote = process.hrtime.bigint();
+      const cpu = process.cpuUsage(cpu0);
       const got = await notified;
       if (r >= 2) {
+        cpuUser.push(cpu.user / 1000);
+        cpuSystem.push(cpu.system / 1000);
         written.push(Number(wrote - start) / 1e6);
         received.push(Number(BigInt(got.last) - start) / 1e6);
       }
@@ -274,6 +282,9 @@ export async function benchMining(): Promise<Result> {
       rounds: NOTIFY_ROUNDS,
       lastWrittenMs: { ...writtenStats, budgetP99: BUDGET.notifyP99Ms, ok: writtenStats.p99 <= BUDGET.notifyP99Ms },
       lastReceivedMs: { ...receivedStats, budgetP99: BUDGET.notifyP99Ms, ok: receivedStats.p99 <= BUDGET.notifyP99Ms },
+      // CPU time the node spent on one broadcast, ours (user) and the kernel's (system: mostly
+      // the 1,000 socket writes). Less disturbed than wall time when the machine is shared.
+      nodeCpuMsPerRound: { user: stats(cpuUser), system: stats(cpuSystem) },
     };
 
     // Submissions are pre-computed on each session's current job: PoW above both the share
@@ -285,7 +296,9 @@ export async function benchMining(): Promise<Result> {
     progress(`throughput; pre-computing submits above ${above}`);
     // 3. Sustained throughput: every connection keeps a few submits outstanding.
     progress(JSON.stringify(await load.ask({ type: 'prepare', perConn: 120, en2: 1, above }, 'prepared')));
+    const floodCpu0 = process.cpuUsage();
     const flood = await load.ask({ type: 'flood', depth: 4, maxMs: 6000 }, 'flooded');
+    const floodCpu = process.cpuUsage(floodCpu0);
     const floodSeconds = Number(BigInt(flood.elapsedNs)) / 1e9;
     const perSecond = Math.round(flood.answered / floodSeconds);
     const throughput = {
@@ -295,6 +308,10 @@ export async function benchMining(): Promise<Result> {
       perSecond: { value: perSecond, budget: BUDGET.submitsPerSecond, ok: perSecond >= BUDGET.submitsPerSecond },
       acceptedFraction: round(flood.accepted / flood.answered, 4),
       errors: flood.errors,
+      // The node's CPU per answered submit (user: ours; system: socket reads and writes), and the
+      // submits/s one fully used core would give at that cost.
+      nodeCpuUsPerSubmit: { user: round(floodCpu.user / flood.answered), system: round(floodCpu.system / flood.answered) },
+      perCpuSecond: Math.round(flood.answered / ((floodCpu.user + floodCpu.system) / 1e6)),
     };
 
     progress('paced latency');
@@ -316,7 +333,9 @@ export async function benchMining(): Promise<Result> {
     const latency = await pacedRun(5000, 5, 2);
     const latencyAt1000 = await pacedRun(1000, 3, 3);
 
-    return { setup, jobBuild, notify, throughput, latency, latencyAt1000, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
+    // The machine's 1-minute load average: above 2 (its cores), other work shared them.
+    const machine = { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: round(loadavg()[0]!) };
+    return { machine, setup, jobBuild, notify, throughput, latency, latencyAt1000, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
   } finally {
     load.stop();
     stratum.close();

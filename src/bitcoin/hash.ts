@@ -134,32 +134,65 @@ const S1st = new Int32Array(8);
 const S2nd = new Int32Array(8);
 
 /**
- * The second SHA-256 of sha256d: hash the 32-byte digest held in `first` (as state words) and
- * store the result at `out[offset..]`. A 32-byte message is one block: the digest, 0x80, zeros,
- * length 256 bits.
+ * The second SHA-256 of sha256d: hash the 32-byte digest held in `first` (as state words) into
+ * `result` (state words; may be `first`). A 32-byte message is one block: the digest, 0x80,
+ * zeros, length 256 bits.
  */
-function finishDouble(first: Int32Array, out: Uint8Array, offset: number): void {
+function finishDouble(first: Int32Array, result: Int32Array): void {
   for (let i = 0; i < 8; i++) W[i] = first[i]!;
   W[8] = 0x80000000 | 0;
-  W.fill(0, 9, 15);
+  W[9] = 0; W[10] = 0; W[11] = 0; W[12] = 0; W[13] = 0; W[14] = 0;
   W[15] = 256;
   expand(W);
-  S2nd.set(H0);
-  rounds(S2nd, W);
-  storeState(S2nd, out, offset);
+  result.set(H0);
+  rounds(result, W);
 }
 
 /**
  * sha256d of the 64 bytes at `src[srcOffset..]`, written to `out[outOffset..+32]` (which may
  * overlap the input). This is one merkle tree node (left ‖ right); done in JS, three
  * compressions with the padding block's schedule precomputed, it avoids two native calls whose
- * fixed cost dominated Stratum's submit path (12 branch levels per submit, bench/mining.ts).
+ * fixed cost dominated Stratum's submit path (bench/mining.ts).
  */
 export function sha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, outOffset: number): void {
   S1st.set(H0);
   compressBlock(S1st, src, srcOffset);
   rounds(S1st, PAD_AFTER_64);
-  finishDouble(S1st, out, outOffset);
+  finishDouble(S1st, S2nd);
+  storeState(S2nd, out, outOffset);
+}
+
+/** 32-byte hashes as big-endian words, eight per hash: a merkle branch for sha256dBranch. */
+export function hashWords(hashes: readonly Uint8Array[]): Int32Array {
+  const words = new Int32Array(hashes.length * 8);
+  hashes.forEach((h, i) => {
+    if (h.length !== 32) throw new RangeError('merkle branch entries must be 32 bytes');
+    for (let k = 0; k < 8; k++) words[i * 8 + k] = (h[k * 4]! << 24) | (h[k * 4 + 1]! << 16) | (h[k * 4 + 2]! << 8) | h[k * 4 + 3]!;
+  });
+  return words;
+}
+
+/**
+ * Climb a merkle branch from the leaf hash at `leaf[leafOffset..+32]`, the leaf always on the
+ * left (Stratum's coinbase, index 0): root = sha256d(...sha256d(leaf ‖ b0) ‖ b1 ...). The branch
+ * is given by hashWords and the running hash stays in state words, so each level is exactly
+ * three compressions; the root is written to `out[outOffset..+32]`.
+ */
+export function sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number): void {
+  loadBlock(leaf, leafOffset); // W[0..7] = the leaf (W[8..15] are overwritten below)
+  for (let i = 0; i < 8; i++) S2nd[i] = W[i]!;
+  for (let at = 0; at < branch.length; at += 8) {
+    for (let i = 0; i < 8; i++) {
+      W[i] = S2nd[i]!;
+      W[i + 8] = branch[at + i]!;
+    }
+    expand(W);
+    S1st.set(H0);
+    rounds(S1st, W);
+    rounds(S1st, PAD_AFTER_64);
+    finishDouble(S1st, S2nd);
+  }
+  storeState(S2nd, out, outOffset);
 }
 
 /**
@@ -201,7 +234,8 @@ export class Sha256dPrefix {
     m.writeUInt32BE(bits >>> 0, end - 4);
     S1st.set(this.state);
     for (let off = 0; off < end; off += 64) compressBlock(S1st, m, off);
-    finishDouble(S1st, out, outOffset);
+    finishDouble(S1st, S2nd);
+    storeState(S2nd, out, outOffset);
   }
 }
 

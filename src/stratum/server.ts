@@ -98,12 +98,13 @@ export class StratumServer {
     const conn: Conn = { socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now() };
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     conn.session = new StratumSession(extranonce1, this.work, {
-      send: (line) => {
+      send: (line, ascii) => {
         if (socket.writableLength > MAX_QUEUED_BYTES) {
           this.drop(conn, 'not reading its messages', false);
           return;
         }
-        socket.write(line);
+        // latin1 copies a one-byte string as is; utf8 would re-encode the multi-kilobyte notify.
+        socket.write(line, ascii === true ? 'latin1' : 'utf8');
       },
       close: (reason, ban) => this.drop(conn, reason, ban),
       now: this.now,
@@ -155,7 +156,12 @@ export class StratumServer {
   /** New work: every authorized session gets a job; `clean` when old jobs can no longer make blocks. */
   broadcastWork(clean: boolean): void {
     const t0 = performance.now();
-    for (const c of this.conns) c.session.sendJob(clean);
+    for (const c of this.conns) {
+      // set_difficulty and notify, when both go, leave in one write.
+      c.socket.cork();
+      c.session.sendJob(clean);
+      c.socket.uncork();
+    }
     this.stats.broadcasts++;
     this.stats.lastBroadcastMs = performance.now() - t0;
   }

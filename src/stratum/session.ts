@@ -36,8 +36,8 @@ interface LiveJob {
   job: Job;
   miner: Miner;
   target: bigint;
-  /** `target` as little-endian bytes, compared with each submit's PoW hash. */
-  targetBytes: Buffer;
+  /** `target` as little-endian bytes, compared with each submit's PoW hash (made on the first). */
+  targetBytes: Buffer | null;
   seen: Set<string>;
 }
 
@@ -45,7 +45,8 @@ interface LiveJob {
 export type SubmitOutcome = 'accepted' | 'stale' | 'rejected';
 
 export interface SessionHooks {
-  send(line: string): void;
+  /** Write a line; `ascii` when it is known to be pure ASCII (written as latin1, no UTF-8 pass). */
+  send(line: string, ascii?: boolean): void;
   /** End the connection; `ban` asks the server to refuse the address for a while. */
   close(reason: string, ban: boolean): void;
   now(): number;
@@ -64,6 +65,9 @@ export class StratumSession {
   private suggested: number | null = null;
   private vardiff: Vardiff | null = null;
   private sentDifficulty = 0;
+  /** difficultyToTarget of the last wanted difficulty (it rarely changes; bigint math per job did). */
+  private targetDifficulty = -1;
+  private difficultyTarget = 0n;
   private readonly jobs = new Map<string, LiveJob>();
   private badInARow = 0;
   private closed = false;
@@ -219,7 +223,11 @@ export class StratumSession {
     }
     const job = made;
     const difficulty = this.wantedDifficulty();
-    let target = difficultyToTarget(difficulty / this.work.difficultyMultiplier);
+    if (difficulty !== this.targetDifficulty) {
+      this.targetDifficulty = difficulty;
+      this.difficultyTarget = difficultyToTarget(difficulty / this.work.difficultyMultiplier);
+    }
+    let target = this.difficultyTarget;
     // A pseudoshare never needs to be harder than a share: every share must reach us.
     if (target < job.shareTarget) target = job.shareTarget;
     if (difficulty !== this.sentDifficulty) {
@@ -227,15 +235,18 @@ export class StratumSession {
       this.hooks.send(pushLine('mining.set_difficulty', [difficulty]));
     }
     if (clean) this.jobs.clear();
-    this.jobs.set(job.id, { job, miner: this.currentMiner, target, targetBytes: targetToHashBytes(target), seen: new Set() });
+    this.jobs.set(job.id, { job, miner: this.currentMiner, target, targetBytes: null, seen: new Set() });
     while (this.jobs.size > MAX_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
-    // Every field is hex (or a boolean), so the JSON is written directly (messages.ts pushLineJson).
+    // Every field is hex (or a boolean), so the JSON is written directly (messages.ts pushLineJson)
+    // and sent as ASCII; the parts every job of a template shares are made once (notifyFields).
+    const coinb1 = job.coinb1Hex ?? job.coinb1.toString('hex');
     this.hooks.send(
       pushLineJson(
         'mining.notify',
-        `[${JSON.stringify(job.id)},"${stratumPrevHash(job.prevBlock)}","${job.coinb1.toString('hex')}","${job.coinb2.toString('hex')}",` +
+        `[${JSON.stringify(job.id)},"${prevHashField(job.prevBlock)}","${coinb1}","${job.coinb2.toString('hex')}",` +
           `${branchJson(job.merkleBranch)},"${hex32(job.version)}","${hex32(job.bits)}","${hex32(job.ntime)}",${clean ? 'true' : 'false'}]`,
       ),
+      true,
     );
   }
 
@@ -272,12 +283,20 @@ export class StratumSession {
     const nonceArea = Buffer.allocUnsafe(8);
     this.extranonce1.copy(nonceArea, 0);
     nonceArea.writeUInt32BE(parseInt(en2, 16), 4);
-    const { header, coinbase } = buildHeader(live.job, nonceArea, ntime, nonce, version);
+    const built = buildHeader(live.job, nonceArea, ntime, nonce, version);
+    const header = built.header;
     const powHash = this.work.powHash(header);
+    live.targetBytes ??= targetToHashBytes(live.target);
     if (hashExceedsTarget(powHash, live.targetBytes)) {
       return this.fail(id, E.LOW_DIFFICULTY, 'low difficulty share', 'lowDifficulty');
     }
-    const res = this.work.onSolution({ job: live.job, miner, header, coinbase, nonceArea, powHash, pseudoTarget: live.target });
+    const res = this.work.onSolution({
+      job: live.job, miner, header, nonceArea, powHash, pseudoTarget: live.target,
+      // Made only if the work layer reads it (a share, a block, an aux solution).
+      get coinbase(): Buffer {
+        return built.coinbase;
+      },
+    });
     if (res.status === 'accepted') {
       this.badInARow = 0;
       this.counters.accepted++;
@@ -339,6 +358,17 @@ function branchJson(branch: readonly Buffer[]): string {
     branchJsonCache.set(branch, json);
   }
   return json;
+}
+
+/** Stratum's prevhash of a template's previous block (the same Buffer for all its jobs), memoised. */
+const prevHashCache = new WeakMap<Buffer, string>();
+function prevHashField(prevBlock: Buffer): string {
+  let hex = prevHashCache.get(prevBlock);
+  if (hex === undefined) {
+    hex = stratumPrevHash(prevBlock);
+    prevHashCache.set(prevBlock, hex);
+  }
+  return hex;
 }
 
 function hex32(v: number): string {

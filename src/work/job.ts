@@ -6,7 +6,7 @@
  * output, and coinb2 is only the 4-byte locktime (reference §5.2). Because each payout address
  * gets its own generation transaction, a job belongs to one miner.
  */
-import { sha256d64, Sha256dPrefix } from '../bitcoin/hash.js';
+import { hashWords, sha256dBranch, Sha256dPrefix } from '../bitcoin/hash.js';
 import { bigIntToHash, swapWords32 } from '../bitcoin/hex.js';
 import { MAX_UINT256 } from '../bitcoin/target.js';
 
@@ -17,6 +17,8 @@ export interface Job {
   prevBlock: Buffer;
   /** Stripped gentx bytes before the 8-byte nonce area. */
   coinb1: Buffer;
+  /** coinb1 as hex when the work layer already has it (mining.notify), else made from coinb1. */
+  coinb1Hex?: string;
   /** Stripped gentx bytes after the nonce area (the locktime). */
   coinb2: Buffer;
   /** Merkle branch from the coinbase to the root (internal byte order). */
@@ -44,18 +46,20 @@ export function stratumPrevHash(prevBlock: Uint8Array): string {
 
 /** Merkle root from the coinbase txid and the branch (the coinbase is always leaf 0). */
 export function merkleRootFromBranch(coinbaseTxid: Buffer, branch: readonly Buffer[]): Buffer {
-  const pair = Buffer.allocUnsafe(64);
-  coinbaseTxid.copy(pair, 0, 0, 32);
-  foldBranch(pair, branch);
-  return pair.subarray(0, 32);
+  const root = Buffer.allocUnsafe(32);
+  sha256dBranch(coinbaseTxid, 0, branchWords(branch), root, 0);
+  return root;
 }
 
-/** `pair[0..32]` holds a leaf hash; climb the branch in place (left = ours, right = sibling). */
-function foldBranch(pair: Buffer, branch: readonly Buffer[]): void {
-  for (const h of branch) {
-    h.copy(pair, 32, 0, 32);
-    sha256d64(pair, 0, pair, 0);
+/** A template's branch as hash words, made once: every job of the template shares the array. */
+const branchWordsCache = new WeakMap<readonly Buffer[], Int32Array>();
+function branchWords(branch: readonly Buffer[]): Int32Array {
+  let words = branchWordsCache.get(branch);
+  if (words === undefined) {
+    words = hashWords(branch);
+    branchWordsCache.set(branch, words);
   }
+  return words;
 }
 
 /**
@@ -74,23 +78,34 @@ function coinbasePrefix(coinb1: Buffer): Sha256dPrefix {
   return p;
 }
 
-/** Left ‖ right of one merkle level (single-threaded; never held across calls). */
-const pairScratch = Buffer.alloc(64);
+/** The coinbase txid of a submit (single-threaded; never held across calls). */
+const txidScratch = Buffer.alloc(32);
 
-/** The 80-byte header for a solution. `nonceArea` is extranonce1 || extranonce2 (8 bytes). */
-export function buildHeader(job: Job, nonceArea: Uint8Array, ntime: number, nonce: number, version: number): { header: Buffer; coinbase: Buffer } {
-  const coinbase = Buffer.concat([job.coinb1, nonceArea, job.coinb2]);
+/**
+ * The 80-byte header for a solution. `nonceArea` is extranonce1 || extranonce2 (8 bytes). The
+ * full coinbase is only made when asked for (a share, a block, an aux solution), not for every
+ * pseudoshare.
+ */
+export function buildHeader(job: Job, nonceArea: Uint8Array, ntime: number, nonce: number, version: number): { header: Buffer; readonly coinbase: Buffer } {
+  const suffix = Buffer.allocUnsafe(nonceArea.length + job.coinb2.length);
+  suffix.set(nonceArea, 0);
+  job.coinb2.copy(suffix, nonceArea.length);
+  coinbasePrefix(job.coinb1).digestInto(suffix, txidScratch, 0);
   const header = Buffer.allocUnsafe(80);
-  const pair = pairScratch;
-  coinbasePrefix(job.coinb1).digestInto(coinbase.subarray(job.coinb1.length), pair, 0);
-  foldBranch(pair, job.merkleBranch);
   header.writeUInt32LE(version >>> 0, 0);
   job.prevBlock.copy(header, 4);
-  pair.copy(header, 36, 0, 32);
+  sha256dBranch(txidScratch, 0, branchWords(job.merkleBranch), header, 36);
   header.writeUInt32LE(ntime >>> 0, 68);
   header.writeUInt32LE(job.bits >>> 0, 72);
   header.writeUInt32LE(nonce >>> 0, 76);
-  return { header, coinbase };
+  let coinbase: Buffer | null = null;
+  return {
+    header,
+    get coinbase(): Buffer {
+      coinbase ??= Buffer.concat([job.coinb1, suffix]);
+      return coinbase;
+    },
+  };
 }
 
 /**

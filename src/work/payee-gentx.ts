@@ -19,11 +19,13 @@
  * share or a block (pool-work.ts), and the unit test compares both builders for many payees.
  */
 import { ByteWriter } from '../bitcoin/bytes.js';
+import { sha256d } from '../bitcoin/hash.js';
 import { encodeTransaction, type TxOut } from '../bitcoin/transaction.js';
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
 import { assembleGentx, deriveShareInfo, type GentxParams } from '../sharechain/gentx.js';
 import { payoutScriptForAddress } from '../sharechain/payout-script.js';
 import { computeAmounts, MAX_COINBASE_DESTINATIONS, orderPayouts } from '../sharechain/pplns-amounts.js';
+import { encodeShareInfo } from '../sharechain/share-codec.js';
 import { computeRefHash } from '../sharechain/share.js';
 import type { ChainView, CumulativeWeights, ShareHash, ShareInfo } from '../sharechain/types.js';
 
@@ -56,6 +58,8 @@ class WeightsRecorder implements ChainView {
 export interface PayeeGentx {
   /** Stripped gentx bytes before the 8-byte last_txout_nonce (ends with ref_hash). */
   coinb1: Buffer;
+  /** coinb1 as hex, spliced from hex made once per base (mining.notify carries it). */
+  coinb1Hex: string;
   /** The locktime. */
   coinb2: Buffer;
   refHash: Buffer;
@@ -63,6 +67,50 @@ export interface PayeeGentx {
 
 function txOutBytes(o: TxOut): Buffer {
   return new ByteWriter(9 + 9 + o.script.length).writeU64LE(o.value).writeVarBytes(o.script).toBytes();
+}
+
+function compactSize(n: number): Buffer {
+  return new ByteWriter(9).writeCompactSize(n).toBytes();
+}
+
+/**
+ * share_info's bytes around the payee: encodeShareInfo(info with address A and nonce N) is
+ * `before ‖ u32 N ‖ VarStr(A) ‖ after` (share_data: previous_share_hash, coinbase, nonce,
+ * address, ...; reference §1.3). Found by encoding the work's share_info with two nonces, and
+ * checked on a second address; null (use computeRefHash) if the layout is not that.
+ */
+function shareInfoSplice(info: ShareInfo, version: number, net: GentxParams['net']): { before: Buffer; after: Buffer } | null {
+  const own = info.shareData.address;
+  if (own === undefined) return null;
+  const encode = (address: string, nonce: number): Buffer => encodeShareInfo({ ...info, shareData: { ...info.shareData, address, nonce } }, version, net);
+  const a = encode(own, 0);
+  const b = encode(own, 0xffffffff);
+  let at = 0;
+  while (at < a.length && a[at] === b[at]) at++;
+  if (a.length !== b.length || at + 4 > a.length) return null;
+  const addressBytes = compactSize(Buffer.byteLength(own)).length + Buffer.byteLength(own);
+  const before = a.subarray(0, at);
+  const after = a.subarray(at + 4 + addressBytes);
+  const splice = shareInfoSplicer(net.identifier, before, after);
+  const probe = 'p2pool-ts splice probe';
+  return splice(probe, 0x01020304).equals(Buffer.concat([net.identifier, encode(probe, 0x01020304)])) ? { before, after } : null;
+}
+
+/** identifier ‖ share_info for a payee, from the splice pieces (what ref_hash hashes). */
+function shareInfoSplicer(identifier: Buffer, before: Buffer, after: Buffer): (address: string, nonce: number) => Buffer {
+  return (address, nonce) => {
+    const len = Buffer.byteLength(address);
+    const size = compactSize(len);
+    const out = Buffer.allocUnsafe(identifier.length + before.length + 4 + size.length + len + after.length);
+    let o = identifier.copy(out, 0);
+    o += before.copy(out, o);
+    out.writeUInt32LE(nonce >>> 0, o);
+    o += 4;
+    o += size.copy(out, o);
+    o += out.write(address, o, 'utf8');
+    after.copy(out, o);
+    return out;
+  };
 }
 
 export class GenerationBase {
@@ -83,7 +131,16 @@ export class GenerationBase {
   private readonly commitment: Buffer;
   private readonly commitmentCount: number;
   private readonly donationScript: Buffer;
+  /** The donation output, the same for every payee. */
+  private readonly donation: Buffer;
   private readonly locktime: number;
+  /** Hex of head, commitment, outputs and donation, for coinb1Hex (offsets x 2 into outputsHex). */
+  private readonly headHex: string;
+  private readonly commitmentHex: string;
+  private readonly outputsHex: string;
+  private readonly donationHex: string;
+  /** identifier ‖ share_info for a payee, or null when ref_hash needs computeRefHash. */
+  private readonly refPreimage: ((address: string, nonce: number) => Buffer) | null;
   /** share_info of the work (the payee's address and nonce are filled in per payee). */
   readonly shareInfo: ShareInfo;
   /** False when this work needs the general builder (see `forPayee`). */
@@ -130,6 +187,19 @@ export class GenerationBase {
     this.commitmentCount = derived.segwitActive ? 1 : 0;
     this.commitment = derived.segwitActive ? txOutBytes(base.gentx.outputs[0]!) : Buffer.alloc(0);
     this.donationScript = base.payouts[base.payouts.length - 1]!.script;
+    this.donation = txOutBytes({ value: Number(this.donationValue < 0n ? 0n : this.donationValue), script: this.donationScript });
+    this.headHex = this.head.toString('hex');
+    this.commitmentHex = this.commitment.toString('hex');
+    this.outputsHex = this.outputs.toString('hex');
+    this.donationHex = this.donation.toString('hex');
+    // With a ref merkle link (merged into another chain's ref tree) ref_hash is not one sha256d.
+    const splice = this.usable && (params.refMerkleLink?.branch.length ?? 0) === 0 ? shareInfoSplice(this.shareInfo, params.version, net) : null;
+    this.refPreimage = splice ? shareInfoSplicer(net.identifier, splice.before, splice.after) : null;
+  }
+
+  /** Whether ref_hash is hashed from spliced share_info bytes (else computeRefHash per payee). */
+  get splicesShareInfo(): boolean {
+    return this.refPreimage !== null;
   }
 
   /**
@@ -150,23 +220,30 @@ export class GenerationBase {
       if (v < value || (v === value && this.keys[mid]! <= address)) lo = mid + 1;
       else hi = mid;
     }
-    const shareInfo: ShareInfo = { ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } };
-    const refHash = computeRefHash(shareInfo, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
+    const refHash = this.refPreimage
+      ? sha256d(this.refPreimage(address, nonce))
+      : computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
     const finder = txOutBytes({ value: Number(value), script: payoutScriptForAddress(address, net.parent, version) });
-    const donation = txOutBytes({ value: Number(this.donationValue), script: this.donationScript });
     const ref = txOutBytes({ value: 0, script: refOutputScript(refHash, 0n) });
-    const count = this.commitmentCount + this.keys.length + (j >= 0 ? 0 : 1) + 2;
+    const count = compactSize(this.commitmentCount + this.keys.length + (j >= 0 ? 0 : 1) + 2);
     const o = this.offsets;
-    const payouts = j >= 0
-      // The bonus only raises the finder's amount: its new place is at or after its old one.
-      ? [this.outputs.subarray(0, o[j]!), this.outputs.subarray(o[j + 1]!, o[lo]!), finder, this.outputs.subarray(o[lo]!)]
-      : [this.outputs.subarray(0, o[lo]!), finder, this.outputs.subarray(o[lo]!)];
-    const w = new ByteWriter(this.head.length + 9 + this.commitment.length + this.outputs.length + finder.length + donation.length + ref.length + 4);
-    w.writeBytes(this.head).writeCompactSize(count).writeBytes(this.commitment);
-    for (const p of payouts) w.writeBytes(p);
-    w.writeBytes(donation).writeBytes(ref).writeU32LE(this.locktime);
+    // The bonus only raises the finder's amount: its new place is at or after its old one.
+    // Output ranges [from, to) of `outputs` around the finder, in order.
+    const ranges = j >= 0 ? [0, o[j]!, o[j + 1]!, o[lo]!] : [0, o[lo]!];
+    const tail = o[o.length - 1]!;
+    const w = new ByteWriter(this.head.length + count.length + this.commitment.length + this.outputs.length + finder.length + this.donation.length + ref.length + 4);
+    w.writeBytes(this.head).writeBytes(count).writeBytes(this.commitment);
+    let hex = this.headHex + count.toString('hex') + this.commitmentHex;
+    for (let i = 0; i < ranges.length; i += 2) {
+      w.writeBytes(this.outputs.subarray(ranges[i]!, ranges[i + 1]!));
+      hex += this.outputsHex.slice(ranges[i]! * 2, ranges[i + 1]! * 2);
+    }
+    const last = ranges[ranges.length - 1]!;
+    w.writeBytes(finder).writeBytes(this.outputs.subarray(last, tail)).writeBytes(this.donation).writeBytes(ref).writeU32LE(this.locktime);
+    // coinb1 stops before the ref output's 8-byte last_txout_nonce (and the 4-byte locktime).
+    hex += finder.toString('hex') + this.outputsHex.slice(last * 2, tail * 2) + this.donationHex + ref.toString('hex', 0, ref.length - 8);
     const stripped = w.toBytes();
-    return { coinb1: stripped.subarray(0, stripped.length - 12), coinb2: stripped.subarray(stripped.length - 4), refHash };
+    return { coinb1: stripped.subarray(0, stripped.length - 12), coinb1Hex: hex, coinb2: stripped.subarray(stripped.length - 4), refHash };
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { scryptPow, sha256, sha256d, sha256d64, Sha256dPrefix, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
+import { hashWords, scryptPow, sha256, sha256d, sha256d64, sha256dBranch, Sha256dPrefix, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
 import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 
 describe('sha256 midstate', () => {
@@ -46,6 +46,19 @@ describe('sha256d fast paths (Stratum submit)', () => {
         expect(buf.subarray(at, at + 32).toString('hex')).toBe(opensslSha256d(node).toString('hex'));
       }),
     );
+  });
+
+  it('sha256dBranch climbs a branch with the leaf on the left, like OpenSSL level by level', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 14 }), (leaf, branch) => {
+        let expected: Buffer = Buffer.from(leaf);
+        for (const h of branch) expected = opensslSha256d(Buffer.concat([expected, h]));
+        const out = Buffer.alloc(36);
+        sha256dBranch(Buffer.concat([Buffer.alloc(3), leaf]), 3, hashWords(branch), out, 4);
+        expect(out.subarray(4).toString('hex')).toBe(expected.toString('hex'));
+      }),
+    );
+    expect(() => hashWords([Buffer.alloc(31)])).toThrow(RangeError);
   });
 
   it('Sha256dPrefix resumes any prefix with any suffix, repeatedly, like OpenSSL sha256d', () => {

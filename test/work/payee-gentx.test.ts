@@ -64,11 +64,13 @@ describe('GenerationBase.forPayee', () => {
     it(`matches generateShare byte for byte for miners in and out of the window (${label})`, () => {
       const base = new GenerationBase(params(addr(0), 1, subsidy, donation));
       expect(base.usable).toBe(true);
+      expect(base.splicesShareInfo).toBe(true);
       payees.forEach((address, i) => {
         const nonce = 0x1000 + i;
         const fast = base.forPayee(address, nonce)!;
         const gen = generateShare(params(address, nonce, subsidy, donation));
         expect(fast.coinb1.toString('hex')).toBe(gen.coinb1.toString('hex'));
+        expect(fast.coinb1Hex).toBe(gen.coinb1.toString('hex'));
         expect(fast.coinb2).toEqual(gen.coinb2);
         expect(fast.refHash).toEqual(gen.refHash);
       });
