@@ -57,8 +57,12 @@ function gentxRaw(n: NodeView, s: Share): string {
       // The window below it was pruned: nothing to show.
     }
   }
-  if (rawCache.size >= RAW_CACHE_SIZE) rawCache.delete(rawCache.keys().next().value!);
-  rawCache.set(s.hash, raw);
+  // Only rebuilt ones are kept: the cache is shared by every node in the process (the demo
+  // runs two), and another node may still have the chain below this share.
+  if (raw !== 'unknown') {
+    if (rawCache.size >= RAW_CACHE_SIZE) rawCache.delete(rawCache.keys().next().value!);
+    rawCache.set(s.hash, raw);
+  }
   return raw;
 }
 
