@@ -117,7 +117,7 @@ function celebrate(s: Snapshot): void {
   }
   const newest = fresh.sort((a, b) => b.ts - a.ts)[0];
   if (!newest) return;
-  fill(toastEl, `⛏ Block ${newest.number} found!`);
+  fill(toastEl, `Block ${newest.number} found!`);
   toastEl.classList.add('show');
   window.setTimeout(() => toastEl.classList.remove('show'), 6_000);
 }

@@ -36,7 +36,13 @@ const t0 = Date.now();
 const stamp = (): string => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s`;
 const say = (line: string): void => console.log(`${stamp()}  ${line}`);
 
-const counts = { shares: new Map<string, number>(), blocks: 0, accepted: 0 };
+const counts = { shares: new Map<string, number>(), blocks: 0, accepted: 0, paidSat: new Map<string, number>() };
+
+/** What the accepted blocks' coinbases paid each demo miner so far. */
+function paidSoFar(): string {
+  return (demo?.nodes ?? []).map((n) => `miner ${n.name} ${((counts.paidSat.get(n.minerAddress) ?? 0) / 1e8).toFixed(8)} rBTC`).join(', ');
+}
+
 let demo: Demo | null = null;
 /** While startDemo runs: Ctrl-C then waits for it and stops what it started. */
 let starting: Promise<Demo> | null = null;
@@ -49,7 +55,7 @@ async function shutdown(code: number, why: string): Promise<void> {
   const shares = [...counts.shares.entries()].map(([n, c]) => `node ${n} ${c}`).join(', ');
   const d = demo ?? (await starting?.catch(() => null));
   await d?.stop();
-  say(`stopped. ${counts.blocks} blocks found (${counts.accepted} accepted by bcoin); shares: ${shares || 'none'}. Temporary folder deleted.`);
+  say(`stopped. ${counts.blocks} blocks found (${counts.accepted} accepted by bcoin); shares: ${shares || 'none'}; paid: ${paidSoFar() || 'nothing'}. Temporary folder deleted.`);
   process.exit(code);
 }
 
@@ -63,7 +69,10 @@ async function main(): Promise<void> {
     share: (n) => counts.shares.set(n.name, (counts.shares.get(n.name) ?? 0) + 1),
     block: (n, b, accepted, payouts) => {
       counts.blocks++;
-      if (accepted) counts.accepted++;
+      if (accepted) {
+        counts.accepted++;
+        for (const p of payouts) counts.paidSat.set(p.address, (counts.paidSat.get(p.address) ?? 0) + p.value);
+      }
       if (counts.blocks > DETAILED_BLOCKS) return;
       const paid = payouts.map((p) => `${p.address} ${(p.value / 1e8).toFixed(8)}`).join(', ');
       say(`block found by miner ${n.name} at height ${b.height}${accepted ? ' (accepted by bcoin)' : ' (REJECTED)'}: ${b.hash}`);
@@ -85,7 +94,7 @@ async function main(): Promise<void> {
       const rate = n.pool.node.work.hashrate.total(Date.now()) ?? 0;
       return `node ${n.name}: ${counts.shares.get(n.name) ?? 0} shares, ${hashRate(rate)}, ${n.pool.node.p2p?.readyPeers().length ?? 0} peer`;
     });
-    say(`${parts.join(' | ')} | ${counts.blocks} blocks, bcoin height ${demo.bcoin.height()}`);
+    say(`${parts.join(' | ')} | ${counts.blocks} blocks, bcoin height ${demo.bcoin.height()} | paid ${paidSoFar()}`);
   }, SUMMARY_EVERY_MS);
   summary.unref();
   if (duration !== null) setTimeout(() => void shutdown(0, `${duration} s elapsed`), duration * 1000).unref();
