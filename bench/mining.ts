@@ -82,6 +82,18 @@ function stats(values: number[], digits = 2): { p50: number; p99: number; max: n
   return { p50: round(percentile(s, 0.5), digits), p99: round(percentile(s, 0.99), digits), max: round(s[s.length - 1]!, digits) };
 }
 
+/**
+ * Wall time of a fixed integer loop (10**7 steps; ~10 ms on an idle modern core): how much CPU
+ * this process is getting, to read the other numbers against when the machine is shared.
+ */
+function cpuCalibrationMs(): number {
+  const start = process.hrtime.bigint();
+  let x = 0;
+  for (let i = 0; i < 1e7; i++) x = (x + i * 7) | 0;
+  if (x === 1) progress('calibration'); // keeps the loop from being optimised away
+  return round(Number(process.hrtime.bigint() - start) / 1e6);
+}
+
 /** Regtest payout addresses of the three kinds a v35 share can pay (P2WPKH, P2SH, P2PKH). */
 export function payoutAddress(net: P2PoolNetwork, i: number): string {
   const h = hash160(Buffer.from(`bench miner ${i}`));
@@ -233,6 +245,7 @@ export function miningSetup(): { net: P2PoolNetwork; template: BlockTemplate; wo
 
 export async function benchMining(): Promise<Result> {
   const loadAverageAtStart = round(loadavg()[0]!);
+  const calibrationAtStart = cpuCalibrationMs();
   const { net, template, work, chainSetupMs } = miningSetup();
   const setup = { templateTxs: template.transactions.length, chainShares: CHAIN_SHARES, chainPayees: CHAIN_PAYEES, chainSetupMs };
 
@@ -334,7 +347,7 @@ export async function benchMining(): Promise<Result> {
     const latencyAt1000 = await pacedRun(1000, 3, 3);
 
     // The machine's 1-minute load average: above 2 (its cores), other work shared them.
-    const machine = { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: round(loadavg()[0]!) };
+    const machine = { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: round(loadavg()[0]!), cpuCalibrationMs: { atStart: calibrationAtStart, atEnd: cpuCalibrationMs() } };
     return { machine, setup, jobBuild, notify, throughput, latency, latencyAt1000, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
   } finally {
     load.stop();

@@ -8,11 +8,13 @@
  * scripts for every call: ~1.5 ms per payee with a 100-payee window (bench/mining.ts).
  *
  * What is shared: `GenerationBase` runs the official deriveShareInfo once (capturing the PPLNS
- * weights it used) and keeps the amounts without the finder bonus, sorted and serialized.
+ * weights it used) and keeps the amounts without the finder bonus, sorted, serialized and as
+ * hex, and share_info's bytes before and after the payee's nonce and address (found with the
+ * official encodeShareInfo and checked on a probe address).
  * What is per payee: the finder's output moves to its place in the (amount, payee) order
- * (reference §3.4; pplns-amounts.ts orderPayouts), share_info gets the payee's address and
- * nonce, its ref_hash is computed with the official computeRefHash, and the stripped gentx is
- * spliced from the pre-serialized outputs.
+ * (reference §3.4; pplns-amounts.ts orderPayouts), ref_hash is sha256d(identifier ‖ spliced
+ * share_info) (or the official computeRefHash when the splice does not apply), and coinb1's
+ * hex is spliced from the pre-made hex (the bytes are decoded from it when a submit needs them).
  *
  * Only the miner's bytes (coinb1/coinb2) come from here. When a solution arrives, the work
  * layer rebuilds the gentx with generateShare and checks it is byte-identical before making a
@@ -54,15 +56,27 @@ class WeightsRecorder implements ChainView {
   }
 }
 
-/** The miner's part of one payee's gentx. */
-export interface PayeeGentx {
-  /** Stripped gentx bytes before the 8-byte last_txout_nonce (ends with ref_hash). */
-  coinb1: Buffer;
-  /** coinb1 as hex, spliced from hex made once per base (mining.notify carries it). */
-  coinb1Hex: string;
-  /** The locktime. */
-  coinb2: Buffer;
-  refHash: Buffer;
+/**
+ * The miner's part of one payee's gentx. Only the hex is made up front (mining.notify carries
+ * it); the coinb1 bytes, which only a submit needs, are decoded from it on first use: most
+ * jobs are replaced before a submit arrives, and building 3.5 KB per payee was a fifth of a
+ * broadcast's own time (bench/mining.ts).
+ */
+export class PayeeGentx {
+  private bytes: Buffer | null = null;
+  constructor(
+    /** coinb1 as hex: the stripped gentx before the 8-byte last_txout_nonce (ends with ref_hash). */
+    readonly coinb1Hex: string,
+    /** The locktime. */
+    readonly coinb2: Buffer,
+    readonly refHash: Buffer,
+  ) {}
+
+  /** Stripped gentx bytes before the 8-byte last_txout_nonce. */
+  get coinb1(): Buffer {
+    this.bytes ??= Buffer.from(this.coinb1Hex, 'hex');
+    return this.bytes;
+  }
 }
 
 function txOutBytes(o: TxOut): Buffer {
@@ -133,7 +147,7 @@ export class GenerationBase {
   private readonly donationScript: Buffer;
   /** The donation output, the same for every payee. */
   private readonly donation: Buffer;
-  private readonly locktime: number;
+  private readonly locktimeBytes: Buffer;
   /** Hex of head, commitment, outputs and donation, for coinb1Hex (offsets x 2 into outputsHex). */
   private readonly headHex: string;
   private readonly commitmentHex: string;
@@ -183,7 +197,7 @@ export class GenerationBase {
     const empty = encodeTransaction({ ...base.gentx, outputs: [] }, { witness: false });
     // version | inputs | compactSize(0) | locktime: drop the count (1 byte) and the locktime.
     this.head = empty.subarray(0, empty.length - 5);
-    this.locktime = base.gentx.locktime;
+    this.locktimeBytes = new ByteWriter(4).writeU32LE(base.gentx.locktime).toBytes();
     this.commitmentCount = derived.segwitActive ? 1 : 0;
     this.commitment = derived.segwitActive ? txOutBytes(base.gentx.outputs[0]!) : Buffer.alloc(0);
     this.donationScript = base.payouts[base.payouts.length - 1]!.script;
@@ -228,22 +242,16 @@ export class GenerationBase {
     const count = compactSize(this.commitmentCount + this.keys.length + (j >= 0 ? 0 : 1) + 2);
     const o = this.offsets;
     // The bonus only raises the finder's amount: its new place is at or after its old one.
-    // Output ranges [from, to) of `outputs` around the finder, in order.
+    // Output ranges [from, to) of `outputs` before the finder, in order.
     const ranges = j >= 0 ? [0, o[j]!, o[j + 1]!, o[lo]!] : [0, o[lo]!];
     const tail = o[o.length - 1]!;
-    const w = new ByteWriter(this.head.length + count.length + this.commitment.length + this.outputs.length + finder.length + this.donation.length + ref.length + 4);
-    w.writeBytes(this.head).writeBytes(count).writeBytes(this.commitment);
+    // head | count | commitment | payouts with the finder in its place | donation | ref output
+    // up to (not including) its 8-byte last_txout_nonce; the 4-byte locktime is coinb2.
     let hex = this.headHex + count.toString('hex') + this.commitmentHex;
-    for (let i = 0; i < ranges.length; i += 2) {
-      w.writeBytes(this.outputs.subarray(ranges[i]!, ranges[i + 1]!));
-      hex += this.outputsHex.slice(ranges[i]! * 2, ranges[i + 1]! * 2);
-    }
+    for (let i = 0; i < ranges.length; i += 2) hex += this.outputsHex.slice(ranges[i]! * 2, ranges[i + 1]! * 2);
     const last = ranges[ranges.length - 1]!;
-    w.writeBytes(finder).writeBytes(this.outputs.subarray(last, tail)).writeBytes(this.donation).writeBytes(ref).writeU32LE(this.locktime);
-    // coinb1 stops before the ref output's 8-byte last_txout_nonce (and the 4-byte locktime).
     hex += finder.toString('hex') + this.outputsHex.slice(last * 2, tail * 2) + this.donationHex + ref.toString('hex', 0, ref.length - 8);
-    const stripped = w.toBytes();
-    return { coinb1: stripped.subarray(0, stripped.length - 12), coinb1Hex: hex, coinb2: stripped.subarray(stripped.length - 4), refHash };
+    return new PayeeGentx(hex, this.locktimeBytes, refHash);
   }
 }
 

@@ -93,9 +93,7 @@ export interface FoundBlock {
 /** One payee's work: its gentx parameters and the miner's bytes. */
 interface PayeeWork {
   params: GentxParams;
-  coinb1: Buffer;
-  coinb1Hex: string;
-  coinb2: Buffer;
+  gentx: { readonly coinb1: Buffer; readonly coinb1Hex: string; readonly coinb2: Buffer };
   shareBits: number;
   /** The general builder's result: made at once on the fallback path, else when a solution needs it. */
   gen: GeneratedShare | null;
@@ -225,12 +223,16 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     }
     const now = this.now();
     const context: JobContext = { work, template, best, generation: this.generation };
+    const gentx = work.gentx;
     return {
       id: (++this.jobCounter).toString(16),
       prevBlock: template.previousBlockHash,
-      coinb1: work.coinb1,
-      coinb1Hex: work.coinb1Hex,
-      coinb2: work.coinb2,
+      // Decoded from the hex when first read (a submit), not for every notify (payee-gentx.ts).
+      get coinb1(): Buffer {
+        return gentx.coinb1;
+      },
+      coinb1Hex: gentx.coinb1Hex,
+      coinb2: gentx.coinb2,
       merkleBranch: this.segwitDataFor(template).txidMerkleLink.branch,
       version: Math.max(template.version >>> 0, MIN_HEADER_VERSION) >>> 0,
       bits: template.bits,
@@ -257,9 +259,9 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const nonce = randomInt(0, 0x100000000);
     const params: GentxParams = { ...base.params, shareData: { ...base.params.shareData, address, nonce } };
     const fast = base.forPayee(address, nonce);
-    if (fast) return { params, coinb1: fast.coinb1, coinb1Hex: fast.coinb1Hex, coinb2: fast.coinb2, shareBits: base.shareInfo.bits, gen: null };
+    if (fast) return { params, gentx: fast, shareBits: base.shareInfo.bits, gen: null };
     const gen = generateShare(params);
-    return { params, coinb1: gen.coinb1, coinb1Hex: gen.coinb1.toString('hex'), coinb2: gen.coinb2, shareBits: gen.shareInfo.bits, gen };
+    return { params, gentx: { coinb1: gen.coinb1, coinb1Hex: gen.coinb1.toString('hex'), coinb2: gen.coinb2 }, shareBits: gen.shareInfo.bits, gen };
   }
 
   /**
