@@ -49,7 +49,7 @@ describe('npm run demo', () => {
     expect(Date.now() - t0).toBeLessThan(120_000);
 
     // Both nodes see shares from both miners (/users: the window's work by address) and list
-    // found blocks; each miner has been paid by some block (/recent_blocks' shares' payees).
+    // found blocks.
     const miners = ['A', 'B'].map((n) => demoAddress(`miner ${n}`));
     for (const url of urls) {
       const seen = new Set<string>();
