@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     bitcoin: benchBitcoin(),
     sharechain: await optionalBench('./sharechain.js', 'benchSharechain'),
     mining: await optionalBench('./mining.js', 'benchMining'),
+    p2p: await optionalBench('./p2p.js', 'benchP2p'),
   };
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
