@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { powHash } from '../bitcoin/chain-params.js';
 import { DecodeError } from '../bitcoin/errors.js';
 import { toHex } from '../bitcoin/hex.js';
 import { inspectAuxpow } from '../merged/inspect-auxpow.js';
@@ -82,13 +83,16 @@ export function registerInspectCommand(program: Command): void {
     printJson(inspectAddress(address, chainFromOptions(opts)));
   });
 
-  // The AuxPoW format and its checks are the same on every aux chain, so no --net here.
-  inspect
-    .command('auxpow')
-    .argument('<hex-or-@file>', 'aux block header with AuxPoW as hex, or @FILE holding raw bytes or hex')
-    .description('check an aux block header with AuxPoW: parent hash, chain id, aux hash, coinbase txid, aux merkle root')
-    .action((arg: string) => {
-      const hex = toHex(readBytesArgument(arg));
-      printJson(decoding('auxpow', () => inspectAuxpow(hex)));
-    });
+  // The AuxPoW format and its checks are the same on every aux chain; --net names the PARENT
+  // chain, whose PoW the parent header must meet (sha256d for Bitcoin, scrypt for Litecoin).
+  addNetOptions(
+    inspect
+      .command('auxpow')
+      .argument('<hex-or-@file>', 'aux block header with AuxPoW as hex, or @FILE holding raw bytes or hex')
+      .description('check an aux block header with AuxPoW (--net: the parent chain): parent hash, chain id, aux hash, coinbase txid, aux merkle root'),
+  ).action((arg: string, opts: NetOptionValues) => {
+    const parent = chainFromOptions(opts);
+    const hex = toHex(readBytesArgument(arg));
+    printJson(decoding('auxpow', () => inspectAuxpow(hex, { parentPow: (header) => powHash(parent, header) })));
+  });
 }

@@ -68,7 +68,9 @@ interface AuxVector {
   aux_header: { chain_id: number };
   auxpow?: { coinbase_txid: string; parent_block_hash: string; chain_merkle_root_display: string };
 }
-const auxVectors = loadJson<{ vectors: AuxVector[] }>('namecoin-auxpow/namecoin-auxpow.json').vectors;
+const auxFixture = loadJson<{ vectors: AuxVector[]; failure_cases: { name: string; full_hex: string }[] }>('namecoin-auxpow/namecoin-auxpow.json');
+const auxVectors = auxFixture.vectors;
+const auxFailures = auxFixture.failure_cases;
 
 /** key_io's chain names -> ours (testnet3 and testnet4 share address versions and `tb`). */
 const KEY_IO_CHAIN: Record<string, ChainName> = {
@@ -430,6 +432,13 @@ describe('the p2pool CLI (child process)', { timeout: 180_000 }, () => {
       coinbase_txid: v.auxpow!.coinbase_txid,
       aux_root: v.auxpow!.chain_merkle_root_display,
     });
+    // A tampered variant (one junk byte appended) is reported, not an error: valid false and why.
+    const junk = auxFailures.find((x) => x.name === 'reject_trailing_junk_37174')!;
+    const bad = run('inspect', 'auxpow', junk.full_hex, '--net', 'bitcoin');
+    expect(bad.code).toBe(0);
+    const out = JSON.parse(bad.stdout) as { valid: boolean; reason?: string };
+    expect(out.valid).toBe(false);
+    expect(out.reason).toMatch(/./);
   });
 
   it('bad hex and a missing file exit 1 with one line on stderr', () => {
