@@ -174,9 +174,9 @@ export function inspectBlock(bytes: Uint8Array, chain: ChainParams = getChainPar
   };
 }
 
-/** Decode one transaction; output addresses are rendered for `chain`. */
+/** Decode one transaction; output addresses are rendered for `chain` (a Litecoin HogEx parses on Litecoin). */
 export function inspectTx(bytes: Uint8Array, chain: ChainParams): TxInspection {
-  const tx = decodeTransaction(bytes);
+  const tx = decodeTransaction(bytes, { mweb: chain.coin === 'litecoin' });
   return {
     txid: hashToDisplayHex(txid(tx)),
     wtxid: hashToDisplayHex(wtxid(tx)),

@@ -329,6 +329,18 @@ describe('inspectBlock on Litecoin blocks (fixture litecoin/litecoin.json)', () 
     });
   }
 
+  it('inspect tx on a HogEx: txid over the legacy form, wtxid = txid, weight without MWEB bytes', () => {
+    const b = loadJson<{ blocks: { has_hogex: boolean; hogex?: { tx_hex: string; txid: string } }[] }>('litecoin/litecoin.json').blocks.find((x) => x.has_hogex)!;
+    const hex = b.hogex!.tx_hex;
+    const r = inspectTx(bytesFromHexArgument(hex), getChainParams('litecoin-testnet'));
+    expect(r.txid).toBe(b.hogex!.txid);
+    expect(r.wtxid).toBe(b.hogex!.txid);
+    expect(r.size).toBe(hex.length / 2);
+    // Marker, flag 0x08 and the empty MWEB byte are not weighed (Litecoin Core SERIALIZE_NO_MWEB).
+    expect(r.weight).toBe(4 * (hex.length / 2 - 3));
+    expect(() => inspectTx(bytesFromHexArgument(hex), getChainParams('bitcoin'))).toThrow(/MWEB bit/);
+  });
+
   it('Bitcoin blocks: pow_hash is the sha256d block hash and there is no MWEB block', () => {
     const r = inspectBlock(block413567);
     expect(r.pow_hash).toBe(r.hash);
