@@ -336,7 +336,10 @@ function readBody(command: P2PoolCommand, r: ByteReader): P2PoolMessage {
       return { command, txHashes: readHashList(r, MAX_TX_HASHES_PER_MESSAGE) };
     case 'remember_tx': {
       const txHashes = readHashList(r, MAX_TX_HASHES_PER_MESSAGE);
-      const txs = r.readList(MAX_TXS_PER_MESSAGE, readTransaction);
+      // A Litecoin peer's known transactions may include the template's HogEx (flag 0x08).
+      // The message carries no network, and these transactions are only remembered, never
+      // mined from (v35 shares list none), so the MWEB form is accepted on every network.
+      const txs = r.readList(MAX_TXS_PER_MESSAGE, (rr) => readTransaction(rr, { mweb: true }));
       return { command, txHashes, txs };
     }
   }

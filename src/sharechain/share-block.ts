@@ -10,7 +10,7 @@
  * coinbase alone is the block), or one of our own recent templates that matches. JT (v >= 34)
  * only logs 'GOT BLOCK FROM PEER' and does not submit; ORIG submits when it can rebuild.
  */
-import { ByteWriter } from '../bitcoin/bytes.js';
+import { assembleBlock } from '../bitcoin/block.js';
 import { bytesToBigIntLE } from '../bitcoin/hex.js';
 import { calculateMerkleLink, merkleRoot, type MerkleLink } from '../bitcoin/merkle.js';
 import { bitsToTarget } from '../bitcoin/target.js';
@@ -29,6 +29,17 @@ export interface BlockBodyTx {
   data: Buffer;
 }
 
+/**
+ * A candidate block body: a template's transactions and what follows them (Litecoin's
+ * `0x01 + MWEB block`, empty elsewhere). A BlockTemplate is one.
+ */
+export interface ShareBlockBody {
+  transactions: readonly BlockBodyTx[];
+  mwebSuffix: Uint8Array;
+}
+
+const EMPTY_BODY: ShareBlockBody = { transactions: [], mwebSuffix: new Uint8Array(0) };
+
 export type ShareBlock = { ok: true; block: Buffer; txCount: number } | { ok: false; reason: string };
 
 /** The share's PoW also meets its header's block target. */
@@ -45,7 +56,7 @@ function sameLink(a: MerkleLink, b: MerkleLink): boolean {
  * the first of `bodies` whose transactions give the share's merkle link. `now` is seconds since
  * epoch (verification's future-timestamp check).
  */
-export function rebuildShareBlock(share: Share, chain: ChainView, net: P2PoolNetwork, bodies: ReadonlyArray<readonly BlockBodyTx[]>, now: number): ShareBlock {
+export function rebuildShareBlock(share: Share, chain: ChainView, net: P2PoolNetwork, bodies: readonly ShareBlockBody[], now: number): ShareBlock {
   if (share.version < 34) return { ok: false, reason: `share version ${share.version} lists transactions we do not keep` };
   const segwit = share.shareInfo.segwitData ?? null;
   const link = segwit ? segwit.txidMerkleLink : share.merkleLink;
@@ -54,8 +65,9 @@ export function rebuildShareBlock(share: Share, chain: ChainView, net: P2PoolNet
     // The witness commitment in the gentx commits to this root (coinbase wtxid = 0).
     return !segwit || merkleRoot([Buffer.alloc(32), ...txs.map((t) => t.wtxid)]).equals(segwit.wtxidMerkleRoot);
   };
-  const body = link.branch.length === 0 ? [] : bodies.find(matches);
-  if (!body) return { ok: false, reason: `its ${link.branch.length}-level merkle link matches none of our templates' transactions` };
+  const found = link.branch.length === 0 ? EMPTY_BODY : bodies.find((b) => matches(b.transactions));
+  if (!found) return { ok: false, reason: `its ${link.branch.length}-level merkle link matches none of our templates' transactions` };
+  const body = found.transactions;
   if (!matches(body)) return { ok: false, reason: 'its witness root does not match an empty block' };
 
   let gentx;
@@ -69,8 +81,5 @@ export function rebuildShareBlock(share: Share, chain: ChainView, net: P2PoolNet
   const root = merkleRoot([gentx.txid, ...body.map((t) => t.txid)]);
   if (!root.equals(share.header.subarray(36, 68))) return { ok: false, reason: 'the rebuilt transactions do not give the header\'s merkle root' };
 
-  const w = new ByteWriter(share.header.length + 9 + gentx.stripped.length + 64 + body.reduce((n, t) => n + t.data.length, 0));
-  w.writeBytes(share.header).writeCompactSize(1 + body.length).writeBytes(encodeTransaction(gentx.gentx));
-  for (const t of body) w.writeBytes(t.data);
-  return { ok: true, block: w.toBytes(), txCount: 1 + body.length };
+  return { ok: true, block: assembleBlock(share.header, encodeTransaction(gentx.gentx), found), txCount: 1 + body.length };
 }

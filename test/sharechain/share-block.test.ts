@@ -52,12 +52,23 @@ describe('rebuildShareBlock', () => {
     const share = shares.find(isBlockSolution)!;
     expect(rebuildShareBlock(share, chain, net, [], now)).toEqual({ ok: false, reason: 'its 3-level merkle link matches none of our templates\' transactions' });
     // Same txids in another order, or other transactions: no match. The right one is found among several.
-    const r = rebuildShareBlock(share, chain, net, [body(2, 5), [...txs].reverse(), txs], now);
+    const r = rebuildShareBlock(share, chain, net, [body(2, 5), [...txs].reverse(), txs].map((transactions) => ({ transactions, mwebSuffix: Buffer.alloc(0) })), now);
     if (!r.ok) throw new Error(r.reason);
     const block = decodeBlockWithRaw(r.block);
     expect(block.txs.map((t) => t.txid.toString('hex'))).toEqual([share.gentxHash, ...txs.map((t) => t.txid)].map((h) => h.toString('hex')));
     expect(merkleRoot(block.txs.map((t) => t.txid)).equals(block.header.merkleRoot)).toBe(true);
     expect(r.block.subarray(80 + 1 + block.txs[0]!.raw.length).equals(Buffer.concat(txs.map((t) => t.data)))).toBe(true);
+  });
+
+  it("a matching body's bytes after the transactions (Litecoin's 0x01 + MWEB block) end the block", () => {
+    const txs = body(1, 3);
+    const { chain, shares } = mine(txs);
+    const share = shares.find(isBlockSolution)!;
+    const suffix = Buffer.from('01' + 'ab'.repeat(40), 'hex');
+    const r = rebuildShareBlock(share, chain, net, [{ transactions: txs, mwebSuffix: suffix }], now);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.block.subarray(r.block.length - suffix.length).equals(suffix)).toBe(true);
+    expect(r.block.subarray(0, r.block.length - suffix.length).subarray(-txs.at(-1)!.data.length).equals(txs.at(-1)!.data)).toBe(true);
   });
 
   it('a share whose ancestors are missing cannot be rebuilt, and says why', () => {
