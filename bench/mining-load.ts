@@ -120,6 +120,27 @@ async function connectAll(port: number, usernames: string[]): Promise<void> {
 }
 
 /**
+ * The 80-byte header a miner hashes for a mining.notify line (nonce left 0), built from the
+ * notify's fields with node:crypto, as a miner does: coinb1 ‖ extranonce1 ‖ extranonce2 ‖
+ * coinb2 through the merkle branch.
+ */
+export function notifyHeader(notifyLine: string, extranonce1: string, en2Hex: string): { jobId: string; ntime: string; header: Buffer } {
+  const p = (JSON.parse(notifyLine) as { params: [string, string, string, string, string[], string, string, string, boolean] }).params;
+  const [jobId, prevHash, coinb1, coinb2, branch, version, bits, ntime] = p;
+  let root = sha256d(Buffer.from(coinb1 + extranonce1 + en2Hex + coinb2, 'hex'));
+  for (const h of branch) root = sha256d(Buffer.concat([root, Buffer.from(h, 'hex')]));
+  const prev = Buffer.from(prevHash, 'hex');
+  for (let i = 0; i < 32; i += 4) prev.subarray(i, i + 4).reverse();
+  const header = Buffer.alloc(80);
+  header.writeUInt32LE(parseInt(version, 16) >>> 0, 0);
+  prev.copy(header, 4);
+  root.copy(header, 36);
+  header.writeUInt32LE(parseInt(ntime, 16) >>> 0, 68);
+  header.writeUInt32LE(parseInt(bits, 16) >>> 0, 72);
+  return { jobId, ntime, header };
+}
+
+/**
  * Pre-compute `perConn` valid submissions per connection on its current job: nonces whose PoW
  * hash is above `above` (neither a share nor a block, so each one is a pseudoshare the node
  * checks fully and accepts without building anything). Each hash is the real header the node
@@ -131,19 +152,8 @@ function prepare(perConn: number, en2: number, aboveHex: string): { submissions:
   let submissions = 0;
   for (const c of conns) {
     if (c.extranonce1 === '') throw new Error(`${c.username}: no extranonce1 from mining.subscribe`);
-    const p = (JSON.parse(c.notifyLine!) as { params: [string, string, string, string, string[], string, string, string, boolean] }).params;
-    const [jobId, prevHash, coinb1, coinb2, branch, version, bits, ntime] = p;
     const en2Hex = (en2 >>> 0).toString(16).padStart(8, '0');
-    let root = sha256d(Buffer.from(coinb1 + c.extranonce1 + en2Hex + coinb2, 'hex'));
-    for (const h of branch) root = sha256d(Buffer.concat([root, Buffer.from(h, 'hex')]));
-    const prev = Buffer.from(prevHash, 'hex');
-    for (let i = 0; i < 32; i += 4) prev.subarray(i, i + 4).reverse();
-    const header = Buffer.alloc(80);
-    header.writeUInt32LE(parseInt(version, 16) >>> 0, 0);
-    prev.copy(header, 4);
-    root.copy(header, 36);
-    header.writeUInt32LE(parseInt(ntime, 16) >>> 0, 68);
-    header.writeUInt32LE(parseInt(bits, 16) >>> 0, 72);
+    const { jobId, ntime, header } = notifyHeader(c.notifyLine!, c.extranonce1, en2Hex);
     c.queue = [];
     const user = JSON.stringify(c.username);
     for (let nonce = 0; c.queue.length < perConn; nonce++) {
@@ -242,26 +252,29 @@ function paced(rate: number, durationMs: number): Promise<LoadReport> {
   });
 }
 
-process.on('message', (cmd: LoadCommand) => {
-  void (async () => {
-    switch (cmd.type) {
-      case 'connect':
-        await connectAll(cmd.port, cmd.usernames);
-        return report({ type: 'connected', conns: conns.length });
-      case 'arm':
-        armed = true;
-        notifiedCount = 0;
-        return report({ type: 'armed' });
-      case 'prepare':
-        return report({ type: 'prepared', ...prepare(cmd.perConn, cmd.en2, cmd.above) });
-      case 'flood':
-        return report(await flood(cmd.depth, cmd.maxMs));
-      case 'paced':
-        return report(await paced(cmd.rate, cmd.durationMs));
-    }
-  })().catch((e: unknown) => {
-    process.stderr.write(`mining load generator: ${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exit(1);
+// Only as the bench's child process (the parent imports notifyHeader from here too).
+if (process.send) {
+  process.on('message', (cmd: LoadCommand) => {
+    void (async () => {
+      switch (cmd.type) {
+        case 'connect':
+          await connectAll(cmd.port, cmd.usernames);
+          return report({ type: 'connected', conns: conns.length });
+        case 'arm':
+          armed = true;
+          notifiedCount = 0;
+          return report({ type: 'armed' });
+        case 'prepare':
+          return report({ type: 'prepared', ...prepare(cmd.perConn, cmd.en2, cmd.above) });
+        case 'flood':
+          return report(await flood(cmd.depth, cmd.maxMs));
+        case 'paced':
+          return report(await paced(cmd.rate, cmd.durationMs));
+      }
+    })().catch((e: unknown) => {
+      process.stderr.write(`mining load generator: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    });
   });
-});
-process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => process.exit(0));
+}
