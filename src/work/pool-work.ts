@@ -130,6 +130,8 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   /** Per share target: the work shared by every payee of this generation (payee-gentx.ts). */
   private readonly bases = new Map<bigint, GenerationBase>();
   private segwitCache: { template: BlockTemplate; data: SegwitData } | null = null;
+  /** The node's own desired share target (no `/D`), fixed for one generation of work. */
+  private nodeTarget: { generation: number; target: bigint } | null = null;
   private readonly now: () => number;
   private readonly parent: ChainParams;
 
@@ -289,9 +291,15 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   /** A miner's `/D`, else the reference's rule: the node at most ~1.67% of the pool's shares. */
   private desiredShareTarget(miner: Miner): bigint {
     if (miner.shareDifficulty !== null) return difficultyToTarget(miner.shareDifficulty);
-    const rate = this.hashrate.total(this.now());
-    if (rate === null) return MAX_UINT256;
-    return workNumberToTarget((rate * this.opts.net.sharePeriod) / NODE_SHARE_FRACTION);
+    // Once per generation: the rate estimate moves with every call's clock, and a target that
+    // differs per job meant a new PPLNS base and no cache hit for every miner of a broadcast
+    // (bench/mining.ts: ~1 ms per session once pseudoshares had come in).
+    if (this.nodeTarget?.generation !== this.generation) {
+      const rate = this.hashrate.total(this.now());
+      const target = rate === null ? MAX_UINT256 : workNumberToTarget((rate * this.opts.net.sharePeriod) / NODE_SHARE_FRACTION);
+      this.nodeTarget = { generation: this.generation, target };
+    }
+    return this.nodeTarget.target;
   }
 
   /**
