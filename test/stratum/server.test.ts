@@ -85,6 +85,7 @@ describe('Stratum server over TCP', () => {
     await c.connect();
     await c.login();
     const job = await waitFor(() => c.job);
+    const before = { ...stratum.stats, rejected: new Map(stratum.stats.rejected) };
     expect((await c.call('mining.submit', ['carol', 'nosuchjob', '00000000', job.ntime, '00000000'])).error).toEqual([21, 'job not found', null]);
     expect((await c.call('mining.submit', ['carol', job.jobId, '00000000', job.ntime, '00000000', '00001000'])).error).toEqual([20, 'version bits outside the negotiated mask', null]);
     expect((await c.call('mining.submit', ['carol', job.jobId, '00000000', 'ffffffff', '00000000'])).error).toEqual([20, 'ntime out of range', null]);
@@ -107,6 +108,13 @@ describe('Stratum server over TCP', () => {
       if (hashToBigInt(sha256d(h)) > target * 2n) break; // well outside, whatever the rounding
     }
     expect((await c.call('mining.submit', ['carol', job.jobId, '00000001', job.ntime, bad.toString(16).padStart(8, '0')])).error).toEqual([23, 'low difficulty share', null]);
+    // Every answer above is counted in the server's stats (/metrics).
+    expect(stratum.stats.submits - before.submits).toBe(8);
+    expect(stratum.stats.accepted - before.accepted).toBe(1);
+    expect(stratum.stats.stale - before.stale).toBe(1);
+    for (const reason of ['version bits outside the negotiated mask', 'ntime out of range', 'extranonce2 must be 8 hex characters', 'unauthorized worker', 'duplicate share', 'low difficulty share']) {
+      expect((stratum.stats.rejected.get(reason) ?? 0) - (before.rejected.get(reason) ?? 0)).toBe(1);
+    }
     c.close();
   });
 
