@@ -10,7 +10,7 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
-import { ByteWriter } from '../bitcoin/bytes.js';
+import { assembleBlock } from '../bitcoin/block.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
 import { calculateMerkleLink, merkleRoot } from '../bitcoin/merkle.js';
@@ -129,6 +129,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private readonly cache = new Map<string, PayeeWork>();
   /** Per share target: the work shared by every payee of this generation (payee-gentx.ts). */
   private readonly bases = new Map<bigint, GenerationBase>();
+  private readonly rateUsers = new WeakMap<Miner, string>();
   private segwitCache: { template: BlockTemplate; data: SegwitData } | null = null;
   /** The node's own desired share target (no `/D`), fixed for one generation of work. */
   private nodeTarget: { generation: number; target: bigint } | null = null;
@@ -352,12 +353,26 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     };
   }
 
+  /**
+   * The name a miner's hash rate is kept under (/local_stats miner_hash_rates, graphs): the
+   * user name before any `+D` or `/D`, worker suffix kept, as the reference's
+   * get_user_details returns it. Made once per Miner object (submits are the hot path).
+   */
+  private rateUser(miner: Miner): string {
+    let user = this.rateUsers.get(miner);
+    if (user === undefined) {
+      user = miner.username.slice(0, 256).split(/[+/]/, 1)[0]!.trim();
+      this.rateUsers.set(miner, user);
+    }
+    return user;
+  }
+
   onSolution(s: Solution): SolutionResult {
     const ctx = s.job.context as JobContext;
     const dead = ctx.generation !== this.generation;
     this.counters.pseudoshares++;
     if (dead) this.counters.deadPseudoshares++;
-    this.hashrate.add(this.now(), s.pseudoTarget, s.miner.username, dead);
+    this.hashrate.add(this.now(), s.pseudoTarget, this.rateUser(s.miner), dead);
 
     const auxTarget = this.opts.merged?.easiestTarget() ?? null;
     if (auxTarget !== null && hashToBigInt(s.powHash) <= auxTarget) {
@@ -410,10 +425,8 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       this.opts.log?.('error', 'internal error: rebuilt coinbase differs from the mined one; block not submitted');
       return;
     }
-    const w = new ByteWriter(1024 + ctx.template.transactions.reduce((n, t) => n + t.data.length, 0));
-    w.writeBytes(s.header).writeCompactSize(1 + ctx.template.transactions.length).writeBytes(encodeTransaction(gentx));
-    for (const t of ctx.template.transactions) w.writeBytes(t.data);
-    const block = w.toBytes();
+    // With the template's own tail: Litecoin's 0x01 + MWEB block after the HogEx, as given.
+    const block = assembleBlock(s.header, encodeTransaction(gentx), ctx.template);
     const hash = hashToDisplayHex(sha256d(s.header));
     this.counters.blocksFound++;
     this.opts.log?.('info', `GOT BLOCK FROM MINER ${s.miner.username.slice(0, 60)}: ${hash} at height ${ctx.template.height}`);

@@ -74,7 +74,9 @@ beforeAll(async () => {
   bcoin = await startBcoinNode();
   pool = await startPoolNode({ bcoin, address: NODE, log: (level, msg) => logs.push(`${level} ${msg}`), p2p: {} });
   node = pool.node;
-  for (const username of [`${MINER_A}.rig1`, MINER_B]) {
+  // `+D` (clamped up to regtest's minimum, so the same work as without it) must not show in
+  // the hash-rate keys: the reference keys them by the name before `+`/`/`, worker kept.
+  for (const username of [`${MINER_A}.rig1+1e-30`, MINER_B]) {
     const m = new StratumTestMiner({ port: node.boundWorkerPort, username, onePerJob: true });
     await m.connect();
     expect((await m.login()).result).toBe(true);
