@@ -18,6 +18,7 @@ import { scriptToAddress } from '../../src/bitcoin/address.js';
 import { decodeBlockWithRaw } from '../../src/bitcoin/block.js';
 import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160 } from '../../src/bitcoin/hash.js';
+import { merkleRoot } from '../../src/bitcoin/merkle.js';
 import { hashToDisplayHex, toHex } from '../../src/bitcoin/hex.js';
 import { p2pkhScript, witnessScript } from '../../src/bitcoin/script.js';
 import { parseBlockTemplate, type BlockTemplate } from '../../src/chain/block-template.js';
@@ -64,6 +65,7 @@ let chain: ChainState;
 let work: PoolWork;
 let miner: ScryptTestMiner;
 const template = litecoinTemplate();
+const templates: { current: BlockTemplate; stale: boolean } = { current: template, stale: false };
 const blocks: Buffer[] = [];
 
 beforeAll(async () => {
@@ -71,7 +73,7 @@ beforeAll(async () => {
   work = new PoolWork({
     net,
     chain,
-    templates: { current: template, stale: false },
+    templates,
     submitter: { submitBlock: async (block) => (blocks.push(block), null) },
     nodeAddress: NODE,
   });
@@ -137,5 +139,22 @@ describe('Litecoin: scrypt shares over Stratum', { timeout: 180_000 }, () => {
     }
     // The real Litecoin bits: no CPU share is a block.
     expect(blocks).toHaveLength(0);
+  });
+
+  it('a block found on an MWEB template carries the HogEx last and the MWEB block after it, as the template gave them', async () => {
+    // Same template with regtest's easiest bits: every scrypt share is now also a block.
+    templates.current = { ...template, bits: 0x207fffff };
+    work.workChanged(true);
+    miner.start();
+    await waitFor('a block submitted', () => blocks.length > 0, 150_000);
+    miner.stop();
+    const raw = blocks[0]!;
+    const block = decodeBlockWithRaw(raw, { mweb: true });
+    expect(raw.subarray(raw.length - template.mwebSuffix.length).equals(template.mwebSuffix)).toBe(true);
+    expect(block.mwebSuffix.equals(template.mwebSuffix)).toBe(true);
+    // Coinbase, then the template's transactions in order (the HogEx last), byte for byte.
+    expect(block.txs.slice(1).map((t) => toHex(t.raw))).toEqual(template.transactions.map((t) => toHex(t.data)));
+    expect(block.txs.at(-1)!.tx.hogEx).toBe(true);
+    expect(merkleRoot(block.txs.map((t) => t.txid)).equals(block.header.merkleRoot)).toBe(true);
   });
 });
