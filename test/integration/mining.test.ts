@@ -12,14 +12,12 @@ import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160 } from '../../src/bitcoin/hash.js';
 import { hashToDisplayHex } from '../../src/bitcoin/hex.js';
 import { p2pkhScript, p2shScript, witnessScript } from '../../src/bitcoin/script.js';
-import { targetToWork } from '../../src/bitcoin/target.js';
 import { decodeBlock } from '../../src/bitcoin/block.js';
 import type { P2PoolNode } from '../../src/node/node.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
-import { DONATION_SCRIPT } from '../../src/sharechain/coinbase-layout.js';
-import type { Share } from '../../src/sharechain/types.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
 import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
+import { expectedPayouts } from '../support/pplns-expected.js';
 import { waitFor } from '../support/wait.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { GetworkTestMiner, httpCall } from '../support/getwork-miner.js';
@@ -49,63 +47,6 @@ afterAll(async () => {
   await pool?.stop();
   await bcoin?.stop();
 });
-
-/**
- * The coinbase a share's block must have, computed straight from the reference's rules
- * (§3.1–3.4): weights over the chain from the share's grandparent, at most
- * min(height, REAL_CHAIN_LENGTH) - 1 shares and SPREAD blocks' worth of work (the last share
- * pro-rated), 99.5% by weight, 0.5% to the finder, the rest to the donation script.
- */
-function expectedPayouts(share: Share, subsidy: number): Map<string, number> {
-  const chain: Share[] = [];
-  for (let s: Share | undefined = share; s; s = s.prevHash ? node.chain.tracker.get(s.prevHash) : undefined) chain.push(s);
-  const height = chain.length - 1; // shares below `share`
-  const maxShares = Math.max(0, Math.min(height, net.realChainLength) - 1);
-  const desired = 65535n * BigInt(net.spread) * targetToWork(share.minHeader.bits === 0 ? 0n : bitsTarget(share.minHeader.bits));
-  const weights = new Map<string, bigint>();
-  let total = 0n;
-  let count = 0;
-  for (const s of chain.slice(2)) {
-    if (count >= maxShares || total >= desired) break;
-    const att = targetToWork(s.target);
-    let w = att * 65535n;
-    let payee = att * BigInt(65535 - s.shareInfo.shareData.donation);
-    let don = att * BigInt(s.shareInfo.shareData.donation);
-    if (total + w > desired) {
-      // Pro-rate the last share as the reference does.
-      const room = desired - total;
-      payee = ((room / 65535n) * payee) / (w / 65535n);
-      don = ((room / 65535n) * don) / (w / 65535n);
-      w = payee + don;
-    }
-    const key = s.payoutScript.toString('hex');
-    weights.set(key, (weights.get(key) ?? 0n) + payee);
-    total += w;
-    count++;
-  }
-  const out = new Map<string, number>();
-  const S = BigInt(subsidy);
-  let paid = 0n;
-  for (const [k, w] of weights) {
-    if (w === 0n) continue;
-    const v = (S * 199n * w) / (200n * total);
-    out.set(k, Number(v));
-    paid += v;
-  }
-  const finder = share.payoutScript.toString('hex');
-  out.set(finder, (out.get(finder) ?? 0) + Number(S / 200n));
-  paid += S / 200n;
-  const d = DONATION_SCRIPT.toString('hex');
-  out.set(d, (out.get(d) ?? 0) + Number(S - paid));
-  for (const [k, v] of out) if (v === 0 && k !== d) out.delete(k);
-  return out;
-}
-
-function bitsTarget(bits: number): bigint {
-  const exp = bits >>> 24;
-  const mant = BigInt(bits & 0x7fffff);
-  return exp <= 3 ? mant >> BigInt(8 * (3 - exp)) : mant << BigInt(8 * (exp - 3));
-}
 
 describe('a single node mining on a real full node (bcoin regtest)', () => {
   it('serves /local_stats once it serves miners', async () => {
@@ -178,7 +119,7 @@ describe('a single node mining on a real full node (bcoin regtest)', () => {
         paid.set(k, (paid.get(k) ?? 0) + o.value);
       }
       const subsidy = coinbase.outputs.reduce((s, o) => s + o.value, 0);
-      expect(paid).toEqual(expectedPayouts(share, subsidy));
+      expect(paid).toEqual(expectedPayouts(share, subsidy, (h) => node.chain.tracker.get(h), net));
       // The 0.5% finder bonus is in there: the finder gets at least subsidy // 200.
       expect(paid.get(share.payoutScript.toString('hex'))!).toBeGreaterThanOrEqual(Math.floor(subsidy / 200));
       checked++;
