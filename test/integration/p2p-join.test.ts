@@ -10,6 +10,7 @@ import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160 } from '../../src/bitcoin/hash.js';
 import { witnessScript } from '../../src/bitcoin/script.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { mineShares, waitForAgreement, watchMiner } from '../support/p2p-converge.js';
 import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { waitFor } from '../support/wait.js';
@@ -21,16 +22,18 @@ let bcoin: BcoinNode;
 const pools: TestPoolNode[] = [];
 const miners: StratumTestMiner[] = [];
 
+/**
+ * Mine `shares` shares on `pool`, then stop and drain the miner: a submit still in flight after
+ * stop() would land later and race the next miner's share for the same parent.
+ */
 async function mine(pool: TestPoolNode, label: string, shares: number): Promise<void> {
   const chain = pool.node.chain;
   const start = chain.tracker.getHeight(chain.best);
-  const m = new StratumTestMiner({ port: pool.node.boundWorkerPort, username: addr(label), onePerJob: true });
+  const m = watchMiner(new StratumTestMiner({ port: pool.node.boundWorkerPort, username: addr(label), onePerJob: true }));
   miners.push(m);
   await m.connect();
   expect((await m.login()).result).toBe(true);
-  m.start();
-  await waitFor(`${shares} shares from ${label}`, () => chain.tracker.getHeight(chain.best) >= start + shares, 120_000);
-  m.stop();
+  await mineShares(pool, m, { done: () => chain.tracker.getHeight(chain.best) >= start + shares, what: `${shares} shares from ${label}` });
   m.close();
 }
 
@@ -53,8 +56,9 @@ describe('joining and restarting', () => {
   it('a fourth node with only -n to one peer downloads the chain, verifies it and converges', async () => {
     const [a, b] = pools as [TestPoolNode, TestPoolNode];
     await mine(a, 'miner a', 15);
+    await waitForAgreement([a, b]);
     await mine(b, 'miner b', 15);
-    await waitFor('a and b agree', () => a.node.chain.best !== null && a.node.chain.best === b.node.chain.best, 15_000);
+    await waitForAgreement([a, b]);
     const best = a.node.chain.best!;
     const height = a.node.chain.tracker.getHeight(best);
 
@@ -62,7 +66,7 @@ describe('joining and restarting', () => {
     const t0 = Date.now();
     const d = await startPoolNode({ bcoin, address: addr('node d'), log: (level, msg) => lines.push(`${level} ${msg}`), p2p: { connect: [`127.0.0.1:${b.node.p2p!.port}`] } });
     pools.push(d);
-    await waitFor('d on the best share', () => d.node.chain.best === best, 30_000);
+    await waitFor('d on the best share', () => d.node.chain.best === best, 60_000);
     console.log(`late node synced ${height} shares in ${Date.now() - t0} ms (start included)`);
     const t = d.node.chain.tracker;
     // Every share of the chain is there and verified (the chain is rooted: a new regtest chain).
@@ -74,7 +78,7 @@ describe('joining and restarting', () => {
 
     // It follows: a share found on A reaches D through B.
     await mine(a, 'miner a', 1);
-    await waitFor('d follows a through b', () => d.node.chain.best === a.node.chain.best, 10_000);
+    await waitForAgreement([a, b, d]);
   }, 300_000);
 
   it('a node restarted from its store is back on the best chain within seconds', async () => {
@@ -84,7 +88,7 @@ describe('joining and restarting', () => {
     pools.pop();
     // The network moves on while D is down.
     await mine(b, 'miner b', 3);
-    await waitFor('a and b agree', () => a.node.chain.best === b.node.chain.best, 15_000);
+    await waitForAgreement([a, b]);
     const lines: string[] = [];
     const t0 = Date.now();
     const again = await startPoolNode({ bcoin, address: addr('node d'), datadir, log: (level, msg) => lines.push(`${level} ${msg}`), p2p: { connect: [`127.0.0.1:${b.node.p2p!.port}`] } });

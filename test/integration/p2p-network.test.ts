@@ -11,6 +11,7 @@ import { hash160 } from '../../src/bitcoin/hash.js';
 import { witnessScript } from '../../src/bitcoin/script.js';
 import type { Share } from '../../src/sharechain/types.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { mineShares, stopMiner, waitForAgreement, watchMiner } from '../support/p2p-converge.js';
 import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { waitFor } from '../support/wait.js';
@@ -58,29 +59,19 @@ afterAll(async () => {
 describe('three pool nodes on one bcoin', () => {
   it('relay shares within 1 s and agree on the best share', async () => {
     for (let i = 0; i < 3; i++) {
-      const m = new StratumTestMiner({ port: pools[i]!.node.boundWorkerPort, username: addr(`miner ${i}`), onePerJob: true });
+      const m = watchMiner(new StratumTestMiner({ port: pools[i]!.node.boundWorkerPort, username: addr(`miner ${i}`), onePerJob: true }));
       miners.push(m);
       await m.connect();
       expect((await m.login()).result).toBe(true);
       m.start();
     }
     await waitFor('every node finds shares', () => [0, 1, 2].every((i) => [...foundOn.values()].filter((n) => n === i).length >= 3), 120_000);
-    for (const m of miners) m.stop();
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Stop every miner and drain its last submits, so no share is still on its way to a node.
+    await Promise.all(miners.map((m) => stopMiner(m)));
     // Concurrent shares on one parent tie on work, and each node then prefers the one it saw
     // first (the reference's head key): one more share from node 0 settles it for everyone.
-    const before = pools[0]!.node.chain.best;
-    miners[0]!.start();
-    await waitFor('one more share on node 0', () => pools[0]!.node.chain.best !== before, 30_000);
-    miners[0]!.stop();
-    const diag = (): string => pools.map((p, i) => `node ${i}: best ${p.node.chain.best} height ${p.node.chain.tracker.getHeight(p.node.chain.best)} shares ${p.node.chain.tracker.size} peers ${p.node.p2p!.readyPeers().length}`).join('\n');
-    await waitFor('same best share everywhere', () => {
-      const best = pools[0]!.node.chain.best;
-      return best !== null && pools.every((p) => p.node.chain.best === best) ? best : null;
-    }, 15_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${diag()}`);
-    });
-
+    const breakTie = (): Promise<string> => mineShares(pools[0]!, miners[0]!, { payee: addr('miner 0'), what: 'one more share on node 0' });
+    await waitForAgreement(pools, { breakTie, log: (m) => console.log(m) });
     // Every share of the final best chain that was found during the run reached the other two
     // nodes within 1 s of being found.
     const tracker = pools[0]!.node.chain.tracker;

@@ -10,6 +10,7 @@ import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160 } from '../../src/bitcoin/hash.js';
 import { witnessScript } from '../../src/bitcoin/script.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { mineShares, waitForAgreement, watchMiner } from '../support/p2p-converge.js';
 import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { waitFor } from '../support/wait.js';
@@ -22,16 +23,18 @@ const pools: TestPoolNode[] = [];
 const logs: string[][] = [[], [], []];
 const miners: StratumTestMiner[] = [];
 
+/**
+ * Mine `shares` shares on `pool`, then stop and drain the miner: a submit still in flight after
+ * stop() would land later and race the next miner's share for the same parent.
+ */
 async function mine(pool: TestPoolNode, label: string, shares: number): Promise<void> {
   const chain = pool.node.chain;
   const start = chain.tracker.getHeight(chain.best);
-  const m = new StratumTestMiner({ port: pool.node.boundWorkerPort, username: addr(label), onePerJob: true });
+  const m = watchMiner(new StratumTestMiner({ port: pool.node.boundWorkerPort, username: addr(label), onePerJob: true }));
   miners.push(m);
   await m.connect();
   expect((await m.login()).result).toBe(true);
-  m.start();
-  await waitFor(`${shares} shares from ${label}`, () => chain.tracker.getHeight(chain.best) >= start + shares, 120_000);
-  m.stop();
+  await mineShares(pool, m, { done: () => chain.tracker.getHeight(chain.best) >= start + shares, what: `${shares} shares from ${label}` });
   m.close();
 }
 
@@ -56,8 +59,7 @@ describe('a partition heals', () => {
   it('all nodes end on the preferred chain and the nodes that switched log it', async () => {
     const [a, b] = pools as [TestPoolNode, TestPoolNode, TestPoolNode];
     await mine(a, 'miner a', 6);
-    await waitFor('common chain', () => pools.every((p) => p.node.chain.best === a.node.chain.best), 15_000);
-    const common = a.node.chain.best!;
+    const common = await waitForAgreement(pools);
 
     // Partition: C restarts from its store without peers; A and B no longer see it.
     const datadir = pools[2]!.datadir;
@@ -70,8 +72,9 @@ describe('a partition heals', () => {
     // Each group mines on its own: group 1 more than group 2.
     await mine(c, 'miner c', 3);
     await mine(a, 'miner a', 4);
+    await waitForAgreement([a, b]);
     await mine(b, 'miner b', 4);
-    await waitFor('group 1 agrees', () => a.node.chain.best === b.node.chain.best, 15_000);
+    await waitForAgreement([a, b]);
     const heads = [a.node.chain.best!, c.node.chain.best!];
     expect(c.node.chain.tracker.has(heads[0]!)).toBe(false);
     expect(a.node.chain.tracker.has(heads[1]!)).toBe(false);
@@ -79,13 +82,8 @@ describe('a partition heals', () => {
 
     // Heal.
     c.node.p2p!.connectTo({ host: '127.0.0.1', port: a.node.p2p!.port });
-    const diag = (): string => pools.map((p, i) => `node ${i}: best ${p.node.chain.best} height ${p.node.chain.tracker.getHeight(p.node.chain.best)} peers ${p.node.p2p!.readyPeers().length}`).join('\n');
-    const best = await waitFor('one best share everywhere', () => {
-      const x = a.node.chain.best;
-      return x !== null && pools.every((p) => p.node.chain.best === x) ? x : null;
-    }, 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${diag()}`);
-    });
+    // Only best shares are relayed and group 1's chain is longer: no tie can arise here.
+    const best = await waitForAgreement(pools);
     // The winner is one of the two partition chains (or builds on one). The losing side learnt
     // the winning chain when they met (the winners need not fetch the loser's: only best shares
     // are relayed), and its score chose it with both in hand.
