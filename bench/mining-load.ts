@@ -11,7 +11,9 @@
  * notify lines are parsed only when a job is needed, and submit answers are recognised by
  * substring instead of JSON.parse.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { sha256d } from '../src/bitcoin/hash.js';
 import { hashToBigInt } from '../src/bitcoin/hex.js';
 
@@ -250,6 +252,52 @@ function paced(rate: number, durationMs: number): Promise<LoadReport> {
     };
     tick();
   });
+}
+
+/** The parent's handle on a load generator child (this file, forked with the parent's execArgv). */
+export class LoadChild {
+  private readonly child: ChildProcess;
+  private waiting: ((r: LoadReport) => void) | null = null;
+  private failing: ((e: Error) => void) | null = null;
+
+  constructor() {
+    this.child = fork(fileURLToPath(import.meta.url), [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m: LoadReport) => {
+      const w = this.waiting;
+      this.waiting = null;
+      w?.(m);
+    });
+    this.child.on('exit', (code) => {
+      const f = this.failing;
+      this.waiting = null;
+      this.failing = null;
+      f?.(new Error(`load generator exited with ${code}`));
+    });
+  }
+
+  /** Send a command and wait for its report. */
+  ask<T extends LoadReport['type']>(cmd: LoadCommand, type: T): Promise<Extract<LoadReport, { type: T }>> {
+    const p = this.next(type);
+    this.child.send(cmd);
+    return p;
+  }
+
+  /** The next report, which must be of `type`. */
+  next<T extends LoadReport['type']>(type: T): Promise<Extract<LoadReport, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      this.failing = reject;
+      this.waiting = (r) => (r.type === type ? resolve(r as Extract<LoadReport, { type: T }>) : reject(new Error(`load generator: ${r.type}, expected ${type}`)));
+    });
+  }
+
+  /** Disconnect and wait for the child to exit, so the next measurement has its core. */
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.failing = null;
+    this.child.disconnect();
+    return exited;
+  }
 }
 
 // Only as the bench's child process (the parent imports notifyHeader from here too).

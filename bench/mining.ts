@@ -19,11 +19,9 @@
  * regtest's, SPREAD (3) blocks of work are ~6 hashes and the PPLNS window would hold 3 shares;
  * with difficulty 1 it is bounded by REAL_CHAIN_LENGTH (359 shares), as on a live network.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { scriptToAddress } from '../src/bitcoin/address.js';
 import { hash160, sha256d } from '../src/bitcoin/hash.js';
 import { hashToBigInt, hashToDisplayHex } from '../src/bitcoin/hex.js';
@@ -41,7 +39,7 @@ import { PoolWork } from '../src/work/pool-work.js';
 import type { Miner } from '../src/work/work-source.js';
 import type { ArrayChain } from '../test/support/array-chain.js';
 import { emptyTemplate, mineShare } from '../test/support/chain-builder.js';
-import { notifyHeader, type LoadCommand, type LoadReport } from './mining-load.js';
+import { LoadChild, notifyHeader } from './mining-load.js';
 import { repoPath } from './repo-path.js';
 
 const GBT_FIXTURE = 'test/fixtures/bitcoin-core-regtest/gbt-height111-24tx.json';
@@ -192,7 +190,7 @@ export function benchJobBuild(work: PoolWork, net: P2PoolNetwork): Result {
  *   dropped instead of written;
  * - a submit: StratumSession.handleLine of a mining.submit line, fully checked and accepted.
  */
-export function benchInProcess(work: PoolWork, net: P2PoolNetwork): Result {
+export function benchInProcess(work: PoolWork, net: P2PoolNetwork): { figures: Result; notifyLine: string } {
   const lines: string[] = [];
   const hooks = { send: (line: string) => void lines.push(line), close: () => undefined, now: Date.now };
   const sessions = Array.from({ length: SESSIONS }, (_, i) => {
@@ -239,51 +237,12 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork): Result {
   }
   const best = (xs: number[]): number => Math.min(...xs);
   return {
-    broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 },
-    submitJsUs: { best: round(best(submitUs)), p50: stats(submitUs).p50, submitsPerCoreSecond: Math.round(1e6 / best(submitUs)) },
+    figures: {
+      broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 },
+      submitJsUs: { best: round(best(submitUs)), p50: stats(submitUs).p50, submitsPerCoreSecond: Math.round(1e6 / best(submitUs)) },
+    },
+    notifyLine: first,
   };
-}
-
-class LoadChild {
-  private readonly child: ChildProcess;
-  private waiting: ((r: LoadReport) => void) | null = null;
-  private failing: ((e: Error) => void) | null = null;
-
-  constructor() {
-    const here = fileURLToPath(import.meta.url);
-    const file = join(dirname(here), `mining-load${here.endsWith('.ts') ? '.ts' : '.js'}`);
-    this.child = fork(file, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child.on('message', (m: LoadReport) => {
-      const w = this.waiting;
-      this.waiting = null;
-      w?.(m);
-    });
-    this.child.on('exit', (code) => {
-      const f = this.failing;
-      this.waiting = null;
-      this.failing = null;
-      f?.(new Error(`load generator exited with ${code}`));
-    });
-  }
-
-  /** Send a command and wait for its report. */
-  ask<T extends LoadReport['type']>(cmd: LoadCommand, type: T): Promise<Extract<LoadReport, { type: T }>> {
-    const p = this.next(type);
-    this.child.send(cmd);
-    return p;
-  }
-
-  /** The next report, which must be of `type`. */
-  next<T extends LoadReport['type']>(type: T): Promise<Extract<LoadReport, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      this.failing = reject;
-      this.waiting = (r) => (r.type === type ? resolve(r as Extract<LoadReport, { type: T }>) : reject(new Error(`load generator: ${r.type}, expected ${type}`)));
-    });
-  }
-
-  stop(): void {
-    this.child.disconnect();
-  }
 }
 
 /** The node side of the bench: template, verified sharechain and the PoolWork over them. */
@@ -303,6 +262,125 @@ export function miningSetup(): { net: P2PoolNetwork; template: BlockTemplate; wo
   return { net, template, work, chainSetupMs };
 }
 
+/**
+ * Rounds of "new work -> one notify per connection": `broadcast` does every write, synchronously
+ * (libuv hands a write to the kernel at once when it fits). The first two rounds are a warm-up
+ * (JIT). `written`: when broadcast returned; `received`: when the load child read the last
+ * notify (same monotonic clock). CPU is this process's: user (JS) and system (the kernel's
+ * socket writes).
+ */
+async function notifyRounds(load: LoadChild, broadcast: () => void, label: string): Promise<Result> {
+  const written: number[] = [];
+  const received: number[] = [];
+  const cpuUser: number[] = [];
+  const cpuSystem: number[] = [];
+  for (let r = 0; r < NOTIFY_ROUNDS + 2; r++) {
+    await load.ask({ type: 'arm' }, 'armed');
+    const notified = load.next('notified');
+    const cpu0 = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    broadcast();
+    const wrote = process.hrtime.bigint();
+    const cpu = process.cpuUsage(cpu0);
+    const got = await notified;
+    if (r >= 2) {
+      cpuUser.push(cpu.user / 1000);
+      cpuSystem.push(cpu.system / 1000);
+      written.push(Number(wrote - start) / 1e6);
+      received.push(Number(BigInt(got.last) - start) / 1e6);
+    }
+    progress(`${label} round ${r}: written ${Number(wrote - start) / 1e6} ms, received ${Number(BigInt(got.last) - start) / 1e6} ms`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return { lastWrittenMs: stats(written), lastReceivedMs: stats(received), cpuMsPerRound: { user: stats(cpuUser), system: stats(cpuSystem) } };
+}
+
+/**
+ * Closed-loop flood: the load child's connections each keep `depth` submits outstanding, 120 per
+ * connection pre-computed on their current job. Answers/s and this process's CPU per answer.
+ */
+async function floodRun(load: LoadChild, above: string): Promise<{ answered: number; seconds: number; perSecond: number; accepted: number; errors: Record<string, number>; cpuUs: { user: number; system: number }; perCpuSecond: number }> {
+  progress(JSON.stringify(await load.ask({ type: 'prepare', perConn: 120, en2: 1, above }, 'prepared')));
+  const cpu0 = process.cpuUsage();
+  const flood = await load.ask({ type: 'flood', depth: 4, maxMs: 6000 }, 'flooded');
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = Number(BigInt(flood.elapsedNs)) / 1e9;
+  return {
+    answered: flood.answered,
+    seconds: round(seconds),
+    perSecond: Math.round(flood.answered / seconds),
+    accepted: flood.accepted,
+    errors: flood.errors,
+    cpuUs: { user: round(cpu.user / flood.answered), system: round(cpu.system / flood.answered) },
+    perCpuSecond: Math.round(flood.answered / ((cpu.user + cpu.system) / 1e6)),
+  };
+}
+
+/** The accepted answer the floor's line server gives every line it does not otherwise know. */
+const FLOOR_ANSWER = '{"id":0,"result":true,"error":null}\n';
+
+/**
+ * The machine's floor for the same traffic, with the same load generator and connections, and no
+ * Stratum or PoolWork: a bare Node server that answers mining.subscribe (an extranonce1) and
+ * mining.authorize (true, then `notifyLine`), and every other line with FLOOR_ANSWER, one write
+ * per read as ours does. Measured: (a) one round of notifies = `notifyLine` (the real notify's
+ * bytes) written latin1 to every connection; (b) the same submit flood, answered per line.
+ * What is left is Node's and the kernel's cost per socket write and read on this machine.
+ */
+async function benchFloor(notifyLine: string, usernames: string[], above: string): Promise<Result> {
+  const sockets: Socket[] = [];
+  let en1 = 0;
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.setEncoding('latin1');
+    socket.on('error', () => undefined);
+    let buf = '';
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      let out = '';
+      let start = 0;
+      let nl: number;
+      while ((nl = buf.indexOf('\n', start)) !== -1) {
+        const line = buf.slice(start, nl);
+        start = nl + 1;
+        if (line.includes('"mining.subscribe"')) {
+          out += `{"id":1,"result":[[["mining.notify","1"]],"${(en1++).toString(16).padStart(8, '0')}",4],"error":null}\n`;
+        } else if (line.includes('"mining.authorize"')) {
+          out += `{"id":2,"result":true,"error":null}\n${notifyLine}\n`;
+          sockets.push(socket);
+        } else {
+          out += FLOOR_ANSWER;
+        }
+      }
+      buf = buf.slice(start);
+      if (out !== '') socket.write(out, 'latin1');
+    });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+  const load = new LoadChild();
+  try {
+    await load.ask({ type: 'connect', port, usernames }, 'connected');
+    const line = `${notifyLine}\n`;
+    progress('floor: notify rounds');
+    const notify = await notifyRounds(load, () => {
+      for (const s of sockets) s.write(line, 'latin1');
+    }, 'floor');
+    progress('floor: line server flood');
+    const f = await floodRun(load, above);
+    return {
+      notifyBareWrites: { lineBytes: line.length, ...notify },
+      lineServer: { lines: f.answered, seconds: f.seconds, linesPerSecond: f.perSecond, cpuUsPerLine: f.cpuUs, perCpuSecond: f.perCpuSecond },
+    };
+  } finally {
+    await load.stop();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
 export async function benchMining(): Promise<Result> {
   const loadAverageAtStart = round(loadavg()[0]!);
   const calibrationAtStart = cpuCalibrationMs();
@@ -310,82 +388,57 @@ export async function benchMining(): Promise<Result> {
   const setup = { templateTxs: template.transactions.length, chainShares: CHAIN_SHARES, chainPayees: CHAIN_PAYEES, chainSetupMs };
 
   const jobBuild = benchJobBuild(work, net);
-  const inProcess = benchInProcess(work, net);
+  const { figures: inProcess, notifyLine } = benchInProcess(work, net);
 
   const stratum = new StratumServer(work);
   work.on('work', (clean) => stratum.broadcastWork(clean));
   const port = new WorkerPort((s, first) => stratum.accept(s, first), []);
   const bound = await port.listen(0, '127.0.0.1');
   const load = new LoadChild();
+  const usernames = Array.from({ length: SESSIONS }, (_, i) => `${payoutAddress(net, 1 + i)}${PSEUDO_DIFF}`);
+  let above: string;
+  let ours: Result;
   try {
-    const usernames = Array.from({ length: SESSIONS }, (_, i) => `${payoutAddress(net, 1 + i)}${PSEUDO_DIFF}`);
     progress(`connecting ${SESSIONS} miners`);
     await load.ask({ type: 'connect', port: bound, usernames }, 'connected');
     if (stratum.sessions.filter((s) => s.authorized).length !== SESSIONS) throw new Error('bench: not every session authorized');
 
+    // 2. New work -> notify to every session, each with its own gentx (PoolWork's 'work' event
+    //    drives StratumServer.broadcastWork).
     progress('connected; notify rounds');
-    // 2. New work -> notify to every session, each with its own gentx. The first two rounds
-    //    are a warm-up (JIT); `written` is when broadcastWork returned, i.e. every
-    //    socket.write() was done (libuv hands a write to the kernel at once when it fits).
-    const written: number[] = [];
-    const received: number[] = [];
-    const cpuUser: number[] = [];
-    const cpuSystem: number[] = [];
-    for (let r = 0; r < NOTIFY_ROUNDS + 2; r++) {
-      await load.ask({ type: 'arm' }, 'armed');
-      const notified = load.next('notified');
-      const cpu0 = process.cpuUsage();
-      const start = process.hrtime.bigint();
-      work.workChanged(true);
-      const wrote = process.hrtime.bigint();
-      const cpu = process.cpuUsage(cpu0);
-      const got = await notified;
-      if (r >= 2) {
-        cpuUser.push(cpu.user / 1000);
-        cpuSystem.push(cpu.system / 1000);
-        written.push(Number(wrote - start) / 1e6);
-        received.push(Number(BigInt(got.last) - start) / 1e6);
-      }
-      progress(`round ${r}: written ${Number(wrote - start) / 1e6} ms, received ${Number(BigInt(got.last) - start) / 1e6} ms`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    const writtenStats = stats(written);
-    const receivedStats = stats(received);
+    const n = await notifyRounds(load, () => work.workChanged(true), 'notify');
+    const writtenP99 = (n.lastWrittenMs as { p99: number }).p99;
+    const receivedP99 = (n.lastReceivedMs as { p99: number }).p99;
     const notify = {
       sessions: SESSIONS,
       rounds: NOTIFY_ROUNDS,
-      lastWrittenMs: { ...writtenStats, budgetP99: BUDGET.notifyP99Ms, ok: writtenStats.p99 <= BUDGET.notifyP99Ms },
-      lastReceivedMs: { ...receivedStats, budgetP99: BUDGET.notifyP99Ms, ok: receivedStats.p99 <= BUDGET.notifyP99Ms },
+      lastWrittenMs: { ...(n.lastWrittenMs as object), budgetP99: BUDGET.notifyP99Ms, ok: writtenP99 <= BUDGET.notifyP99Ms },
+      lastReceivedMs: { ...(n.lastReceivedMs as object), budgetP99: BUDGET.notifyP99Ms, ok: receivedP99 <= BUDGET.notifyP99Ms },
       // CPU time the node spent on one broadcast, ours (user) and the kernel's (system: mostly
       // the 1,000 socket writes). Less disturbed than wall time when the machine is shared.
-      nodeCpuMsPerRound: { user: stats(cpuUser), system: stats(cpuSystem) },
+      nodeCpuMsPerRound: n.cpuMsPerRound,
     };
 
     // Submissions are pre-computed on each session's current job: PoW above both the share
     // and the block target, so each is a pseudoshare (fully checked, then accepted).
     const probe = work.makeJob(minerFor(work, payoutAddress(net, 999_999)), Buffer.alloc(4));
     if ('unavailable' in probe) throw new Error(probe.unavailable);
-    const above = (probe.shareTarget > probe.blockTarget ? probe.shareTarget : probe.blockTarget).toString(16);
+    above = (probe.shareTarget > probe.blockTarget ? probe.shareTarget : probe.blockTarget).toString(16);
 
-    progress(`throughput; pre-computing submits above ${above}`);
     // 3. Sustained throughput: every connection keeps a few submits outstanding.
-    progress(JSON.stringify(await load.ask({ type: 'prepare', perConn: 120, en2: 1, above }, 'prepared')));
-    const floodCpu0 = process.cpuUsage();
-    const flood = await load.ask({ type: 'flood', depth: 4, maxMs: 6000 }, 'flooded');
-    const floodCpu = process.cpuUsage(floodCpu0);
-    const floodSeconds = Number(BigInt(flood.elapsedNs)) / 1e9;
-    const perSecond = Math.round(flood.answered / floodSeconds);
+    progress(`throughput; pre-computing submits above ${above}`);
+    const f = await floodRun(load, above);
     const throughput = {
       connections: SESSIONS,
-      submits: flood.answered,
-      seconds: round(floodSeconds),
-      perSecond: { value: perSecond, budget: BUDGET.submitsPerSecond, ok: perSecond >= BUDGET.submitsPerSecond },
-      acceptedFraction: round(flood.accepted / flood.answered, 4),
-      errors: flood.errors,
+      submits: f.answered,
+      seconds: f.seconds,
+      perSecond: { value: f.perSecond, budget: BUDGET.submitsPerSecond, ok: f.perSecond >= BUDGET.submitsPerSecond },
+      acceptedFraction: round(f.accepted / f.answered, 4),
+      errors: f.errors,
       // The node's CPU per answered submit (user: ours; system: socket reads and writes), and the
       // submits/s one fully used core would give at that cost.
-      nodeCpuUsPerSubmit: { user: round(floodCpu.user / flood.answered), system: round(floodCpu.system / flood.answered) },
-      perCpuSecond: Math.round(flood.answered / ((floodCpu.user + floodCpu.system) / 1e6)),
+      nodeCpuUsPerSubmit: f.cpuUs,
+      perCpuSecond: f.perCpuSecond,
     };
 
     progress('paced latency');
@@ -406,13 +459,27 @@ export async function benchMining(): Promise<Result> {
     };
     const latency = await pacedRun(5000, 5, 2);
     const latencyAt1000 = await pacedRun(1000, 3, 3);
-
-    // The machine's 1-minute load average: above 2 (its cores), other work shared them.
-    const machine = { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: round(loadavg()[0]!), cpuCalibrationMs: { atStart: calibrationAtStart, atEnd: cpuCalibrationMs() } };
-    return { machine, setup, jobBuild, inProcess, notify, throughput, latency, latencyAt1000, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
+    ours = { notify, throughput, latency, latencyAt1000 };
   } finally {
-    load.stop();
+    await load.stop();
     stratum.close();
     await port.close();
   }
+
+  // 5. The machine's floor for the same traffic (after ours, so each has the load child alone).
+  progress('floor');
+  const floor = await benchFloor(notifyLine, usernames, above);
+  const floorWritten = (floor.notifyBareWrites as { lastWrittenMs: { p50: number } }).lastWrittenMs.p50;
+  const floorLines = (floor.lineServer as { linesPerSecond: number }).linesPerSecond;
+  const oursWritten = ((ours.notify as { lastWrittenMs: { p50: number } }).lastWrittenMs).p50;
+  const oursSubmits = (ours.throughput as { perSecond: { value: number } }).perSecond.value;
+  // Side by side: our figure, the bare-Node floor on the same bytes and connections, and their ratio.
+  const versusFloor = {
+    notifyLastWrittenP50Ms: { ours: oursWritten, floor: floorWritten, ratio: round(oursWritten / floorWritten) },
+    submitsPerSecond: { ours: oursSubmits, floorLinesPerSecond: floorLines, ratio: round(oursSubmits / floorLines) },
+  };
+
+  // The machine's 1-minute load average: above 2 (its cores), other work shared them.
+  const machine = { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: round(loadavg()[0]!), cpuCalibrationMs: { atStart: calibrationAtStart, atEnd: cpuCalibrationMs() } };
+  return { machine, setup, jobBuild, inProcess, ...ours, floor, versusFloor, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
 }
