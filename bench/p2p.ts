@@ -35,7 +35,7 @@ function stats(ms: number[]): Record<string, number> {
   return { samples: s.length, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: at(1) };
 }
 
-async function benchRelay(): Promise<Record<string, unknown>> {
+export async function benchRelay(): Promise<Record<string, unknown>> {
   const net = getP2PoolNetwork('regtest');
   const chain = new TestChain();
   chain.extend(200);

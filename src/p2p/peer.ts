@@ -159,6 +159,16 @@ export class Peer extends EventEmitter<PeerEvents> {
     return true;
   }
 
+  /**
+   * Send a frame already encoded with this network's prefix (the relay encodes a new share's
+   * `shares` frame once for all peers instead of once per peer); false when the link is closed.
+   */
+  sendFrame(frame: Buffer): boolean {
+    if (this.closed) return false;
+    this.opts.socket.write(frame);
+    return true;
+  }
+
   /** Like send, but a payload over the limit returns false instead of throwing. */
   trySend(msg: P2PoolMessage): boolean {
     try {

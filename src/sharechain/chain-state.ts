@@ -6,6 +6,13 @@
  *
  * Durability: a share is written to the store (one transaction per batch) before `addShares`
  * returns, so anything reported added survives a crash. Loading re-verifies everything.
+ *
+ * Order within `addShares` (issue 5's relay budget, under 5 ms through one node): track,
+ * verify, choose the best share and emit 'best' (the P2P layer relays in that event) first,
+ * then write the batch to the store, in the same call. The store's commit is an fsync
+ * (synchronous=FULL) that would otherwise sit on every relay; relaying a share before it is on
+ * disk loses nothing, since a node that crashes before the commit simply has not "added" it
+ * (it fetches it again). Shares that verification dropped meanwhile are not written.
  */
 import { EventEmitter } from 'node:events';
 import { hashToDisplayHex } from '../bitcoin/hex.js';
@@ -92,9 +99,15 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   addShares(shares: readonly Share[], peer?: string): Share[] {
     const fresh = shares.filter((s) => !this.tracker.has(s.hash));
     if (fresh.length === 0) return [];
-    this.opts.store?.addShares(this.opts.net.name, fresh.map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw })));
     for (const s of fresh) this.tracker.add(s, peer);
-    this.update();
+    try {
+      this.update();
+    } finally {
+      // After the relay (see the file comment); in `finally` so a throwing 'best' listener
+      // cannot leave tracked shares unstored.
+      const kept = fresh.filter((s) => this.tracker.has(s.hash));
+      this.opts.store?.addShares(this.opts.net.name, kept.map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw })));
+    }
     return fresh;
   }
 
@@ -121,11 +134,16 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     if (result.best !== null) this.keep.add(result.best);
     const previous = this.bestHash;
     this.bestHash = result.best;
-    if (this.now() - this.lastPrune > PRUNE_INTERVAL_MS) {
-      this.lastPrune = this.now();
-      pruneTracker(this.tracker, { now: Math.floor(this.now() / 1000), chainLength: this.opts.net.chainLength, keep: this.keep });
+    // 'best' before pruning: the relay should not wait for it, and pruning never removes the
+    // best share or the newest heads (`keep`).
+    try {
+      if (previous !== this.bestHash) this.emit('best', this.bestHash, previous);
+    } finally {
+      if (this.now() - this.lastPrune > PRUNE_INTERVAL_MS) {
+        this.lastPrune = this.now();
+        pruneTracker(this.tracker, { now: Math.floor(this.now() / 1000), chainLength: this.opts.net.chainLength, keep: this.keep });
+      }
     }
-    if (previous !== this.bestHash) this.emit('best', this.bestHash, previous);
   }
 }
 

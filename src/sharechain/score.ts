@@ -51,8 +51,15 @@ export function scoreHead(tracker: ShareTracker<unknown>, head: ShareHash, opts:
   if (headHeight < L) return { height: headHeight, rate: null };
   const endPoint = v.getNthParent(head, Math.floor((L * 15) / 16));
   let blockHeight = -Infinity;
+  // Runs for every new share (think() on the relay path) over CHAIN_LENGTH/16 shares (540 on
+  // mainnet). Consecutive shares nearly always build on the same parent block, so the block is
+  // looked up (and its hash converted to display hex) once per run of equal prevBlocks: the
+  // maximum is the same.
+  let lastPrev: Buffer | null | undefined;
   for (const s of v.chain(endPoint, Math.floor(L / 16))) {
     const prev = s.minHeader.prevBlock;
+    if (lastPrev !== undefined && (prev === lastPrev || (prev !== null && lastPrev !== null && prev.equals(lastPrev)))) continue;
+    lastPrev = prev;
     const h = prev ? opts.getHeightRelHighest(hashToDisplayHex(prev)) : UNKNOWN_BLOCK_HEIGHT;
     if (h > blockHeight) blockHeight = h;
   }
@@ -71,9 +78,18 @@ export interface BestChoice {
   tailScore: ChainScore | null;
 }
 
+/** Shares are immutable, so whether one is a block solution is computed once per share. */
+const blockSolution = new WeakMap<Share, boolean>();
+
 function defaultPunish(share: Share): number {
   // §1.8: a share that is also a block solution (PoW within the header's bits) is preferred.
-  return hashToBigInt(share.powHash) <= bitsToTarget(share.minHeader.bits) ? -1 : 0;
+  // chooseBest asks this for every head on every new share; the bigint conversions are cached.
+  let solves = blockSolution.get(share);
+  if (solves === undefined) {
+    solves = hashToBigInt(share.powHash) <= bitsToTarget(share.minHeader.bits);
+    blockSolution.set(share, solves);
+  }
+  return solves ? -1 : 0;
 }
 
 /** Break exact ties like the reference's tuple sort: larger hash (as an integer) wins. */

@@ -235,7 +235,11 @@ export class ShareTracker<R = unknown> implements ChainView {
       const last = this.missingParent(head);
       const walk = last === null ? height : Math.min(5, Math.max(0, height - L));
       let done = false;
-      for (const share of [...this.all.chain(head, walk)]) {
+      // Lazily: on a rooted chain `walk` is the whole height, but the walk stops at the first
+      // share that verifies (normally the head itself). Materialising the chain first cost
+      // O(height) allocation per new share on the relay path. Safe: attemptVerify only adds to
+      // `verified`; `all`'s parent links do not change during the walk.
+      for (const share of this.all.chain(head, walk)) {
         const out = this.attemptVerify(share.hash);
         if (out.ok || out.unverifiable) {
           done = true;
@@ -263,7 +267,7 @@ export class ShareTracker<R = unknown> implements ChainView {
       const lastLast = lastHash == null ? null : this.missingParent(lastHash);
       const want = Math.max(L - headHeight, 0);
       const can = lastLast !== null ? Math.max(lastHeight - 1 - L, 0) : lastHeight;
-      for (const share of [...this.all.chain(lastHash, Math.min(want, can))]) {
+      for (const share of this.all.chain(lastHash, Math.min(want, can))) {
         if (!this.attemptVerify(share.hash).ok) break;
       }
       if (headHeight < L && lastLast !== null && lastHash != null) {

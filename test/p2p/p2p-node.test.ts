@@ -59,6 +59,35 @@ describe('P2P node: sync and relay', () => {
   });
 });
 
+describe('P2P node: relay first', () => {
+  it("relays a new best share before 'best' listeners registered earlier (the work layer's job broadcast) run", async () => {
+    const chain = new TestChain();
+    chain.extend(10);
+    const state = new ChainState({ net });
+    state.addShares(chain.shares);
+    // Registered before the node starts, as the node's work layer is (src/node/node.ts).
+    const relayedWhenWorkRan: boolean[] = [];
+    let relayed: string | null = null;
+    state.on('best', (best) => relayedWhenWorkRan.push(relayed === best));
+    const n = await node({ chain: state });
+    n.p2p.on('relayed', (best) => (relayed = best));
+    const peers = [await RawPeer.open(n.p2p.port, '127.0.0.2'), await RawPeer.open(n.p2p.port, '127.0.0.3')];
+    try {
+      peers.forEach((p, i) => p.sendVersion(BigInt(0xa0 + i), chain.tip.hashBytes));
+      await waitFor('both peers ready', () => n.p2p.readyPeers().length === 2, 5_000);
+      const [s] = chain.extend(1);
+      state.addShares([s!]);
+      expect(relayedWhenWorkRan).toEqual([true]);
+      // Both got the new share (one frame, encoded once, written to each).
+      for (const p of peers) {
+        await waitFor('share relayed', () => p.received.some((m) => m.command === 'shares' && m.shares.some((w) => w.raw.equals(s!.raw))), 5_000);
+      }
+    } finally {
+      for (const p of peers) p.close();
+    }
+  });
+});
+
 describe('P2P node: addresses and sync state', () => {
   it('learns addresses from its peers with getaddrs, and records the peers it dialled', async () => {
     const a = await node();

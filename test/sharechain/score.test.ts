@@ -30,6 +30,21 @@ describe('chain score (§2.3)', () => {
     expect(scoreHead(t, chain[39]!.hash, opts)).toEqual({ height: L, rate: work / BigInt((1 + 4) * 600) });
   });
 
+  it('takes the highest parent block over the sampled shares, looking each run of equal blocks up once', () => {
+    const L64 = { ...opts, chainLength: 64 }; // end point 60 down, 4 shares sampled
+    const t = new ShareTracker({ chainLength: 64 }, () => true);
+    // Sampled (from the end point down): shares 3, 2, 1, 0 on OLD, OLD, TIP, OLD.
+    const prevs = [OLD, TIP, OLD, OLD];
+    const chain = makeChain(64, null, (i) => ({ work: 7n, prevBlock: i < 4 ? prevs[i]! : TIP }));
+    for (const s of chain) t.add(s);
+    t.verifyHeads();
+    const asked: string[] = [];
+    const counting = { ...L64, getHeightRelHighest: (h: string) => (asked.push(h), opts.getHeightRelHighest(h)) };
+    // Highest is TIP (0) although the first sampled share is on OLD (-4): rate = work / 600.
+    expect(scoreHead(t, chain[63]!.hash, counting)).toEqual({ height: 64, rate: (60n * 7n) / 600n });
+    expect(asked).toEqual([OLD, TIP, OLD]);
+  });
+
   it('orders scores like the reference tuples', () => {
     expect(compareScores({ height: 5, rate: null }, { height: 6, rate: null })).toBeLessThan(0);
     expect(compareScores({ height: L, rate: null }, { height: L, rate: 0n })).toBeLessThan(0);
