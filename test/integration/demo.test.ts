@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait.js';
 
 const root = join(import.meta.dirname, '..', '..');
 /** Long enough for the checks below after startup (bcoin's 432 blocks take ~10 s here). */
-const DURATION_S = 75;
+const DURATION_S = 55;
 
 let child: ChildProcess | null = null;
 let out = '';

@@ -10,7 +10,7 @@ import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160 } from '../../src/bitcoin/hash.js';
 import { witnessScript } from '../../src/bitcoin/script.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
-import { mineShares, waitForAgreement, watchMiner } from '../support/p2p-converge.js';
+import { mineOnNewMiner, waitForAgreement } from '../support/p2p-converge.js';
 import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { waitFor } from '../support/wait.js';
@@ -23,20 +23,8 @@ const pools: TestPoolNode[] = [];
 const logs: string[][] = [[], [], []];
 const miners: StratumTestMiner[] = [];
 
-/**
- * Mine `shares` shares on `pool`, then stop and drain the miner: a submit still in flight after
- * stop() would land later and race the next miner's share for the same parent.
- */
-async function mine(pool: TestPoolNode, label: string, shares: number): Promise<void> {
-  const chain = pool.node.chain;
-  const start = chain.tracker.getHeight(chain.best);
-  const m = watchMiner(new StratumTestMiner({ port: pool.node.boundWorkerPort, username: addr(label), onePerJob: true }));
-  miners.push(m);
-  await m.connect();
-  expect((await m.login()).result).toBe(true);
-  await mineShares(pool, m, { done: () => chain.tracker.getHeight(chain.best) >= start + shares, what: `${shares} shares from ${label}` });
-  m.close();
-}
+/** `shares` more shares on `pool` from a new miner paying `label`'s address. */
+const mine = (pool: TestPoolNode, label: string, shares: number): Promise<void> => mineOnNewMiner(pool, addr(label), shares, miners);
 
 const logTo = (i: number) => (level: string, msg: string): void => void logs[i]!.push(`${level} ${msg}`);
 

@@ -15,7 +15,7 @@
  */
 import type { ShareHash } from '../../src/sharechain/types.js';
 import type { TestPoolNode } from './pool-node.js';
-import type { StratumTestMiner } from './stratum-miner.js';
+import { StratumTestMiner } from './stratum-miner.js';
 import { waitFor } from './wait.js';
 
 const inFlight = new WeakMap<StratumTestMiner, { n: number }>();
@@ -59,6 +59,24 @@ export async function mineShares(
     await stopMiner(miner);
   }
   return chain.best!;
+}
+
+/**
+ * A new miner for `username` on `pool` mines until the pool's chain is `shares` higher, then
+ * stops and drains (a submit still in flight after stop() would land later and race the next
+ * miner's share for the same parent) and disconnects. The miner is pushed onto `track` so a
+ * test's afterAll can close it even when this throws.
+ */
+export async function mineOnNewMiner(pool: TestPoolNode, username: string, shares: number, track: StratumTestMiner[]): Promise<void> {
+  const chain = pool.node.chain;
+  const start = chain.tracker.getHeight(chain.best);
+  const m = watchMiner(new StratumTestMiner({ port: pool.node.boundWorkerPort, username, onePerJob: true }));
+  track.push(m);
+  await m.connect();
+  const login = await m.login();
+  if (login.result !== true) throw new Error(`miner ${username} not authorized: ${JSON.stringify(login.error)}`);
+  await mineShares(pool, m, { done: () => chain.tracker.getHeight(chain.best) >= start + shares, what: `${shares} shares from ${username}` });
+  m.close();
 }
 
 /** One line per node: its best share, height, heads and whether it holds the others' bests. */
