@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hashWords, scryptPow, sha256, sha256d, sha256d64, sha256dBranch, Sha256dPrefix, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
-import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { displayHexToHash, hashToBigInt, hashToDisplayHex, swapWords32 } from '../../src/bitcoin/hex.js';
 
 describe('sha256 midstate', () => {
   it('resuming from any split point equals one-shot SHA-256', () => {
@@ -103,17 +103,7 @@ const loadJson = <T>(rel: string): T =>
   JSON.parse(readFileSync(new URL(`../fixtures/${rel}`, import.meta.url), 'utf8')) as T;
 
 /** getwork's byte order: every 4-byte word reversed (reference §5.4 `swap4`). */
-function swap4(bytes: Uint8Array): Buffer {
-  if (bytes.length % 4 !== 0) throw new RangeError('swap4 needs whole words');
-  const out = Buffer.allocUnsafe(bytes.length);
-  for (let i = 0; i < bytes.length; i += 4) {
-    out[i] = bytes[i + 3]!;
-    out[i + 1] = bytes[i + 2]!;
-    out[i + 2] = bytes[i + 1]!;
-    out[i + 3] = bytes[i]!;
-  }
-  return out;
-}
+const swap4 = swapWords32;
 
 describe('getwork midstate (reference test_getwork.py, two real 2011 mainnet templates)', () => {
   const cases = loadJson<{ getwork_cases: { cases: { data: string; midstate: string; hash1: string }[] } }>(
