@@ -9,10 +9,10 @@
  *
  * Order within `addShares` (issue 5's relay budget, under 5 ms through one node): track,
  * verify, choose the best share and emit 'best' (the P2P layer relays in that event) first,
- * then write the batch to the store, in the same call. The store's commit is an fsync
- * (synchronous=FULL) that would otherwise sit on every relay; relaying a share before it is on
- * disk loses nothing, since a node that crashes before the commit simply has not "added" it
- * (it fetches it again). Shares that verification dropped meanwhile are not written.
+ * then write the batch to the store, in the same call. The store's commit (a WAL write, no
+ * fsync: store.ts) would otherwise sit on every relay; relaying a share before it is on disk
+ * loses nothing, since a node that crashes before the commit simply has not "added" it (it
+ * fetches it again). Shares that verification dropped meanwhile are not written.
  */
 import { EventEmitter } from 'node:events';
 import { hashToDisplayHex } from '../bitcoin/hex.js';

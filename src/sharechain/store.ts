@@ -2,12 +2,19 @@
  * The persistent share store (reference §2.8 ShareStore, in SQLite instead of append-only text
  * files): raw share wrappers with their hash, parent, verified flag and time, per network.
  *
- * Durability: journal_mode=WAL with synchronous=FULL. "Reported stored" means the transaction
- * that wrote the share has committed; under kill -9 WAL with synchronous=NORMAL would already
- * keep every committed transaction (the WAL bytes are in the kernel's page cache once write()
- * returns), but only FULL also survives a power cut or OS crash, and the fsync per commit is
- * cheap because writes are batched: one transaction per batch of shares, one writer (this
- * process; better-sqlite3 is synchronous).
+ * Durability: journal_mode=WAL with synchronous=NORMAL. "Reported stored" means the transaction
+ * that wrote the share has committed. In WAL mode a commit is a write() of the WAL frames: once
+ * it returns the bytes are in the kernel's page cache, so kill -9 at any moment loses no
+ * committed share (ARCHITECTURE.md; test/integration/store-crash.test.ts) and the file always
+ * reopens consistent. What NORMAL gives up against FULL is the fsync per commit: after a power
+ * cut or kernel crash the commits made since the WAL was last synced (at its last checkpoint)
+ * may be missing, never a torn or corrupt database (SQLite's WAL frame checksums drop them).
+ * For a sharechain that is a few shares the node fetches again from its peers at start, which
+ * is how a node that was off catches up anyway. The fsync is not free on this path: on the 2-core VM of the budgets it
+ * cost 2-3 ms per commit, which sat between one share's relay and the next share's (issue 5:
+ * relay through one node under 5 ms; bench/p2p.ts). The WAL's checkpoints still fsync.
+ * Writes are batched: one transaction per batch of shares, one writer (this process;
+ * better-sqlite3 is synchronous).
  *
  * Schema versioning: a `meta` table holds `schema_version`; migrations run in order on open. Later
  * issues add their own tables (peers, stats) as further migrations; the store refuses a database
@@ -101,7 +108,7 @@ export class ShareStore {
   ) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
     this.insert = this.db.prepare(

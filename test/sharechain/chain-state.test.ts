@@ -1,6 +1,6 @@
 /**
  * ChainState's order of work for a new share (issue 5's relay budget): the 'best' event (where
- * the P2P layer relays) comes before the store's fsync'd commit, yet every share addShares
+ * the P2P layer relays) comes before the store's commit, yet every share addShares
  * reports added is in the SQLite file when it returns, and a share that verification drops is
  * never written. Real shares from the chain builder, a real SQLite file.
  */

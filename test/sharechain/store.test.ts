@@ -88,9 +88,11 @@ describe('ShareStore', () => {
     expect(() => ShareStore.open(path)).toThrow(/newer than this program/);
   });
 
-  it('uses WAL with full synchronous commits', () => {
+  it('uses WAL, whose commits survive kill -9 without an fsync each (synchronous=NORMAL)', () => {
     const path = tempDb();
     const store = ShareStore.open(path);
+    // synchronous is per connection: read it on the store's own (0 OFF, 1 NORMAL, 2 FULL).
+    expect((store as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(1);
     store.close();
     const db = new Database(path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
