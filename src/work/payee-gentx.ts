@@ -7,18 +7,23 @@
  * builder (sharechain/gentx.ts generateShare) recomputes the window, amounts, ordering and
  * scripts for every call: ~1.5 ms per payee with a 100-payee window (bench/mining.ts).
  *
- * What is shared: `GenerationBase` runs the official deriveShareInfo once (capturing the PPLNS
- * weights it used) and keeps the amounts without the finder bonus, sorted, serialized and as
- * hex, and share_info's bytes before and after the payee's nonce and address (found with the
- * official encodeShareInfo and checked on a probe address).
- * What is per payee: the finder's output moves to its place in the (amount, payee) order
- * (reference §3.4; pplns-amounts.ts orderPayouts), ref_hash is sha256d(identifier ‖ spliced
- * share_info) (or the official computeRefHash when the splice does not apply), and coinb1's
- * hex is spliced from the pre-made hex (the bytes are decoded from it when a submit needs them).
+ * What is shared (made once per generation and share target, in the constructor): the official
+ * deriveShareInfo run (capturing the PPLNS weights it used); the amounts without the finder
+ * bonus, sorted, serialized as one hex string with each output's offset; the hex before the
+ * payouts (version, input, output count, witness commitment) and after them (donation output,
+ * the ref output up to its ref_hash); identifier ‖ share_info's bytes before and after the
+ * payee's nonce and address (found with the official encodeShareInfo, checked on a probe).
+ *
+ * What is per payee (forPayee): one lookup and one binary search for the finder's place in the
+ * (amount, payee) order (reference §3.4; pplns-amounts.ts orderPayouts), one sha256d for
+ * ref_hash over a pre-made share_info buffer where only the nonce and address are written, and
+ * coinb1's hex joined from slices of the shared hex (V8 keeps slices and joins as views; the
+ * notify line copies them once). Nothing else is serialized per payee: the finder's script hex
+ * is cached per address across generations.
  *
  * Only the miner's bytes (coinb1/coinb2) come from here. When a solution arrives, the work
  * layer rebuilds the gentx with generateShare and checks it is byte-identical before making a
- * share or a block (pool-work.ts), and the unit test compares both builders for many payees.
+ * share or a block (pool-work.ts), and the unit tests compare both builders for many payees.
  */
 import { ByteWriter } from '../bitcoin/bytes.js';
 import { sha256d } from '../bitcoin/hash.js';
@@ -87,74 +92,118 @@ function compactSize(n: number): Buffer {
   return new ByteWriter(9).writeCompactSize(n).toBytes();
 }
 
+/** Two hex digits per byte value. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * An output value (satoshis, a safe integer) as the hex of its u64 little-endian bytes: the
+ * per-payee amount, without a Buffer and a native hex call for 8 bytes.
+ */
+function u64LEHex(value: number): string {
+  const lo = value >>> 0;
+  const hi = Math.floor(value / 0x100000000) >>> 0;
+  return BYTE_HEX[lo & 0xff]! + BYTE_HEX[(lo >>> 8) & 0xff]! + BYTE_HEX[(lo >>> 16) & 0xff]! + BYTE_HEX[lo >>> 24]!
+    + BYTE_HEX[hi & 0xff]! + BYTE_HEX[(hi >>> 8) & 0xff]! + BYTE_HEX[(hi >>> 16) & 0xff]! + BYTE_HEX[hi >>> 24]!;
+}
+
+/**
+ * VarStr(script) as hex per payout script. Keyed by the Buffer payoutScriptForAddress caches per
+ * address, so a miner's script hex lives as long as that cache keeps the script (bounded there).
+ */
+const scriptHexCache = new WeakMap<Buffer, string>();
+
+function varScriptHex(script: Buffer): string {
+  let hex = scriptHexCache.get(script);
+  if (hex === undefined) {
+    hex = compactSize(script.length).toString('hex') + script.toString('hex');
+    scriptHexCache.set(script, hex);
+  }
+  return hex;
+}
+
+/**
+ * Longest address given a pre-made share_info buffer (one per address length, so at most this
+ * many per generation). bech32 addresses are at most 90 characters (BIP173), base58 ones ~35;
+ * a longer string (never a valid address) gets its ref_hash from computeRefHash.
+ */
+const MAX_SPLICED_ADDRESS = 252;
+
 /**
  * share_info's bytes around the payee: encodeShareInfo(info with address A and nonce N) is
  * `before ‖ u32 N ‖ VarStr(A) ‖ after` (share_data: previous_share_hash, coinbase, nonce,
- * address, ...; reference §1.3). Found by encoding the work's share_info with two nonces, and
- * checked on a second address; null (use computeRefHash) if the layout is not that.
+ * address, ...; reference §1.3). Found by encoding the work's share_info with two nonces.
  */
-function shareInfoSplice(info: ShareInfo, version: number, net: GentxParams['net']): { before: Buffer; after: Buffer } | null {
+function shareInfoParts(info: ShareInfo, version: number, net: GentxParams['net']): { before: Buffer; after: Buffer } | null {
   const own = info.shareData.address;
-  if (own === undefined) return null;
-  const encode = (address: string, nonce: number): Buffer => encodeShareInfo({ ...info, shareData: { ...info.shareData, address, nonce } }, version, net);
-  const a = encode(own, 0);
-  const b = encode(own, 0xffffffff);
+  if (own === undefined || own.length > MAX_SPLICED_ADDRESS) return null;
+  const encode = (nonce: number): Buffer => encodeShareInfo({ ...info, shareData: { ...info.shareData, nonce } }, version, net);
+  const a = encode(0);
+  const b = encode(0xffffffff);
   let at = 0;
   while (at < a.length && a[at] === b[at]) at++;
-  if (a.length !== b.length || at + 4 > a.length) return null;
-  const addressBytes = compactSize(Buffer.byteLength(own)).length + Buffer.byteLength(own);
-  const before = a.subarray(0, at);
-  const after = a.subarray(at + 4 + addressBytes);
-  const splice = shareInfoSplicer(net.identifier, before, after);
-  const probe = 'p2pool-ts splice probe';
-  return splice(probe, 0x01020304).equals(Buffer.concat([net.identifier, encode(probe, 0x01020304)])) ? { before, after } : null;
+  // share_data writes the address latin1 (share-codec.ts): one byte per character.
+  const addressBytes = 1 + own.length;
+  if (a.length !== b.length || at + 4 + addressBytes > a.length) return null;
+  return { before: a.subarray(0, at), after: a.subarray(at + 4 + addressBytes) };
 }
 
-/** identifier ‖ share_info for a payee, from the splice pieces (what ref_hash hashes). */
-function shareInfoSplicer(identifier: Buffer, before: Buffer, after: Buffer): (address: string, nonce: number) => Buffer {
-  return (address, nonce) => {
-    const len = Buffer.byteLength(address);
-    const size = compactSize(len);
-    const out = Buffer.allocUnsafe(identifier.length + before.length + 4 + size.length + len + after.length);
-    let o = identifier.copy(out, 0);
-    o += before.copy(out, o);
-    out.writeUInt32LE(nonce >>> 0, o);
-    o += 4;
-    o += size.copy(out, o);
-    o += out.write(address, o, 'utf8');
-    after.copy(out, o);
-    return out;
-  };
+/**
+ * identifier ‖ share_info for any payee (what ref_hash hashes, reference §1.4): one buffer per
+ * address length with everything but the nonce and the address already in place, so a payee
+ * costs two small writes and one sha256d. Single-threaded: a buffer is filled and hashed
+ * before the next payee touches it.
+ */
+class RefPreimages {
+  private readonly byLength = new Map<number, Buffer>();
+  /** Offset of the nonce (the address's VarStr follows it). */
+  private readonly nonceAt: number;
+
+  constructor(
+    private readonly identifier: Buffer,
+    private readonly before: Buffer,
+    private readonly after: Buffer,
+  ) {
+    this.nonceAt = identifier.length + before.length;
+  }
+
+  /** The filled preimage for (address, nonce); valid until the next call. */
+  fill(address: string, nonce: number): Buffer {
+    const len = address.length;
+    let buf = this.byLength.get(len);
+    if (buf === undefined) {
+      buf = Buffer.alloc(this.nonceAt + 4 + 1 + len + this.after.length);
+      this.identifier.copy(buf, 0);
+      this.before.copy(buf, this.identifier.length);
+      buf[this.nonceAt + 4] = len; // CompactSize of a length below 0xfd is one byte
+      this.after.copy(buf, this.nonceAt + 5 + len);
+      this.byLength.set(len, buf);
+    }
+    buf.writeUInt32LE(nonce >>> 0, this.nonceAt);
+    buf.write(address, this.nonceAt + 5, len, 'latin1');
+    return buf;
+  }
 }
 
 export class GenerationBase {
   /** Non-donation payees with a non-zero amount before the bonus, ascending by (amount, payee). */
   private readonly keys: string[] = [];
-  private readonly values: bigint[] = [];
+  /** Their amounts in satoshis (safe integers: they sum to the subsidy, a number). */
+  private readonly values: number[] = [];
   private readonly index = new Map<string, number>();
-  /** Their serialized outputs back to back; entry i spans offsets[i]..offsets[i + 1]. */
-  private readonly outputs: Buffer;
-  private readonly offsets: number[] = [0];
-  /** The donation amount once a finder's bonus is taken out (the same for every finder). */
-  private readonly donationValue: bigint;
-  private readonly bonus: bigint;
-  private readonly donationKey: string;
-  /** Stripped gentx up to (excluding) the output count. */
-  private readonly head: Buffer;
-  /** The witness commitment output, serialized (empty before segwit). */
-  private readonly commitment: Buffer;
-  private readonly commitmentCount: number;
-  private readonly donationScript: Buffer;
-  /** The donation output, the same for every payee. */
-  private readonly donation: Buffer;
-  private readonly locktimeBytes: Buffer;
-  /** Hex of head, commitment, outputs and donation, for coinb1Hex (offsets x 2 into outputsHex). */
-  private readonly headHex: string;
-  private readonly commitmentHex: string;
+  /** Their serialized outputs back to back as hex; entry i spans hexAt[i]..hexAt[i + 1]. */
   private readonly outputsHex: string;
-  private readonly donationHex: string;
-  /** identifier ‖ share_info for a payee, or null when ref_hash needs computeRefHash. */
-  private readonly refPreimage: ((address: string, nonce: number) => Buffer) | null;
+  private readonly hexAt: number[] = [0];
+  private readonly bonus: number;
+  private readonly donationKey: string;
+  /** Hex before the payouts: version, input, output count, witness commitment. */
+  private readonly headHexInWindow: string;
+  /** The same for a finder not among the payouts (one more output). */
+  private readonly headHexNewPayee: string;
+  /** Hex after the payouts: donation output, then the ref output's value, length, OP_RETURN push 40. */
+  private readonly tailHex: string;
+  private readonly locktimeBytes: Buffer;
+  /** identifier ‖ share_info per payee, or null when ref_hash needs computeRefHash. */
+  private readonly refPreimages: RefPreimages | null;
   /** share_info of the work (the payee's address and nonce are filled in per payee). */
   readonly shareInfo: ShareInfo;
   /** False when this work needs the general builder (see `forPayee`). */
@@ -173,47 +222,59 @@ export class GenerationBase {
     this.shareInfo = derived.shareInfo;
     this.donationKey = donationPayee(net.parent);
     const subsidy = BigInt(params.shareData.subsidy);
-    this.bonus = subsidy / 200n;
+    const bonus = subsidy / 200n;
+    this.bonus = Number(bonus);
     const weights = recorder.weights;
     // With the donation key as finder, the bonus lands in the donation: take it back out per payee.
     const amounts = weights === null ? null : computeAmounts(weights, subsidy, this.donationKey, this.donationKey);
-    this.donationValue = amounts === null ? -1n : amounts.get(this.donationKey)! - this.bonus;
+    const donationValue = amounts === null ? -1n : amounts.get(this.donationKey)! - bonus;
     // The 4,000-destination cut (reference dests[-4000:]) could drop a payee once the finder
-    // moves; such huge windows, and versions before 34 (payee = pubkey hash), use the general path.
-    this.usable = amounts !== null && params.version >= 34 && amounts.size + 1 < MAX_COINBASE_DESTINATIONS && this.donationValue >= 0n;
-    const parts: Buffer[] = [];
+    // moves; such huge windows, and versions before 34 (payee = pubkey hash), use the general
+    // path, as does a subsidy beyond 2**53 (never: it is a number already).
+    this.usable = amounts !== null && params.version >= 34 && amounts.size + 1 < MAX_COINBASE_DESTINATIONS
+      && donationValue >= 0n && subsidy <= BigInt(Number.MAX_SAFE_INTEGER);
+    let outputsHex = '';
     if (this.usable) {
       for (const { payee, value } of orderPayouts(amounts!, this.donationKey)) {
         if (payee === this.donationKey) continue;
         this.index.set(payee, this.keys.length);
         this.keys.push(payee);
-        this.values.push(value);
-        const bytes = txOutBytes({ value: Number(value), script: payoutScriptForAddress(payee, net.parent, params.version) });
-        parts.push(bytes);
-        this.offsets.push(this.offsets[this.offsets.length - 1]! + bytes.length);
+        this.values.push(Number(value));
+        outputsHex += txOutBytes({ value: Number(value), script: payoutScriptForAddress(payee, net.parent, params.version) }).toString('hex');
+        this.hexAt.push(outputsHex.length);
       }
     }
-    this.outputs = Buffer.concat(parts);
+    this.outputsHex = outputsHex;
     const empty = encodeTransaction({ ...base.gentx, outputs: [] }, { witness: false });
     // version | inputs | compactSize(0) | locktime: drop the count (1 byte) and the locktime.
-    this.head = empty.subarray(0, empty.length - 5);
+    const head = empty.subarray(0, empty.length - 5).toString('hex');
+    const commitmentCount = derived.segwitActive ? 1 : 0;
+    const commitment = derived.segwitActive ? txOutBytes(base.gentx.outputs[0]!).toString('hex') : '';
+    // outputs: [commitment] + payouts (the finder's among them) + donation + ref output.
+    const count = (n: number): string => compactSize(commitmentCount + n + 2).toString('hex');
+    this.headHexInWindow = head + count(this.keys.length) + commitment;
+    this.headHexNewPayee = head + count(this.keys.length + 1) + commitment;
     this.locktimeBytes = new ByteWriter(4).writeU32LE(base.gentx.locktime).toBytes();
-    this.commitmentCount = derived.segwitActive ? 1 : 0;
-    this.commitment = derived.segwitActive ? txOutBytes(base.gentx.outputs[0]!) : Buffer.alloc(0);
-    this.donationScript = base.payouts[base.payouts.length - 1]!.script;
-    this.donation = txOutBytes({ value: Number(this.donationValue < 0n ? 0n : this.donationValue), script: this.donationScript });
-    this.headHex = this.head.toString('hex');
-    this.commitmentHex = this.commitment.toString('hex');
-    this.outputsHex = this.outputs.toString('hex');
-    this.donationHex = this.donation.toString('hex');
+    const donationScript = base.payouts[base.payouts.length - 1]!.script;
+    const donation = txOutBytes({ value: Number(donationValue < 0n ? 0n : donationValue), script: donationScript });
+    // The ref output up to its ref_hash: the last 40 bytes are ref_hash ‖ last_txout_nonce.
+    const ref = txOutBytes({ value: 0, script: refOutputScript(Buffer.alloc(32), 0n) });
+    this.tailHex = donation.toString('hex') + ref.toString('hex', 0, ref.length - 40);
     // With a ref merkle link (merged into another chain's ref tree) ref_hash is not one sha256d.
-    const splice = this.usable && (params.refMerkleLink?.branch.length ?? 0) === 0 ? shareInfoSplice(this.shareInfo, params.version, net) : null;
-    this.refPreimage = splice ? shareInfoSplicer(net.identifier, splice.before, splice.after) : null;
+    const parts = this.usable && (params.refMerkleLink?.branch.length ?? 0) === 0 ? shareInfoParts(this.shareInfo, params.version, net) : null;
+    let preimages = parts ? new RefPreimages(net.identifier, parts.before, parts.after) : null;
+    if (preimages) {
+      // The splice must give exactly the official serialization; checked on a probe payee.
+      const probe = 'p2pool-ts splice probe';
+      const expected = Buffer.concat([net.identifier, encodeShareInfo({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address: probe, nonce: 0x01020304 } }, params.version, net)]);
+      if (!preimages.fill(probe, 0x01020304).equals(expected)) preimages = null;
+    }
+    this.refPreimages = preimages;
   }
 
   /** Whether ref_hash is hashed from spliced share_info bytes (else computeRefHash per payee). */
   get splicesShareInfo(): boolean {
-    return this.refPreimage !== null;
+    return this.refPreimages !== null;
   }
 
   /**
@@ -224,34 +285,32 @@ export class GenerationBase {
     if (!this.usable || address === this.donationKey) return null;
     const { net, version } = this.params;
     const j = this.index.get(address) ?? -1;
-    const value = (j >= 0 ? this.values[j]! : 0n) + this.bonus;
-    // First entry ordered after (value, address): binary search over (amount, payee).
+    const value = (j >= 0 ? this.values[j]! : 0) + this.bonus;
+    // The finder's place: the first entry ordered after (value, address) in (amount, payee).
+    // The bonus only raises its amount, so in the window that is after its old place.
+    const keys = this.keys;
+    const values = this.values;
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const v = this.values[mid]!;
-      if (v < value || (v === value && this.keys[mid]! <= address)) lo = mid + 1;
+      const v = values[mid]!;
+      if (v < value || (v === value && keys[mid]! <= address)) lo = mid + 1;
       else hi = mid;
     }
-    const refHash = this.refPreimage
-      ? sha256d(this.refPreimage(address, nonce))
+    const refHash = this.refPreimages !== null && address.length <= MAX_SPLICED_ADDRESS
+      ? sha256d(this.refPreimages.fill(address, nonce))
       : computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
-    const finder = txOutBytes({ value: Number(value), script: payoutScriptForAddress(address, net.parent, version) });
-    const ref = txOutBytes({ value: 0, script: refOutputScript(refHash, 0n) });
-    const count = compactSize(this.commitmentCount + this.keys.length + (j >= 0 ? 0 : 1) + 2);
-    const o = this.offsets;
-    // The bonus only raises the finder's amount: its new place is at or after its old one.
-    // Output ranges [from, to) of `outputs` before the finder, in order.
-    const ranges = j >= 0 ? [0, o[j]!, o[j + 1]!, o[lo]!] : [0, o[lo]!];
-    const tail = o[o.length - 1]!;
+    const finder = u64LEHex(value) + varScriptHex(payoutScriptForAddress(address, net.parent, version));
+    const at = this.hexAt;
+    const out = this.outputsHex;
+    const place = at[lo]!;
     // head | count | commitment | payouts with the finder in its place | donation | ref output
     // up to (not including) its 8-byte last_txout_nonce; the 4-byte locktime is coinb2.
-    let hex = this.headHex + count.toString('hex') + this.commitmentHex;
-    for (let i = 0; i < ranges.length; i += 2) hex += this.outputsHex.slice(ranges[i]! * 2, ranges[i + 1]! * 2);
-    const last = ranges[ranges.length - 1]!;
-    hex += finder.toString('hex') + this.outputsHex.slice(last * 2, tail * 2) + this.donationHex + ref.toString('hex', 0, ref.length - 8);
+    const payouts = j >= 0
+      ? out.slice(0, at[j]!) + out.slice(at[j + 1]!, place) + finder + out.slice(place)
+      : out.slice(0, place) + finder + out.slice(place);
+    const hex = (j >= 0 ? this.headHexInWindow : this.headHexNewPayee) + payouts + this.tailHex + refHash.toString('hex');
     return new PayeeGentx(hex, this.locktimeBytes, refHash);
   }
 }
-

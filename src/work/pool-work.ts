@@ -39,8 +39,13 @@ const MIN_HEADER_VERSION = 0x20000000;
 const NODE_SHARE_FRACTION = 0.0167;
 /** Appended to the coinbase scriptSig so blocks can be told apart in explorers. */
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
-/** Generated shares are cached per payee and work generation; at most this many. */
+/** Payees' work is cached per share target and work generation; at most this many per target. */
 const MAX_CACHED = 4096;
+/**
+ * Share targets (miners' `/D`) with a gentx base in one generation; at most this many, the
+ * oldest dropped first: each costs a PPLNS computation, and `/D` is the miner's to choose.
+ */
+const MAX_TARGETS = 64;
 
 export interface TemplateProvider {
   readonly current: BlockTemplate | null;
@@ -90,22 +95,78 @@ export interface FoundBlock {
   coinbase: Transaction;
 }
 
-/** One payee's work: its gentx parameters and the miner's bytes. */
+/**
+ * What every job of one generation and share target shares: the gentx base (PPLNS, share_info;
+ * payee-gentx.ts), the targets and the payees' work made so far. Built on the generation's
+ * first job for that target; a broadcast's other 999 jobs only read it.
+ */
+interface TargetWork {
+  base: GenerationBase;
+  template: BlockTemplate;
+  best: ShareHash | null;
+  merkleBranch: Buffer[];
+  version: number;
+  blockTarget: bigint;
+  shareTarget: bigint;
+  payees: Map<string, PayeeWork>;
+}
+
+/** One payee's work on a TargetWork: its share nonce and the miner's bytes. */
 interface PayeeWork {
-  params: GentxParams;
+  address: string;
+  nonce: number;
   gentx: { readonly coinb1: Buffer; readonly coinb1Hex: string; readonly coinb2: Buffer };
-  shareBits: number;
+  shareTarget: bigint;
   /** The general builder's result: made at once on the fallback path, else when a solution needs it. */
   gen: GeneratedShare | null;
 }
 
 interface JobContext {
+  target: TargetWork;
   work: PayeeWork;
-  template: BlockTemplate;
-  best: ShareHash | null;
   generation: number;
   /** The job's block and share targets as hash bytes, made on its first solution. */
   targets?: { block: Buffer; share: Buffer };
+}
+
+/** The general builder's parameters for one payee of a base. */
+function payeeParams(base: GenerationBase, address: string, nonce: number): GentxParams {
+  return { ...base.params, shareData: { ...base.params.shareData, address, nonce } };
+}
+
+/**
+ * A job as handed to Stratum and getwork. A class, so that the coinb1 getter lives on the
+ * prototype instead of making every job a fresh accessor object (one per session per broadcast).
+ */
+class PoolJob implements Job {
+  readonly coinb1Hex: string;
+  readonly coinb2: Buffer;
+  readonly prevBlock: Buffer;
+  readonly merkleBranch: Buffer[];
+  readonly version: number;
+  readonly bits: number;
+  readonly minTime: number;
+  readonly blockTarget: bigint;
+  readonly shareTarget: bigint;
+
+  constructor(readonly id: string, readonly context: JobContext, readonly ntime: number, readonly createdAt: number) {
+    const { target, work } = context;
+    const template = target.template;
+    this.coinb1Hex = work.gentx.coinb1Hex;
+    this.coinb2 = work.gentx.coinb2;
+    this.prevBlock = template.previousBlockHash;
+    this.merkleBranch = target.merkleBranch;
+    this.version = target.version;
+    this.bits = template.bits;
+    this.minTime = template.mintime;
+    this.blockTarget = target.blockTarget;
+    this.shareTarget = work.shareTarget;
+  }
+
+  /** Decoded from the hex when first read (a submit), not for every notify (payee-gentx.ts). */
+  get coinb1(): Buffer {
+    return this.context.work.gentx.coinb1;
+  }
 }
 
 export interface PoolWorkEvents {
@@ -126,9 +187,10 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   /** Incremented whenever the work changes; jobs from an older generation are dead on arrival. */
   private generation = 0;
   private jobCounter = 0;
-  private readonly cache = new Map<string, PayeeWork>();
   /** Per share target: the work shared by every payee of this generation (payee-gentx.ts). */
-  private readonly bases = new Map<bigint, GenerationBase>();
+  private readonly bases = new Map<bigint, TargetWork>();
+  /** The last template that passed checkTemplateRules (templates are not mutated). */
+  private checkedTemplate: BlockTemplate | null = null;
   private readonly rateUsers = new WeakMap<Miner, string>();
   private segwitCache: { template: BlockTemplate; data: SegwitData } | null = null;
   /** The node's own desired share target (no `/D`), fixed for one generation of work. */
@@ -154,7 +216,6 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
    */
   workChanged(clean: boolean): void {
     this.generation++;
-    this.cache.clear();
     this.bases.clear();
     if (this.unavailable() === null) this.emit('work', clean);
   }
@@ -192,10 +253,13 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const t = this.opts.templates.current;
     if (!t) return 'waiting for the first block template from bitcoind';
     if (this.opts.templates.stale) return 'lost contact with bitcoind';
-    try {
-      checkTemplateRules(t, this.parent.knownRules);
-    } catch (e) {
-      return e instanceof Error ? e.message : String(e);
+    if (t !== this.checkedTemplate) {
+      try {
+        checkTemplateRules(t, this.parent.knownRules);
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+      this.checkedTemplate = t;
     }
     const sync = this.opts.syncState?.() ?? null;
     if (sync) return sync;
@@ -212,59 +276,62 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const fee = this.opts.feePercent ?? 0;
     const address = fee > 0 && Math.random() * 100 < fee ? this.opts.nodeAddress : miner.address;
     const desiredTarget = this.desiredShareTarget(miner);
-    const key = `${this.generation}:${address}:${desiredTarget}`;
-    let work = this.cache.get(key);
-    if (!work) {
+    let target = this.bases.get(desiredTarget);
+    // workChanged clears the bases; should the template or best share move without it, a base
+    // built on the old ones must not be served.
+    if (target && (target.template !== template || target.best !== best)) target = undefined;
+    let work = target?.payees.get(address);
+    if (!target || !work) {
       try {
-        work = this.payeeWork(template, best, address, desiredTarget);
+        target ??= this.targetWork(template, best, desiredTarget);
+        work = this.payeeWork(target, address);
       } catch (e) {
         if (e instanceof GentxError) return { unavailable: `cannot build on the sharechain: ${e.message}` };
         throw e;
       }
-      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, work);
+      if (target.payees.size >= MAX_CACHED) target.payees.delete(target.payees.keys().next().value!);
+      target.payees.set(address, work);
     }
     const now = this.now();
-    const context: JobContext = { work, template, best, generation: this.generation };
-    const gentx = work.gentx;
-    return {
-      id: (++this.jobCounter).toString(16),
-      prevBlock: template.previousBlockHash,
-      // Decoded from the hex when first read (a submit), not for every notify (payee-gentx.ts).
-      get coinb1(): Buffer {
-        return gentx.coinb1;
-      },
-      coinb1Hex: gentx.coinb1Hex,
-      coinb2: gentx.coinb2,
-      merkleBranch: this.segwitDataFor(template).txidMerkleLink.branch,
-      version: Math.max(template.version >>> 0, MIN_HEADER_VERSION) >>> 0,
-      bits: template.bits,
-      ntime: Math.max(template.curtime, template.mintime, Math.floor(now / 1000)),
-      minTime: template.mintime,
-      blockTarget: bitsToTarget(template.bits),
-      shareTarget: bitsToTarget(work.shareBits),
-      createdAt: now,
-      context,
-    };
+    const context: JobContext = { target, work, generation: this.generation };
+    const ntime = Math.max(template.curtime, template.mintime, Math.floor(now / 1000));
+    return new PoolJob((++this.jobCounter).toString(16), context, ntime, now);
   }
 
   /**
-   * One payee's gentx on the current work. The work's base (PPLNS, share_info) is made once per
-   * generation and share target; each payee then costs one ref_hash and one splice
-   * (payee-gentx.ts). Payees that base cannot serve go through generateShare.
+   * The work's base (PPLNS, share_info) for a share target, made once per generation; every
+   * payee then costs one ref_hash and one splice (payee-gentx.ts).
    */
-  private payeeWork(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint): PayeeWork {
-    let base = this.bases.get(desiredTarget);
-    if (!base) {
-      base = new GenerationBase(this.gentxParams(template, best, this.opts.nodeAddress, desiredTarget));
-      this.bases.set(desiredTarget, base);
-    }
+  private targetWork(template: BlockTemplate, best: ShareHash | null, desiredTarget: bigint): TargetWork {
+    const base = new GenerationBase(this.gentxParams(template, best, this.opts.nodeAddress, desiredTarget));
+    const target: TargetWork = {
+      base,
+      template,
+      best,
+      merkleBranch: this.segwitDataFor(template).txidMerkleLink.branch,
+      version: Math.max(template.version >>> 0, MIN_HEADER_VERSION) >>> 0,
+      blockTarget: bitsToTarget(template.bits),
+      shareTarget: bitsToTarget(base.shareInfo.bits),
+      payees: new Map(),
+    };
+    if (this.bases.size >= MAX_TARGETS) this.bases.delete(this.bases.keys().next().value!);
+    this.bases.set(desiredTarget, target);
+    return target;
+  }
+
+  /** One payee's gentx on the work; payees the base cannot serve go through generateShare. */
+  private payeeWork(target: TargetWork, address: string): PayeeWork {
     const nonce = randomInt(0, 0x100000000);
-    const params: GentxParams = { ...base.params, shareData: { ...base.params.shareData, address, nonce } };
-    const fast = base.forPayee(address, nonce);
-    if (fast) return { params, gentx: fast, shareBits: base.shareInfo.bits, gen: null };
-    const gen = generateShare(params);
-    return { params, gentx: { coinb1: gen.coinb1, coinb1Hex: gen.coinb1.toString('hex'), coinb2: gen.coinb2 }, shareBits: gen.shareInfo.bits, gen };
+    const fast = target.base.forPayee(address, nonce);
+    if (fast) return { address, nonce, gentx: fast, shareTarget: target.shareTarget, gen: null };
+    const gen = generateShare(payeeParams(target.base, address, nonce));
+    return {
+      address,
+      nonce,
+      gentx: { coinb1: gen.coinb1, coinb1Hex: gen.coinb1.toString('hex'), coinb2: gen.coinb2 },
+      shareTarget: bitsToTarget(gen.shareInfo.bits),
+      gen,
+    };
   }
 
   /**
@@ -274,7 +341,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private generatedFor(ctx: JobContext, job: { coinb1: Buffer; coinb2: Buffer }): GeneratedShare | null {
     if (!ctx.work.gen) {
       try {
-        ctx.work.gen = generateShare(ctx.work.params);
+        ctx.work.gen = generateShare(payeeParams(ctx.target.base, ctx.work.address, ctx.work.nonce));
       } catch (e) {
         if (!(e instanceof GentxError)) throw e;
         this.opts.log?.('error', `cannot rebuild the gentx of a solved job: ${e.message}`);
@@ -405,7 +472,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       );
       // DOA: the best share moved while the miner worked; the reference keeps such shares
       // (they still pay) but does not build on them.
-      const doa = ctx.best !== this.opts.chain.best;
+      const doa = ctx.target.best !== this.opts.chain.best;
       this.counters.shares++;
       if (doa) this.counters.deadShares++;
       this.opts.log?.('info', `share ${share.hash.slice(0, 16)}… from ${s.miner.username.slice(0, 60)}${doa ? ' (dead on arrival)' : ''}`);
@@ -426,11 +493,11 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       return;
     }
     // With the template's own tail: Litecoin's 0x01 + MWEB block after the HogEx, as given.
-    const block = assembleBlock(s.header, encodeTransaction(gentx), ctx.template);
+    const block = assembleBlock(s.header, encodeTransaction(gentx), ctx.target.template);
     const hash = hashToDisplayHex(sha256d(s.header));
     this.counters.blocksFound++;
-    this.opts.log?.('info', `GOT BLOCK FROM MINER ${s.miner.username.slice(0, 60)}: ${hash} at height ${ctx.template.height}`);
-    const found: FoundBlock = { hash, height: ctx.template.height, shareHash: null, time: this.now(), coinbase: gentx };
+    this.opts.log?.('info', `GOT BLOCK FROM MINER ${s.miner.username.slice(0, 60)}: ${hash} at height ${ctx.target.template.height}`);
+    const found: FoundBlock = { hash, height: ctx.target.template.height, shareHash: null, time: this.now(), coinbase: gentx };
     this.opts.submitter.submitBlock(block).then(
       (answer) => {
         // BIP22 "duplicate": bitcoind already has this block and found it valid. The submitter

@@ -67,7 +67,7 @@ function job(work: PoolWork, m: Miner): Job {
 }
 
 /** The desired target the job's gentx was built with (JobContext: PoolWork's own record). */
-const desiredOf = (j: Job): bigint => (j.context as { work: { params: GentxParams } }).work.params.desiredTarget;
+const desiredOf = (j: Job): bigint => (j.context as { target: { base: { params: GentxParams } } }).target.base.params.desiredTarget;
 /** How many GenerationBases (PPLNS computations) the current generation holds. */
 const basesOf = (w: PoolWork): number => (w as unknown as { bases: Map<bigint, unknown> }).bases.size;
 
