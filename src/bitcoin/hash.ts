@@ -1,13 +1,20 @@
 /**
- * Hash functions. SHA-256 and scrypt come from node:crypto (OpenSSL, SHA-NI where the CPU has
- * it). The one thing OpenSSL does not expose is the SHA-256 midstate, which P2Pool needs
- * twice: a share's hash_link carries the state after the gentx prefix so a verifier can finish
- * the txid without the payout outputs (reference §1.4), and getwork hands miners the state
- * after the first 64 header bytes (§5.4). For that we keep our own compression function
- * (FIPS 180-4 §6.2.2).
+ * Hash functions. SHA-256 of whole messages and scrypt come from node:crypto (OpenSSL, SHA-NI
+ * where the CPU has it). The one thing OpenSSL does not expose is the SHA-256 midstate, which
+ * P2Pool needs twice: a share's hash_link carries the state after the gentx prefix so a
+ * verifier can finish the txid without the payout outputs (reference §1.4), and getwork hands
+ * miners the state after the first 64 header bytes (§5.4); Stratum's submit path also resumes
+ * the coinbase from one and climbs the merkle branch in state words. For that we keep our own
+ * compression function (FIPS 180-4 §6.2.2).
+ *
+ * When the native addon is built (native-sha256.ts; docs/operations.md "Native SHA-256"), the
+ * hot paths run there in one call each, and short sha256/sha256d messages too (one native call
+ * against two trips through crypto.hash). The JavaScript code below stays the fallback, and
+ * `jsSha256` exposes it so tests compare the two.
  */
 import * as crypto from 'node:crypto';
 import { createHash, scryptSync } from 'node:crypto';
+import { nativeSha256, type Sha256Ops } from './native-sha256.js';
 
 /**
  * One-shot digest: crypto.hash (Node >= 20.12) skips the Hash object createHash builds, several
@@ -19,18 +26,36 @@ const oneShot: (algorithm: string, data: Uint8Array) => Buffer =
     ? (algorithm, data) => crypto.hash(algorithm, data, 'buffer')
     : (algorithm, data) => createHash(algorithm).update(data).digest();
 
+/**
+ * Messages up to this many bytes are hashed by the native addon, longer ones by OpenSSL. Both
+ * use SHA-NI, so what the addon saves is the call overhead: crypto.hash costs ~4 us per call
+ * here whatever the length, the addon ~1 us plus ~0.25 us per block (bench/bitcoin.ts); past a
+ * few KB the two meet and OpenSSL's own assembly is at least as good.
+ */
+const NATIVE_MESSAGE_MAX = 2048;
+
 export function sha256(data: Uint8Array): Buffer {
+  if (nativeSha256 !== null && data.length <= NATIVE_MESSAGE_MAX) {
+    const out = Buffer.allocUnsafe(32);
+    nativeSha256.sha256(data, 0, data.length, out, 0);
+    return out;
+  }
   return oneShot('sha256', data);
 }
 
 /** SHA-256 applied twice: txids, block hashes, P2Pool share hashes, message checksums. */
 export function sha256d(data: Uint8Array): Buffer {
+  if (nativeSha256 !== null && data.length <= NATIVE_MESSAGE_MAX) {
+    const out = Buffer.allocUnsafe(32);
+    nativeSha256.sha256d(data, 0, data.length, out, 0);
+    return out;
+  }
   return oneShot('sha256', oneShot('sha256', data));
 }
 
 /** RIPEMD-160(SHA-256(x)), the hash in P2PKH and P2WPKH scripts. */
 export function hash160(data: Uint8Array): Buffer {
-  return oneShot('ripemd160', oneShot('sha256', data));
+  return oneShot('ripemd160', sha256(data));
 }
 
 /**
@@ -148,13 +173,8 @@ function finishDouble(first: Int32Array, result: Int32Array): void {
   rounds(result, W);
 }
 
-/**
- * sha256d of the 64 bytes at `src[srcOffset..]`, written to `out[outOffset..+32]` (which may
- * overlap the input). This is one merkle tree node (left ‖ right); done in JS, three
- * compressions with the padding block's schedule precomputed, it avoids two native calls whose
- * fixed cost dominated Stratum's submit path (bench/mining.ts).
- */
-export function sha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, outOffset: number): void {
+/** sha256d of the 64 bytes at `src[srcOffset..]` (three compressions, padding schedule precomputed). */
+function jsSha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, outOffset: number): void {
   S1st.set(H0);
   compressBlock(S1st, src, srcOffset);
   rounds(S1st, PAD_AFTER_64);
@@ -162,23 +182,8 @@ export function sha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, o
   storeState(S2nd, out, outOffset);
 }
 
-/** 32-byte hashes as big-endian words, eight per hash: a merkle branch for sha256dBranch. */
-export function hashWords(hashes: readonly Uint8Array[]): Int32Array {
-  const words = new Int32Array(hashes.length * 8);
-  hashes.forEach((h, i) => {
-    if (h.length !== 32) throw new RangeError('merkle branch entries must be 32 bytes');
-    for (let k = 0; k < 8; k++) words[i * 8 + k] = (h[k * 4]! << 24) | (h[k * 4 + 1]! << 16) | (h[k * 4 + 2]! << 8) | h[k * 4 + 3]!;
-  });
-  return words;
-}
-
-/**
- * Climb a merkle branch from the leaf hash at `leaf[leafOffset..+32]`, the leaf always on the
- * left (Stratum's coinbase, index 0): root = sha256d(...sha256d(leaf ‖ b0) ‖ b1 ...). The branch
- * is given by hashWords and the running hash stays in state words, so each level is exactly
- * three compressions; the root is written to `out[outOffset..+32]`.
- */
-export function sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number): void {
+/** The merkle branch climb of sha256dBranch: the running hash stays in state words. */
+function jsSha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number): void {
   loadBlock(leaf, leafOffset); // W[0..7] = the leaf (W[8..15] are overwritten below)
   for (let i = 0; i < 8; i++) S2nd[i] = W[i]!;
   for (let at = 0; at < branch.length; at += 8) {
@@ -195,6 +200,83 @@ export function sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int3
   storeState(S2nd, out, outOffset);
 }
 
+const wordScratch = new Int32Array(8);
+
+/** Compress whole blocks; a Uint32Array state is worked on as int32 (see H0 above). */
+function jsCompress(state: Int32Array | Uint32Array, data: Uint8Array, offset: number, blocks: number): void {
+  const s = state instanceof Int32Array ? state : wordScratch;
+  if (s !== state) for (let i = 0; i < 8; i++) s[i] = state[i]! | 0;
+  for (let b = 0; b < blocks; b++) compressBlock(s, data, offset + b * 64);
+  if (s !== state) for (let i = 0; i < 8; i++) state[i] = s[i]!;
+}
+
+/** The padded last block(s) of a resumed message (single-threaded, never held across calls). */
+let resumeScratch = Buffer.alloc(128);
+
+/** sha256d of (`done` bytes already in `state`) ‖ tail ‖ suffix. */
+function jsSha256dResume(state: Int32Array, done: number, tail: Uint8Array, suffix: Uint8Array, out: Uint8Array, outOffset: number): void {
+  const used = tail.length + suffix.length;
+  const total = done + used;
+  // 0x80 and the 8-byte length must fit after the data (FIPS 180-4 §5.1.1).
+  const blocks = Math.floor((used + 8) / 64) + 1;
+  if (resumeScratch.length < blocks * 64) resumeScratch = Buffer.alloc(blocks * 64);
+  const m = resumeScratch;
+  m.set(tail, 0);
+  m.set(suffix, tail.length);
+  m[used] = 0x80;
+  const end = blocks * 64;
+  m.fill(0, used + 1, end - 8);
+  const bits = total * 8;
+  m.writeUInt32BE(Math.floor(bits / 0x100000000), end - 8);
+  m.writeUInt32BE(bits >>> 0, end - 4);
+  S1st.set(state);
+  for (let off = 0; off < end; off += 64) compressBlock(S1st, m, off);
+  finishDouble(S1st, S2nd);
+  storeState(S2nd, out, outOffset);
+}
+
+/** The JavaScript implementations: the fallback, and what tests compare the addon with. */
+export const jsSha256: Sha256Ops = {
+  compress: jsCompress,
+  sha256d64: jsSha256d64,
+  sha256dBranch: jsSha256dBranch,
+  sha256dResume: jsSha256dResume,
+};
+
+/** The implementation in use: fixed at load, so every call site below sees one shape. */
+const ops: Sha256Ops = nativeSha256 ?? jsSha256;
+
+/**
+ * sha256d of the 64 bytes at `src[srcOffset..]`, written to `out[outOffset..+32]` (which may
+ * overlap the input). This is one merkle tree node (left ‖ right): three compressions in one
+ * call, against two trips through crypto.hash whose fixed cost dominated Stratum's submit path
+ * (bench/mining.ts).
+ */
+export function sha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, outOffset: number): void {
+  ops.sha256d64(src, srcOffset, out, outOffset);
+}
+
+/** 32-byte hashes as big-endian words, eight per hash: a merkle branch for sha256dBranch. */
+export function hashWords(hashes: readonly Uint8Array[]): Int32Array {
+  const words = new Int32Array(hashes.length * 8);
+  hashes.forEach((h, i) => {
+    if (h.length !== 32) throw new RangeError('merkle branch entries must be 32 bytes');
+    for (let k = 0; k < 8; k++) words[i * 8 + k] = (h[k * 4]! << 24) | (h[k * 4 + 1]! << 16) | (h[k * 4 + 2]! << 8) | h[k * 4 + 3]!;
+  });
+  return words;
+}
+
+/**
+ * Climb a merkle branch from the leaf hash at `leaf[leafOffset..+32]`, the leaf always on the
+ * left (Stratum's coinbase, index 0): root = sha256d(...sha256d(leaf ‖ b0) ‖ b1 ...). The branch
+ * is given by hashWords, so each level is exactly three compressions (no byte conversion in
+ * JavaScript, one call for the whole climb natively); the root is written to
+ * `out[outOffset..+32]`.
+ */
+export function sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number): void {
+  ops.sha256dBranch(leaf, leafOffset, branch, out, outOffset);
+}
+
 /**
  * sha256d of many messages that share one prefix, such as a Stratum job's coinbase:
  * coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2, where only the 8 nonce bytes change from one
@@ -205,47 +287,26 @@ export function sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int3
 export class Sha256dPrefix {
   private readonly state = new Int32Array(8);
   private readonly tail: Buffer;
-  private readonly length: number;
-  private scratch: Buffer = Buffer.alloc(0);
+  /** Bytes compressed into `state`: the prefix's whole blocks. */
+  private readonly done: number;
 
   constructor(prefix: Uint8Array) {
     this.state.set(H0);
-    const whole = prefix.length - (prefix.length % 64);
-    for (let off = 0; off < whole; off += 64) compressBlock(this.state, prefix, off);
-    this.tail = Buffer.from(prefix.subarray(whole));
-    this.length = prefix.length;
+    const blocks = Math.floor(prefix.length / 64);
+    ops.compress(this.state, prefix, 0, blocks);
+    this.done = blocks * 64;
+    this.tail = Buffer.from(prefix.subarray(this.done));
   }
 
   /** sha256d(prefix ‖ suffix), into `out` (32 bytes at `outOffset`). */
   digestInto(suffix: Uint8Array, out: Uint8Array, outOffset = 0): void {
-    const total = this.length + suffix.length;
-    const used = this.tail.length + suffix.length;
-    // 0x80 and the 8-byte length must fit after the data (FIPS 180-4 §5.1.1).
-    const blocks = Math.floor((used + 8) / 64) + 1;
-    if (this.scratch.length < blocks * 64) this.scratch = Buffer.alloc(blocks * 64);
-    const m = this.scratch;
-    this.tail.copy(m, 0);
-    m.set(suffix, this.tail.length);
-    m[used] = 0x80;
-    const end = blocks * 64;
-    m.fill(0, used + 1, end - 8);
-    const bits = total * 8;
-    m.writeUInt32BE(Math.floor(bits / 0x100000000), end - 8);
-    m.writeUInt32BE(bits >>> 0, end - 4);
-    S1st.set(this.state);
-    for (let off = 0; off < end; off += 64) compressBlock(S1st, m, off);
-    finishDouble(S1st, S2nd);
-    storeState(S2nd, out, outOffset);
+    ops.sha256dResume(this.state, this.done, this.tail, suffix, out, outOffset);
   }
 }
 
-const stateScratch = new Int32Array(8);
-
 /** One SHA-256 compression of the 64-byte block at `block[offset..]` into `state` (in place). */
 export function sha256Compress(state: Uint32Array, block: Uint8Array, offset = 0): void {
-  for (let i = 0; i < 8; i++) stateScratch[i] = state[i]! | 0;
-  compressBlock(stateScratch, block, offset);
-  for (let i = 0; i < 8; i++) state[i] = stateScratch[i]!;
+  ops.compress(state, block, offset, 1);
 }
 
 /**
@@ -279,7 +340,7 @@ function bytesToWords(bytes: Uint8Array): Uint32Array {
 export function sha256Midstate(data: Uint8Array): { midstate: Sha256Midstate; tail: Buffer } {
   const words = new Uint32Array(H0);
   const whole = data.length - (data.length % 64);
-  for (let off = 0; off < whole; off += 64) sha256Compress(words, data, off);
+  ops.compress(words, data, 0, whole / 64);
   return {
     midstate: { state: wordsToBytes(words), length: whole },
     tail: Buffer.from(data.subarray(whole)),
@@ -300,6 +361,6 @@ export function sha256Resume(midstate: Sha256Midstate, data: Uint8Array): Buffer
   msg.set(data, 0);
   msg[data.length] = 0x80;
   msg.writeBigUInt64BE(BigInt(total) * 8n, msg.length - 8);
-  for (let off = 0; off < msg.length; off += 64) sha256Compress(words, msg, off);
+  ops.compress(words, msg, 0, msg.length / 64);
   return wordsToBytes(words);
 }
