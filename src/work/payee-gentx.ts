@@ -194,6 +194,8 @@ export class GenerationBase {
   private readonly outputsHex: string;
   private readonly hexAt: number[] = [0];
   private readonly bonus: number;
+  /** u64 hex of the bonus alone: the amount of every finder not among the payouts. */
+  private readonly bonusHex: string;
   private readonly donationKey: string;
   /** Hex before the payouts: version, input, output count, witness commitment. */
   private readonly headHexInWindow: string;
@@ -224,6 +226,7 @@ export class GenerationBase {
     const subsidy = BigInt(params.shareData.subsidy);
     const bonus = subsidy / 200n;
     this.bonus = Number(bonus);
+    this.bonusHex = u64LEHex(this.bonus);
     const weights = recorder.weights;
     // With the donation key as finder, the bonus lands in the donation: take it back out per payee.
     const amounts = weights === null ? null : computeAmounts(weights, subsidy, this.donationKey, this.donationKey);
@@ -301,7 +304,7 @@ export class GenerationBase {
     const refHash = this.refPreimages !== null && address.length <= MAX_SPLICED_ADDRESS
       ? sha256d(this.refPreimages.fill(address, nonce))
       : computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
-    const finder = u64LEHex(value) + varScriptHex(payoutScriptForAddress(address, net.parent, version));
+    const finder = (j >= 0 ? u64LEHex(value) : this.bonusHex) + varScriptHex(payoutScriptForAddress(address, net.parent, version));
     const at = this.hexAt;
     const out = this.outputsHex;
     const place = at[lo]!;

@@ -1,14 +1,17 @@
 /**
  * The mining hot path's per-payee gentx (src/work/payee-gentx.ts) must be byte-identical to the
- * general builder (sharechain/gentx.ts generateShare) for every payee: miners in the PPLNS
- * window (small, large and tied amounts), new payees, every address type, donations on.
+ * general builder (sharechain/gentx.ts generateShare, itself checked against the reference's
+ * shares in test/sharechain/gentx.test.ts) for every payee: miners in the PPLNS window (small,
+ * large and tied amounts), new payees, every address type a v35 share can pay (P2PKH, P2SH,
+ * P2WPKH, P2WSH), with and without donations in the window and in the share being built.
  */
 import { describe, expect, it } from 'vitest';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
-import { hash160 } from '../../src/bitcoin/hash.js';
+import { hash160, sha256 } from '../../src/bitcoin/hash.js';
 import { displayHexToHash } from '../../src/bitcoin/hex.js';
 import { p2pkhScript, p2shScript, witnessScript } from '../../src/bitcoin/script.js';
 import { bitsToTarget } from '../../src/bitcoin/target.js';
+import { decodeTransaction } from '../../src/bitcoin/transaction.js';
 import { donationPayee } from '../../src/sharechain/coinbase-layout.js';
 import { generateShare, type GentxParams } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
@@ -16,32 +19,66 @@ import { GenerationBase } from '../../src/work/payee-gentx.js';
 import { buildChain, emptyTemplate, type ShareSpec } from '../support/chain-builder.js';
 
 const net = getP2PoolNetwork('regtest');
-const addr = (i: number): string => {
-  const h = hash160(Buffer.from(`payee ${i}`));
-  const script = i % 4 === 0 ? witnessScript(0, h) : i % 4 === 1 ? p2shScript(h) : i % 4 === 2 ? p2pkhScript(h) : witnessScript(0, Buffer.concat([Buffer.from([0xab]), h, h.subarray(0, 11)]));
-  return scriptToAddress(script, net.parent)!;
-};
+const KINDS = ['P2WPKH', 'P2SH', 'P2PKH', 'P2WSH'] as const;
+/**
+ * The output script of payee `i` of a salt; its kind is KINDS[i % 4]. P2WSH programs start with
+ * 0xab: v35 cannot pay a witness program whose first byte is below 0x10 (payout-script.ts: the
+ * reference's padding bug crashes on it).
+ */
+function scriptFor(i: number, salt = 'payee'): Buffer {
+  const h = hash160(Buffer.from(`${salt} ${i}`));
+  const program32 = Buffer.concat([Buffer.from([0xab]), sha256(h).subarray(1)]);
+  return [witnessScript(0, h), p2shScript(h), p2pkhScript(h), witnessScript(0, program32)][i % 4]!;
+}
+const addr = (i: number, salt = 'payee'): string => scriptToAddress(scriptFor(i, salt), net.parent)!;
 
 // Difficulty-1 block bits so the PPLNS window is bounded by the chain, not by SPREAD blocks.
 const BITS = 0x1d00ffff;
 const template = emptyTemplate({ bits: BITS });
 const t0 = 1_700_000_000;
-// 12 payees with uneven shares of the window (payee 0 has many, 11 a single one), donations on some.
-const specs: ShareSpec[] = Array.from({ length: 80 }, (_, i) => ({
-  address: addr(i % 7 === 0 ? 0 : i % 12),
-  timestamp: t0 + i * net.sharePeriod,
-  donation: i % 5 === 0 ? 655 : 0,
-}));
-const { chain, shares } = buildChain(net, template, specs);
-const tip = shares[shares.length - 1]!;
 
-function params(address: string, nonce: number, subsidy = 5_000_041_930, donation = 0): GentxParams {
+/**
+ * 80 shares by 12 payees with uneven shares of the window (payee 0 has many, 11 a single one,
+ * several tie), every address kind; donations in some shares when `donations`.
+ */
+function windowChain(donations: boolean) {
+  const specs: ShareSpec[] = Array.from({ length: 80 }, (_, i) => ({
+    address: addr(i % 7 === 0 ? 0 : i % 12),
+    timestamp: t0 + i * net.sharePeriod,
+    donation: donations && i % 5 === 0 ? 655 : 0,
+  }));
+  const { chain, shares } = buildChain(net, template, specs);
+  return { chain, tip: shares[shares.length - 1]! };
+}
+/**
+ * Ties: 200 shares of equal work, so the window (the 199 below the tip) gives a payee with one
+ * share subsidy * 199 / (200 * 199) = exactly the 0.5% bonus when the subsidy is a multiple of
+ * 200, and one with two shares twice that. A new payee then ties with every one-share payee, and
+ * a one-share finder with every two-share payee: only the address order (reference §3.4: sort by
+ * (amount, address)) places the finder.
+ */
+function tiedChain() {
+  const specs: ShareSpec[] = Array.from({ length: 200 }, (_, i) => {
+    // 8 one-share payees (i < 8), 8 two-share payees (8 <= i < 24), the rest payee 'heavy'.
+    const address = i < 8 ? addr(i, 'single') : i < 24 ? addr((i - 8) >> 1, 'double') : addr(0, 'heavy');
+    return { address, timestamp: t0 + i * net.sharePeriod };
+  });
+  const { chain, shares } = buildChain(net, template, specs);
+  return { chain, tip: shares[shares.length - 1]! };
+}
+const chains = {
+  'no donations in the window': windowChain(false),
+  'donations in the window': windowChain(true),
+  'tied amounts': tiedChain(),
+};
+
+function params(c: (typeof chains)[keyof typeof chains], address: string, nonce: number, subsidy: number, donation: number): GentxParams {
   return {
     net,
-    chain,
+    chain: c.chain,
     version: 35,
     shareData: {
-      previousShareHash: displayHexToHash(tip.hash),
+      previousShareHash: displayHexToHash(c.tip.hash),
       coinbase: Buffer.from('036f00000b2f50325f506f6f6c2d54532f', 'hex'),
       nonce,
       address,
@@ -57,28 +94,80 @@ function params(address: string, nonce: number, subsidy = 5_000_041_930, donatio
   };
 }
 
-describe('GenerationBase.forPayee', () => {
-  const payees = [...Array.from({ length: 12 }, (_, i) => addr(i)), addr(100), addr(101), addr(102), addr(103)];
+/** In the window: the 12 chain payees (3 of each kind). New: 40 fresh ones (10 of each kind). */
+const inWindow = Array.from({ length: 12 }, (_, i) => addr(i));
+const newPayees = Array.from({ length: 40 }, (_, i) => addr(i, 'new payee'));
+const tiedPayees = [
+  ...Array.from({ length: 8 }, (_, i) => addr(i, 'single')),
+  ...Array.from({ length: 8 }, (_, i) => addr(i, 'double')),
+  addr(0, 'heavy'),
+  ...newPayees,
+];
 
-  for (const [label, subsidy, donation] of [['no donation', 5_000_041_930, 0], ['with a donation, odd subsidy', 312_500_777, 3000]] as const) {
-    it(`matches generateShare byte for byte for miners in and out of the window (${label})`, () => {
-      const base = new GenerationBase(params(addr(0), 1, subsidy, donation));
+describe('GenerationBase.forPayee', () => {
+  const configs = [
+    // [window, subsidy, share_data.donation (the node's --give-author, 0..65535)]
+    ['no donations in the window', 5_000_041_930, 0],
+    ['no donations in the window', 312_500_777, 3000],
+    ['donations in the window', 5_000_041_930, 0],
+    ['donations in the window', 312_500_777, 3000],
+    ['tied amounts', 5_000_000_000, 0],
+    ['tied amounts', 5_000_000_000, 3000],
+  ] as const;
+
+  for (const [window, subsidy, donation] of configs) {
+    it(`matches generateShare byte for byte for payees of every kind, in and out of the window (${window}, subsidy ${subsidy}, donation ${donation})`, () => {
+      const c = chains[window];
+      const base = new GenerationBase(params(c, addr(0), 1, subsidy, donation));
       expect(base.usable).toBe(true);
       expect(base.splicesShareInfo).toBe(true);
+      const payees = window === 'tied amounts' ? tiedPayees : [...inWindow, ...newPayees];
       payees.forEach((address, i) => {
-        const nonce = 0x1000 + i;
+        const nonce = (0x9e3779b9 * (i + 1)) >>> 0;
         const fast = base.forPayee(address, nonce)!;
-        const gen = generateShare(params(address, nonce, subsidy, donation));
-        expect(fast.coinb1.toString('hex')).toBe(gen.coinb1.toString('hex'));
-        expect(fast.coinb1Hex).toBe(gen.coinb1.toString('hex'));
-        expect(fast.coinb2).toEqual(gen.coinb2);
-        expect(fast.refHash).toEqual(gen.refHash);
+        const gen = generateShare(params(c, address, nonce, subsidy, donation));
+        expect(fast.coinb1Hex, `payee ${i} (${KINDS[i % 4]})`).toBe(gen.coinb1.toString('hex'));
+        expect(fast.coinb1.equals(gen.coinb1)).toBe(true);
+        expect(fast.coinb2.equals(gen.coinb2)).toBe(true);
+        expect(fast.refHash.equals(gen.refHash)).toBe(true);
       });
     });
   }
 
+  it('pays each in-window payee its amount plus the 0.5% bonus, and a new payee the bonus alone, in one more output', () => {
+    const c = chains['no donations in the window'];
+    const subsidy = 5_000_041_930;
+    const base = new GenerationBase(params(c, addr(0), 1, subsidy, 0));
+    // The finder's amount as the reference's rules give it: subsidy // 200 on top of its PPLNS share.
+    const bonus = Math.floor(subsidy / 200);
+    const outputsOf = (address: string) => {
+      const hex = base.forPayee(address, 5)!.coinb1Hex;
+      // coinb1 + last_txout_nonce + locktime is the whole stripped gentx.
+      return decodeTransaction(Buffer.from(`${hex}0000000000000000${'00'.repeat(4)}`, 'hex')).outputs;
+    };
+    const other = outputsOf(addr(0));
+    const mine = outputsOf(addr(3));
+    const fresh = outputsOf(newPayees[0]!);
+    expect(fresh.length).toBe(mine.length + 1);
+    const paid = (script: Buffer, outs: typeof mine) => outs.find((o) => o.script.equals(script))!.value;
+    expect(paid(scriptFor(3), mine) - paid(scriptFor(3), other)).toBe(bonus);
+    expect(paid(scriptFor(0, 'new payee'), fresh)).toBe(bonus);
+    for (const outs of [other, mine, fresh]) expect(outs.reduce((sum, o) => sum + o.value, 0)).toBe(subsidy);
+  });
+
+  it('the tied window does tie: one-share payees are paid exactly the bonus, two-share payees twice it', () => {
+    const c = chains['tied amounts'];
+    const subsidy = 5_000_000_000;
+    const gen = generateShare(params(c, newPayees[0]!, 1, subsidy, 0));
+    const paid = (script: Buffer) => gen.payouts.find((o) => o.script.equals(script))?.value;
+    for (let i = 0; i < 8; i++) expect(paid(scriptFor(i, 'single'))).toBe(subsidy / 200);
+    for (let i = 0; i < 8; i++) expect(paid(scriptFor(i, 'double'))).toBe(subsidy / 100);
+    expect(paid(scriptFor(0, 'new payee'))).toBe(subsidy / 200);
+  });
+
   it('leaves the donation address itself to the general builder', () => {
-    const base = new GenerationBase(params(addr(0), 1));
+    const c = chains['no donations in the window'];
+    const base = new GenerationBase(params(c, addr(0), 1, 5_000_041_930, 0));
     expect(base.forPayee(donationPayee(net.parent), 7)).toBeNull();
   });
 });

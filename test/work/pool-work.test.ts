@@ -7,6 +7,11 @@
  * was read per job, each session of a broadcast rebuilt the base (~1 ms each: the mining
  * bench's ~1 s notify rounds once pseudoshares had come in, docs/mining.md).
  *
+ *
+ * Every job's bytes (the fast per-payee path, payee-gentx.ts) equal the general builder's gentx
+ * (generateShare) for the same payee and nonce, for miners of every address kind in and out of
+ * the PPLNS window, with the node fee (-f) and the donation (--give-author) on and off.
+ *
  * Real parts: Bitcoin Core's regtest getblocktemplate capture, parsed by parseBlockTemplate;
  * a sharechain mined by the production generation code and verified by ChainState.
  */
@@ -15,12 +20,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
-import { hash160 } from '../../src/bitcoin/hash.js';
-import { witnessScript } from '../../src/bitcoin/script.js';
+import { hash160, sha256 } from '../../src/bitcoin/hash.js';
+import { p2pkhScript, p2shScript, witnessScript } from '../../src/bitcoin/script.js';
+import { bitsToTarget } from '../../src/bitcoin/target.js';
 import { parseBlockTemplate } from '../../src/chain/block-template.js';
 import { ChainState } from '../../src/sharechain/chain-state.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
-import type { GentxParams } from '../../src/sharechain/gentx.js';
+import { generateShare, type GentxParams } from '../../src/sharechain/gentx.js';
 import type { Job } from '../../src/work/job.js';
 import { PoolWork } from '../../src/work/pool-work.js';
 import type { Miner } from '../../src/work/work-source.js';
@@ -35,11 +41,12 @@ const addr = (i: number): string => scriptToAddress(witnessScript(0, hash160(Buf
 const gbt = JSON.parse(readFileSync(join(here, '../fixtures/bitcoin-core-regtest/gbt-height111-24tx.json'), 'utf8')) as Record<string, unknown>;
 const template = parseBlockTemplate({ ...gbt, bits: '1d00ffff' });
 
-function setup(): { work: PoolWork; clock: { ms: number } } {
+function setup(opts: { feePercent?: number; donationPercent?: number; address?: (i: number) => string } = {}): { work: PoolWork; clock: { ms: number } } {
   const clock = { ms: Date.now() };
   const t0 = Math.floor(clock.ms / 1000) - 40 * net.sharePeriod;
   const parent = emptyTemplate({ bits: template.bits, prevBlock: template.previousBlockHash });
-  const { shares } = buildChain(net, parent, Array.from({ length: 30 }, (_, i) => ({ address: addr(i % 5), timestamp: t0 + i * net.sharePeriod })));
+  const payee = opts.address ?? addr;
+  const { shares } = buildChain(net, parent, Array.from({ length: 30 }, (_, i) => ({ address: payee(i % 5), timestamp: t0 + i * net.sharePeriod })));
   const chain = new ChainState({ net });
   chain.addShares(shares);
   expect(chain.best).toBe(shares[shares.length - 1]!.hash);
@@ -48,8 +55,10 @@ function setup(): { work: PoolWork; clock: { ms: number } } {
     chain,
     templates: { current: template, stale: false },
     submitter: { submitBlock: () => Promise.resolve('test: no block expected') },
-    nodeAddress: addr(1000),
+    nodeAddress: payee(1000),
     now: () => clock.ms,
+    feePercent: opts.feePercent,
+    donationPercent: opts.donationPercent,
   });
   return { work, clock };
 }
@@ -115,3 +124,50 @@ describe('PoolWork node share target', () => {
     expect(basesOf(work)).toBe(2);
   });
 });
+
+/**
+ * Payee `i` of kind P2WPKH, P2SH, P2PKH, P2WSH by i % 4 (P2WSH programs start with 0xab: v35
+ * cannot pay a witness program whose first byte is below 0x10, payout-script.ts).
+ */
+const anyKind = (i: number): string => {
+  const h = hash160(Buffer.from(`pool-work any kind ${i}`));
+  const program32 = Buffer.concat([Buffer.from([0xab]), sha256(h).subarray(1)]);
+  return scriptToAddress([witnessScript(0, h), p2shScript(h), p2pkhScript(h), witnessScript(0, program32)][i % 4]!, net.parent)!;
+};
+
+/** What PoolWork recorded for a job: the work's base parameters, the payee and its nonce. */
+interface JobRecord { target: { base: { params: GentxParams } }; work: { address: string; nonce: number } }
+
+describe('PoolWork jobs', () => {
+  for (const [feePercent, donationPercent] of [[0, 0], [0, 1.5], [50, 0], [50, 1.5]] as const) {
+    it(`carry the general builder's gentx byte for byte (node fee ${feePercent}%, donation ${donationPercent}%)`, () => {
+      const { work } = setup({ feePercent, donationPercent, address: anyKind });
+      work.workChanged(true);
+      // Chain payees 0..4 (in the window, every kind) and 40 new payees (10 of each kind).
+      const miners = [...[0, 1, 2, 3, 4].map(anyKind), ...Array.from({ length: 40 }, (_, i) => anyKind(100 + i))].map((a) => {
+        const r = work.authorize(a);
+        if (!r.ok) throw new Error(r.reason);
+        return r.miner;
+      });
+      const payees = new Set<string>();
+      for (const m of miners) {
+        const j = job(work, m);
+        const rec = j.context as JobRecord;
+        // The node fee pays the operator's address instead of the miner's on about fee% of jobs.
+        expect([m.address, anyKind(1000)]).toContain(rec.work.address);
+        if (feePercent === 0) expect(rec.work.address).toBe(m.address);
+        payees.add(rec.work.address);
+        const base = rec.target.base.params;
+        const gen = generateShare({ ...base, shareData: { ...base.shareData, address: rec.work.address, nonce: rec.work.nonce } });
+        expect(base.shareData.donation).toBeGreaterThanOrEqual(Math.floor((65535 * donationPercent) / 100));
+        expect(base.shareData.donation).toBeLessThanOrEqual(Math.ceil((65535 * donationPercent) / 100));
+        expect(j.coinb1Hex).toBe(gen.coinb1.toString('hex'));
+        expect(j.coinb1.equals(gen.coinb1)).toBe(true);
+        expect(j.coinb2.equals(gen.coinb2)).toBe(true);
+        expect(j.shareTarget).toBe(bitsToTarget(gen.shareInfo.bits));
+      }
+      if (feePercent > 0) expect(payees.has(anyKind(1000))).toBe(true);
+    });
+  }
+});
+
