@@ -243,7 +243,7 @@ export class GenerationBase {
         this.index.set(payee, this.keys.length);
         this.keys.push(payee);
         this.values.push(Number(value));
-        outputsHex += txOutBytes({ value: Number(value), script: payoutScriptForAddress(payee, net.parent, params.version) }).toString('hex');
+        outputsHex += u64LEHex(Number(value)) + varScriptHex(payoutScriptForAddress(payee, net.parent, params.version));
         this.hexAt.push(outputsHex.length);
       }
     }
