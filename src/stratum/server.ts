@@ -49,6 +49,11 @@ interface Conn {
   startedAt: number;
   tokens: number;
   lastRefill: number;
+  /** While handling a read (or pushing work): what the session sent, written once at the end. */
+  batching: boolean;
+  out: string;
+  /** Every line in `out` was sent as ASCII (written latin1, a plain copy, instead of UTF-8). */
+  outAscii: boolean;
 }
 
 export class StratumServer {
@@ -95,16 +100,19 @@ export class StratumServer {
     const extranonce1 = Buffer.alloc(4);
     this.extranoncePrefix.copy(extranonce1, 0);
     extranonce1.writeUInt16BE(this.extranonceCounter++ & 0xffff, 2);
-    const conn: Conn = { socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now() };
+    const conn: Conn = {
+      socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now(),
+      batching: false, out: '', outAscii: true,
+    };
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     conn.session = new StratumSession(extranonce1, this.work, {
       send: (line, ascii) => {
-        if (socket.writableLength > MAX_QUEUED_BYTES) {
-          this.drop(conn, 'not reading its messages', false);
-          return;
+        if (conn.batching) {
+          conn.out += line;
+          if (ascii !== true) conn.outAscii = false;
+        } else {
+          this.write(conn, line, ascii === true);
         }
-        // latin1 copies a one-byte string as is; utf8 would re-encode the multi-kilobyte notify.
-        socket.write(line, ascii === true ? 'latin1' : 'utf8');
       },
       close: (reason, ban) => this.drop(conn, reason, ban),
       now: this.now,
@@ -122,17 +130,21 @@ export class StratumServer {
         if (e instanceof LineTooLong) return this.drop(conn, e.message, true);
         throw e;
       }
-      // Answers to the lines of one chunk (miners pipeline submits) leave in one write:
-      // a syscall per answer was a sixth of the node's time under submit load (bench/mining.ts).
-      socket.cork();
+      if (lines.length === 0) return;
+      this.refill(conn);
+      // Answers to the lines of one read (miners pipeline submits) leave in one write of one
+      // string: a syscall per answer was a sixth of the node's time under submit load, and a
+      // corked writev of one string per answer still a tenth (bench/mining.ts, --cpu-prof).
+      conn.batching = true;
       try {
         for (const line of lines) {
-          if (!this.takeToken(conn)) return this.drop(conn, 'message flood', true);
+          if (conn.tokens < 1) return this.drop(conn, 'message flood', true);
+          conn.tokens -= 1;
           conn.session.handleLine(line);
           if (socket.destroyed) return;
         }
       } finally {
-        socket.uncork();
+        this.flush(conn);
       }
     };
     socket.on('data', onData);
@@ -158,9 +170,9 @@ export class StratumServer {
     const t0 = performance.now();
     for (const c of this.conns) {
       // set_difficulty and notify, when both go, leave in one write.
-      c.socket.cork();
+      c.batching = true;
       c.session.sendJob(clean);
-      c.socket.uncork();
+      this.flush(c);
     }
     this.stats.broadcasts++;
     this.stats.lastBroadcastMs = performance.now() - t0;
@@ -172,13 +184,32 @@ export class StratumServer {
     this.conns.clear();
   }
 
-  private takeToken(c: Conn): boolean {
+  /** Token bucket: RATE_PER_SECOND tokens a second up to RATE_BURST; each line takes one. */
+  private refill(c: Conn): void {
     const now = this.now();
     c.tokens = Math.min(RATE_BURST, c.tokens + ((now - c.lastRefill) / 1000) * RATE_PER_SECOND);
     c.lastRefill = now;
-    if (c.tokens < 1) return false;
-    c.tokens -= 1;
-    return true;
+  }
+
+  private write(c: Conn, data: string, ascii: boolean): void {
+    if (c.socket.destroyed) return;
+    if (c.socket.writableLength > MAX_QUEUED_BYTES) {
+      this.drop(c, 'not reading its messages', false);
+      return;
+    }
+    // latin1 copies a one-byte string as is; utf8 would re-encode the multi-kilobyte notify.
+    c.socket.write(data, ascii ? 'latin1' : 'utf8');
+  }
+
+  /** End a batch: what the session sent during it leaves in one write. */
+  private flush(c: Conn): void {
+    c.batching = false;
+    if (c.out === '') return;
+    const data = c.out;
+    const ascii = c.outAscii;
+    c.out = '';
+    c.outAscii = true;
+    this.write(c, data, ascii);
   }
 
   private drop(c: Conn, reason: string, ban: boolean): void {
@@ -195,8 +226,10 @@ export class StratumServer {
 
   private housekeeping(): void {
     for (const c of this.conns) {
+      c.batching = true;
       c.session.checkLogin(c.startedAt, this.opts.loginTimeoutMs);
       c.session.tick();
+      this.flush(c);
     }
   }
 }

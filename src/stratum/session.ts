@@ -5,11 +5,12 @@
  * the protocol logic is tested without sockets as well as over real TCP.
  */
 import { difficultyToTarget } from '../bitcoin/target.js';
-import { buildHeader, hashExceedsTarget, stratumPrevHash, targetToHashBytes, type Job } from '../work/job.js';
-import { acceptedLine, BadRequest, StratumErrorCode as E, hexParam, parseRequest, pushLine, pushLineJson, responseLine, stratumError, type StratumError } from './messages.js';
+import { buildHeader, hashExceedsTarget, stratumPrevHash, targetToHashBytes, type BuiltHeader, type Job } from '../work/job.js';
+import { acceptedLine, BadRequest, StratumErrorCode as E, hexU32Param, pushLine, pushLineJson, responseLine, stratumError, type StratumError } from './messages.js';
+import { parseRequest } from './request-parser.js';
 import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
 import { Vardiff } from './vardiff.js';
-import type { Miner, WorkSource } from '../work/work-source.js';
+import type { Miner, Solution, WorkSource } from '../work/work-source.js';
 
 /** Miners that never authorize are dropped after this long. */
 export const LOGIN_TIMEOUT_MS = 30_000;
@@ -71,12 +72,17 @@ export class StratumSession {
   private readonly jobs = new Map<string, LiveJob>();
   private badInARow = 0;
   private closed = false;
+  /** extranonce1 || extranonce2 of the submit being checked (buildHeader copies it). */
+  private readonly nonceArea: Buffer;
 
   constructor(
     readonly extranonce1: Buffer,
     private readonly work: WorkSource,
     private readonly hooks: SessionHooks,
-  ) {}
+  ) {
+    this.nonceArea = Buffer.alloc(extranonce1.length + 4);
+    extranonce1.copy(this.nonceArea, 0);
+  }
 
   get authorized(): boolean {
     return this.currentMiner !== null;
@@ -257,51 +263,44 @@ export class StratumSession {
     if (!miner) return this.fail(id, E.UNAUTHORIZED, 'unauthorized worker', 'rejected');
     const jobId = typeof params[1] === 'string' ? params[1] : '';
     const live = this.jobs.get(jobId);
-    if (!live || this.hooks.now() - live.job.createdAt > JOB_LIFETIME_MS) {
+    const now = this.hooks.now();
+    if (!live || now - live.job.createdAt > JOB_LIFETIME_MS) {
       return this.fail(id, E.JOB_NOT_FOUND, 'job not found', 'stale');
     }
-    const en2 = hexParam(params[2], 4, 'extranonce2');
-    const ntimeHex = hexParam(params[3], 4, 'ntime');
-    const nonceHex = hexParam(params[4], 4, 'nonce');
-    const ntime = parseInt(ntimeHex, 16);
-    const nonce = parseInt(nonceHex, 16);
+    const en2 = hexU32Param(params[2], 'extranonce2');
+    const ntime = hexU32Param(params[3], 'ntime');
+    const nonce = hexU32Param(params[4], 'nonce');
     let version = live.job.version;
     if (params[5] !== undefined) {
-      const bits = parseInt(hexParam(params[5], 4, 'version bits'), 16);
-      const v = applyVersionBits(live.job.version, bits, this.versionMask);
+      const v = applyVersionBits(live.job.version, hexU32Param(params[5], 'version bits'), this.versionMask);
       if (v === null) return this.fail(id, E.OTHER, 'version bits outside the negotiated mask', 'rejected');
       version = v;
     }
-    const nowS = Math.floor(this.hooks.now() / 1000);
+    const nowS = Math.floor(now / 1000);
     if (ntime < live.job.minTime || ntime > Math.max(nowS, live.job.ntime) + MAX_FUTURE_NTIME) {
       return this.fail(id, E.OTHER, 'ntime out of range', 'rejected');
     }
-    const key = `${en2}${ntimeHex}${nonceHex}${version}`;
+    // The four 32-bit fields that make a header different, as eight 16-bit code units: a short
+    // flat string (hex text joined per submit cost a concatenation, a flattening and a longer
+    // hash on every lookup, and more memory per remembered submit).
+    version >>>= 0;
+    const key = String.fromCharCode(en2 >>> 16, en2 & 0xffff, ntime >>> 16, ntime & 0xffff, nonce >>> 16, nonce & 0xffff, version >>> 16, version & 0xffff);
     if (live.seen.has(key)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
     live.seen.add(key);
 
-    const nonceArea = Buffer.allocUnsafe(8);
-    this.extranonce1.copy(nonceArea, 0);
-    nonceArea.writeUInt32BE(parseInt(en2, 16), 4);
-    const built = buildHeader(live.job, nonceArea, ntime, nonce, version);
-    const header = built.header;
-    const powHash = this.work.powHash(header);
+    this.nonceArea.writeUInt32BE(en2, this.extranonce1.length);
+    const built = buildHeader(live.job, this.nonceArea, ntime, nonce, version);
+    const powHash = this.work.powHash(built.header);
     live.targetBytes ??= targetToHashBytes(live.target);
     if (hashExceedsTarget(powHash, live.targetBytes)) {
       return this.fail(id, E.LOW_DIFFICULTY, 'low difficulty share', 'lowDifficulty');
     }
-    const res = this.work.onSolution({
-      job: live.job, miner, header, nonceArea, powHash, pseudoTarget: live.target,
-      // Made only if the work layer reads it (a share, a block, an aux solution).
-      get coinbase(): Buffer {
-        return built.coinbase;
-      },
-    });
+    const res = this.work.onSolution(new SubmittedSolution(live.job, miner, built, powHash, live.target));
     if (res.status === 'accepted') {
       this.badInARow = 0;
       this.counters.accepted++;
       this.hooks.submitted?.('accepted', '');
-      this.hooks.send(acceptedLine(id));
+      this.hooks.send(acceptedLine(id), typeof id === 'number');
       if (this.vardiff) {
         const next = this.vardiff.onShare(this.hooks.now() / 1000);
         if (next !== null) this.sendJob(false);
@@ -346,6 +345,33 @@ export class StratumSession {
 
   private reply(id: number | string | null, result: unknown, error: StratumError | null = null): void {
     this.hooks.send(responseLine(id, result, error));
+  }
+}
+
+/**
+ * What a checked submit hands the work layer. A class: an object literal with a getter, made
+ * per submit, was one of its larger non-hashing costs (--cpu-prof). The coinbase and the nonce
+ * area are made only if the work layer reads them (a share, a block, an aux solution).
+ */
+class SubmittedSolution implements Solution {
+  readonly header: Buffer;
+
+  constructor(
+    readonly job: Job,
+    readonly miner: Miner,
+    private readonly built: BuiltHeader,
+    readonly powHash: Buffer,
+    readonly pseudoTarget: bigint,
+  ) {
+    this.header = built.header;
+  }
+
+  get coinbase(): Buffer {
+    return this.built.coinbase;
+  }
+
+  get nonceArea(): Buffer {
+    return this.built.nonceArea;
   }
 }
 

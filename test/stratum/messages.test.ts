@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { BadRequest, hexParam, parseRequest, pushLine, responseLine } from '../../src/stratum/messages.js';
+import { BadRequest, hexParam, pushLine, responseLine } from '../../src/stratum/messages.js';
+import { parseRequest } from '../../src/stratum/request-parser.js';
 
 const capture = JSON.parse(
   readFileSync(new URL('../fixtures/p2pool-reference-node/worker-capture.json', import.meta.url), 'utf8'),
