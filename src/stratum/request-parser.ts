@@ -21,6 +21,7 @@ const SPACE = 0x20;
 /** Integer ids of up to 15 digits are exact doubles, so Number() of the text equals JSON.parse's. */
 const MAX_ID_DIGITS = 15;
 /** A backslash or a control character anywhere: not for the fast path. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const UNUSUAL = /[\u0000-\u001f\\]/;
 
 /** Parse one line into a request; throws BadRequest (messages.ts) with a reason for anything else. */
