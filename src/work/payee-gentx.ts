@@ -25,6 +25,7 @@
  * layer rebuilds the gentx with generateShare and checks it is byte-identical before making a
  * share or a block (pool-work.ts), and the unit tests compare both builders for many payees.
  */
+import { randomFillSync } from 'node:crypto';
 import { ByteWriter } from '../bitcoin/bytes.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { encodeTransaction, type TxOut } from '../bitcoin/transaction.js';
@@ -90,6 +91,22 @@ function txOutBytes(o: TxOut): Buffer {
 
 function compactSize(n: number): Buffer {
   return new ByteWriter(9).writeCompactSize(n).toBytes();
+}
+
+/**
+ * Share nonces (share_data.nonce, reference: random.randrange(2**32) per job) drawn 256 at a
+ * time: one randomFillSync per 256 payees of a broadcast instead of a randomInt call each.
+ */
+const noncePool = new Uint32Array(256);
+let nonceNext = noncePool.length;
+
+/** A fresh random share nonce for one payee's gentx. */
+export function shareNonce(): number {
+  if (nonceNext === noncePool.length) {
+    randomFillSync(noncePool);
+    nonceNext = 0;
+  }
+  return noncePool[nonceNext++]!;
 }
 
 /** Two hex digits per byte value. */
@@ -273,6 +290,11 @@ export class GenerationBase {
       if (!preimages.fill(probe, 0x01020304).equals(expected)) preimages = null;
     }
     this.refPreimages = preimages;
+  }
+
+  /** The general builder's parameters for one payee of this work (generateShare). */
+  paramsFor(address: string, nonce: number): GentxParams {
+    return { ...this.params, shareData: { ...this.params.shareData, address, nonce } };
   }
 
   /** Whether ref_hash is hashed from spliced share_info bytes (else computeRefHash per payee). */

@@ -7,7 +7,7 @@
  * block target) and/or share (added to the sharechain, which re-chooses the best share and so
  * makes new work).
  */
-import { randomFillSync, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
 import { assembleBlock } from '../bitcoin/block.js';
@@ -27,7 +27,7 @@ import { HashrateEstimator } from './hashrate.js';
 import { hashExceedsTarget, targetToHashBytes, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
-import { GenerationBase } from './payee-gentx.js';
+import { GenerationBase, shareNonce } from './payee-gentx.js';
 import { parseUsername } from './username.js';
 import type { AuthorizeResult, Miner, Solution, SolutionResult, WorkSource } from './work-source.js';
 
@@ -127,26 +127,6 @@ interface JobContext {
   generation: number;
   /** The job's block and share targets as hash bytes, made on its first solution. */
   targets?: { block: Buffer; share: Buffer };
-}
-
-/**
- * Share nonces (share_data.nonce, reference: random.randrange(2**32) per job) drawn 256 at a
- * time: one randomFillSync per 256 payees of a broadcast instead of a randomInt call each.
- */
-const noncePool = new Uint32Array(256);
-let nonceNext = noncePool.length;
-
-function shareNonce(): number {
-  if (nonceNext === noncePool.length) {
-    randomFillSync(noncePool);
-    nonceNext = 0;
-  }
-  return noncePool[nonceNext++]!;
-}
-
-/** The general builder's parameters for one payee of a base. */
-function payeeParams(base: GenerationBase, address: string, nonce: number): GentxParams {
-  return { ...base.params, shareData: { ...base.params.shareData, address, nonce } };
 }
 
 /**
@@ -339,7 +319,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const nonce = shareNonce();
     const fast = target.base.forPayee(address, nonce);
     if (fast) return { address, nonce, gentx: fast, shareTarget: target.shareTarget, gen: null };
-    const gen = generateShare(payeeParams(target.base, address, nonce));
+    const gen = generateShare(target.base.paramsFor(address, nonce));
     return {
       address,
       nonce,
@@ -356,7 +336,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private generatedFor(ctx: JobContext, job: { coinb1: Buffer; coinb2: Buffer }): GeneratedShare | null {
     if (!ctx.work.gen) {
       try {
-        ctx.work.gen = generateShare(payeeParams(ctx.target.base, ctx.work.address, ctx.work.nonce));
+        ctx.work.gen = generateShare(ctx.target.base.paramsFor(ctx.work.address, ctx.work.nonce));
       } catch (e) {
         if (!(e instanceof GentxError)) throw e;
         this.opts.log?.('error', `cannot rebuild the gentx of a solved job: ${e.message}`);
