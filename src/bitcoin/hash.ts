@@ -27,17 +27,20 @@ const oneShot: (algorithm: string, data: Uint8Array) => Buffer =
     : (algorithm, data) => createHash(algorithm).update(data).digest();
 
 /**
- * Messages up to this many bytes are hashed by the native addon, longer ones by OpenSSL. Both
- * use SHA-NI, so what the addon saves is the call overhead: crypto.hash costs ~4 us per call
- * here whatever the length, the addon ~1 us plus ~0.25 us per block (bench/bitcoin.ts); past a
- * few KB the two meet and OpenSSL's own assembly is at least as good.
+ * Messages up to this many bytes are hashed by the native addon, longer ones by OpenSSL.
+ * crypto.hash has a fixed cost of ~4 us per call here, then ~0.23 us per block with SHA-NI;
+ * the addon costs ~1 us per call, then the same per block with SHA-NI but ~1.4 us per block
+ * with portable C. So with SHA-NI the addon wins at every length (sha256d of 4 KB: 16.5 vs
+ * 22.4 us of CPU), and past a few KB the two meet; with portable C, OpenSSL's assembly wins
+ * from ~300 bytes (measured with process.cpuUsage, best of 7 interleaved runs; bench/bitcoin.ts
+ * prints the 80-byte and 2 KB figures).
  */
-const NATIVE_MESSAGE_MAX = 2048;
+const NATIVE_MESSAGE_MAX = nativeSha256 === null ? -1 : nativeSha256.backend() === 'SHA-NI' ? 4096 : 256;
 
 export function sha256(data: Uint8Array): Buffer {
-  if (nativeSha256 !== null && data.length <= NATIVE_MESSAGE_MAX) {
+  if (data.length <= NATIVE_MESSAGE_MAX) {
     const out = Buffer.allocUnsafe(32);
-    nativeSha256.sha256(data, 0, data.length, out, 0);
+    nativeSha256!.sha256(data, 0, data.length, out, 0);
     return out;
   }
   return oneShot('sha256', data);
@@ -45,9 +48,9 @@ export function sha256(data: Uint8Array): Buffer {
 
 /** SHA-256 applied twice: txids, block hashes, P2Pool share hashes, message checksums. */
 export function sha256d(data: Uint8Array): Buffer {
-  if (nativeSha256 !== null && data.length <= NATIVE_MESSAGE_MAX) {
+  if (data.length <= NATIVE_MESSAGE_MAX) {
     const out = Buffer.allocUnsafe(32);
-    nativeSha256.sha256d(data, 0, data.length, out, 0);
+    nativeSha256!.sha256d(data, 0, data.length, out, 0);
     return out;
   }
   return oneShot('sha256', oneShot('sha256', data));
