@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayHexToHash } from '../bitcoin/hex.js';
+import { sha256Implementation } from '../bitcoin/native-sha256.js';
 import { Bitcoind } from '../chain/bitcoind.js';
 import { BitcoindP2p } from '../chain/bitcoind-p2p.js';
 import { RpcClient, type RpcAuth } from '../chain/rpc-client.js';
@@ -142,6 +143,7 @@ export class P2PoolNode {
 
     const payoutAddress = await resolvePayoutAddress(config, bitcoind, dir);
     log('info', `payout address ${payoutAddress}`);
+    log('info', `SHA-256: ${sha256Implementation()}`);
 
     const bitcoindP2p = new BitcoindP2p({ host: config.bitcoind.host, port: config.bitcoind.p2pPort, magic: net.parent.magic, log });
     bitcoindP2p.start();
