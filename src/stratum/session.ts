@@ -5,8 +5,9 @@
  * the protocol logic is tested without sockets as well as over real TCP.
  */
 import { difficultyToTarget } from '../bitcoin/target.js';
-import { buildHeader, hashExceedsTarget, stratumPrevHash, targetToHashBytes, type BuiltHeader, type Job } from '../work/job.js';
-import { acceptedLine, BadRequest, StratumErrorCode as E, hexU32Param, pushLine, pushLineJson, responseLine, stratumError, type StratumError } from './messages.js';
+import { buildHeader, hashExceedsTarget, targetToHashBytes, type BuiltHeader, type Job } from '../work/job.js';
+import { acceptedLine, BadRequest, StratumErrorCode as E, hexU32Param, pushLine, responseLine, stratumError, type StratumError } from './messages.js';
+import { notifyLine } from './notify-line.js';
 import { parseRequest } from './request-parser.js';
 import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
 import { Vardiff } from './vardiff.js';
@@ -39,7 +40,8 @@ interface LiveJob {
   target: bigint;
   /** `target` as little-endian bytes, compared with each submit's PoW hash (made on the first). */
   targetBytes: Buffer | null;
-  seen: Set<string>;
+  /** Submits seen on this job (made on its first submit: most jobs are replaced before any). */
+  seen: Set<string> | null;
 }
 
 /** What became of one mining.submit, for the server's counters (/metrics). */
@@ -238,22 +240,12 @@ export class StratumSession {
     if (target < job.shareTarget) target = job.shareTarget;
     if (difficulty !== this.sentDifficulty) {
       this.sentDifficulty = difficulty;
-      this.hooks.send(pushLine('mining.set_difficulty', [difficulty]));
+      this.hooks.send(pushLine('mining.set_difficulty', [difficulty]), true);
     }
     if (clean) this.jobs.clear();
-    this.jobs.set(job.id, { job, miner: this.currentMiner, target, targetBytes: null, seen: new Set() });
+    this.jobs.set(job.id, { job, miner: this.currentMiner, target, targetBytes: null, seen: null });
     while (this.jobs.size > MAX_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
-    // Every field is hex (or a boolean), so the JSON is written directly (messages.ts pushLineJson)
-    // and sent as ASCII; the parts every job of a template shares are made once (notifyFields).
-    const coinb1 = job.coinb1Hex ?? job.coinb1.toString('hex');
-    this.hooks.send(
-      pushLineJson(
-        'mining.notify',
-        `[${JSON.stringify(job.id)},"${prevHashField(job.prevBlock)}","${coinb1}","${job.coinb2.toString('hex')}",` +
-          `${branchJson(job.merkleBranch)},"${hex32(job.version)}","${hex32(job.bits)}","${hex32(job.ntime)}",${clean ? 'true' : 'false'}]`,
-      ),
-      true,
-    );
+    this.hooks.send(notifyLine(job, clean), true);
   }
 
   private submit(id: number | string | null, params: unknown[]): void {
@@ -285,6 +277,7 @@ export class StratumSession {
     // hash on every lookup, and more memory per remembered submit).
     version >>>= 0;
     const key = String.fromCharCode(en2 >>> 16, en2 & 0xffff, ntime >>> 16, ntime & 0xffff, nonce >>> 16, nonce & 0xffff, version >>> 16, version & 0xffff);
+    live.seen ??= new Set();
     if (live.seen.has(key)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
     live.seen.add(key);
 
@@ -373,30 +366,4 @@ class SubmittedSolution implements Solution {
   get nonceArea(): Buffer {
     return this.built.nonceArea;
   }
-}
-
-/** JSON of a merkle branch; one template's branch is shared by every job, so it is memoised. */
-const branchJsonCache = new WeakMap<readonly Buffer[], string>();
-function branchJson(branch: readonly Buffer[]): string {
-  let json = branchJsonCache.get(branch);
-  if (json === undefined) {
-    json = `[${branch.map((h) => `"${h.toString('hex')}"`).join(',')}]`;
-    branchJsonCache.set(branch, json);
-  }
-  return json;
-}
-
-/** Stratum's prevhash of a template's previous block (the same Buffer for all its jobs), memoised. */
-const prevHashCache = new WeakMap<Buffer, string>();
-function prevHashField(prevBlock: Buffer): string {
-  let hex = prevHashCache.get(prevBlock);
-  if (hex === undefined) {
-    hex = stratumPrevHash(prevBlock);
-    prevHashCache.set(prevBlock, hex);
-  }
-  return hex;
-}
-
-function hex32(v: number): string {
-  return (v >>> 0).toString(16).padStart(8, '0');
 }
