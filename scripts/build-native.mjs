@@ -12,7 +12,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const nativeDir = join(root, 'native');
 const addon = join(nativeDir, 'build', 'Release', 'p2pool_sha256.node');
 const logFile = join(nativeDir, 'build-native.log');
-const FALLBACK = 'falling back to JavaScript SHA-256; install a C compiler (with make and python3) for ~2x faster submits';
+const FALLBACK = 'falling back to JavaScript SHA-256; install a C compiler (with make and python3) for ~3x cheaper Stratum submits';
 
 /**
  * How to run node-gyp: npm names its own in npm_config_node_gyp and puts a `node-gyp` shim on
