@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { BadRequest, hexParam, pushLine, responseLine } from '../../src/stratum/messages.js';
+import fc from 'fast-check';
+import { acceptedLine, BadRequest, hexParam, hexU32Param, pushLine, responseLine } from '../../src/stratum/messages.js';
 import { parseRequest } from '../../src/stratum/request-parser.js';
 
 const capture = JSON.parse(
@@ -36,5 +37,32 @@ describe('stratum messages', () => {
     expect(() => hexParam('xyz', 4, 'nonce')).toThrow(BadRequest);
     expect(() => hexParam('0011223', 4, 'nonce')).toThrow(BadRequest);
     expect(hexParam('DEADBEEF', 4, 'nonce')).toBe('deadbeef');
+  });
+
+  it('reads a 4-byte hex param as hexParam + parseInt do, and rejects what hexParam rejects', () => {
+    const general = (v: unknown): number | string => {
+      try {
+        return parseInt(hexParam(v, 4, 'nonce'), 16);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const fast = (v: unknown): number | string => {
+      try {
+        return hexU32Param(v, 'nonce');
+      } catch (e) {
+        expect(e).toBeInstanceOf(BadRequest);
+        return (e as Error).message;
+      }
+    };
+    const hexish = fc.oneof(fc.stringMatching(/^[0-9a-fA-F]{8}$/), fc.stringMatching(/^[0-9a-fA-FgGxX \-+.٠]{0,10}$/));
+    fc.assert(fc.property(fc.oneof(hexish, fc.string({ unit: 'binary', maxLength: 9 }), fc.jsonValue()), (v) => {
+      expect(fast(v)).toBe(general(v));
+    }), { numRuns: 5000 });
+    for (const [v, n] of [['00000000', 0], ['FFFFFFFF', 0xffffffff], ['deadBEEF', 0xdeadbeef], ['0000abcd', 0xabcd]] as const) expect(hexU32Param(v, 'x')).toBe(n);
+  });
+
+  it('writes the accepted answer as responseLine does', () => {
+    for (const id of [0, 1, -5, 123456789012345, 'a', 'é"\\', null]) expect(acceptedLine(id)).toBe(responseLine(id, true));
   });
 });

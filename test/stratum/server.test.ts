@@ -4,7 +4,7 @@
  * what reached it so the test can check every accepted solution independently.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { sha256d } from '../../src/bitcoin/hash.js';
 import { hashToBigInt } from '../../src/bitcoin/hex.js';
 import { StratumServer } from '../../src/stratum/server.js';
@@ -151,5 +151,49 @@ describe('Stratum server over TCP', () => {
     expect(logs.some((l) => l.includes('did not authorize in time'))).toBe(true);
     expect((await other.call('mining.extranonce.subscribe', [])).result).toBe(true);
     other.close();
+  });
+
+  it('answers pipelined lines in order, ASCII and UTF-8 answers mixed in one read', async () => {
+    const sock = connect(port, '127.0.0.1');
+    sock.setEncoding('utf8');
+    const got: string[] = [];
+    let buf = '';
+    sock.on('data', (d: string) => {
+      buf += d;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        got.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    await new Promise((r) => sock.once('connect', r));
+    const minDifficulty = work.minDifficulty;
+    work.minDifficulty = 1e-12; // every hash is a pseudoshare: each submit is checked to the end
+    try {
+      sock.write([
+        '{"id":1,"method":"mining.subscribe","params":[]}',
+        '{"id":2,"method":"mining.suggest_difficulty","params":[1e-12]}',
+        '{"id":3,"method":"mining.authorize","params":["frank","x"]}',
+      ].join('\n') + '\n');
+      const notify = await waitFor(() => got.find((l) => l.includes('"method":"mining.notify"')));
+      const [jobId, , , , , , , ntime] = (JSON.parse(notify) as { params: string[] }).params;
+      const submit = (id: unknown, nonce: number, en2 = '00000001'): string =>
+        JSON.stringify({ id, method: 'mining.submit', params: ['frank', jobId, en2, ntime, nonce.toString(16).padStart(8, '0')] });
+      // The blank-looking line is a request too (malformed JSON, answered with a null id).
+      const ids: unknown[] = [10, 11, 'é✓😀', 12, 13, 14, 'x', null, 15];
+      const lines = [submit(10, 1), submit(11, 2), submit('é✓😀', 3), submit(12, 3), submit(13, 4), submit(14, 5, 'zz'), submit('x', 6), ' ', submit(15, 7)];
+      const before = got.length;
+      sock.write(lines.join('\r\n') + '\n');
+      await waitFor(() => got.length >= before + ids.length);
+      const answers = got.slice(before).map((l) => JSON.parse(l) as { id: unknown; result: unknown; error: unknown });
+      expect(answers.map((a) => a.id)).toEqual(ids);
+      expect(answers.map((a) => a.result)).toEqual([true, true, true, null, true, null, true, null, true]);
+      expect(answers[7]!.error).toEqual([20, 'malformed JSON', null]);
+      expect(answers[3]!.error).toEqual([22, 'duplicate share', null]);
+      expect(answers[5]!.error).toEqual([20, 'extranonce2 must be 8 hex characters', null]);
+      expect(got[before + 2]).toBe('{"id":"é✓😀","result":true,"error":null,"jsonrpc":"2.0"}');
+    } finally {
+      work.minDifficulty = minDifficulty;
+      sock.destroy();
+    }
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * StratumSession without sockets: what a checked submit hands the work layer, and which
+ * submits count as the same one. Every hash is a pseudoshare here (the session's difficulty is
+ * far below 1, its target clamps to 2**256-1), so each submit is checked all the way.
+ */
+import { describe, expect, it } from 'vitest';
+import { sha256d } from '../../src/bitcoin/hash.js';
+import { StratumSession } from '../../src/stratum/session.js';
+import { FixedWork } from '../support/fixed-work.js';
+import { StratumTestMiner, type Notify } from '../support/stratum-miner.js';
+
+function setup(): { session: StratumSession; work: FixedWork; lines: string[]; job: () => Notify } {
+  const work = new FixedWork();
+  work.minDifficulty = 1e-12;
+  const lines: string[] = [];
+  const session = new StratumSession(Buffer.from('0a0b0c0d', 'hex'), work, { send: (l) => void lines.push(l), close: () => undefined, now: Date.now });
+  session.handleLine('{"id":1,"method":"mining.configure","params":[["version-rolling"],{"version-rolling.mask":"ffffffff"}]}');
+  session.handleLine('{"id":2,"method":"mining.subscribe","params":[]}');
+  session.handleLine('{"id":3,"method":"mining.suggest_difficulty","params":[1e-12]}');
+  session.handleLine('{"id":4,"method":"mining.authorize","params":["alice","x"]}');
+  const job = (): Notify => {
+    const p = (JSON.parse(lines.filter((l) => l.includes('"mining.notify"')).at(-1)!) as { params: unknown[] }).params;
+    return { jobId: p[0] as string, prevHash: p[1] as string, coinb1: p[2] as string, coinb2: p[3] as string, branch: p[4] as string[], version: p[5] as string, bits: p[6] as string, ntime: p[7] as string, clean: p[8] as boolean };
+  };
+  return { session, work, lines, job };
+}
+
+function submit(session: StratumSession, lines: string[], id: number | string, params: string[]): unknown {
+  lines.length = 0;
+  session.handleLine(JSON.stringify({ id, method: 'mining.submit', params }));
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!) as unknown;
+}
+
+describe('StratumSession submits', () => {
+  it("hands the work layer the miner's header, coinbase and nonce area, each the submit's own", () => {
+    const { session, work, lines, job } = setup();
+    const j = job();
+    const ntime = parseInt(j.ntime, 16);
+    expect(submit(session, lines, 7, ['alice', j.jobId, '00000001', j.ntime, '0000abcd'])).toEqual({ id: 7, result: true, error: null, jsonrpc: '2.0' });
+    // The exact bytes of the accepted answer (the reference's key set and order, ours since before).
+    expect(lines[0]).toBe('{"id":7,"result":true,"error":null,"jsonrpc":"2.0"}\n');
+    expect(submit(session, lines, 'x-é', ['alice', j.jobId, 'FFFFFFFE', j.ntime, '0000abcd', '00002000'])).toEqual({ id: 'x-é', result: true, error: null, jsonrpc: '2.0' });
+    expect(work.solutions).toHaveLength(2);
+    const [a, b] = work.solutions as [typeof work.solutions[0], typeof work.solutions[0]];
+    // Built independently from the notify's hex (the way a miner builds it).
+    expect(a.header).toEqual(StratumTestMiner.header(j, '0a0b0c0d', '00000001', ntime, 0xabcd, parseInt(j.version, 16)));
+    expect(b.header).toEqual(StratumTestMiner.header(j, '0a0b0c0d', 'fffffffe', ntime, 0xabcd, (parseInt(j.version, 16) & ~0x1fffe000) | 0x2000));
+    expect(a.powHash).toEqual(sha256d(a.header));
+    // Read after the second submit: nothing of the first was overwritten by it.
+    expect(a.nonceArea.toString('hex')).toBe('0a0b0c0d00000001');
+    expect(b.nonceArea.toString('hex')).toBe('0a0b0c0dfffffffe');
+    expect(a.coinbase.toString('hex')).toBe(`${j.coinb1}0a0b0c0d00000001${j.coinb2}`);
+    expect(b.coinbase.toString('hex')).toBe(`${j.coinb1}0a0b0c0dfffffffe${j.coinb2}`);
+    expect(a.job.id).toBe(j.jobId);
+    expect(a.miner.username).toBe('alice');
+    expect(a.pseudoTarget).toBeGreaterThan(1n << 255n);
+  });
+
+  it('counts a submit again as a duplicate whatever the hex case, and any other field change as new', () => {
+    const { session, lines, job, work } = setup();
+    const j = job();
+    const ntime2 = (parseInt(j.ntime, 16) + 1).toString(16).padStart(8, '0');
+    const base = ['alice', j.jobId, 'abcdef01', j.ntime, '00c0ffee'];
+    const ok = { result: true, error: null };
+    const dup = { result: null, error: [22, 'duplicate share', null] };
+    const cases: Array<[string[], object]> = [
+      [base, ok],
+      [base, dup],
+      [['alice', j.jobId, 'ABCDEF01', j.ntime.toUpperCase(), '00C0FFEE'], dup],
+      [['alice', j.jobId, 'abcdef02', j.ntime, '00c0ffee'], ok],
+      [['alice', j.jobId, 'abcdef01', ntime2, '00c0ffee'], ok],
+      [['alice', j.jobId, 'abcdef01', j.ntime, '00c0ffef'], ok],
+      // Version bits: the job's own version again is the same header; other bits are not.
+      [[...base, j.version.slice(0, 1) === '3' ? '10000000' : '00000000'], dup],
+      [[...base, '00002000'], ok],
+      [[...base, '00002000'], dup],
+      // Nonce values that differ only in a high 16-bit half (the key's code units).
+      [['alice', j.jobId, 'abcdef01', j.ntime, '01c0ffee'], ok],
+      [['alice', j.jobId, 'abcdef01', j.ntime, '01c0ffee'], dup],
+    ];
+    for (const [params, want] of cases) expect(submit(session, lines, 9, params), params.join(' ')).toMatchObject(want);
+    // A new job is a new set: the same fields on it are a new submit.
+    session.sendJob(false);
+    const k = job();
+    expect(k.jobId).not.toBe(j.jobId);
+    expect(submit(session, lines, 9, ['alice', k.jobId, 'abcdef01', j.ntime, '00c0ffee'])).toMatchObject(ok);
+    expect(work.solutions).toHaveLength(cases.filter(([, w]) => w === ok).length + 1);
+  });
+
+  it('still checks malformed params, one field at a time, with their names', () => {
+    const { session, lines, job } = setup();
+    const j = job();
+    const bad = (i: number, v: string): string[] => {
+      const p = ['alice', j.jobId, '00000001', j.ntime, '00000002', '00002000'];
+      p[i] = v;
+      return p;
+    };
+    for (const [i, name] of [[2, 'extranonce2'], [3, 'ntime'], [4, 'nonce'], [5, 'version bits']] as const) {
+      for (const v of ['', '0000000', '000000000', '0000000g', ' 0000000', '0x000000', '+0000000', '-0000001', '0000 000', '٠٠٠٠٠٠٠٠']) {
+        expect(submit(session, lines, 3, bad(i, v)), `${name} ${JSON.stringify(v)}`).toMatchObject({ error: [20, `${name} must be 8 hex characters`, null] });
+      }
+    }
+  });
+});
