@@ -79,7 +79,8 @@ function selfTest(addon: NativeSha256): boolean {
   if (!out.equals(oneShot(data.subarray(0, 64)))) return false;
   addon.sha256d(data, 1, 80, out, 0);
   if (!out.equals(oneShot(data.subarray(1, 81)))) return false;
-  const state = Int32Array.of(0x6a09e667, 0xbb67ae85 | 0, 0x3c6ef372, 0xa54ff53a | 0, 0x510e527f, 0x9b05688c | 0, 0x1f83d9ab, 0x5be0cd19);
+  // H(0), FIPS 180-4 §5.3.3 (hash.ts, which holds it, imports this file).
+  const state = Int32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19);
   addon.compress(state, data, 0, 1);
   addon.sha256dResume(state, 64, data.subarray(64, 70), data.subarray(70, 80), out, 0);
   return out.equals(oneShot(data.subarray(0, 80)));
