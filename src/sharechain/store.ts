@@ -12,7 +12,8 @@
  * For a sharechain that is a few shares the node fetches again from its peers at start, which
  * is how a node that was off catches up anyway. The fsync is not free on this path: on the 2-core VM of the budgets it
  * cost 2-3 ms per commit, which sat between one share's relay and the next share's (issue 5:
- * relay through one node under 5 ms; bench/p2p.ts). The WAL's checkpoints still fsync.
+ * relay through one node under 5 ms; bench/p2p.ts). The WAL's checkpoints still fsync, on a
+ * thread of their own (wal-checkpointer.ts).
  * Writes are batched: one transaction per batch of shares, one writer (this process;
  * better-sqlite3 is synchronous).
  *
@@ -25,6 +26,7 @@
  */
 import Database from 'better-sqlite3';
 import type { ShareHash } from './types.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export const SCHEMA_VERSION = 2;
 
@@ -100,6 +102,7 @@ export class ShareStore {
   private readonly setVerified: Database.Statement;
   private readonly del: Database.Statement;
   private closed = false;
+  private readonly checkpointer: WalCheckpointer | null = null;
 
   private constructor(
     path: string,
@@ -110,6 +113,17 @@ export class ShareStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    if (path !== ':memory:' && path !== '') {
+      // Checkpoints (the WAL's only fsync) on a thread of their own: wal-checkpointer.ts.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(path, {
+        onFailure: (err) => {
+          if (this.closed) return;
+          this.log(`share store: checkpoint thread failed (${err.message}); SQLite checkpoints on commit instead`);
+          this.db.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+    }
     this.migrate();
     this.insert = this.db.prepare(
       'INSERT INTO shares (net, hash, prev, raw, verified, time_added) VALUES (?, ?, ?, ?, ?, ?) ' +
@@ -241,6 +255,7 @@ export class ShareStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.checkpointer?.stop();
     this.db.close();
   }
 }
