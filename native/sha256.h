@@ -21,6 +21,9 @@ sha256_compress_fn sha256_shani_compress(void);
 /* FIPS 180-4 §5.3.3: the initial hash value H(0). */
 extern const uint32_t SHA256_H0[8];
 
+/* FIPS 180-4 §4.2.2: the round constants, shared by both compressions. */
+extern const uint32_t SHA256_K[64];
+
 /*
  * The operations below read all of their input before writing `out`, so `out` may overlap
  * any input (the merkle code hashes nodes in place).
