@@ -115,14 +115,18 @@ export class ShareStore {
     this.db.pragma('foreign_keys = ON');
     if (path !== ':memory:' && path !== '') {
       // Checkpoints (the WAL's only fsync) on a thread of their own: wal-checkpointer.ts.
+      const fallBack = (err: unknown): void => {
+        if (this.closed) return;
+        this.log(`share store: checkpoint thread failed (${err instanceof Error ? err.message : String(err)}); SQLite checkpoints on commit instead`);
+        this.db.pragma('wal_autocheckpoint = 1000');
+      };
       this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new WalCheckpointer(path, {
-        onFailure: (err) => {
-          if (this.closed) return;
-          this.log(`share store: checkpoint thread failed (${err.message}); SQLite checkpoints on commit instead`);
-          this.db.pragma('wal_autocheckpoint = 1000');
-        },
-      });
+      try {
+        this.checkpointer = new WalCheckpointer(path, { onFailure: fallBack });
+      } catch (err) {
+        // No worker at all (Worker or the module lookup threw): same fallback, not a failed open.
+        fallBack(err);
+      }
     }
     this.migrate();
     this.insert = this.db.prepare(
