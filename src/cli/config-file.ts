@@ -46,6 +46,7 @@ export interface ParsedConfig {
 }
 
 /** Printable characters and tabs only: a line with other control bytes is not text we wrote. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 export function parseConfig(text: string, fileName: string): ParsedConfig {
