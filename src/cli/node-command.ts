@@ -48,12 +48,8 @@ function basicAuthSecret(s: NodeSettings): string[] {
   return a.kind === 'password' ? [Buffer.from(`${a.user}:${a.password}`).toString('base64')] : [];
 }
 
-export function registerNodeCommand(program: Command, version: string): void {
-  const cmd = program
-    .command('run', { isDefault: true })
-    .description('run a P2Pool node beside your full node (the default command)')
-    .argument('[RPCUSER]', 'bitcoind RPC user name (default: use the cookie file)')
-    .argument('[RPCPASSWORD]', 'bitcoind RPC password');
+/** `--conf` and every option of node-options.ts on `cmd` (the node command, and tests). */
+export function addNodeOptions(cmd: Command): Command {
   cmd.option('--conf <FILE>', 'config file (default: DATADIR/p2pool.conf if it exists); options given here override it');
   for (const o of NODE_OPTIONS) {
     const flags = `${o.short ? `-${o.short}, ` : ''}--${o.key}${o.arg ? ` <${o.arg}>` : ''}`;
@@ -63,14 +59,28 @@ export function registerNodeCommand(program: Command, version: string): void {
     if (o.repeatable) opt.argParser(collect);
     cmd.addOption(opt);
   }
-  cmd
+  return cmd;
+}
+
+/** What commander parsed, as node-settings.ts reads it. */
+export function commandLineOf(cmd: Command, rpcUser: string | undefined, rpcPassword: string | undefined): CommandLine {
+  return { values: cmd.opts(), given: (k) => cmd.getOptionValueSource(k) === 'cli', rpcUser, rpcPassword };
+}
+
+export function registerNodeCommand(program: Command, version: string): void {
+  const cmd = program
+    .command('run', { isDefault: true })
+    .description('run a P2Pool node beside your full node (the default command)')
+    .argument('[RPCUSER]', 'bitcoind RPC user name (default: use the cookie file)')
+    .argument('[RPCPASSWORD]', 'bitcoind RPC password');
+  addNodeOptions(cmd)
     // The defaults that depend on the network, for the --net/--testnet given with --help
     // (run_p2pool.py --net bitcoin --testnet --help showed that network's ports).
     .addHelpText('after', () => networkDefaultsHelp(cmd.opts()))
-    .action(async (rpcUser: string | undefined, rpcPassword: string | undefined, opts: Record<string, unknown>) => {
+    .action(async (rpcUser: string | undefined, rpcPassword: string | undefined) => {
       const secrets: string[] = rpcPassword !== undefined ? [rpcPassword] : [];
       try {
-        await runNode({ values: opts, given: (k) => cmd.getOptionValueSource(k) === 'cli', rpcUser, rpcPassword }, version, secrets);
+        await runNode(commandLineOf(cmd, rpcUser, rpcPassword), version, secrets);
       } catch (e) {
         // The one-line error main.ts prints passes the same scrubbing as the log.
         throw new Error(makeScrubber(secrets)(e instanceof Error ? e.message : String(e)));
