@@ -99,38 +99,48 @@ async function runNode(cli: CommandLine, version: string, secrets: string[]): Pr
   const logger = createLogger({ logfile: settings.logfile, debug: settings.debug, console: settings.logFormat, secrets });
   const { log } = logger;
   if (settings.confFile) log('info', `config file ${settings.confFile}`);
-  // Loaded only now, so a bad option is refused without loading the whole node.
-  const { P2PoolNode } = await import('../node/node.js');
-  const node = await P2PoolNode.start({
-    net: settings.net,
-    datadir: settings.datadir,
-    bitcoind: settings.bitcoind,
-    address: settings.address,
-    workerPort: settings.workerPort,
-    workerHost: settings.workerHost,
-    feePercent: settings.feePercent,
-    donationPercent: settings.donationPercent,
-    log,
-    logger,
-    version,
-    p2p: settings.p2p,
-    merged: settings.merged,
-  });
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string): void => {
-      log('info', `${sig} received, shutting down`);
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      // A second Ctrl-C while stopping: stop now.
-      process.once('SIGINT', () => process.exit(1));
-      void node.stop().finally(() => {
-        logger.flush();
-        resolve();
-      });
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
+  // SIGINT/SIGTERM stop the node cleanly (systemd's stop is a SIGTERM), also while it starts:
+  // then it stops as soon as it has started. A second Ctrl-C while stopping exits at once.
+  let signalled: string | null = null;
+  let onSignal: (sig: string) => void = (sig) => {
+    signalled = sig;
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    // Loaded only now, so a bad option is refused without loading the whole node.
+    const { P2PoolNode } = await import('../node/node.js');
+    const node = await P2PoolNode.start({
+      net: settings.net,
+      datadir: settings.datadir,
+      bitcoind: settings.bitcoind,
+      address: settings.address,
+      workerPort: settings.workerPort,
+      workerHost: settings.workerHost,
+      feePercent: settings.feePercent,
+      donationPercent: settings.donationPercent,
+      log,
+      logger,
+      version,
+      p2p: settings.p2p,
+      merged: settings.merged,
+    });
+    await new Promise<void>((resolve) => {
+      onSignal = (sig) => {
+        onSignal = () => process.exit(1);
+        log('info', `${sig} received, shutting down`);
+        void node.stop().finally(() => {
+          logger.flush();
+          resolve();
+        });
+      };
+      if (signalled !== null) onSignal(signalled);
+    });
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    logger.flush();
+  }
 }
