@@ -10,7 +10,7 @@
  * behaviour for a program with subcommands and no action of its own).
  *
  * Every failure reaches the user as one line on stderr (`error: ...`) with exit code 1
- * (ARCHITECTURE.md: "errors reach the user as one clear line").
+ * (docs/architecture.md#errors: "errors reach the user as one clear line").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

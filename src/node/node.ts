@@ -139,7 +139,7 @@ export class P2PoolNode {
       net,
       store,
       log: (level, msg) => sub('chain')(level, msg),
-      // Work since a point in the past is measured in parent blocks (§2.3): heights relative
+      // Work since a point in the past is measured in parent blocks (docs/sharechain.md#best-share): heights relative
       // to the tip, fetched in the background and cached.
       getHeightRelHighest: (prevHex) => {
         const h = bitcoind.cachedHeight(displayHexToHash(prevHex));
@@ -205,7 +205,7 @@ export class P2PoolNode {
       log: sub('work'),
       submitter: {
         submitBlock: async (block) => {
-          // Both ways, as the reference does (§7): announce over P2P and submit over RPC.
+          // Both ways, as the reference does (docs/bitcoind.md): announce over P2P and submit over RPC.
           bitcoindP2p.announceBlock(block);
           try {
             return await bitcoind.submitBlock(block);

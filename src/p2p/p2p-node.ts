@@ -1,5 +1,5 @@
 /**
- * The node's P2Pool network presence (reference §4): listens for peers, dials peers, answers
+ * The node's P2Pool network presence (docs/protocol.md): listens for peers, dials peers, answers
  * their messages, relays new best shares, downloads missing shares and bans misbehaving peers.
  * It talks to the sharechain only through ChainState (addShares, 'best', 'bad', desired) and to
  * the rest of the node through two hooks (a verified bestblock header; log lines).

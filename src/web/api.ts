@@ -1,5 +1,5 @@
 /**
- * The JSON API on the worker port (reference §6): routes a GET/HEAD path to its endpoint and
+ * The JSON API on the worker port (docs/api.md): routes a GET/HEAD path to its endpoint and
  * writes the answer. The endpoints live by concept in api-pool.ts, local-stats.ts,
  * api-shares.ts, api-peers.ts and graph-data.ts; docs/api.md lists them all with their shapes.
  *

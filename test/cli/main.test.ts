@@ -86,7 +86,7 @@ describe('p2pool (child process)', { timeout: 180_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: p2pool run /);
     expect(r.stdout).toContain('--bitcoind-rpc-port');
-    // Bitcoin Core's testnet3 RPC/P2P ports, the reference's bitcoin_testnet P2Pool ports (§4.4).
+    // Bitcoin Core's testnet3 RPC/P2P ports, the reference's bitcoin_testnet P2Pool ports (docs/networks.md#p2pool-networks-sharechains).
     expect(r.stdout).toContain('Defaults for --net testnet');
     expect(r.stdout).toContain('RPC port 18332, P2P port 18333');
     expect(r.stdout).toContain('P2P port 19333, worker port 19332');

@@ -14,7 +14,7 @@ import { resolveSettings, type NodeSettings } from '../../src/cli/node-settings.
 
 const HOME = '/home/miner';
 const docs = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
-/** The ```ini block of docs/operations.md "The config file" that starts with its every-key comment. */
+/** The ```ini block of docs/operations.md that starts with its every-key comment. */
 const EXAMPLE = /```ini\n(# p2pool\.conf: every key[\s\S]*?)```/.exec(docs)![1]!;
 
 /** Parse `args` with the node command's own options, as `p2pool ARGS` would. */
