@@ -1,7 +1,7 @@
 /**
  * Every rule the code relies on is stated in the repository's own docs, and the code cites
  * them there (`docs/sharechain.md#pplns`). This test reads every source, test, bench, demo,
- * dashboard and native file and fails on:
+ * dashboard and native file, the README and docs/*.md, and fails on:
  * - a citation of a document outside the repository: "reference §N", a bare "§N" in a file
  *   that cites no public standard (RFC, BIP, FIPS, UDA), ARCHITECTURE.md, the shared folder;
  * - a `NAME.md` or `NAME.md#anchor` that names no file of the repository or no heading in it
@@ -60,7 +60,8 @@ function resolveDoc(name: string): string | null {
   return null;
 }
 
-const files = DIRS.flatMap((d) => walk(join(root, d)));
+const docs = [join(root, 'README.md'), ...readdirSync(join(root, 'docs')).filter((n) => n.endsWith('.md')).map((n) => join(root, 'docs', n))];
+const files = [...DIRS.flatMap((d) => walk(join(root, d))), ...docs];
 const THIS_FILE = fileURLToPath(import.meta.url);
 
 describe('citations in the code', () => {
