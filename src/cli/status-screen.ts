@@ -67,7 +67,8 @@ function elide(s: string, width: number): string {
 /** A hash shortened to fit: first 16 and last 8 digits. */
 function shortHash(h: string | null): string {
   if (h === null) return '?';
-  return h.length > 28 ? `${h.slice(0, 16)}..${h.slice(-8)}` : h;
+  const c = clean(h);
+  return c.length > 28 ? `${c.slice(0, 16)}..${c.slice(-8)}` : c;
 }
 
 function row(label: string, value: string): string {
@@ -139,7 +140,7 @@ export function renderPeers(status: unknown): string[] {
     const ping = num(p['ping_ms']);
     lines.push(
       fit(
-        `${fit(clean(str(p['address']) ?? '?'), 27).padEnd(28)}${(str(p['direction']) ?? '?').padEnd(5)}${fit(clean(str(p['version']) ?? '?'), 25).padEnd(26)}` +
+        `${fit(clean(str(p['address']) ?? '?'), 27).padEnd(28)}${fit(clean(str(p['direction']) ?? '?'), 4).padEnd(5)}${fit(clean(str(p['version']) ?? '?'), 25).padEnd(26)}` +
           `${(ping === null ? '-' : `${Math.round(ping)} ms`).padStart(8)}${duration(num(p['connected'])).padStart(10)}`,
         WIDTH,
       ),
