@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander';
 import { CHAIN_NAMES } from '../bitcoin/chain-params.js';
 import { parseConfig, readConfigText } from './config-file.js';
 import { resolveSettings } from './node-settings.js';
-import { renderMiners, renderPeers, renderStatus } from './status-screen.js';
+import { renderMiners, renderPeers, renderStatus, WIDTH } from './status-screen.js';
 
 /** A status object is a few KB per hundred peers or miners; more is not a node's answer. */
 const MAX_STATUS_BYTES = 8 * 1024 * 1024;
@@ -90,6 +90,22 @@ export async function fetchStatus(base: string): Promise<unknown> {
 
 type View = 'status' | 'peers' | 'miners';
 
+/** Words into lines of at most `width` columns (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 function render(view: View, status: unknown, url: string): string[] {
   if (view === 'peers') return renderPeers(status);
   if (view === 'miners') return renderMiners(status);
@@ -130,7 +146,7 @@ async function run(view: View, cmd: Command, flags: StatusFlags): Promise<void> 
         text = flags.json ? JSON.stringify(jsonOf(view, status)) : render(view, status, url).join('\n');
       } catch (e) {
         if (!(e instanceof StatusError)) throw e;
-        text = flags.json ? JSON.stringify({ error: e.message }) : `${e.message}\n(retrying every ${interval} s; Ctrl-C to stop)`;
+        text = flags.json ? JSON.stringify({ error: e.message }) : `${wrap(e.message, WIDTH).join('\n')}\n(retrying every ${interval} s; Ctrl-C to stop)`;
       }
       // In place on a terminal: home, the screen, clear what the last screen left below.
       process.stdout.write(tty ? `\x1b[H\x1b[2J${text}\n` : `${text}\n${flags.json ? '' : '\n'}`);
