@@ -1,5 +1,5 @@
 /**
- * Mining-path benchmarks against issue 4's budgets (ARCHITECTURE.md "Budgets"):
+ * Mining-path benchmarks against issue 4's budgets (docs/architecture.md#budgets):
  * 1. PoolWork.makeJob for a payee not seen since the work changed (generation-cache miss) on a
  *    3,000-transaction template with a sharechain whose PPLNS window is full;
  * 2. new work -> mining.notify to 1,000 Stratum sessions with 1,000 different payout addresses

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every bench module and prints ONE JSON object, one key per area.
- * Benchmarks are measurements against the budgets in ARCHITECTURE.md, not timed tests.
+ * Benchmarks are measurements against the budgets in docs/architecture.md#budgets, not timed tests.
  *
  * The sharechain bench (bench/sharechain.ts, exporting `benchSharechain`) is loaded
  * dynamically so that the harness runs before that file exists; an area that is absent is

@@ -1,6 +1,5 @@
 /**
- * The node's JSON API as the dashboard reads it: the reference's endpoint shapes (§6 of the
- * reference notes; real responses in test/fixtures/p2pool-reference-node/web-capture.json) plus
+ * The node's JSON API as the dashboard reads it: the reference's endpoint shapes (docs/api.md; real responses in test/fixtures/p2pool-reference-node/web-capture.json) plus
  * our /web/merged_stats. Everything here comes from the network, so every reader tolerates a
  * missing or oddly typed field instead of throwing deep inside a render.
  */

@@ -1,5 +1,5 @@
 /**
- * What the pool asks of the user's full node over RPC (reference §7): the startup checks,
+ * What the pool asks of the user's full node over RPC (docs/bitcoind.md): the startup checks,
  * block templates, block submission, a payout address from the wallet, and block heights.
  *
  * Written for Bitcoin Core (and Litecoin/Namecoin Core, which answer the same way); bcoin is
@@ -119,7 +119,7 @@ export class Bitcoind {
   }
 
   /**
-   * Startup checks (reference §7 `helper.check`): the genesis block and chain name match our
+   * Startup checks (docs/bitcoind.md; the reference's `helper.check`): the genesis block and chain name match our
    * network, the version is new enough, the required soft forks exist. Throws BitcoindCheckError
    * for anything that would make us mine on the wrong chain or make invalid blocks; returns
    * warnings for the rest (initial download, pruning, forks not active yet on a test network).

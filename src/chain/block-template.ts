@@ -4,7 +4,7 @@
  * node we think it is: every field is type- and range-checked, so a bad answer becomes one
  * TemplateError line instead of a crash or a block nobody accepts.
  *
- * Field meanings: Core src/rpc/mining.cpp getblocktemplate help; reference §7 (which fields P2Pool uses).
+ * Field meanings: Core src/rpc/mining.cpp getblocktemplate help; docs/bitcoind.md (which fields P2Pool uses).
  */
 import { DecodeError } from '../bitcoin/errors.js';
 import { displayHexToHash, fromHex } from '../bitcoin/hex.js';

@@ -1,6 +1,6 @@
 /**
- * Blocks that travel with shares (reference §1.8, §4.2 "Blocks are re-broadcast after 5 s",
- * §7 submit_block).
+ * Blocks that travel with shares (docs/sharechain.md#shares-that-are-blocks, docs/protocol.md#messages "Blocks are re-broadcast after 5 s",
+ * docs/bitcoind.md; the reference's submit_block).
  *
  * - A share from a peer whose PoW meets its block target is rebuilt into a block
  *   (sharechain/share-block.ts) and handed to bitcoind, both ways as our own blocks are (P2P

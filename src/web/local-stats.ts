@@ -1,5 +1,5 @@
 /**
- * `/local_stats`: this node's view of itself (reference §6, web.py get_local_stats), with the
+ * `/local_stats`: this node's view of itself (docs/api.md, web.py get_local_stats), with the
  * reference's keys and value types. Rates are hashes per second; block_value is in coins.
  *
  * One difference: the reference answers null while the chain has fewer than 10 shares; we
@@ -14,7 +14,7 @@ import type { ApiContext } from './api-context.js';
 import type { NodeView } from './node-view.js';
 import { hourLookbehind } from './pool-stats.js';
 
-/** P2P protocol version we speak (JT's, §4.2). */
+/** P2P protocol version we speak (JT's, docs/protocol.md#messages). */
 export const PROTOCOL_VERSION = 3501;
 
 interface HourCounts {

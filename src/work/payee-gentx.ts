@@ -3,7 +3,7 @@
  * payees on the same work (template + best share + share target) without redoing PPLNS.
  *
  * Why: every payee needs its own gentx (share_data.address and the 0.5% finder bonus differ),
- * and new work must reach 1,000 such miners within 20 ms (ARCHITECTURE.md budgets). The general
+ * and new work must reach 1,000 such miners within 20 ms (docs/architecture.md#budgets). The general
  * builder (sharechain/gentx.ts generateShare) recomputes the window, amounts, ordering and
  * scripts for every call: ~1.5 ms per payee with a 100-payee window (bench/mining.ts).
  *
@@ -15,7 +15,7 @@
  * payee's nonce and address (found with the official encodeShareInfo, checked on a probe).
  *
  * What is per payee (forPayee): one lookup and one binary search for the finder's place in the
- * (amount, payee) order (reference §3.4; pplns-amounts.ts orderPayouts), one sha256d for
+ * (amount, payee) order (docs/sharechain.md#pplns; pplns-amounts.ts orderPayouts), one sha256d for
  * ref_hash over a pre-made share_info buffer where only the nonce and address are written, and
  * coinb1's hex joined from slices of the shared hex (V8 keeps slices and joins as views; the
  * notify line copies them once). Nothing else is serialized per payee: the finder's script hex
@@ -148,7 +148,7 @@ const MAX_SPLICED_ADDRESS = 252;
 /**
  * share_info's bytes around the payee: encodeShareInfo(info with address A and nonce N) is
  * `before ‖ u32 N ‖ VarStr(A) ‖ after` (share_data: previous_share_hash, coinbase, nonce,
- * address, ...; reference §1.3). Found by encoding the work's share_info with two nonces.
+ * address, ...; docs/sharechain.md#wire-format). Found by encoding the work's share_info with two nonces.
  */
 function shareInfoParts(info: ShareInfo, version: number, net: GentxParams['net']): { before: Buffer; after: Buffer } | null {
   const own = info.shareData.address;
@@ -165,7 +165,7 @@ function shareInfoParts(info: ShareInfo, version: number, net: GentxParams['net'
 }
 
 /**
- * identifier ‖ share_info for any payee (what ref_hash hashes, reference §1.4): one buffer per
+ * identifier ‖ share_info for any payee (what ref_hash hashes, docs/sharechain.md#identity-sharefromcontents): one buffer per
  * address length with everything but the nonce and the address already in place, so a payee
  * costs two small writes and one sha256d. Single-threaded: a buffer is filled and hashed
  * before the next payee touches it.

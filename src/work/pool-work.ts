@@ -1,6 +1,6 @@
 /**
  * The work layer: turns the current block template and the best share into jobs for miners,
- * and miners' solutions into shares and blocks (reference §5.2, §5.5).
+ * and miners' solutions into shares and blocks (docs/mining.md#how-a-job-is-built, docs/mining.md#miningsubmit-answers).
  *
  * Data flow: template + best share -> generateShare (sharechain/gentx.ts) -> Job (coinb1,
  * coinb2, merkle branch) -> miner -> solution -> block (submitted at once when it meets the
@@ -35,7 +35,7 @@ import type { AuthorizeResult, Miner, Solution, SolutionResult, WorkSource } fro
 export const SHARE_VERSION: ShareVersion = 35;
 /** Header versions carry at least the BIP9 top bits (reference: max(gbt version, 0x20000000)). */
 const MIN_HEADER_VERSION = 0x20000000;
-/** A node aims at no more than ~1.67% of the pool's shares (reference §5.3). */
+/** A node aims at no more than ~1.67% of the pool's shares (docs/mining.md#difficulty-pseudoshares-shares-and-blocks). */
 const NODE_SHARE_FRACTION = 0.0167;
 /** Appended to the coinbase scriptSig so blocks can be told apart in explorers. */
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
@@ -267,7 +267,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     if (why) return { unavailable: why };
     const template = this.opts.templates.current!;
     const best = this.opts.chain.best;
-    // Node fee (-f): this much of the work pays the operator instead (reference §3.3).
+    // Node fee (-f): this much of the work pays the operator instead (docs/sharechain.md#fees-and-donation).
     const fee = this.opts.feePercent ?? 0;
     const address = fee > 0 && Math.random() * 100 < fee ? this.opts.nodeAddress : miner.address;
     const desiredTarget = this.desiredShareTarget(miner);

@@ -54,7 +54,7 @@ function windowChain(donations: boolean) {
  * Ties: 200 shares of equal work, so the window (the 199 below the tip) gives a payee with one
  * share subsidy * 199 / (200 * 199) = exactly the 0.5% bonus when the subsidy is a multiple of
  * 200, and one with two shares twice that. A new payee then ties with every one-share payee, and
- * a one-share finder with every two-share payee: only the address order (reference §3.4: sort by
+ * a one-share finder with every two-share payee: only the address order (docs/sharechain.md#pplns: sort by
  * (amount, address)) places the finder.
  */
 function tiedChain() {
