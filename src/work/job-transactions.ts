@@ -78,6 +78,8 @@ export function templateCosts(template: BlockTemplate, opts: { mweb: boolean }):
   const limits = blockLimitsFor(template);
   return template.transactions.map((t) => {
     const parents = t.depends.map((d) => d - 1);
+    const quick = t.sigops === null ? null : sizesFromTemplate(t);
+    if (quick !== null) return { weight: quick.weight, strippedSize: quick.strippedSize, sigopCost: t.sigops! * scale, fee: t.fee, parents };
     let weight: number;
     let strippedSize: number;
     let bound: number;
@@ -94,6 +96,25 @@ export function templateCosts(template: BlockTemplate, opts: { mweb: boolean }):
     }
     return { weight, strippedSize, sigopCost: t.sigops === null ? bound : t.sigops * scale, fee: t.fee, parents };
   });
+}
+
+/**
+ * Weight and stripped size from the node's `weight` without decoding: weight = 3 x stripped +
+ * total, so stripped = (weight - bytes) / 3, accepted only when that is consistent with the
+ * bytes (a whole number; equal to the length for a transaction without a segwit marker, less
+ * for one with marker 0 and flag 1). Anything else (no weight given, Litecoin's MWEB flag, a
+ * number that does not add up) is decoded instead. The found block is measured again from
+ * its bytes before it is submitted (block-limits.ts checkBlock).
+ */
+function sizesFromTemplate(t: TemplateTransaction): { weight: number; strippedSize: number } | null {
+  if (t.weight === null) return null;
+  const total = t.data.length;
+  const extra = t.weight - total;
+  if (extra < 0 || extra % 3 !== 0) return null;
+  const strippedSize = extra / 3;
+  const segwit = total >= 6 && t.data[4] === 0x00 && t.data[5] === 0x01;
+  if (segwit ? strippedSize >= total : strippedSize !== total) return null;
+  return { weight: t.weight, strippedSize };
 }
 
 export class TransactionFitter {
