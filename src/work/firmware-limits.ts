@@ -27,7 +27,7 @@ const BMMINER_JOB_OVERHEAD = 80 + 2;
 export const FIRMWARE_LIMITS: readonly FirmwareLimit[] = [
   { id: 'antminer_s19_stock', firmware: 'stock Antminer S19 (as tested by OCEAN\'s DATUM gateway)', maxCoinbaseBytes: () => 755, maxPayees: null },
   { id: 'antminer_s21_stock', firmware: 'stock Antminer S21 (as tested by OCEAN\'s DATUM gateway)', maxCoinbaseBytes: () => 2250, maxPayees: null },
-  { id: 'whatsminer_bitaxe', firmware: 'Whatsminer (DATUM\'s tested class) and Bitaxe ESP-Miner 2.11-2.15 (coinbase on an 8 KB task stack)', maxCoinbaseBytes: () => 6500, maxPayees: null },
+  { id: 'whatsminer_bitaxe', firmware: 'Whatsminer (DATUM\'s tested class) and Bitaxe ESP-Miner (coinbase on an 8 KB task stack)', maxCoinbaseBytes: () => 6500, maxPayees: null },
   {
     id: 'antminer_s9_stock',
     firmware: 'stock Antminer S9, T9+, S17, T17 (bmminer/cgminer 8 KB job buffer)',
