@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
-import { decodeBlock, encodeHeader } from '../../src/bitcoin/block.js';
+import { assembleBlock, decodeBlock, decodeBlockWithRaw, encodeHeader } from '../../src/bitcoin/block.js';
 import { hash160, sha256d } from '../../src/bitcoin/hash.js';
 import { bytesToBigIntLE, hashToDisplayHex, toHex } from '../../src/bitcoin/hex.js';
 import { calculateMerkleLink } from '../../src/bitcoin/merkle.js';
@@ -27,7 +27,7 @@ import { ChainState } from '../../src/sharechain/chain-state.js';
 import { assembleShare, generateShare } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import { decodeShare, encodeShare } from '../../src/sharechain/share.js';
-import { checkBlock } from '../../src/work/block-limits.js';
+import { checkBlock, CONSENSUS_BLOCK_LIMITS } from '../../src/work/block-limits.js';
 import type { BlockSubmitter } from '../../src/work/block-submission.js';
 import { merkleRootFromBranch, type Job } from '../../src/work/job.js';
 import { TransactionFitter, type JobTransactions } from '../../src/work/job-transactions.js';
@@ -208,5 +208,68 @@ describe('the v35 subsidy rule against the reference\'s own share', () => {
     const assembled = assembleShare(gen, { minHeader: s.minHeader, lastTxoutNonce: s.lastTxoutNonce, merkleLink: s.merkleLink, merkleRoot: s.header.subarray(36, 68) });
     expect(assembled.hash).toBe(f.share_hash);
     expect(toHex(encodeShare(assembled, jtNet))).toBe(f.wrapped_share_hex);
+  });
+});
+
+describe('Litecoin MWEB templates', () => {
+  /**
+   * Litecoin testnet4 block 2,215,586 (test/fixtures/litecoin) as Litecoin Core's
+   * getblocktemplate would give it: its 36 transactions, the HogEx last, `depends` from their
+   * inputs (the HogEx spends the pegin transaction at template index 2), `mweb` the MWEB block.
+   */
+  const ltc = JSON.parse(readFileSync(new URL('../fixtures/litecoin/litecoin.json', import.meta.url), 'utf8')) as { blocks: { name: string; block_hex: string | null; height: number }[] };
+  const raw = Buffer.from(ltc.blocks.find((b) => b.name === 'litecoin_testnet4_block_2215586')!.block_hex!, 'hex');
+  const block = decodeBlockWithRaw(raw, { mweb: true });
+  const txs = block.txs.slice(1);
+  const ids = txs.map((t) => t.txid.toString('hex'));
+  const gbt = (weightlimit: number): Record<string, unknown> => ({
+    version: block.header.version,
+    previousblockhash: hashToDisplayHex(block.header.prevBlock),
+    transactions: txs.map((t, i) => ({
+      data: t.raw.toString('hex'),
+      txid: hashToDisplayHex(t.txid),
+      hash: hashToDisplayHex(t.wtxid),
+      fee: i === txs.length - 1 ? 0 : t.weight, // 1 sat/WU each; the HogEx pays nothing
+      depends: [...new Set(t.tx.inputs.map((inp) => ids.indexOf(inp.prevout.hash.toString('hex'))).filter((j) => j >= 0))].map((j) => j + 1),
+      sigops: 4,
+    })),
+    coinbasevalue: 1_262_138_757,
+    bits: block.header.bits.toString(16).padStart(8, '0'),
+    curtime: block.header.timestamp,
+    height: 2215586,
+    rules: ['csv', '!segwit', 'taproot', '!mweb'],
+    mweb: block.mwebSuffix.subarray(1).toString('hex'),
+    weightlimit,
+  });
+  const coinbase = { strippedSize: 300, totalSize: 336, sigopCost: 4, payees: 5 };
+
+  it('keep the HogEx and what it spends whatever they pay, and count weight without MWEB bytes', () => {
+    const full = parseBlockTemplate(gbt(4_000_000));
+    const hogex = full.transactions.length - 1;
+    expect(full.transactions[hogex]!.depends).toEqual([2]); // the pegin
+    // Room for the coinbase, the HogEx, its pegin, the pegin's parent and ~2,000 WU more.
+    const room = 320 + 4 + 4 * 300 + 36 + 540 + 561 + 692 + 2000;
+    const tight = parseBlockTemplate(gbt(room));
+    const fit = new TransactionFitter({ mweb: true }).forCoinbase(tight, coinbase);
+    expect(fit.fits).toBe(true);
+    for (const i of [0, 1, hogex]) expect(fit.transactions).toContain(tight.transactions[i]);
+    expect(fit.transactions[fit.transactions.length - 1]).toBe(tight.transactions[hogex]);
+    expect(fit.droppedCount).toBeGreaterThan(25);
+    expect(Buffer.from(fit.body.mwebSuffix).equals(block.mwebSuffix)).toBe(true);
+    // The block with the original coinbase and the kept transactions, MWEB block after them:
+    // within the room by Litecoin's weight (MWEB bytes not counted).
+    const built = assembleBlock(raw.subarray(0, 80), block.txs[0]!.raw, fit.body);
+    const check = checkBlock(built, { limits: { ...CONSENSUS_BLOCK_LIMITS, weight: room }, mweb: true, sigopCostOf: () => 4, maxCoinbaseValue: 21e14 });
+    expect(check.problems).toEqual([]);
+    expect(decodeBlockWithRaw(built, { mweb: true }).mwebSuffix.equals(block.mwebSuffix)).toBe(true);
+  });
+
+  it('say so when not even the HogEx and its pegin fit', () => {
+    const none = parseBlockTemplate(gbt(320 + 4 + 4 * 300 + 36 + 500));
+    const fit = new TransactionFitter({ mweb: true }).forCoinbase(none, coinbase);
+    expect(fit.fits).toBe(false);
+    // Kept: the HogEx, its pegin (index 1) and what the pegin spends in turn (index 0).
+    expect(none.transactions[1]!.depends).toEqual([1]);
+    expect(fit.transactions.map((t) => none.transactions.indexOf(t))).toEqual([0, 1, none.transactions.length - 1]);
   });
 });
