@@ -256,20 +256,45 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submi
 }
 
 /** The node side of the bench: template, verified sharechain and the PoolWork over them. */
-export function miningSetup(templateTxs = TEMPLATE_TXS): { net: P2PoolNetwork; template: BlockTemplate; work: PoolWork; chainSetupMs: number } {
+export function miningSetup(templateTxs = TEMPLATE_TXS): { net: P2PoolNetwork; template: BlockTemplate; work: PoolWork; chainSetupMs: number; templates: { current: BlockTemplate; stale: boolean } } {
   const net = getP2PoolNetwork('regtest');
   const template = buildTemplate(templateTxs);
   const setupStart = process.hrtime.bigint();
   const chain = buildChainState(net, template);
   const chainSetupMs = Math.round(Number(process.hrtime.bigint() - setupStart) / 1e6);
+  const templates = { current: template, stale: false };
   const work = new PoolWork({
     net,
     chain,
-    templates: { current: template, stale: false },
+    templates,
     submitter: { submitBlock: () => Promise.resolve('bench: no block expected') },
     nodeAddress: payoutAddress(net, 0),
   });
-  return { net, template, work, chainSetupMs };
+  return { net, template, work, chainSetupMs, templates };
+}
+
+/**
+ * The first job after a new template (a new block, or fees that moved): everything made once
+ * per template is made again (the merkle link and witness root; with block fitting also the
+ * transactions' costs and the choice of what to leave out), plus the work's PPLNS base. The
+ * template is the same transactions in a new object, as getblocktemplate's next answer is.
+ */
+export function benchNewTemplate(work: PoolWork, net: P2PoolNetwork, templates: { current: BlockTemplate }): Result {
+  const times: number[] = [];
+  const original = templates.current;
+  for (let round = 0; round < 5 + 20; round++) {
+    templates.current = { ...original };
+    work.workChanged(true);
+    const miner = minerFor(work, payoutAddress(net, 700_000 + round));
+    const start = process.hrtime.bigint();
+    const job = work.makeJob(miner, Buffer.alloc(4));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if ('unavailable' in job) throw new Error(`bench: no work: ${job.unavailable}`);
+    if (round >= 5) times.push(ms);
+  }
+  templates.current = original;
+  work.workChanged(true);
+  return { firstJobOnNewTemplateMs: stats(times, 2) };
 }
 
 /**
@@ -418,20 +443,21 @@ async function benchFloor(notifyLine: string, usernames: string[], above: string
  * further job and the broadcast reuse that choice.
  */
 export function benchFullMempool(): Result {
-  const { net, template, work } = miningSetup(FULL_TEMPLATE_TXS);
+  const { net, template, work, templates } = miningSetup(FULL_TEMPLATE_TXS);
   const templateWeight = template.transactions.reduce((s, t) => s + (t.weight ?? 0), 0);
   const jobBuild = benchJobBuild(work, net);
+  const newTemplate = benchNewTemplate(work, net, templates);
   const { figures } = benchInProcess(work, net, { submits: false });
-  return { templateTxs: template.transactions.length, templateWeight, jobBuild, inProcess: figures };
+  return { templateTxs: template.transactions.length, templateWeight, jobBuild: { ...jobBuild, ...newTemplate }, inProcess: figures };
 }
 
 export async function benchMining(): Promise<Result> {
   const loadAverageAtStart = round(loadavg()[0]!);
   const calibrationAtStart = cpuCalibrationMs();
-  const { net, template, work, chainSetupMs } = miningSetup();
+  const { net, template, work, chainSetupMs, templates } = miningSetup();
   const setup = { templateTxs: template.transactions.length, chainShares: CHAIN_SHARES, chainPayees: CHAIN_PAYEES, chainSetupMs };
 
-  const jobBuild = benchJobBuild(work, net);
+  const jobBuild = { ...benchJobBuild(work, net), ...benchNewTemplate(work, net, templates) };
   const { figures: inProcess, notifyLine } = benchInProcess(work, net);
   const fullMempool = benchFullMempool();
 
