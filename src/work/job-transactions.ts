@@ -53,6 +53,7 @@ const SIGOP_STEP = 40;
 const MAX_FITS_PER_TEMPLATE = 8;
 
 const roundUp = (x: number, step: number): number => Math.ceil(x / step) * step;
+const NO_COINBASE: CoinbaseSize = { strippedSize: 0, totalSize: 0, sigopCost: 0, payees: 0 };
 
 interface TemplateAnalysis {
   template: BlockTemplate;
@@ -126,16 +127,26 @@ export class TransactionFitter {
    */
   constructor(private readonly opts: { mweb: boolean; fit?: boolean }) {}
 
+  /** Whether every transaction of `template` fits beside a coinbase of `coinbase` (or fitting is off). */
+  fitsAll(template: BlockTemplate, coinbase: CoinbaseSize): boolean {
+    if (this.opts.fit === false) return true;
+    const a = this.analysis(template);
+    const exact = blockOverhead(template.transactions.length, coinbase);
+    return a.weight + exact.weight <= a.limits.weight && a.strippedSize + exact.strippedSize <= a.limits.strippedSize
+      && a.sigopCost + exact.sigopCost <= a.limits.sigopCost;
+  }
+
+  /** Every transaction of the template (made once per template). */
+  all(template: BlockTemplate): JobTransactions {
+    const a = this.analysis(template);
+    a.all ??= this.build(a, template.transactions.map(() => true), blockOverhead(template.transactions.length, NO_COINBASE), true);
+    return a.all;
+  }
+
   /** The transactions for jobs on `template` whose coinbase is at most `coinbase`. */
   forCoinbase(template: BlockTemplate, coinbase: CoinbaseSize): JobTransactions {
     const a = this.analysis(template);
-    const exact = blockOverhead(template.transactions.length, coinbase);
-    const fitsAll = a.weight + exact.weight <= a.limits.weight && a.strippedSize + exact.strippedSize <= a.limits.strippedSize
-      && a.sigopCost + exact.sigopCost <= a.limits.sigopCost;
-    if (fitsAll || this.opts.fit === false) {
-      a.all ??= this.build(a, template.transactions.map(() => true), exact, true);
-      return a.all;
-    }
+    if (this.fitsAll(template, coinbase)) return this.all(template);
     const reserved = blockOverhead(template.transactions.length, {
       strippedSize: roundUp(coinbase.strippedSize, STRIPPED_STEP),
       totalSize: roundUp(coinbase.totalSize, STRIPPED_STEP),

@@ -21,8 +21,8 @@ import type { ChainState } from '../sharechain/chain-state.js';
 import { refOutputScript } from '../sharechain/coinbase-layout.js';
 import { assembleShare, generateShare, GentxError, type GeneratedShare, type GentxParams } from '../sharechain/gentx.js';
 import type { P2PoolNetwork } from '../sharechain/networks.js';
-import type { Share, ShareHash, ShareVersion } from '../sharechain/types.js';
-import { blockOverhead, coinbaseWeight } from './block-limits.js';
+import type { SegwitData, Share, ShareHash, ShareVersion } from '../sharechain/types.js';
+import { blockOverhead, coinbaseWeight, type CoinbaseSize } from './block-limits.js';
 import { submitFoundBlock, type BlockCounters, type BlockOutcome, type BlockSubmitter, type FoundBlock } from './block-submission.js';
 import { firmwareWarning, exceededFirmwareLimits, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
@@ -49,6 +49,14 @@ const MAX_CACHED = 4096;
  * oldest dropped first: each costs a PPLNS computation, and `/D` is the miner's to choose.
  */
 const MAX_TARGETS = 64;
+/** Before any work: assume a small coinbase (a whole template is then the likely case). */
+const NO_COINBASE_YET: CoinbaseSize = { strippedSize: 0, totalSize: 0, sigopCost: 0, payees: 0 };
+/**
+ * Segwit data for sizing a coinbase only. The coinbase's size does not depend on it: the
+ * witness commitment output has a fixed size, and the merkle link enters the coinbase only
+ * through share_info's 32-byte hash (ref_hash).
+ */
+const SIZING_SEGWIT_DATA: SegwitData = { txidMerkleLink: { branch: [], index: 0 }, wtxidMerkleRoot: Buffer.alloc(32) };
 /** Recent transaction sets kept for rebuilding our own blocks (peer-blocks.ts keeps 4 templates too). */
 const RECENT_BODIES = 4;
 /** "Transactions left out" is logged at most this often: it holds for every template until bitcoind is reconfigured. */
@@ -219,6 +227,8 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   /** Bodies (kept transactions) of recent work, newest first: a block of ours rebuilt later needs them. */
   private readonly bodies: JobTransactions[] = [];
   private status: WorkBlockStatus | null = null;
+  /** The last work's largest coinbase: whether the next template likely fits whole. */
+  private lastCoinbase: CoinbaseSize | null = null;
   /** When the last "transactions left out" line was logged (they repeat with every template). */
   private fitLoggedAt = 0;
   /** The node's own desired share target (no `/D`), fixed for one generation of work. */
@@ -332,20 +342,26 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
    * payee then costs one ref_hash and one splice (payee-gentx.ts).
    */
   private targetWork(template: BlockTemplate, best: ShareHash | null, desiredTarget: bigint): TargetWork {
-    // Sized on every template transaction first; when the block must leave some out, the
-    // base is made again with their fees out of the subsidy and the kept set's segwit data
-    // (same PPLNS window, reused). A smaller subsidy never adds outputs (amounts only shrink,
-    // zero ones are dropped), so the second coinbase fits the room the first was given.
-    const all = this.fitter.forCoinbase(template, { strippedSize: 0, totalSize: 0, sigopCost: 0, payees: 0 });
-    let base = new GenerationBase(this.gentxParams(template, best, this.opts.nodeAddress, desiredTarget, all));
+    // The base (its coinbase size) decides which transactions fit, and they decide the base
+    // (subsidy, segwit data). So: a base with the full subsidy sizes the coinbase; if the
+    // block must leave transactions out, the base is made again with their fees out of the
+    // subsidy and the kept set's segwit data (same PPLNS window, reused). A smaller subsidy
+    // never adds outputs (amounts only shrink; zero ones are dropped), so the second coinbase
+    // fits the room the first was given. The sizing base gets the full template's segwit data
+    // when everything is likely to fit (last work's coinbase says so), else stand-in data of
+    // the same size, so an over-full template's merkle tree is only made for what is kept.
+    const likelyAll = this.fitter.fitsAll(template, this.lastCoinbase ?? NO_COINBASE_YET);
+    const all = likelyAll ? this.fitter.all(template) : null;
+    const sizingParams = this.gentxParams(template, best, this.opts.nodeAddress, desiredTarget, template.coinbaseValue, all?.segwitData ?? SIZING_SEGWIT_DATA);
+    let base = new GenerationBase(sizingParams);
     let txs = this.fitter.forCoinbase(template, base.coinbase);
     for (let tries = 0; txs !== all && tries < 3; tries++) {
-      const params = base.params;
-      base = new GenerationBase({ ...params, shareData: { ...params.shareData, subsidy: txs.subsidy }, segwitData: txs.segwitData }, base);
+      base = new GenerationBase({ ...sizingParams, shareData: { ...sizingParams.shareData, subsidy: txs.subsidy }, segwitData: txs.segwitData }, base);
       const again = this.fitter.forCoinbase(template, base.coinbase);
       if (again === txs) break;
       txs = again;
     }
+    this.lastCoinbase = base.coinbase;
     this.noteWork(base, txs);
     const target: TargetWork = {
       base,
@@ -465,7 +481,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     return this.bodies.map((b) => ({ transactions: b.transactions, mwebSuffix: b.template.mwebSuffix }));
   }
 
-  private gentxParams(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint, txs: JobTransactions): GentxParams {
+  private gentxParams(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint, subsidy: number, segwitData: SegwitData): GentxParams {
     const donationPct = this.opts.donationPercent ?? 0;
     // Stochastic rounding, as the reference's perfect_round, so the average is exact.
     const donation = Math.min(65535, Math.floor((65535 * donationPct) / 100 + Math.random()));
@@ -484,7 +500,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
         coinbase,
         nonce: randomInt(0, 0x100000000),
         address,
-        subsidy: txs.subsidy,
+        subsidy,
         donation,
         staleInfo: this.opts.chain.stale.nextStaleInfo(best),
         desiredVersion: SHARE_VERSION,
@@ -492,7 +508,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       blockTarget: bitsToTarget(template.bits),
       desiredTimestamp: Math.floor(this.now() / 1000 + 0.5),
       desiredTarget,
-      segwitData: txs.segwitData,
+      segwitData,
     };
   }
 
