@@ -43,6 +43,8 @@ export interface JobTransactions {
   sigopCost: number;
   /** False when not even the mandatory transactions (Litecoin's HogEx) fit: no valid block possible. */
   fits: boolean;
+  /** Sigop cost of one of the template's transactions (by txid, internal order) as counted here, or null. */
+  sigopCostOf(txid: Buffer): number | null;
 }
 
 /** Coinbase sizes are rounded up to these steps for the cache (100 bytes is ~3 payees). */
@@ -167,16 +169,6 @@ export class TransactionFitter {
     return fit;
   }
 
-  /** Sigop cost of a transaction of the current template (by txid, internal order), or null. */
-  sigopCostOf(template: BlockTemplate, txid: Buffer): number | null {
-    const a = this.analysis(template);
-    if (a.sigopByTxid === null) {
-      a.sigopByTxid = new Map();
-      template.transactions.forEach((t, i) => a.sigopByTxid!.set(t.txid.toString('hex'), a.costs[i]!.sigopCost));
-    }
-    return a.sigopByTxid.get(txid.toString('hex')) ?? null;
-  }
-
   private analysis(template: BlockTemplate): TemplateAnalysis {
     if (this.current?.template !== template) {
       const costs = templateCosts(template, { mweb: this.opts.mweb });
@@ -228,6 +220,13 @@ export class TransactionFitter {
       strippedSize,
       sigopCost,
       fits,
+      sigopCostOf: (txid) => {
+        if (a.sigopByTxid === null) {
+          a.sigopByTxid = new Map();
+          template.transactions.forEach((t, i) => a.sigopByTxid!.set(t.txid.toString('hex'), a.costs[i]!.sigopCost));
+        }
+        return a.sigopByTxid.get(txid.toString('hex')) ?? null;
+      },
     };
   }
 }

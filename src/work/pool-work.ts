@@ -598,7 +598,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       log: this.opts.log,
       limits: txs.limits,
       mweb: this.parent.coin === 'litecoin',
-      sigopCostOf: (txid) => this.fitter.sigopCostOf(template, txid),
+      sigopCostOf: (txid) => txs.sigopCostOf(txid),
       maxCoinbaseValue: txs.subsidy,
       describe: () => ({
         network: this.opts.net.name,
@@ -610,6 +610,9 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
         coinbase: ctx.target.base.coinbase,
         fitting: this.opts.fitTransactions !== false,
       }),
-    }, found, block, hashBytes).then((outcome) => this.emit('block', found, outcome));
+    }, found, block, hashBytes).then(
+      (outcome) => this.emit('block', found, outcome),
+      (e: unknown) => this.opts.log?.('error', `internal error while submitting block ${hash}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`),
+    );
   }
 }
