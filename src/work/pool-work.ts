@@ -231,6 +231,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private lastCoinbase: CoinbaseSize | null = null;
   /** When the last "transactions left out" line was logged (they repeat with every template). */
   private fitLoggedAt = 0;
+  private unfitLoggedAt = 0;
   /** The node's own desired share target (no `/D`), fixed for one generation of work. */
   private nodeTarget: { generation: number; target: bigint } | null = null;
   private readonly now: () => number;
@@ -455,10 +456,11 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     if (this.status.firmwareWarning !== null && previous?.firmwareLimitsExceeded.join() !== exceeded.join()) {
       this.opts.log?.('warn', this.status.firmwareWarning);
     }
-    if (!txs.fits) {
+    const now = this.now();
+    if (!txs.fits && now - this.unfitLoggedAt > FIT_LOG_INTERVAL_MS) {
+      this.unfitLoggedAt = now;
       this.opts.log?.('error', `the template's mandatory transactions (Litecoin's HogEx and what it spends) and the coinbase do not fit the block limits: a block found now would be invalid`);
     }
-    const now = this.now();
     if (txs.droppedCount > 0 && now - this.fitLoggedAt > FIT_LOG_INTERVAL_MS) {
       this.fitLoggedAt = now;
       this.opts.log?.('info', `the coinbase (${weight} WU, ${c.payees} payees) does not fit the room bitcoind left in its template: ` +
