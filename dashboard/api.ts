@@ -21,7 +21,8 @@ export interface LocalStats {
   version: string;
   protocol_version: number;
   fee: number;
-  blocks?: { found: number; accepted: number; rejected: number };
+  /** Ours: `lost_race` (bitcoind already had a block at that height) and `over_limits` are newer, absent from older nodes. */
+  blocks?: { found: number; accepted: number; rejected: number; lost_race?: number; over_limits?: number };
 }
 
 export interface GlobalStats {

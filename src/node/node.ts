@@ -12,6 +12,7 @@ import { displayHexToHash } from '../bitcoin/hex.js';
 import { sha256Implementation } from '../bitcoin/native-sha256.js';
 import { Bitcoind } from '../chain/bitcoind.js';
 import { BitcoindP2p } from '../chain/bitcoind-p2p.js';
+import { ChainBlockSubmitter } from '../chain/block-submitter.js';
 import { RpcClient, type RpcAuth } from '../chain/rpc-client.js';
 import { TemplateSource } from '../chain/template-source.js';
 import { GetworkServer } from '../getwork/getwork-server.js';
@@ -59,6 +60,8 @@ export interface NodeConfig {
   p2p?: P2PConfig;
   /** `--merged-url` / `--merged-userpass`: aux chains to merge-mine. */
   merged?: AuxChainConfig[];
+  /** Tests only: `noBlockFitting` builds jobs on every template transaction (PoolWork fitTransactions). */
+  testing?: { noBlockFitting?: boolean };
 }
 
 export interface P2PConfig {
@@ -203,18 +206,9 @@ export class P2PoolNode {
       donationPercent: config.donationPercent,
       merged: merged ?? undefined,
       log: sub('work'),
-      submitter: {
-        submitBlock: async (block) => {
-          // Both ways, as the reference does (docs/bitcoind.md): announce over P2P and submit over RPC.
-          bitcoindP2p.announceBlock(block);
-          try {
-            return await bitcoind.submitBlock(block);
-          } catch (e) {
-            // The P2P client keeps announced blocks and offers them again after a reconnect.
-            throw new Error(`${e instanceof Error ? e.message : String(e)}; offered to bitcoind again over P2P when it reconnects`);
-          }
-        },
-      },
+      // P2P announce + RPC submitblock (docs/bitcoind.md); bad blocks kept for a report.
+      submitter: new ChainBlockSubmitter({ bitcoind, p2p: bitcoindP2p, badBlockDir: join(dir, 'bad-blocks') }),
+      fitTransactions: config.testing?.noBlockFitting === true ? false : undefined,
     });
     const stratum = new StratumServer(work, { log: (m) => sub('stratum')('info', m) });
     const getwork = new GetworkServer(work, { log: (m) => sub('getwork')('debug', m) });

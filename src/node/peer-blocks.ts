@@ -67,7 +67,8 @@ export function watchPeerBlocks(deps: PeerBlockDeps): () => void {
 
   /** Rebuild and hand to bitcoind; resolves with bitcoind's answer (null = accepted) or why not. */
   const submit = async (share: Share, what: string): Promise<void> => {
-    const built = rebuildShareBlock(share, chain.tracker, deps.net, recent, Math.floor(Date.now() / 1000));
+    // Our own work's transaction sets too: a block of ours that left transactions out matches no template.
+    const built = rebuildShareBlock(share, chain.tracker, deps.net, [...recent, ...work.recentBodies()], Math.floor(Date.now() / 1000));
     if (!built.ok) {
       log('warn', `${what} ${describe(share)} cannot be rebuilt, not submitted: ${built.reason}`);
       return;
