@@ -10,7 +10,9 @@ import { powHash } from '../../src/bitcoin/chain-params.js';
 import { displayHexToHash, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 import { bitsToTarget } from '../../src/bitcoin/target.js';
 import { assembleFairShare, generateFairShare, type GeneratedFairShare } from '../../src/sharechain/fair/gentx.js';
+import { FairChainState } from '../../src/sharechain/fair/chain-state.js';
 import type { FairNetwork } from '../../src/sharechain/fair/networks.js';
+import type { FairTracker } from '../../src/sharechain/fair/tracker.js';
 import type { RefSource } from '../../src/sharechain/fair/refs.js';
 import type { FairShare, ShareHash } from '../../src/sharechain/fair/types.js';
 
@@ -104,5 +106,62 @@ export function testScript(i: number, form: 'p2pkh' | 'p2sh' | 'p2wpkh' | 'p2wsh
       return Buffer.concat([Buffer.from('0020', 'hex'), fill(32)]);
     case 'p2tr':
       return Buffer.concat([Buffer.from('5120', 'hex'), fill(32)]);
+  }
+}
+
+/**
+ * A chain being built on one node's FairChainState with a virtual clock: each share is mined
+ * 3 s after the previous one and added at once (so it is verified, or rejected, on the spot).
+ */
+export class FairTestChain {
+  clock: number;
+  readonly state: FairChainState;
+
+  constructor(
+    readonly net: FairNetwork,
+    start = 1_767_225_600,
+  ) {
+    this.clock = start;
+    this.state = new FairChainState({ net, now: () => (this.clock + 60) * 1000 });
+  }
+
+  get tracker(): FairTracker {
+    return this.state.tracker;
+  }
+
+  /** Mine without adding. */
+  mine(spec: Omit<FairSpec, 'timestamp'> & { timestamp?: number }): MinedFair {
+    this.clock += 3;
+    return mineFair(this.net, this.state.tracker, { ...spec, timestamp: spec.timestamp ?? this.clock });
+  }
+
+  /** Mine and add; throws if the share did not verify. */
+  add(spec: Omit<FairSpec, 'timestamp'> & { timestamp?: number }): FairShare {
+    const { share } = this.mine(spec);
+    this.state.addShares([share]);
+    if (!this.state.tracker.isVerified(share.hash)) {
+      throw new Error(`share did not verify: ${this.state.tracker.badReason(share.hash) ?? 'waiting'}`);
+    }
+    return share;
+  }
+
+  link(parent: ShareHash | null, payee: number, extra: Partial<FairSpec> = {}): FairShare {
+    return this.add({ parent, payoutScript: testScript(payee), kind: 'link', ...extra });
+  }
+
+  sub(parent: ShareHash, payee: number, extra: Partial<FairSpec> = {}): FairShare {
+    return this.add({ parent, payoutScript: testScript(payee), kind: 'sub-share', ...extra });
+  }
+
+  /** `n` links on top of `parent`, each with `subs` sub-shares on its parent first. */
+  grow(parent: ShareHash | null, n: number, subs = 0, payee = (i: number) => i % 5): FairShare {
+    let top: FairShare | undefined;
+    let p = parent;
+    for (let i = 0; i < n; i++) {
+      if (p !== null) for (let j = 0; j < subs; j++) this.sub(p, 100 + ((i * subs + j) % 7));
+      top = this.link(p, payee(i));
+      p = top.hash;
+    }
+    return top!;
   }
 }
