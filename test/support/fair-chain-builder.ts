@@ -14,7 +14,8 @@ import { FairChainState } from '../../src/sharechain/fair/chain-state.js';
 import type { FairNetwork } from '../../src/sharechain/fair/networks.js';
 import type { FairTracker } from '../../src/sharechain/fair/tracker.js';
 import type { RefSource } from '../../src/sharechain/fair/refs.js';
-import type { FairShare, ShareHash } from '../../src/sharechain/fair/types.js';
+import { fairShareFromContents } from '../../src/sharechain/fair/share.js';
+import type { FairShare, FairShareInfo, ShareHash } from '../../src/sharechain/fair/types.js';
 
 export const REGTEST_PREV_BLOCK = displayHexToHash('0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206');
 /** A block target no share meets by accident: 2**200 (the window is then capped by links). */
@@ -164,4 +165,35 @@ export class FairTestChain {
     }
     return top!;
   }
+}
+
+/**
+ * A share whose share_info is changed after generation (the coinbase is not: the payouts stay
+ * those of the original fields), then ground to a valid PoW of the wanted kind. For tests of
+ * rules that only the chain can check.
+ */
+export function forgeFair(
+  net: FairNetwork,
+  view: RefSource,
+  spec: FairSpec,
+  mutate: (info: FairShareInfo) => void,
+): FairShare {
+  const { gen } = mineFair(net, view, spec);
+  const info: FairShareInfo = { ...gen.info, refs: [...gen.info.refs] };
+  mutate(info);
+  const header = { version: 0x20000000, prevBlock: REGTEST_PREV_BLOCK, timestamp: info.timestamp, bits: gen.blockBits, nonce: 0 };
+  for (let nonce = spec.nonceStart ?? 0; nonce < 1_000_000; nonce++) {
+    header.nonce = nonce;
+    let share: FairShare;
+    try {
+      share = fairShareFromContents({ header: { ...header }, info, merkleBranch: [], lastTxoutNonce: 0n, hashLink: gen.hashLink }, net);
+    } catch (e) {
+      if (/PoW invalid/.test((e as Error).message)) continue;
+      throw e;
+    }
+    const kind = spec.kind ?? 'any';
+    if ((kind === 'link' && !share.isLink) || (kind === 'sub-share' && share.isLink)) continue;
+    return share;
+  }
+  throw new Error('no nonce found');
 }
