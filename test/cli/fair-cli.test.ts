@@ -55,7 +55,7 @@ describe('the fair sharechain through the CLI', { timeout: 180_000 }, () => {
       let o = 1 + (raw[1] === 0xfd ? 3 : 1) + 48 + 32;
       o += 1 + raw[o]!; // coinbase
       o += 1 + raw[o]!; // payout script
-      raw[o] ^= 1;
+      raw[o] = raw[o]! ^ 1;
       lines[i] = raw.toString('hex');
       const file = join(dir, 'bad.hex');
       writeFileSync(file, lines.join('\n') + '\n');

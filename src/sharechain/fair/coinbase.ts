@@ -14,7 +14,7 @@
  */
 import { ByteWriter } from '../../bitcoin/bytes.js';
 import { sha256d } from '../../bitcoin/hash.js';
-import { encodeTransaction, type Transaction, type TxOut } from '../../bitcoin/transaction.js';
+import { decodeTransaction, type Transaction, type TxOut } from '../../bitcoin/transaction.js';
 import { witnessCommitment, witnessCommitmentScript } from '../../bitcoin/witness.js';
 import { WITNESS_RESERVED_VALUE, refOutputScript } from '../coinbase-layout.js';
 
@@ -45,29 +45,51 @@ export function fairCommitmentScript(wtxidRoot: Buffer): Buffer {
 }
 
 export interface BuiltFairGentx {
-  gentx: Transaction;
   /** Serialization without witness: txid = sha256d(stripped). */
   stripped: Buffer;
   txid: Buffer;
+  /** The transaction with its witness (the reserved value), decoded from `stripped` on first use. */
+  readonly gentx: Transaction;
 }
 
-/** The generation transaction around `payouts` (see the module comment). */
+/** Serialized payout outputs and their count (payouts.ts payoutOutputs), or plain outputs. */
+export type FairPayoutOutputs = { bytes: Buffer; count: number } | readonly TxOut[];
+
+function serializeOutputs(outputs: readonly TxOut[]): { bytes: Buffer; count: number } {
+  const w = new ByteWriter(64 * outputs.length + 16);
+  for (const o of outputs) w.writeU64LE(o.value).writeVarBytes(o.script);
+  return { bytes: w.toBytes(), count: outputs.length };
+}
+
+/** The generation transaction around the payouts (see the module comment). */
 export function buildFairGentx(p: {
   coinbase: Buffer;
-  payouts: readonly TxOut[];
+  payouts: FairPayoutOutputs;
   wtxidRoot: Buffer;
   refHash: Buffer;
   lastTxoutNonce: bigint;
 }): BuiltFairGentx {
-  const outputs: TxOut[] = [{ value: 0, script: fairCommitmentScript(p.wtxidRoot) }];
-  for (const o of p.payouts) outputs.push(o);
-  outputs.push({ value: 0, script: refOutputScript(p.refHash, p.lastTxoutNonce) });
-  const gentx: Transaction = {
-    version: 1,
-    inputs: [{ prevout: NULL_PREVOUT, script: p.coinbase, sequence: 0xffffffff, witness: [WITNESS_RESERVED_VALUE] }],
-    outputs,
-    locktime: 0,
+  const payouts = Array.isArray(p.payouts) ? serializeOutputs(p.payouts as readonly TxOut[]) : (p.payouts as { bytes: Buffer; count: number });
+  const commitment = fairCommitmentScript(p.wtxidRoot);
+  const w = new ByteWriter(200 + p.coinbase.length + payouts.bytes.length);
+  w.writeU32LE(1).writeCompactSize(1).writeBytes(NULL_PREVOUT.hash).writeU32LE(NULL_PREVOUT.index);
+  w.writeVarBytes(p.coinbase).writeU32LE(0xffffffff);
+  w.writeCompactSize(payouts.count + 2);
+  w.writeU64LE(0n).writeVarBytes(commitment);
+  w.writeBytes(payouts.bytes);
+  w.writeU64LE(0n).writeVarBytes(refOutputScript(p.refHash, p.lastTxoutNonce));
+  w.writeU32LE(0);
+  const stripped = w.toBytes();
+  let tx: Transaction | undefined;
+  return {
+    stripped,
+    txid: sha256d(stripped),
+    get gentx(): Transaction {
+      if (tx === undefined) {
+        tx = decodeTransaction(stripped);
+        tx.inputs[0]!.witness = [WITNESS_RESERVED_VALUE];
+      }
+      return tx;
+    },
   };
-  const stripped = encodeTransaction(gentx, { witness: false });
-  return { gentx, stripped, txid: sha256d(stripped) };
 }

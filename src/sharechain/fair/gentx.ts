@@ -12,7 +12,7 @@ import type { FairChainView } from './chain-view.js';
 import { FAIR_GENTX_CONST_ENDING, FAIR_GENTX_SUFFIX_LENGTH, buildFairGentx, type BuiltFairGentx } from './coinbase.js';
 import { encodeFairShareInfo } from './codec.js';
 import type { FairNetwork } from './networks.js';
-import { lotteryPlan, payoutAmounts, type LotteryPlan, type PayoutAmount, type PayoutBase } from './payouts.js';
+import { lotteryPlan, payoutOutputs, scriptOfKey, type LotteryPlan, type PayoutAmount, type PayoutBase } from './payouts.js';
 import { selectRefs, type RefSource } from './refs.js';
 import { deriveFairTargets, type FairTargets } from './retarget.js';
 import { fairRefHash, fairShareFromContents, payoutScriptProblem } from './share.js';
@@ -33,7 +33,10 @@ export interface FairPayoutsResult {
   plan: LotteryPlan;
   /** Amounts in output order (keys are payout scripts in hex). */
   amounts: PayoutAmount[];
-  outputs: TxOut[];
+  /** The outputs serialized, for the coinbase. */
+  serialized: { bytes: Buffer; count: number };
+  /** The same as transaction outputs (built on first use). */
+  readonly outputs: TxOut[];
 }
 
 /**
@@ -48,9 +51,17 @@ export function fairPayouts(
 ): FairPayoutsResult {
   const base = view.payoutBase(parentHash, desiredWindowWeight(net, p.blockBits));
   const plan = lotteryPlan(base, p.maxOutputs);
-  const amounts = payoutAmounts(base, plan, BigInt(p.subsidy), p.finderScript.toString('hex'), net.finderDivisor);
-  const outputs = amounts.map((a) => ({ value: Number(a.value), script: Buffer.from(a.key, 'hex') }));
-  return { base, plan, amounts, outputs };
+  const { amounts, bytes } = payoutOutputs(base, plan, BigInt(p.subsidy), p.finderScript.toString('hex'), net.finderDivisor);
+  let outputs: TxOut[] | undefined;
+  return {
+    base,
+    plan,
+    amounts,
+    serialized: { bytes, count: amounts.length },
+    get outputs(): TxOut[] {
+      return (outputs ??= amounts.map((a) => ({ value: Number(a.value), script: scriptOfKey(a.key) })));
+    },
+  };
 }
 
 export interface FairGenerateParams {
@@ -130,12 +141,16 @@ export function generateFairShare(p: FairGenerateParams): GeneratedFairShare {
   });
   const refHash = fairRefHash(encodeFairShareInfo(info), net);
   const built = buildFairGentx({
-    coinbase: p.coinbase, payouts: payouts.outputs, wtxidRoot: p.wtxidRoot, refHash, lastTxoutNonce: p.lastTxoutNonce ?? 0n,
+    coinbase: p.coinbase, payouts: payouts.serialized, wtxidRoot: p.wtxidRoot, refHash, lastTxoutNonce: p.lastTxoutNonce ?? 0n,
   });
   const s = built.stripped;
   const prefix = s.subarray(0, s.length - FAIR_GENTX_SUFFIX_LENGTH);
   return {
-    ...built,
+    stripped: built.stripped,
+    txid: built.txid,
+    get gentx() {
+      return built.gentx;
+    },
     net,
     info,
     refHash,

@@ -22,6 +22,7 @@
  * The draw depends only on the chain (weights, parent hash) and K: not on the subsidy (fees),
  * the share's payee or anything else its miner picks (see #attacks for what K can do).
  */
+import { ByteWriter } from '../../bitcoin/bytes.js';
 import { sha256d } from '../../bitcoin/hash.js';
 import type { WindowWeights } from './window.js';
 
@@ -52,6 +53,18 @@ export interface LotteryPlan {
   slots: number;
   /** Drawn winners in point order, each with its slot weight. */
   winners: WeightedPayee[];
+  /** Amounts already computed for a subsidy (payoutOutputs), a few kept. */
+  readonly bySubsidy: Map<bigint, PlannedAmounts>;
+}
+
+/** The amounts of a plan for one subsidy, before the finder's part is placed. */
+interface PlannedAmounts {
+  /** Exact payees then winners, zero amounts included. */
+  lines: PayoutAmount[];
+  /** Each line serialized as a transaction output (u64 value ‖ VarStr script). */
+  serialized: Buffer[];
+  /** The finder's share: the subsidy minus what the lines pay. */
+  finderValue: bigint;
 }
 
 export interface PayoutAmount {
@@ -69,11 +82,42 @@ function comparePayees(a: WeightedPayee, b: WeightedPayee): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** A payee with a double approximation of its weight: cheap comparisons for the sort. */
+interface Sortable extends WeightedPayee {
+  approx: number;
+}
+
+function compareSortable(a: Sortable, b: Sortable): number {
+  // Number(bigint) is monotone, so unequal doubles order the weights; equal doubles fall back
+  // to the exact comparison.
+  if (a.approx !== b.approx) return a.approx > b.approx ? -1 : 1;
+  return comparePayees(a, b);
+}
+
 /** Step 1: the sorted weights of a window and the seed of the parent (internal byte order). */
-export function payoutBase(window: WindowWeights, parentHash: Buffer | null): PayoutBase {
-  const payees: WeightedPayee[] = [];
-  for (const [key, weight] of window.weights) if (weight > 0n) payees.push({ key, weight });
-  payees.sort(comparePayees);
+export function payoutBase(window: WindowWeights, parentHash: Buffer | null, hint?: PayoutBase): PayoutBase {
+  const list: Sortable[] = [];
+  const push = (key: string, weight: bigint): void => {
+    list.push({ key, weight, approx: Number(weight) });
+  };
+  if (hint) {
+    // The previous parent's order first: consecutive windows differ by a few payees, and the
+    // sort (TimSort in V8) is then close to linear.
+    let positive = 0;
+    for (const w of window.weights.values()) if (w > 0n) positive++;
+    for (const p of hint.payees) {
+      const weight = window.weights.get(p.key);
+      if (weight !== undefined && weight > 0n) push(p.key, weight);
+    }
+    if (list.length < positive) {
+      const seen = new Set(list.map((p) => p.key));
+      for (const [key, weight] of window.weights) if (weight > 0n && !seen.has(key)) push(key, weight);
+    }
+  } else {
+    for (const [key, weight] of window.weights) if (weight > 0n) push(key, weight);
+  }
+  list.sort(compareSortable);
+  const payees: WeightedPayee[] = list.map((p) => ({ key: p.key, weight: p.weight }));
   let total = 0n;
   for (const p of payees) total += p.weight;
   return { payees, total, seed: lotterySeed(parentHash), plans: new Map() };
@@ -89,7 +133,7 @@ export function lotteryPlan(base: PayoutBase, maxOutputs: number): LotteryPlan {
   const n = payees.length;
   let plan: LotteryPlan;
   if (n <= S) {
-    plan = { maxOutputs, exact: n, tailTotal: 0n, slots: 0, winners: [] };
+    plan = { maxOutputs, exact: n, tailTotal: 0n, slots: 0, winners: [], bySubsidy: new Map() };
   } else {
     // Smallest E with w[E] * (S - E) <= W_T(E); E = S - 1 always qualifies.
     let tail = base.total;
@@ -113,10 +157,109 @@ export function lotteryPlan(base: PayoutBase, maxOutputs: number): LotteryPlan {
       const slot = ((BigInt(j) + 1n) * tail) / M - (BigInt(j) * tail) / M;
       winners.push({ key: payees[t]!.key, weight: slot });
     }
-    plan = { maxOutputs, exact: E, tailTotal: tail, slots: m, winners };
+    plan = { maxOutputs, exact: E, tailTotal: tail, slots: m, winners, bySubsidy: new Map() };
   }
   base.plans.set(maxOutputs, plan);
   return plan;
+}
+
+/** Payout scripts by their hex key (the same payees recur in every coinbase). */
+const scripts = new Map<string, Buffer>();
+const MAX_SCRIPTS = 100_000;
+
+export function scriptOfKey(key: string): Buffer {
+  let b = scripts.get(key);
+  if (b === undefined) {
+    if (scripts.size >= MAX_SCRIPTS) scripts.clear();
+    b = Buffer.from(key, 'hex');
+    scripts.set(key, b);
+  }
+  return b;
+}
+
+function serializeOutput(key: string, value: bigint): Buffer {
+  const script = scriptOfKey(key);
+  return new ByteWriter(9 + script.length).writeU64LE(value).writeVarBytes(script).toBytes();
+}
+
+function plannedAmounts(base: PayoutBase, plan: LotteryPlan, subsidy: bigint, finderDivisor: number): PlannedAmounts {
+  const cached = plan.bySubsidy.get(subsidy);
+  if (cached) return cached;
+  const lines: PayoutAmount[] = [];
+  let paid = 0n;
+  if (base.total > 0n) {
+    const rest = subsidy - subsidy / BigInt(finderDivisor);
+    for (let i = 0; i < plan.exact; i++) {
+      const p = base.payees[i]!;
+      const value = (rest * p.weight) / base.total;
+      lines.push({ key: p.key, value });
+      paid += value;
+    }
+    for (const w of plan.winners) {
+      const value = (rest * w.weight) / base.total;
+      lines.push({ key: w.key, value });
+      paid += value;
+    }
+  }
+  // All lines in one buffer (u64 value ‖ VarStr script each), handed out as views.
+  let size = 0;
+  for (const l of lines) size += 9 + scriptOfKey(l.key).length;
+  const all = Buffer.allocUnsafe(size);
+  const serialized: Buffer[] = [];
+  let o = 0;
+  for (const l of lines) {
+    const script = scriptOfKey(l.key);
+    const start = o;
+    all.writeBigUInt64LE(l.value, o);
+    all[o + 8] = script.length; // payable scripts are at most 34 bytes: a one-byte CompactSize
+    script.copy(all, o + 9);
+    o += 9 + script.length;
+    serialized.push(all.subarray(start, o));
+  }
+  const planned = { lines, serialized, finderValue: subsidy - paid };
+  if (plan.bySubsidy.size >= 8) plan.bySubsidy.delete(plan.bySubsidy.keys().next().value!);
+  plan.bySubsidy.set(subsidy, planned);
+  return planned;
+}
+
+export interface FairOutputs {
+  /** The payouts in output order, zero amounts dropped. */
+  amounts: PayoutAmount[];
+  /** The same outputs serialized (u64 value ‖ VarStr script each), ready for the coinbase. */
+  bytes: Buffer;
+}
+
+/** Step 3, with the outputs serialized (cached per plan and subsidy; only the finder's output varies). */
+export function payoutOutputs(
+  base: PayoutBase,
+  plan: LotteryPlan,
+  subsidy: bigint,
+  finderKey: string,
+  finderDivisor: number,
+): FairOutputs {
+  const { lines, serialized, finderValue } = plannedAmounts(base, plan, subsidy, finderDivisor);
+  const amounts: PayoutAmount[] = [];
+  const parts: Buffer[] = [];
+  let merged = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!merged && l.key === finderKey) {
+      merged = true;
+      const value = l.value + finderValue;
+      if (value !== 0n) {
+        amounts.push({ key: l.key, value });
+        parts.push(serializeOutput(l.key, value));
+      }
+    } else if (l.value !== 0n) {
+      amounts.push(l);
+      parts.push(serialized[i]!);
+    }
+  }
+  if (!merged && finderValue !== 0n) {
+    amounts.push({ key: finderKey, value: finderValue });
+    parts.push(serializeOutput(finderKey, finderValue));
+  }
+  return { amounts, bytes: Buffer.concat(parts) };
 }
 
 /** Step 3: the payout amounts in output order (see the module comment). */
@@ -127,25 +270,5 @@ export function payoutAmounts(
   finderKey: string,
   finderDivisor: number,
 ): PayoutAmount[] {
-  const out: PayoutAmount[] = [];
-  let paid = 0n;
-  if (base.total > 0n) {
-    const rest = subsidy - subsidy / BigInt(finderDivisor);
-    for (let i = 0; i < plan.exact; i++) {
-      const p = base.payees[i]!;
-      const value = (rest * p.weight) / base.total;
-      out.push({ key: p.key, value });
-      paid += value;
-    }
-    for (const w of plan.winners) {
-      const value = (rest * w.weight) / base.total;
-      out.push({ key: w.key, value });
-      paid += value;
-    }
-  }
-  const finderValue = subsidy - paid;
-  const mine = out.find((o) => o.key === finderKey);
-  if (mine) mine.value += finderValue;
-  else out.push({ key: finderKey, value: finderValue });
-  return out.filter((o) => o.value !== 0n);
+  return payoutOutputs(base, plan, subsidy, finderKey, finderDivisor).amounts;
 }

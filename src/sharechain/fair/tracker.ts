@@ -71,6 +71,8 @@ export class FairTracker implements RefSource, FairChainView {
   private fresh: ShareHash[] = [];
   private readonly windows: FairWindows;
   private readonly bases = new Map<string, PayoutBase>();
+  /** The last base computed: its order seeds the next sort. */
+  private lastBase: PayoutBase | undefined;
   /** Called with the hashes of shares leaving the tracker (pruned). */
   onRemove: ((hashes: ShareHash[]) => void) | undefined;
 
@@ -135,7 +137,8 @@ export class FairTracker implements RefSource, FairChainView {
       this.bases.set(key, base); // most recently used last
       return base;
     }
-    base = payoutBase(this.windowWeights(parent, desiredWeight), this.link(parent)?.hashBytes ?? null);
+    base = payoutBase(this.windowWeights(parent, desiredWeight), this.link(parent)?.hashBytes ?? null, this.lastBase);
+    this.lastBase = base;
     this.bases.set(key, base);
     if (this.bases.size > MAX_BASES) this.bases.delete(this.bases.keys().next().value!);
     return base;
@@ -376,6 +379,7 @@ export class FairTracker implements RefSource, FairChainView {
     if (removed.length > 0) {
       this.windows.clear();
       this.bases.clear();
+      this.lastBase = undefined;
       this.onRemove?.(removed);
     }
     return removed.length;

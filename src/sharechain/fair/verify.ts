@@ -76,7 +76,7 @@ export function verifyFairShare(share: FairShare, view: FairChainView, net: Fair
     blockBits: share.header.bits, subsidy: info.subsidy, finderScript: info.payoutScript, maxOutputs: info.maxOutputs,
   });
   const gentx = buildFairGentx({
-    coinbase: info.coinbase, payouts: payouts.outputs, wtxidRoot: info.wtxidRoot, refHash: share.refHash, lastTxoutNonce: share.lastTxoutNonce,
+    coinbase: info.coinbase, payouts: payouts.serialized, wtxidRoot: info.wtxidRoot, refHash: share.refHash, lastTxoutNonce: share.lastTxoutNonce,
   });
   if (!gentx.txid.equals(share.gentxHash)) {
     const committed = share.hashLink.length + 44;
@@ -87,5 +87,13 @@ export function verifyFairShare(share: FairShare, view: FairChainView, net: Fair
           : `the share commits to a ${committed}-byte coinbase, the rebuilt one has ${gentx.stripped.length}`),
     );
   }
-  return { kind: share.isLink ? 'link' : 'sub-share', refs, payouts, outputs: payouts.outputs, gentx };
+  return {
+    kind: share.isLink ? 'link' : 'sub-share',
+    refs,
+    payouts,
+    get outputs() {
+      return payouts.outputs;
+    },
+    gentx,
+  };
 }
