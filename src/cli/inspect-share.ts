@@ -7,11 +7,11 @@ import { scriptToAddress } from '../bitcoin/address.js';
 import { hashToDisplayHex, toHex } from '../bitcoin/hex.js';
 import { classifyScript } from '../bitcoin/script.js';
 import { targetToDifficulty } from '../bitcoin/target.js';
-import { decodeFairShare } from '../sharechain/fair/share.js';
 import type { FairNetwork } from '../sharechain/fair/networks.js';
-import { getSharechainNetwork } from '../sharechain/networks.js';
-import type { P2PoolNetwork } from '../sharechain/networks.js';
-import { decodeShare } from '../sharechain/share.js';
+import type { FairShare } from '../sharechain/fair/types.js';
+import { getSharechainNetwork, type P2PoolNetwork } from '../sharechain/networks.js';
+import { decodeSharechainShare } from '../sharechain/share-dispatch.js';
+import type { Share } from '../sharechain/types.js';
 
 const hex32 = (b: number): string => b.toString(16).padStart(8, '0');
 
@@ -28,8 +28,7 @@ export interface ShareInspection {
   [field: string]: unknown;
 }
 
-function inspectFair(raw: Uint8Array, net: FairNetwork): ShareInspection {
-  const s = decodeFairShare(raw, net);
+function inspectFair(s: FairShare, net: FairNetwork): ShareInspection {
   const i = s.info;
   return {
     rules: 'fair',
@@ -65,8 +64,7 @@ function inspectFair(raw: Uint8Array, net: FairNetwork): ShareInspection {
   };
 }
 
-function inspectV35(raw: Uint8Array, net: P2PoolNetwork): ShareInspection {
-  const s = decodeShare(raw, net);
+function inspectV35(s: Share, net: P2PoolNetwork): ShareInspection {
   const info = s.shareInfo;
   return {
     rules: 'v35',
@@ -99,5 +97,8 @@ function inspectV35(raw: Uint8Array, net: P2PoolNetwork): ShareInspection {
 /** Decode and describe one share of network `netName` (v35 or fair). Throws DecodeError / InvalidShare. */
 export function inspectShare(raw: Uint8Array, netName: string): ShareInspection {
   const n = getSharechainNetwork(netName);
-  return n.rules === 'fair' ? inspectFair(raw, n.net) : inspectV35(raw, n.net);
+  const d = decodeSharechainShare(raw, n);
+  if (d.rules === 'fair' && n.rules === 'fair') return inspectFair(d.share, n.net);
+  if (d.rules === 'v35' && n.rules === 'v35') return inspectV35(d.share, n.net);
+  throw new Error('unreachable: decoded with the other rules');
 }
