@@ -292,8 +292,17 @@ export class FairTracker implements RefSource, FairChainView {
     }
   }
 
+  /** Forget a pending share (the oldest, when too many wait), and its place in the waiting lists. */
   private dropPending(hash: ShareHash): void {
+    const entry = this.pending.get(hash);
     this.pending.delete(hash);
+    if (!entry) return;
+    const s = entry.share;
+    for (const d of s.prevHash === null ? s.refHashes : [s.prevHash, ...s.refHashes]) {
+      const set = this.waiting.get(d);
+      set?.delete(hash);
+      if (set && set.size === 0) this.waiting.delete(d);
+    }
   }
 
   private insert(share: FairShare, refs: readonly FairShare[]): void {
