@@ -22,7 +22,9 @@ import { HARD_BLOCK_BITS, mineFair, testScript } from '../test/support/fair-chai
 const SUBS_PER_LINK = 3;
 const PAYEES = 1000;
 
-export function benchFairSharechain(): Record<string, unknown> {
+export async function benchFairSharechain(
+  options: { beforeIncremental?: () => Promise<void>; afterIncremental?: () => Promise<void> } = {},
+): Promise<Record<string, unknown>> {
   const net = withFairRules(getFairNetwork('bitcoin-fair'), { linkMaxTarget: (1n << 252n) - 1n, maxTarget: (1n << 256n) - 1n, ...(process.env.FAIR_BENCH_LINKS ? { windowLinks: Number(process.env.FAIR_BENCH_LINKS) } : {}) });
   const t0 = 1_767_225_600;
   let clock = t0;
@@ -62,6 +64,7 @@ export function benchFairSharechain(): Record<string, unknown> {
   const loadMs = performance.now() - loadStart;
   if (loader.best !== base[base.length - 1]!.hash) throw new Error('bench: the loaded chain did not verify');
 
+  await options.beforeIncremental?.();
   // Incremental: each share of the top in its own call, as from a peer.
   const topDecoded = top.map((s) => decodeFairShare(s.raw, net));
   const perShare: number[] = [];
@@ -76,6 +79,7 @@ export function benchFairSharechain(): Record<string, unknown> {
     else subMs += ms;
     if (!loader.tracker.isVerified(s.hash)) throw new Error(`bench: ${s.hash} did not verify`);
   }
+  await options.afterIncremental?.();
   perShare.sort((a, b) => a - b);
   const incrementalMs = perShare.reduce((a, b) => a + b, 0) / perShare.length;
 
