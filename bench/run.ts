@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     node: process.version,
     bitcoin: benchBitcoin(),
     sharechain: await optionalBench('./sharechain.js', 'benchSharechain'),
+    fairSharechain: await optionalBench('./fair-sharechain.js', 'benchFairSharechain'),
     mining: await optionalBench('./mining.js', 'benchMining'),
     p2p: await optionalBench('./p2p.js', 'benchP2p'),
   };

@@ -10,6 +10,7 @@
  * importing this module never touches the chain table.
  */
 import { getChainParams, type ChainParams } from '../bitcoin/chain-params.js';
+import { FAIR_NET_NAMES, getFairNetwork, isFairNetName, type FairNetwork } from './fair/networks.js';
 
 export type P2PoolNetName =
   | 'bitcoin'
@@ -254,4 +255,19 @@ export function getP2PoolNetwork(name: string): P2PoolNetwork {
     cache.set(key, net);
   }
   return net;
+}
+
+/**
+ * Every sharechain network `--net` may name: the v35 ones above and the fair ones
+ * (fair/networks.ts, docs/fair-sharechain.md#networks), which run other rules on other
+ * identities.
+ */
+export const SHARECHAIN_NET_NAMES: readonly string[] = [...P2POOL_NET_NAMES, ...FAIR_NET_NAMES];
+
+export type SharechainNetwork = { rules: 'v35'; net: P2PoolNetwork } | { rules: 'fair'; net: FairNetwork };
+
+/** The network named `name` with the rules it runs (v35 names and aliases, or a fair name). */
+export function getSharechainNetwork(name: string): SharechainNetwork {
+  if (isFairNetName(name)) return { rules: 'fair', net: getFairNetwork(name) };
+  return { rules: 'v35', net: getP2PoolNetwork(name) };
 }
