@@ -1,7 +1,7 @@
 /**
  * Handing found blocks to the full node (docs/bitcoind.md#templates-and-blocks, docs/mining.md#found-blocks):
  * - `submitBlock`: announced over the P2P link (an `inv`, the block on the node's `getdata`)
- *   and `submitblock` over RPC, as the reference does both (§7); RPC only when asked
+ *   and `submitblock` over RPC, as the reference does both; RPC only when asked
  *   (a block our own check found over a limit: handing the node an invalid block over P2P
  *   would get the connection dropped);
  * - `inBestChain`: whether the node's best chain has the block at its height (`getblockhash`),

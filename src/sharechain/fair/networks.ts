@@ -24,7 +24,7 @@ export const FAIR_NET_NAMES: readonly FairNetName[] = ['bitcoin-fair', 'testnet4
 export interface FairRules {
   /** Rules revision: bumped for a change of meaning that changes no number. */
   rulesRevision: number;
-  /** The share type on the wire (docs/fair-sharechain.md#share-version). */
+  /** The share type on the wire (docs/fair-sharechain.md#networks). */
   shareVersion: number;
   /** Target seconds between links. */
   linkPeriod: number;
@@ -87,7 +87,7 @@ const DAY_OF_30S_LINKS = (24 * 60 * 60) / 30; // 2,880
 const THREE_DAYS_OF_30S_LINKS = 3 * DAY_OF_30S_LINKS; // 8,640
 
 /**
- * The rules shared by the networks (docs/fair-sharechain.md#constants carries each derivation).
+ * The rules shared by the networks (docs/fair-sharechain.md#networks carries each derivation).
  * Per network only the periods, windows and targets differ.
  */
 const COMMON = {

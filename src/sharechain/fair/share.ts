@@ -34,7 +34,7 @@ export { InvalidShare } from '../invalid-share.js';
 export const MIN_COINBASE_BYTES = 2;
 export const MAX_COINBASE_SCRIPT_BYTES = 100;
 
-/** The payout script forms a fair share may pay (docs/fair-sharechain.md#payees). */
+/** The payout script forms a fair share may pay (docs/fair-sharechain.md#validation). */
 export const PAYABLE_SCRIPT_TYPES = ['p2pkh', 'p2sh', 'p2wpkh', 'p2wsh', 'p2tr'] as const;
 
 /** Why `script` cannot be a payee, or null when it can. */
