@@ -82,7 +82,9 @@ describe('fair chain state', () => {
     const c1 = src.mine({ parent: b.hash, payoutScript: testScript(4), kind: 'link', refs: [], desiredTarget: b.linkTarget }).share;
     const c2 = src.mine({ parent: b.hash, payoutScript: testScript(4), kind: 'link', refs: [], desiredTarget: b.linkTarget, nonceStart: 100_000 }).share;
     expect(c1.work).toBe(c2.work);
+    // Seen a second apart (dst's clock follows src's): with the same clock the lower hash decides.
     dst.addShares([c2]);
+    src.clock += 1;
     dst.addShares([c1]);
     expect(dst.best).toBe(c2.hash);
   });
