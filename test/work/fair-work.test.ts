@@ -46,7 +46,7 @@ function setup(opts: { maxCoinbaseOutputs?: number } = {}): { src: FairTestChain
 }
 
 function authorize(work: FairWork, username: string): Miner {
-  const r = work.authorize(username, 'x');
+  const r = work.authorize(username);
   if (!r.ok) throw new Error(r.reason);
   return r.miner;
 }

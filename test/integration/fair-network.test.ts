@@ -1,0 +1,272 @@
+/**
+ * Issue 15 acceptance on a real full node: the fair sharechain rules live (docs/fair-sharechain.md).
+ * One bcoin regtest node and three of our pool nodes on the fair regtest network, each with its
+ * own store and a Stratum miner (A: P2WPKH, B: P2PKH, C: taproot asking for the smallest
+ * coinbase class, `~3`, and the easiest shares). C reaches A and B through relays the test can hold, so a share found
+ * on C arrives late.
+ *
+ * - The nodes agree on the best link and their blocks are accepted by bcoin.
+ * - A share held back until the chain has moved on two links is still referenced by the next
+ *   link and paid: a later block in bcoin's chain pays its payee, and that coinbase is, output
+ *   for output, what an independent model of the spec (test/support/fair-model.ts) computes.
+ * - The taproot address is paid by coinbases in bcoin's chain.
+ * - No coinbase carries more payout outputs than its share's class, and C's blocks (class 3,
+ *   more payees than that in the window) carry at most 3.
+ * - A v35 node beside them on the same machine and bcoin never joins their network: dialled
+ *   either way, each side drops the other's bytes (other message prefix) and no peer forms.
+ *
+ * The network is regtest-fair with the output classes [3, 200] (a test variant, so the bound
+ * binds with this test's handful of payees; the variant has its own identity).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptToAddress } from '../../src/bitcoin/address.js';
+import { decodeBlock } from '../../src/bitcoin/block.js';
+import { getChainParams } from '../../src/bitcoin/chain-params.js';
+import { hash160, sha256 } from '../../src/bitcoin/hash.js';
+import { hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { p2pkhScript, witnessScript } from '../../src/bitcoin/script.js';
+import type { Transaction } from '../../src/bitcoin/transaction.js';
+import { getFairNetwork, withFairRules } from '../../src/sharechain/fair/networks.js';
+import type { FairShare } from '../../src/sharechain/fair/types.js';
+import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { FairModel, type ModelShare } from '../support/fair-model.js';
+import { HoldProxy } from '../support/hold-proxy.js';
+import { stopMiner, watchMiner } from '../support/p2p-converge.js';
+import { startFairPoolNode, startPoolNode, type TestPoolNode } from '../support/pool-node.js';
+import { StratumTestMiner } from '../support/stratum-miner.js';
+import { waitFor } from '../support/wait.js';
+
+const regtest = getChainParams('regtest');
+const net = withFairRules(getFairNetwork('regtest-fair'), { outputClasses: [3, 200] });
+const p2wpkh = (label: string): Buffer => witnessScript(0, hash160(Buffer.from(label)));
+const address = (script: Buffer): string => scriptToAddress(script, regtest)!;
+const SCRIPTS = {
+  a: p2wpkh('fair miner A'),
+  b: p2pkhScript(hash160(Buffer.from('fair miner B'))),
+  c: witnessScript(1, sha256(Buffer.from('fair miner C'))),
+  late: p2wpkh('fair late miner'),
+};
+
+type FairPool = Awaited<ReturnType<typeof startFairPoolNode>>;
+let bcoin: BcoinNode;
+let startHeight = 0;
+const pools: FairPool[] = [];
+const proxies: HoldProxy[] = [];
+const miners: StratumTestMiner[] = [];
+let v35: TestPoolNode | null = null;
+const logs: string[][] = [[], [], [], []];
+
+/** A CPU miner at a few hundred H/s: on regtest every link is a block, so faster only floods bcoin. */
+async function newMiner(pool: FairPool, username: string): Promise<StratumTestMiner> {
+  const m = watchMiner(new StratumTestMiner({ port: pool.node.boundWorkerPort, username, hashrate: 300, exactDifficulty: true }));
+  miners.push(m);
+  await m.connect();
+  const login = await m.login();
+  if (login.result !== true) throw new Error(`${username} not authorized: ${JSON.stringify(login.error)}`);
+  return m;
+}
+
+/** Mine with `miner` until `done`, then stop it and wait for its submits' answers. */
+async function mineUntil(miner: StratumTestMiner, what: string, done: () => boolean, ms = 60_000): Promise<void> {
+  miner.start();
+  try {
+    await waitFor(what, done, ms);
+  } finally {
+    await stopMiner(miner);
+  }
+}
+
+const height = (p: FairPool): number => p.node.sharechain.height(p.node.sharechain.best);
+
+/** All three on one best link; a first-seen tie (equal links on one parent) is broken by one more link on A. */
+async function agree(tieBreaker: StratumTestMiner): Promise<string> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await waitFor('the three nodes on one best link', () => {
+        const best = pools[0]!.node.sharechain.best;
+        return best !== null && pools.every((p) => p.node.sharechain.best === best) && best;
+      }, 8_000);
+    } catch (e) {
+      if (tries >= 3) throw e;
+      const h = height(pools[0]!);
+      await mineUntil(tieBreaker, 'a tie-breaking link', () => height(pools[0]!) > h);
+    }
+  }
+}
+
+/** Blocks of bcoin's chain since the test started, with their coinbase. */
+async function chainBlocks(): Promise<Array<{ hash: string; coinbase: Transaction }>> {
+  const out: Array<{ hash: string; coinbase: Transaction }> = [];
+  for (let h = startHeight + 1; h <= bcoin.height(); h++) {
+    const hash = ((await bcoin.rpc('getblockhash', [h])).body as { result: string }).result;
+    const raw = ((await bcoin.rpc('getblock', [hash, 0])).body as { result: string }).result;
+    out.push({ hash, coinbase: decodeBlock(Buffer.from(raw, 'hex')).txs[0]! });
+  }
+  return out;
+}
+
+/** A coinbase's payouts: what the spec's model lists (outputs of value > 0 that are not the ref or commitment). */
+const payoutsOf = (tx: Transaction): Array<{ script: string; value: bigint }> =>
+  tx.outputs.filter((o) => o.value > 0).map((o) => ({ script: o.script.toString('hex'), value: BigInt(o.value) }));
+
+/** Every share node A holds, fed to the spec's model in an order where parents and references come first. */
+function modelOf(pool: FairPool): FairModel {
+  const model = new FairModel({
+    identifier: net.identifier,
+    linkPeriod: 10, linkLookbehind: 20, linkMaxTarget: (1n << 252n) - 1n, maxTarget: (1n << 256n) - 1n,
+    floorRangeLog2: 16, floorLookbehind: 10, ceilingRefsPerLink: 30, floorStepDivisor: 32,
+    bonusNumerator: 1, bonusDenominator: 10, windowLinks: 360, windowEntries: 32 * 360, spread: 2 ** 40, finderDivisor: 200,
+  });
+  const t = pool.node.chain.tracker;
+  let left: FairShare[] = [];
+  for (const item of t.links.items()) left.push(item.share, ...[...t.childrenOf(item.share.hash)].filter((c) => !c.isLink));
+  while (left.length > 0) {
+    const next: FairShare[] = [];
+    for (const s of left) {
+      const deps = [s.prevHash, ...s.refHashes].filter((h): h is string => h !== null);
+      if (deps.every((h) => model.shares.has(h))) {
+        const m = model.add(s.raw);
+        expect(m.hash).toBe(s.hash);
+      } else {
+        next.push(s);
+      }
+    }
+    if (next.length === left.length) throw new Error('model: shares whose parents are missing');
+    left = next;
+  }
+  return model;
+}
+
+beforeAll(async () => {
+  bcoin = await startBcoinNode();
+  startHeight = bcoin.height();
+  const log = (i: number) => (level: string, msg: string): void => void logs[i]!.push(`${level} ${msg}`);
+  const a = await startFairPoolNode({ bcoin, net, address: address(p2wpkh('fair node A')), log: log(0), p2p: {} });
+  const b = await startFairPoolNode({ bcoin, net, address: address(p2wpkh('fair node B')), log: log(1), p2p: { connect: [`127.0.0.1:${a.node.p2p!.port}`] } });
+  pools.push(a, b);
+  for (const p of [a, b]) proxies.push(await HoldProxy.start({ host: '127.0.0.1', port: p.node.p2p!.port }));
+  const c = await startFairPoolNode({ bcoin, net, address: address(p2wpkh('fair node C')), log: log(2), p2p: { connect: proxies.map((x) => `127.0.0.1:${x.port}`) } });
+  pools.push(c);
+  await waitFor('peers connected', () => pools.every((p) => p.node.p2p!.readyPeers().length === 2), 15_000);
+}, 180_000);
+
+afterAll(async () => {
+  for (const m of miners) m.close();
+  await v35?.stop();
+  for (const p of [...pools].reverse()) await p.stop();
+  for (const x of proxies) await x.close();
+  await bcoin?.stop();
+});
+
+describe('the fair network on bcoin regtest: three nodes', () => {
+  it('agree on the best link, get blocks accepted, pay a late share, pay taproot, and keep the coinbase within its class', { timeout: 120_000 }, async () => {
+    const [a, b, c] = pools as [FairPool, FairPool, FairPool];
+    const mA = await newMiner(a, address(SCRIPTS.a));
+    const mB = await newMiner(b, address(SCRIPTS.b));
+    // ~3: the smallest coinbase class; /1e-12: shares as easy as the floor allows, so every
+    // block C's miner finds is also a share (and in the model's chain below).
+    const mC = await newMiner(c, `${address(SCRIPTS.c)}~3/1e-12`);
+
+    // 1. All three mine until each node had a block accepted and the chain is a few links high;
+    // then C's miner alone until it has a block (its window holds more payees than its class).
+    for (const m of [mA, mB, mC]) m.start();
+    try {
+      await waitFor('blocks accepted on every node', () => pools.every((p) => p.node.work.counters.blocksAccepted >= 1) && height(a) >= 8, 60_000);
+    } finally {
+      for (const m of [mA, mB, mC]) await stopMiner(m);
+    }
+    await agree(mA);
+    const cBlocks = c.node.work.counters.blocksAccepted;
+    await mineUntil(mC, "a block from C's taproot miner", () => c.node.work.counters.blocksAccepted > cBlocks);
+    await agree(mA);
+
+    // 2. C's links to A and B are held; a new miner on C finds one share; A mines two links.
+    const lateMiner = await newMiner(c, address(SCRIPTS.late));
+    for (const x of proxies) x.hold();
+    let late: FairShare | null = null;
+    const onShare = (s: FairShare): void => {
+      if (s.info.payoutScript.equals(SCRIPTS.late)) late ??= s;
+    };
+    c.node.work.on('share', onShare);
+    await mineUntil(lateMiner, "the late miner's share on C", () => late !== null);
+    c.node.work.off('share', onShare);
+    const lateShare = late as unknown as FairShare;
+    const parent = lateShare.prevHash!;
+    const h0 = height(a);
+    await mineUntil(mA, 'two links on A', () => height(a) >= h0 + 2);
+    await waitFor("B on A's best", () => b.node.sharechain.best === a.node.sharechain.best);
+    expect(a.node.sharechain.has(lateShare.hash)).toBe(false);
+    expect(a.node.sharechain.isAncestor(parent, a.node.sharechain.best!)).toBe(true);
+    for (const x of proxies) x.release();
+
+    // It arrives two links late, within the horizon: referenceable, then referenced by the next
+    // link; A mines until bcoin's tip is a block whose share builds on that link or above it
+    // (such a block's window pays the late share).
+    await waitFor('the late share on A and B', () => a.node.sharechain.isVerified(lateShare.hash) && b.node.sharechain.isVerified(lateShare.hash), 15_000);
+    expect(a.node.chain.classify(lateShare.hash).status).toBe('referenceable');
+    let referencedBy: string | null = null;
+    await mineUntil(mA, 'a block in bcoin on a link that references the late share', () => {
+      const st = a.node.chain.classify(lateShare.hash);
+      if (st.status !== 'referenced') return false;
+      referencedBy = st.by;
+      const tip = a.node.chain.tracker.share(bcoin.tipHash());
+      return tip !== undefined && tip.prevHash !== null && a.node.sharechain.isAncestor(st.by, tip.prevHash);
+    });
+    const best = await agree(mA);
+    for (const p of pools) {
+      expect(p.node.work.counters.blocksAccepted, p.node.config.net.name).toBeGreaterThan(0);
+      expect(p.node.chain.classify(lateShare.hash)).toMatchObject({ status: 'referenced', by: referencedBy });
+    }
+    expect(best).toBe(a.node.chain.best);
+
+    // 3. bcoin's chain: every coinbase of ours, checked against the spec's model.
+    const model = modelOf(a);
+    const blocks = (await chainBlocks()).filter((blk) => model.shares.has(blk.hash));
+    expect(blocks.length).toBeGreaterThan(5);
+    let paidLate: { share: ModelShare; value: bigint } | null = null;
+    let taprootPaid = 0n;
+    let boundBinds = 0;
+    for (const blk of blocks) {
+      const s = model.shares.get(blk.hash)!;
+      const paid = payoutsOf(blk.coinbase);
+      expect(paid, blk.hash).toEqual(s.payouts);
+      expect(paid.length).toBeLessThanOrEqual(s.maxOutputs);
+      expect(s.maxOutputs).toBeLessThanOrEqual(200);
+      if (s.script.equals(SCRIPTS.c)) {
+        expect(s.maxOutputs).toBe(3);
+        expect(paid.length).toBeLessThanOrEqual(3);
+      }
+      const window = model.window(s.prevShare ? model.shares.get(hashToDisplayHex(s.prevShare)) : undefined, 1n << 300n);
+      // More payees than the class's K - 1 slots: the lottery ran and K bounded the outputs.
+      if (window.size > s.maxOutputs - 1) boundBinds++;
+      for (const o of paid) if (o.script === SCRIPTS.c.toString('hex')) taprootPaid += o.value;
+      const l = paid.find((o) => o.script === SCRIPTS.late.toString('hex'));
+      if (l && blk.hash !== lateShare.hash && !s.script.equals(SCRIPTS.late)) paidLate ??= { share: s, value: l.value };
+    }
+    // The late share's payee has no other share: a block other than its own pays it through the
+    // reference, by exactly the amount the model's window gives it (checked above, output for output).
+    expect(paidLate).not.toBeNull();
+    expect(paidLate!.value).toBeGreaterThan(0n);
+    expect(taprootPaid).toBeGreaterThan(0n);
+    expect(boundBinds).toBeGreaterThan(0);
+  });
+
+  it('a v35 node beside them never joins their network, dialled either way', async () => {
+    const [a] = pools as [FairPool];
+    v35 = await startPoolNode({ bcoin, address: address(p2wpkh('v35 node')), log: (level, msg) => void logs[3]!.push(`${level} ${msg}`), p2p: {} });
+    const v35Net = getP2PoolNetwork('regtest');
+    expect(v35Net.prefix.equals(net.prefix)).toBe(false);
+    expect(v35Net.identifier.equals(net.identifier)).toBe(false);
+    expect(getFairNetwork('regtest-fair').p2pPort).not.toBe(v35Net.p2pPort);
+    const peersBefore = a.node.p2p!.readyPeers().length;
+    a.node.p2p!.connectTo({ host: '127.0.0.1', port: v35.node.p2p!.port });
+    v35.node.p2p!.connectTo({ host: '127.0.0.1', port: a.node.p2p!.port });
+    // Each side reads the other's frames as bytes without its prefix, and drops the connection.
+    await waitFor('both refusals', () =>
+      logs[3]!.some((l) => /garbage between frames/.test(l)) && logs[0]!.some((l) => /garbage between frames/.test(l)), 15_000);
+    expect(v35.node.p2p!.readyPeers()).toHaveLength(0);
+    expect(a.node.p2p!.readyPeers()).toHaveLength(peersBefore);
+    expect([...logs[0]!, ...logs[3]!].filter((l) => /peer .* connected/.test(l) && l.includes(String(v35!.node.p2p!.port)))).toEqual([]);
+  });
+});
