@@ -176,7 +176,6 @@ function fakeExchange(raw: string): { req: IncomingMessage; res: ServerResponse;
       (res as { destroyed: boolean }).destroyed = true;
     },
   }) as unknown as ServerResponse;
-  queueMicrotask(() => undefined);
   (req as unknown as { _body: string })._body = body;
   return { req, res, result };
 }
