@@ -26,14 +26,26 @@ async function optionalBench(file: string, exportName: string): Promise<BenchRes
   return (await (fn as () => BenchResult | Promise<BenchResult>)()) ?? {};
 }
 
+/**
+ * Sections, in order. `npm run bench -- NAME ...` runs only those; with no names, every
+ * section that is not `alone` (the soak takes 10 minutes: `npm run bench -- soak`).
+ */
+const SECTIONS: Array<{ name: string; alone?: true; run: () => unknown }> = [
+  { name: 'bitcoin', run: () => benchBitcoin() },
+  { name: 'sharechain', run: () => optionalBench('./sharechain.js', 'benchSharechain') },
+  { name: 'mining', run: () => optionalBench('./mining.js', 'benchMining') },
+  { name: 'p2p', run: () => optionalBench('./p2p.js', 'benchP2p') },
+  { name: 'soak', alone: true, run: () => optionalBench('./soak.js', 'benchSoak') },
+];
+
 async function main(): Promise<void> {
-  const results: Record<string, unknown> = {
-    node: process.version,
-    bitcoin: benchBitcoin(),
-    sharechain: await optionalBench('./sharechain.js', 'benchSharechain'),
-    mining: await optionalBench('./mining.js', 'benchMining'),
-    p2p: await optionalBench('./p2p.js', 'benchP2p'),
-  };
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  for (const n of names) if (!SECTIONS.some((s) => s.name === n)) throw new Error(`unknown bench section ${n} (${SECTIONS.map((s) => s.name).join(', ')})`);
+  const results: Record<string, unknown> = { node: process.version };
+  for (const s of SECTIONS) {
+    if (names.length ? names.includes(s.name) : !s.alone) results[s.name] = await s.run();
+    else if (s.alone && !names.length) results[s.name] = { skipped: `runs alone: npm run bench -- ${s.name}` };
+  }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 
