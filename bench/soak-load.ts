@@ -1,7 +1,8 @@
 /**
  * The miners of the 5,000-miner soak (bench/soak.ts), in a child process of their own so the
  * node keeps its core: N real Stratum connections over 127.0.0.1, each with its own payout
- * address; the last `nonReaders` of them log in and then never read their socket again. The
+ * address; the last `nonReaders` of them log in and then never read their socket again (while
+ * asking for a new difficulty twice a second, each answered with a new job). The
  * others submit real pseudoshares on their latest job, paced over all of them, and time each
  * answer. Times are process.hrtime.bigint() (CLOCK_MONOTONIC, shared by both processes).
  */
@@ -10,7 +11,6 @@ import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sha256d } from '../src/bitcoin/hash.js';
 import { hashToBigInt } from '../src/bitcoin/hex.js';
-import { notifyHeader } from './mining-load.js';
 
 export type SoakCommand =
   | { type: 'connect'; port: number; usernames: string[]; nonReaders: number }
@@ -89,7 +89,16 @@ async function connectAll(port: number, usernames: string[], nonReaders: number)
           socket.on('data', (d: string) => onData(c, d));
         } else {
           // Never read: the node's writes pile up in the kernel and then in its own buffer.
+          // Each asks for a new difficulty twice a second (every answer carries a fresh job,
+          // a whole notify), so the pile reaches the node's write-buffer limit within minutes
+          // instead of hours: the loopback kernel buffers alone take ~2.5 MB per connection.
           socket.pause();
+          let n = 0;
+          const iv = setInterval(() => {
+            if (c.closed || socket.destroyed) return clearInterval(iv);
+            socket.write(`{"id":${100 + n++},"method":"mining.suggest_difficulty","params":[${n % 2 ? '0.001' : '0.002'}]}\n`);
+          }, 500);
+          socket.on('close', () => clearInterval(iv));
         }
         conns.push(c);
         resolve();
@@ -97,6 +106,26 @@ async function connectAll(port: number, usernames: string[], nonReaders: number)
     })));
   }
   while (conns.some((c) => c.reader && c.notifyLine === null)) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * The 80-byte header for a notify (nonce 0), as a miner builds it (bench/mining-load.ts has the
+ * same; not imported, since that module answers IPC commands of its own when loaded in a child).
+ */
+function notifyHeader(notifyLine: string, extranonce1: string, en2Hex: string): { jobId: string; ntime: string; header: Buffer } {
+  const p = (JSON.parse(notifyLine) as { params: [string, string, string, string, string[], string, string, string, boolean] }).params;
+  const [jobId, prevHash, coinb1, coinb2, branch, version, bits, ntime] = p;
+  let root = sha256d(Buffer.from(coinb1 + extranonce1 + en2Hex + coinb2, 'hex'));
+  for (const h of branch) root = sha256d(Buffer.concat([root, Buffer.from(h, 'hex')]));
+  const prev = Buffer.from(prevHash, 'hex');
+  for (let i = 0; i < 32; i += 4) prev.subarray(i, i + 4).reverse();
+  const header = Buffer.alloc(80);
+  header.writeUInt32LE(parseInt(version, 16) >>> 0, 0);
+  prev.copy(header, 4);
+  root.copy(header, 36);
+  header.writeUInt32LE(parseInt(ntime, 16) >>> 0, 68);
+  header.writeUInt32LE(parseInt(bits, 16) >>> 0, 72);
+  return { jobId, ntime, header };
 }
 
 /** The next valid pseudoshare for `c` on its latest job (PoW above `above`: not a share or block). */

@@ -13,8 +13,10 @@
  *   (broadcast start to the last notify the miners read), submit p99, and whether the
  *   non-readers were cut off at the write-buffer limit.
  *
- * The sharechain has a full PPLNS window paid to 300 distinct addresses, so each notify carries
- * a 300-output coinbase (~25 KB of JSON): what a busy public node sends.
+ * The sharechain has a full PPLNS window paid to 100 distinct addresses (as bench/mining.ts), so
+ * each notify carries a ~100-output coinbase (~8 KB of JSON), each miner's its own. The 200
+ * non-readers ask for a new difficulty twice a second (each answer is a new job), so their
+ * unread bytes reach the node's write-buffer limit within the run.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -37,7 +39,7 @@ const SUBMITS_PER_SECOND = 2000;
 const TEMPLATE_EVERY_MS = 30_000;
 const SHARE_EVERY_MS = 10_000;
 const CHAIN_SHARES = 400;
-const CHAIN_PAYEES = 300;
+const CHAIN_PAYEES = 100;
 const BUDGET = { rssMb: 400, growthAfterWarmup: 0.1 } as const;
 
 const mb = (b: number): number => Math.round(b / 1048576);
@@ -95,7 +97,7 @@ export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record
 
   const load = new SoakLoad();
   const usernames = Array.from({ length: MINERS }, (_, i) => `${payoutAddress(net, 1 + i)}+1e-12`);
-  const rss: Array<{ atS: number; mb: number }> = [];
+  const rss: Array<{ atS: number; mb: number; heapMb: number; externalMb: number }> = [];
   let timers: NodeJS.Timeout[] = [];
   try {
     progress(`connecting ${MINERS} miners (${NON_READERS} never read)`);
@@ -105,7 +107,11 @@ export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record
     const start = Date.now();
     const rssAt = (): number => process.memoryUsage.rss();
     const rssStart = rssAt();
-    rss.push({ atS: 0, mb: mb(rssStart) });
+    const sample = (): { atS: number; mb: number; heapMb: number; externalMb: number } => {
+      const m = process.memoryUsage();
+      return { atS: Math.round((Date.now() - start) / 1000), mb: mb(m.rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external) };
+    };
+    rss.push(sample());
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
 
@@ -118,7 +124,10 @@ export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record
 
     let heightBump = 0;
     timers = [
-      setInterval(() => rss.push({ atS: Math.round((Date.now() - start) / 1000), mb: mb(rssAt()) }), 5_000),
+      setInterval(() => {
+        rss.push(sample());
+        progress(`${JSON.stringify(rss.at(-1))} sessions ${stratum.sessions.length} last broadcast ${stratum.stats.lastBroadcastMs.toFixed(0)} ms`);
+      }, 5_000),
       setInterval(() => {
         // A new best share from one of the soak's miners, on the current template.
         const s = mineShare(net, builder as unknown as ArrayChain, parentFor(template), { address: payoutAddress(net, 1 + (index % MINERS)), timestamp: Math.floor(Date.now() / 1000) }, chain.best, index++);
@@ -139,7 +148,7 @@ export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record
     for (const t of timers) clearInterval(t);
     delay.disable();
     const rssEnd = rssAt();
-    rss.push({ atS: Math.round((Date.now() - start) / 1000), mb: mb(rssEnd) });
+    rss.push(sample());
     const fan = await load.ask({ type: 'fanout', starts: broadcastStarts.map(String) }, 'fanout');
 
     const after = (s: number): number => (rss.find((r) => r.atS >= s) ?? rss.at(-1)!).mb;
@@ -156,6 +165,7 @@ export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record
       eventLoopDelayMs: { p50: round(delay.percentile(50) / 1e6), p99: round(delay.percentile(99) / 1e6), max: round(delay.max / 1e6) },
       rssMb: {
         start: mb(rssStart), afterWarmup: warm, middle, end, max: maxMb, growthAfterWarmup: growth,
+        heapUsedMbAtEnd: rss.at(-1)!.heapMb, externalMbAtEnd: rss.at(-1)!.externalMb,
         budget: BUDGET, ok: maxMb < BUDGET.rssMb && growth < BUDGET.growthAfterWarmup,
       },
       disconnects: Object.fromEntries(drops),
