@@ -30,6 +30,8 @@ export interface FuzzTarget {
   seeds(): Uint8Array[];
   /** Tokens worth inserting (command names, JSON keys, interesting byte strings). */
   dictionary?: Array<string | Uint8Array>;
+  /** The decoder's own source files (repository paths): coverage is reported over their edges. */
+  covers: string[];
   /** Longest input to try (default 4,096 bytes; seeds may be longer and are kept as they are). */
   maxLen?: number;
   /** Feed one input; throw only when a property is violated. */
@@ -61,6 +63,9 @@ export interface FuzzResult {
   /** Edges hit at least once, and edges instrumented in the process. */
   edgesCovered: number;
   edgesTotal: number;
+  /** Edges covered / instrumented in the target's own decoder files (`covers`). */
+  ownCovered: number;
+  ownTotal: number;
   features: number;
   slowestMs: number;
   finding: Finding | null;
@@ -74,6 +79,7 @@ const MIN_ALLOC_LIMIT = 1024 * 1024;
 declare global {
   var __p2poolFuzzCounters: Uint8Array | undefined;
   var __p2poolFuzzEdges: (() => number) | undefined;
+  var __p2poolFuzzFiles: (() => Array<{ file: string; start: number; end: number }>) | undefined;
 }
 
 /** count -> feature bit (AFL's buckets). */
@@ -187,6 +193,15 @@ export class Fuzzer {
       await this.watchdog.terminate();
     }
     this.saveCorpusDir();
+    let ownCovered = 0;
+    let ownTotal = 0;
+    for (const f of globalThis.__p2poolFuzzFiles?.() ?? []) {
+      if (!this.target.covers.includes(f.file)) continue;
+      for (let i = f.start; i < f.end; i++) {
+        ownTotal++;
+        if (this.seen[i % this.seen.length] !== 0) ownCovered++;
+      }
+    }
     return {
       target: this.target.name,
       execs: this.execs,
@@ -194,6 +209,8 @@ export class Fuzzer {
       corpus: this.corpus.length,
       edgesCovered: this.edgesCovered,
       edgesTotal: globalThis.__p2poolFuzzEdges?.() ?? 0,
+      ownCovered,
+      ownTotal,
       features: this.features,
       slowestMs: Math.round(this.slowest * 10) / 10,
       finding,

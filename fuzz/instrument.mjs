@@ -17,8 +17,11 @@ let nextId = 0;
 /** Edges instrumented so far in this process (the loader's thread). */
 export const edgeCount = () => nextId;
 
-/** @returns {ts.TransformerFactory<ts.SourceFile>} */
-export function coverageTransformer() {
+/**
+ * @param {(start: number, end: number) => void} [onDone] told the id range the file got
+ * @returns {ts.TransformerFactory<ts.SourceFile>}
+ */
+export function coverageTransformer(onDone) {
   return (ctx) => {
     const f = ctx.factory;
     const id = () => f.createNumericLiteral(nextId++ % COUNTERS);
@@ -77,7 +80,9 @@ export function coverageTransformer() {
     };
 
     return (sf) => {
+      const first = nextId;
       const body = ts.visitEachChild(sf, visit, ctx);
+      onDone?.(first, nextId);
       // const __fz = globalThis.__p2poolFuzzCounters ?? new Uint8Array(COUNTERS);
       const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([
         f.createVariableDeclaration('__fz', undefined, undefined, f.createBinaryExpression(

@@ -7,6 +7,7 @@
  * Hooks run on a thread of their own: the number of edges instrumented goes back to the main
  * thread through the shared Int32Array register.mjs passes in.
  */
+import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +17,26 @@ import { coverageTransformer, edgeCount } from './instrument.mjs';
 const root = new URL('../', import.meta.url).href;
 const instrumented = `${root}src/`;
 let edges = null;
+let files = null;
+let names = null;
+let namesUsed = 0;
 
 export function initialize(data) {
   edges = data?.edges ?? null;
+  files = data?.files ?? null;
+  names = data?.names ?? null;
+}
+
+/** Record a file's edge id range for per-file coverage: files[0] = count, then (start, end, nameOffset, nameLength). */
+function recordFile(path, start, end) {
+  if (!files || !names) return;
+  const rel = Buffer.from(path.slice(fileURLToPath(root).length), 'utf8');
+  const i = Atomics.load(files, 0);
+  if (1 + 4 * (i + 1) > files.length || namesUsed + rel.length > names.length) return;
+  names.set(rel, namesUsed);
+  files.set([start, end, namesUsed, rel.length], 1 + 4 * i);
+  namesUsed += rel.length;
+  Atomics.store(files, 0, i + 1);
 }
 
 export async function resolve(specifier, context, next) {
@@ -40,7 +58,7 @@ export async function load(url, context, next) {
   const out = ts.transpileModule(source, {
     fileName: fileURLToPath(url),
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, inlineSourceMap: true, inlineSources: false, esModuleInterop: true },
-    transformers: cover ? { before: [coverageTransformer()] } : undefined,
+    transformers: cover ? { before: [coverageTransformer((start, end) => recordFile(fileURLToPath(url), start, end))] } : undefined,
   });
   if (cover && edges) Atomics.store(edges, 0, edgeCount());
   return { format: 'module', source: out.outputText, shortCircuit: true };

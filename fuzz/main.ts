@@ -68,7 +68,7 @@ await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () 
     }
     results.push(result);
     const r = result;
-    console.log(`${r.target.padEnd(16)} ${String(r.execs).padStart(10)} execs ${String(Math.round(r.execs / r.seconds)).padStart(7)}/s  corpus ${String(r.corpus).padStart(5)}  edges ${r.edgesCovered}/${r.edgesTotal}  features ${r.features}  slowest ${r.slowestMs} ms${r.finding ? `  FINDING ${r.finding.kind}: ${r.finding.file}` : ''}`);
+    console.log(`${r.target.padEnd(16)} ${String(r.execs).padStart(10)} execs ${String(Math.round(r.execs / r.seconds)).padStart(7)}/s  corpus ${String(r.corpus).padStart(5)}  own edges ${r.ownCovered}/${r.ownTotal} (${r.ownTotal ? Math.round((100 * r.ownCovered) / r.ownTotal) : 0}%)  all ${r.edgesCovered}/${r.edgesTotal}  features ${r.features}  slowest ${r.slowestMs} ms${r.finding ? `  FINDING ${r.finding.kind}: ${r.finding.file}` : ''}`);
     if (r.finding) {
       failed = true;
       console.log(`  ${r.finding.message.split('\n').slice(0, 12).join('\n  ')}\n  reproduce: node --import ./fuzz/register.mjs fuzz/repro.ts ${r.target} ${r.finding.file}`);

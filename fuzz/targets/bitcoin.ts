@@ -11,6 +11,7 @@ import { check, decodeOrRefuse, sameBytes, split } from './check.js';
 
 export const block: FuzzTarget = {
   name: 'block',
+  covers: ['src/bitcoin/block.ts', 'src/bitcoin/transaction.ts', 'src/bitcoin/mweb.ts'],
   about: 'blocks (first byte: Bitcoin, or Litecoin with HogEx/MWEB): decodeBlock, then encodeBlock gives the same bytes',
   seeds: () => [Buffer.concat([Uint8Array.of(0), coreBlock()]), ...litecoinBlocks().map((b) => Buffer.concat([Uint8Array.of(1), b.raw]))],
   maxLen: 32768,
@@ -23,6 +24,7 @@ export const block: FuzzTarget = {
 
 export const transaction: FuzzTarget = {
   name: 'transaction',
+  covers: ['src/bitcoin/transaction.ts', 'src/bitcoin/mweb.ts'],
   about: 'transactions, legacy and BIP144 witness (first byte: with Litecoin\'s MWEB flag allowed or not): decodeTransaction, then encodeTransaction gives the same bytes',
   seeds: () => [...transactions().map((t) => Buffer.concat([Uint8Array.of(0), t])), ...hogExTransactions().map((t) => Buffer.concat([Uint8Array.of(1), t]))],
   maxLen: 8192,
@@ -35,6 +37,7 @@ export const transaction: FuzzTarget = {
 
 export const auxpow: FuzzTarget = {
   name: 'auxpow',
+  covers: ['src/merged/auxpow.ts'],
   about: 'merged-mining aux headers with AuxPoW (Namecoin): decodeAuxBlockHeader, then the header and encodeAuxPow give the same bytes',
   seeds: () => namecoinAuxHeaders(),
   maxLen: 4096,
@@ -49,6 +52,7 @@ const CHAINS = CHAIN_NAMES.map((n) => getChainParams(n));
 
 export const address: FuzzTarget = {
   name: 'address',
+  covers: ['src/bitcoin/address.ts'],
   about: 'address strings on every chain (base58check, bech32, bech32m): decodeAddress throws only AddressError; an address that decodes maps back to itself through its script (bech32 in lower case)',
   seeds: () => addressStrings().flatMap((a) => [0, 2, 4].map((c) => Buffer.concat([Uint8Array.of(c), Buffer.from(a)]))),
   dictionary: ['bc1q', 'tb1q', 'bcrt1q', 'ltc1q', 'tltc1q', 'bc1p', '1', '3', 'm', '2', 'L', 'M', 'qqqqqqqqqqqqqqqqqqqq'],

@@ -38,6 +38,7 @@ const GENESIS = reply(REGTEST.genesisHash ?? '0f9188f13cb7b2c71f2a335e3a4fc328bf
 
 export const rpcReply: FuzzTarget = {
   name: 'rpc-reply',
+  covers: ['src/chain/bitcoind.ts', 'src/chain/block-template.ts', 'src/merged/aux-rpc.ts'],
   about: 'bitcoind JSON-RPC reply bodies (any HTTP status) through the node\'s calls: startup checks (getblockchaininfo, getnetworkinfo, getdeploymentinfo), getblocktemplate, submitblock, getnewaddress, validateaddress, getbestblockhash, getblockheader, getauxblock: only the typed RPC/check/template errors',
   seeds: () => {
     const join = (call: number, ...replies: string[]): Buffer => Buffer.from(String.fromCharCode(call) + replies.map((r) => `\u0000${r}`).join(''), 'latin1');
@@ -84,6 +85,7 @@ function frame(command: string, payload: Buffer): Buffer {
 
 export const bitcoindP2p: FuzzTarget = {
   name: 'bitcoind-p2p',
+  covers: ['src/chain/p2p-messages.ts'],
   about: 'bitcoind P2P stream (frames with magic, command, length, checksum; version, ping/pong, inv/getdata, headers, getheaders): only DecodeError; inv, headers and nonces re-encode to the same bytes',
   seeds: () => {
     const ver = Buffer.from('7f1101000904000000000000' + 'a0c1c46900000000' + '00'.repeat(52) + '0102030405060708' + '102f5361746f7368693a32392e39392f' + '6f000000' + '01', 'hex');

@@ -83,6 +83,7 @@ function stratumSeeds(): Buffer[] {
 
 export const stratumParse: FuzzTarget = {
   name: 'stratum-parse',
+  covers: ['src/stratum/request-parser.ts', 'src/stratum/messages.ts'],
   about: 'Stratum request lines: the fast parser returns exactly what the JSON parser returns, or null; the JSON parser throws only BadRequest',
   seeds: () => stratumRequests().map((l) => Buffer.from(l.trimEnd())),
   dictionary: STRATUM_DICT,
@@ -105,6 +106,7 @@ export const stratumParse: FuzzTarget = {
 
 export const stratumSession: FuzzTarget = {
   name: 'stratum-session',
+  covers: ['src/stratum/session.ts', 'src/stratum/line-splitter.ts', 'src/stratum/version-rolling.ts', 'src/work/username.ts'],
   about: 'a Stratum byte stream split into lines (16 KB cap) and handled by a session (subscribe, authorize, configure, suggest_difficulty, submit): every request answered, nothing thrown',
   seeds: stratumSeeds,
   dictionary: STRATUM_DICT,
@@ -182,6 +184,7 @@ function fakeExchange(raw: string): { req: IncomingMessage; res: ServerResponse;
 
 export const getwork: FuzzTarget = {
   name: 'getwork',
+  covers: ['src/getwork/getwork-server.ts', 'src/getwork/getwork-data.ts'],
   about: 'getwork HTTP requests (request line, Authorization and Host headers, JSON-RPC body, submitted data): always a JSON-RPC answer or an HTTP error, nothing thrown',
   seeds: () => {
     const g = getworkRequest();

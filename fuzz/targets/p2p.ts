@@ -12,6 +12,7 @@ const COMMANDS = [...P2POOL_COMMANDS, 'foobar'];
 
 export const p2pMessage: FuzzTarget = {
   name: 'p2p-message',
+  covers: ['src/p2p/messages.ts'],
   about: 'every P2Pool message payload (first byte picks the command): decodeMessage, then encodeMessage gives the same command and bytes',
   seeds: () => p2poolFrames().filter((f) => COMMANDS.includes(f.command)).map((f) => Buffer.concat([Uint8Array.of(COMMANDS.indexOf(f.command)), Buffer.from(f.payload_hex, 'hex')])),
   maxLen: 8192,
@@ -44,6 +45,7 @@ function fixChecksums(stream: Buffer): void {
 
 export const p2pFraming: FuzzTarget = {
   name: 'p2p-framing',
+  covers: ['src/p2p/framing.ts'],
   about: 'a P2Pool TCP stream cut into chunks: every byte is accounted for (frames, bad checksums, oversize headers, bad commands, garbage, buffered), frames re-encode to the bytes they came from, the buffer stays bounded',
   seeds: () => {
     const frames = p2poolFrames().map((f) => Buffer.from(f.frame_hex, 'hex'));

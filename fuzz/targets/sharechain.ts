@@ -26,6 +26,7 @@ const VERSION_BYTES = LOADABLE_SHARE_VERSIONS.map((v) => Uint8Array.of(v));
 
 export const share: FuzzTarget = {
   name: 'share',
+  covers: ['src/sharechain/share-codec.ts', 'src/sharechain/share.ts'],
   about: 'share wrapper and contents of every loadable version (17, 32-35) on four networks: decodeShare, then encodeShare gives the same bytes',
   seeds: () => shareWrappers().map((s) => Buffer.concat([Uint8Array.of(s.source === 'v17' ? 1 : s.source === 'v35' ? 0 : 2), s.raw])),
   dictionary: VERSION_BYTES,
@@ -87,6 +88,7 @@ function column(r: { b: Buffer; at: number }): unknown {
 
 export const storeRows: FuzzTarget = {
   name: 'store-rows',
+  covers: ['src/sharechain/store.ts'],
   about: 'share store rows of any type in every column (hash, prev, raw, verified, time_added) and address-book rows: loadShares/loadPeers skip bad rows, never throw',
   seeds: () => shareWrappers().filter((s) => s.source !== 'capture').slice(0, 4).map((s) => {
     // Columns: tag (0 NULL, 1 integer, 2 real, 3 text, 4 blob), u16 length, bytes. A good row:
