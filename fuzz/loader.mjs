@@ -15,7 +15,7 @@ import ts from 'typescript';
 import { coverageTransformer, edgeCount } from './instrument.mjs';
 
 const root = new URL('../', import.meta.url).href;
-const instrumented = `${root}src/`;
+const instrumented = [`${root}src/`, `${root}fuzz/selftest/`];
 let edges = null;
 let files = null;
 let names = null;
@@ -54,7 +54,7 @@ export async function resolve(specifier, context, next) {
 export async function load(url, context, next) {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return next(url, context);
   const source = await readFile(fileURLToPath(url), 'utf8');
-  const cover = url.startsWith(instrumented);
+  const cover = instrumented.some((p) => url.startsWith(p));
   const out = ts.transpileModule(source, {
     fileName: fileURLToPath(url),
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, inlineSourceMap: true, inlineSources: false, esModuleInterop: true },

@@ -128,7 +128,8 @@ export const storeRows: FuzzTarget = {
       }
     }
     for (const p of st.loadPeers('regtest')) {
-      check(typeof p.host === 'string' && Number.isInteger(p.port) && typeof p.services === 'bigint', 'a malformed peer row loaded');
+      check(typeof p.host === 'string' && p.host.length > 0 && Number.isInteger(p.port) && p.port > 0 && p.port < 65536 && typeof p.services === 'bigint' && p.services < 1n << 64n, `a malformed peer row loaded: ${JSON.stringify({ ...p, services: String(p.services) })}`);
+      check(Number.isFinite(p.firstSeen) && Number.isFinite(p.lastSeen), 'a peer row with times that are not numbers');
     }
   },
 };
