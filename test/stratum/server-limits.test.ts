@@ -104,3 +104,18 @@ describe('a miner that never reads', () => {
     console.log(`silent miner dropped after ${rounds} broadcasts`);
   });
 });
+
+describe('the worker port', () => {
+  it('closes connections past its total at once', async () => {
+    const { WorkerPort } = await import('../../src/node/worker-port.js');
+    const stratum = new StratumServer(new FixedWork(), {});
+    const port = new WorkerPort((s, first) => stratum.accept(s, first), [], { maxConnections: 2 });
+    const bound = await port.listen(0, '127.0.0.1');
+    cleanups.push(() => port.close(), () => stratum.close());
+    const a = await open(bound, '127.0.0.1');
+    const b = await open(bound, '127.0.0.1');
+    const c = await open(bound, '127.0.0.1');
+    await c.closed;
+    expect(a.socket.destroyed || b.socket.destroyed).toBe(false);
+  });
+});
