@@ -22,7 +22,9 @@ import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { hash160 } from '../../src/bitcoin/hash.js';
 import { witnessScript } from '../../src/bitcoin/script.js';
 import { ShareStore } from '../../src/sharechain/store.js';
-import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { freePort, startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
+import { NodeProcess } from '../support/node-process.js';
+import { ReconnectingMiner } from '../support/reconnecting-miner.js';
 import { startPoolNode, type TestPoolNode } from '../support/pool-node.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { waitFor } from '../support/wait.js';
@@ -166,4 +168,52 @@ describe('disk full, then read-only, under a mining node', () => {
       sh('umount', ['-l', ro]);
     }
   }, 60_000);
+
+  it('the p2pool process itself (its log file on the same full disk) keeps serving, with one line each', async () => {
+    if (!mounted) {
+      console.warn('disk drill: the process test needs a tmpfs (root); skipped here');
+      return;
+    }
+    const dir = join(root, 'cli');
+    mkdirSync(dir);
+    sh('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    const node = new NodeProcess({ name: 'cli', datadir: dir, bcoin, address: addr('cli node'), p2pPort: await freePort(), workerPort: await freePort(), connect: [] });
+    const m = new ReconnectingMiner({ port: node.opts.workerPort, username: addr('cli miner'), onePerJob: true });
+    try {
+      await node.start();
+      m.onAccepted = () => 200;
+      m.start();
+      await waitFor('shares before the disk fills', () => m.submits.filter((s) => s.result === true).length >= 3, 60_000);
+      try {
+        sh('dd', ['if=/dev/zero', `of=${join(dir, 'filler')}`, 'bs=4k']);
+      } catch {
+        /* stops at "No space left on device" */
+      }
+      const at = m.submits.filter((s) => s.result === true).length;
+      // Still serving: more shares accepted, the API answers.
+      await waitFor('shares on a full disk', () => m.submits.filter((s) => s.result === true).length >= at + 10, 60_000);
+      expect(await node.status('/local_stats')).toBe(200);
+      await waitFor('the store line', () => node.log.some((l) => l.msg.startsWith('share store: cannot write')), 30_000);
+      const said = (re: RegExp): number => node.log.filter((l) => re.test(l.msg)).length;
+      expect(said(/^share store: cannot write/)).toBe(1);
+      expect(said(/^log file .*: cannot write \(ENOSPC\)/)).toBeLessThanOrEqual(1);
+      expect(node.running).toBe(true);
+      m.close();
+      expect(await node.stop()).toBe(0);
+      expect(integrity2(join(dir, 'regtest', 'shares.sqlite'))).toBe('ok');
+    } finally {
+      m.close();
+      if (node.running) await node.kill();
+      sh('umount', ['-l', dir]);
+    }
+  }, 180_000);
 });
+
+function integrity2(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    return String(db.pragma('integrity_check', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
