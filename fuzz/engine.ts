@@ -85,8 +85,6 @@ declare global {
 /** count -> feature bit (AFL's buckets). */
 const BUCKET = new Uint8Array(256);
 for (let c = 1; c < 256; c++) BUCKET[c] = c === 1 ? 1 : c === 2 ? 2 : c === 3 ? 4 : c < 8 ? 8 : c < 16 ? 16 : c < 32 ? 32 : c < 128 ? 64 : 128;
-const POPCOUNT = new Uint8Array(256);
-for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 
 /**
  * mulberry32, seeded: a run is repeatable with --seed. (A 32-bit port of xorshift128+ used here
@@ -456,13 +454,6 @@ export function sha1(data: Uint8Array): string {
 function describeError(e: unknown): string {
   if (e instanceof Error) return `${e.constructor.name}: ${e.message}\n${e.stack ?? ''}`;
   return `thrown non-error: ${String(e)}`;
-}
-
-/** Popcount of the seen-bucket bitmap (features), for tests. */
-export function countBits(a: Uint8Array): number {
-  let n = 0;
-  for (const b of a) n += POPCOUNT[b]!;
-  return n;
 }
 
 const WATCHDOG_SOURCE = `

@@ -27,8 +27,9 @@ const CALLS: Array<(b: Bitcoind) => Promise<unknown>> = [
   (b) => b.validateAddress('bcrt1qrgggr830y0ppygtftxw7mnsg3fhyndsfr8pp9w'),
   (b) => b.getBestBlockHash(),
   (b) => b.getBlockHeader(Buffer.alloc(32, 1)),
-  async () => parseAuxWork(undefined),
 ];
+/** The last choice: a merged-mining aux chain's getauxblock reply (parseAuxWork). */
+const AUX = CALLS.length;
 
 const reply = (result: unknown): string => JSON.stringify({ result, error: null, id: 1 });
 const CHAIN_INFO = reply({ chain: 'regtest', blocks: 111, headers: 111, bestblockhash: '1a7e5e0c55742a90ee9c0f514010d245805b12657b022093e7070d18872b1e82', initialblockdownload: false, pruned: false, softforks: { segwit: { type: 'buried', active: true, height: 0 }, csv: { type: 'buried', active: true, height: 0 } } });
@@ -59,15 +60,14 @@ export const rpcReply: FuzzTarget = {
   maxLen: 65536,
   async run(data) {
     const text = Buffer.from(data).toString('latin1');
-    const call = CALLS[(text.charCodeAt(0) || 0) % CALLS.length]!;
+    const pick = (text.charCodeAt(0) || 0) % (CALLS.length + 1);
     const bodies = text.slice(1).split('\u0000').slice(1);
     const status = STATUSES[(text.charCodeAt(0) >> 3) % STATUSES.length]!;
     let i = 0;
     const next = (method: string): unknown => parseReply(method, status, bodies[i++] ?? '', '127.0.0.1:18443');
     const rpc = { call: async (method: string) => next(method), close: () => undefined } as unknown as RpcClient;
     const b = new Bitcoind({ rpc, chain: REGTEST });
-    const aux = CALLS.indexOf(call) === CALLS.length - 1;
-    await decodeOrRefuseAsync(() => (aux ? Promise.resolve().then(() => parseAuxWork(next('getauxblock'))) : call(b)), ...RPC_ERRORS);
+    await decodeOrRefuseAsync(() => (pick === AUX ? Promise.resolve().then(() => parseAuxWork(next('getauxblock'))) : CALLS[pick]!(b)), ...RPC_ERRORS);
   },
 };
 
