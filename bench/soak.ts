@@ -20,6 +20,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { WorkerPort } from '../src/node/worker-port.js';
 import { ChainState } from '../src/sharechain/chain-state.js';
 import { getP2PoolNetwork, type P2PoolNetwork } from '../src/sharechain/networks.js';
@@ -170,6 +171,7 @@ export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record
       },
       disconnects: Object.fromEntries(drops),
       nonReadersCutOff: drops.get('not reading its messages') ?? 0,
+      node: { heapLimitMb: mb(getHeapStatistics().heap_size_limit), execArgv: process.execArgv },
       machine: { cores: availableParallelism(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: round(loadavg()[0]!) },
     };
   } finally {
