@@ -141,8 +141,9 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * peer's share, it is written to the store BEFORE it is tracked and relayed: a peer's share
    * is still held by that peer if we crash before the commit, but our own exists nowhere else,
    * and the relay and the miner's `true` are acknowledgements that must survive a kill -9
-   * (docs/operations.md, "Crash and fault drills": before this order, 1 kill in ~8 lost a share
-   * a peer already held). One share every few seconds at most: the commit costs nothing here.
+   * (docs/operations.md, "Crash and fault drills": before this order, the drill lost one share
+   * a peer already held in its first 8 kills). A share every few seconds at most: the commit
+   * costs nothing here.
    */
   addLocalShare(share: Share, deadOnArrival: boolean): boolean {
     this.stale.addMine(share.hash, deadOnArrival);
@@ -172,7 +173,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * Write shares to the store. When the disk refuses (full, read-only, I/O error), the node goes
    * on: the shares stay tracked and relayed (peers hold them too), wait in `unsaved`, and are
    * written with the next write that succeeds; the first failure is logged as one error line and
-   * the recovery as one more (docs/operations.md "Disk full or read-only"). SQLite rolls back a
+   * the recovery as one more (docs/operations.md "While running"). SQLite rolls back a
    * transaction that could not be written, so the file never holds half of one.
    */
   private save(shares: readonly Share[]): void {
