@@ -86,7 +86,7 @@ function frame(command: string, payload: Buffer): Buffer {
 export const bitcoindP2p: FuzzTarget = {
   name: 'bitcoind-p2p',
   covers: ['src/chain/p2p-messages.ts'],
-  about: 'bitcoind P2P stream (frames with magic, command, length, checksum; version, ping/pong, inv/getdata, headers, getheaders): only DecodeError; inv, headers and nonces re-encode to the same bytes',
+  about: 'bitcoind P2P stream (frames with magic, command, length, checksum; version, ping/pong, inv/getdata, headers, getheaders): only DecodeError; inv and nonces re-encode to the same bytes, headers to the same headers',
   seeds: () => {
     const ver = Buffer.from('7f1101000904000000000000' + 'a0c1c46900000000' + '00'.repeat(52) + '0102030405060708' + '102f5361746f7368693a32392e39392f' + '6f000000' + '01', 'hex');
     const inv = encodeInv([{ type: 2, hash: Buffer.alloc(32, 7) }, { type: 0x40000002, hash: Buffer.alloc(32, 8) }]);
@@ -136,8 +136,15 @@ export const bitcoindP2p: FuzzTarget = {
             break;
           }
           case 'headers': {
+            // Each header's transaction count is read and ignored, as Bitcoin Core does
+            // (net_processing.cpp: "ignore tx count; assume it is 0"), so the bytes round-trip
+            // only with counts of 0: the headers must (a finding of the first long run,
+            // test/fixtures/fuzz/bitcoind-p2p/).
             const h = decodeOrRefuse(() => decodeHeaders(f.payload), DecodeError);
-            if (h) sameBytes('headers', f.payload, encodeHeaders(h));
+            if (h) {
+              const again = decodeHeaders(encodeHeaders(h));
+              check(again.length === h.length && again.every((x, i) => x.equals(h[i]!)), 'headers changed through encode -> decode');
+            }
             break;
           }
           case 'getheaders':
