@@ -1,15 +1,17 @@
 /**
  * The 5,000-miner soak (`npm run bench -- soak`; issue 17, figures in docs/operations.md
  * "Limits"): the production Stratum server and PoolWork behind the worker port on 127.0.0.1,
- * for SOAK_MINUTES (default 10):
+ * for SOAK_MINUTES (default 20: a 10-minute warm-up, SOAK_WARMUP_MINUTES, then 10 minutes
+ * measured):
  *
  * - 5,000 Stratum connections, each mining to its own payout address (bench/soak-load.ts, a
  *   child process); 200 of them log in and then never read their socket;
  * - submits at 2,000/s spread over the others, each a real pseudoshare fully checked;
  * - a new block template every 30 s and a new best share every 10 s (mined on the chain with
  *   the production generation code), each a clean notify to every connection;
- * - measured: RSS at start (all connected), after warm-up, at the middle and at the end (budget:
- *   under 10% growth after warm-up, under 400 MB), event-loop delay p99, notify fan-out p99
+ * - measured: RSS at start (all connected), after warm-up, in the middle of the measured part and
+ *   at the end (budget: under 10% growth after warm-up, under 400 MB), event-loop delay p99,
+ *   notify fan-out p99
  *   (broadcast start to the last notify the miners read), submit p99, and whether the
  *   non-readers were cut off at the write-buffer limit.
  *
@@ -55,9 +57,12 @@ const progress = (m: string): void => {
 };
 
 export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record<string, unknown>> {
-  const minutes = opts.minutes ?? Number(process.env.SOAK_MINUTES ?? 10);
+  const minutes = opts.minutes ?? Number(process.env.SOAK_MINUTES ?? 20);
   const durationMs = minutes * 60_000;
-  const warmupMs = Math.min(60_000, durationMs / 5);
+  // Warm-up: the node's local hash-rate window (work/hashrate.ts: 10 minutes of 10 s buckets per
+  // miner, ~300,000 entries for 5,000 miners) fills for its first 10 minutes by design; growth is
+  // measured after it (the issue's 10 minutes of 5,000 miners come after it).
+  const warmupMs = Math.min(Number(process.env.SOAK_WARMUP_MINUTES ?? 10) * 60_000, durationMs / 2);
   const net: P2PoolNetwork = getP2PoolNetwork('regtest');
   const loadAtStart = round(loadavg()[0]!);
 
@@ -154,12 +159,14 @@ export async function benchSoak(opts: { minutes?: number } = {}): Promise<Record
 
     const after = (s: number): number => (rss.find((r) => r.atS >= s) ?? rss.at(-1)!).mb;
     const warm = after(warmupMs / 1000);
-    const middle = after(durationMs / 2000);
+    const middle = after((warmupMs + durationMs) / 2000);
     const end = mb(rssEnd);
     const maxMb = Math.max(...rss.map((r) => r.mb));
     const growth = round((end - warm) / warm, 3);
     return {
       minutes,
+      warmupMinutes: warmupMs / 60_000,
+      rssSamplesMb: rss.filter((_, i) => i % 12 === 0).map((r) => `${Math.round(r.atS / 60)}min:${r.mb}`).join(' '),
       miners: { connections: MINERS, authorized, readers: connected.readers, nonReaders: connected.nonReaders },
       submits: { perSecond: round(ran.answered / ran.elapsedS, 0), sent: ran.sent, answered: ran.answered, accepted: ran.accepted, errors: ran.errors, latencyMs: ran.latencyMs },
       work: { broadcasts: broadcastMs.length, writtenMs: pct(broadcastMs), fanoutMs: pct(fan.lastMs) },
