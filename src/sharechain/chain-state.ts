@@ -73,6 +73,8 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** Shares the store refused to take (disk full, read-only): written with the next write that works. */
   private readonly unsaved = new Map<ShareHash, Share>();
   private failingSince: number | null = null;
+  /** A local share addLocalShare saved before handing it to addShares (which then skips it). */
+  private readonly savedFirst = new Set<ShareHash>();
   private lastTry = 0;
 
   constructor(private readonly opts: ChainStateOptions) {
@@ -118,10 +120,6 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * re-chooses the best share. Returns the shares that were new.
    */
   addShares(shares: readonly Share[], peer?: string): Share[] {
-    return this.add(shares, peer, false);
-  }
-
-  private add(shares: readonly Share[], peer: string | undefined, stored: boolean): Share[] {
     const fresh = shares.filter((s) => !this.tracker.has(s.hash));
     if (fresh.length === 0) return [];
     for (const s of fresh) this.tracker.add(s, peer);
@@ -130,7 +128,8 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     } finally {
       // After the relay (see the file comment); in `finally` so a throwing 'best' listener
       // cannot leave tracked shares unstored.
-      const kept = stored ? [] : fresh.filter((s) => this.tracker.has(s.hash));
+      // Our own shares were saved before (addLocalShare): not again.
+      const kept = fresh.filter((s) => !this.savedFirst.delete(s.hash) && this.tracker.has(s.hash));
       this.save(kept);
     }
     return fresh;
@@ -149,7 +148,9 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     this.stale.addMine(share.hash, deadOnArrival);
     if (this.tracker.has(share.hash)) return false;
     this.save([share]);
-    const added = this.add([share], undefined, true).length === 1;
+    this.savedFirst.add(share.hash);
+    const added = this.addShares([share]).length === 1;
+    this.savedFirst.delete(share.hash);
     // Verification may drop it at once (then the tracker's onRemove deleted nothing: it was
     // never tracked as kept); keep the store equal to what is tracked.
     if (added && !this.tracker.has(share.hash)) {
