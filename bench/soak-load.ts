@@ -37,7 +37,8 @@ interface Conn {
 }
 
 const conns: Conn[] = [];
-const notifyTimes: bigint[] = [];
+/** ms (monotonic) of every notify read. */
+const notifyTimes: number[] = [];
 let onAnswer: ((c: Conn, sentAt: bigint, ok: boolean, line: string) => void) | null = null;
 
 function report(r: SoakReport): void {
@@ -47,7 +48,7 @@ function report(r: SoakReport): void {
 function onLine(c: Conn, line: string, at: bigint): void {
   if (line.includes('"method":"mining.notify"')) {
     c.notifyLine = line;
-    notifyTimes.push(at);
+    notifyTimes.push(Number(at) / 1e6);
     return;
   }
   if (line.includes('"method"')) return;
@@ -197,14 +198,18 @@ function run(rate: number, durationMs: number, aboveHex: string): Promise<SoakRe
 }
 
 /** For each broadcast start, the last notify received before the next start (ms after it). */
-function fanout(starts: bigint[]): number[] {
+function fanout(startsNs: bigint[]): number[] {
+  const starts = startsNs.map((s) => Number(s) / 1e6);
+  const times = Float64Array.from(notifyTimes).sort();
   const out: number[] = [];
+  let j = 0;
   for (let i = 0; i < starts.length; i++) {
     const from = starts[i]!;
-    const to = starts[i + 1] ?? from + 5_000_000_000n;
-    let last = -1n;
-    for (const t of notifyTimes) if (t >= from && t < to && t > last) last = t;
-    if (last >= 0n) out.push(Number(last - from) / 1e6);
+    const to = starts[i + 1] ?? from + 5_000;
+    while (j < times.length && times[j]! < from) j++;
+    let last = -1;
+    while (j < times.length && times[j]! < to) last = times[j++]!;
+    if (last >= 0) out.push(last - from);
   }
   return out;
 }
@@ -229,18 +234,30 @@ if (process.send && process.argv[2] === 'soak-child') {
 export class SoakLoad {
   private readonly child: ChildProcess;
   private waiting: ((r: SoakReport) => void) | null = null;
+  private failing: ((e: Error) => void) | null = null;
 
   constructor() {
-    this.child = fork(fileURLToPath(import.meta.url), ['soak-child'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Not the node's heap cap (bench/run.ts gives the soak's node --max-old-space-size): the
+    // miners' process keeps every latency and notify time of the run.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
+    this.child = fork(fileURLToPath(import.meta.url), ['soak-child'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (m: SoakReport) => {
       const w = this.waiting;
       this.waiting = null;
+      this.failing = null;
       w?.(m);
+    });
+    this.child.on('exit', (code, signal) => {
+      const f = this.failing;
+      this.waiting = null;
+      this.failing = null;
+      f?.(new Error(`soak load generator exited (${signal ?? code})`));
     });
   }
 
   ask<T extends SoakReport['type']>(cmd: SoakCommand, type: T): Promise<Extract<SoakReport, { type: T }>> {
     return new Promise((resolve, reject) => {
+      this.failing = reject;
       this.waiting = (r) => (r.type === type ? resolve(r as Extract<SoakReport, { type: T }>) : reject(new Error(`soak load: ${r.type}, expected ${type}`)));
       this.child.send(cmd);
     });
