@@ -20,7 +20,8 @@ const acked = r.kills.reduce((n, k) => n + k.ackedToMiner + k.ackedToPeerOnly, 0
 const figures = {
   kills: r.kills.length,
   seed,
-  acknowledgedShares: acked,
+  acknowledgedShareChecks: acked,
+  prunedByTheNodeBeforeAKill: r.kills.reduce((n, k) => n + k.prunedBeforeKill, 0),
   sharesLost: lost,
   uncleanStores: unclean,
   servingMs: summary(r.kills.map((k) => k.servingMs)),

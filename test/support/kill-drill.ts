@@ -44,6 +44,8 @@ export interface KillRecord {
   /** Shares acknowledged before the kill: to the miner, and (only) to a peer. */
   ackedToMiner: number;
   ackedToPeerOnly: number;
+  /** Acknowledged shares the node itself deleted while it ran (dead forks it pruned), not lost. */
+  prunedBeforeKill: number;
   lost: string[];
   storeProblems: string[];
   /** ms from the restart to serving miners, and to being on the network's best share. */
@@ -78,6 +80,40 @@ function rng(seed: number): () => number {
   };
 }
 
+/**
+ * Watches a running node's store through a read-only connection (WAL allows it beside the
+ * writer): which shares were ever in it, and which the node itself deleted later while it ran
+ * (the tracker prunes dead forks, e.g. the node's first shares on a chain of its own before it
+ * met its peers). A share acknowledged and then pruned by the node is not a crash loss.
+ */
+class StoreWatcher {
+  readonly everStored = new Set<string>();
+  readonly deletedAlive = new Set<string>();
+  private db: Database.Database | null = null;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly path: string, private readonly alive: () => boolean) {
+    this.timer = setInterval(() => this.poll(), 150);
+  }
+  poll(): void {
+    if (!this.alive()) return;
+    try {
+      this.db ??= new Database(this.path, { readonly: true, fileMustExist: true });
+      const now = new Set((this.db.prepare('SELECT hash FROM shares').all() as Array<{ hash: string }>).map((r) => r.hash));
+      for (const h of this.everStored) if (!now.has(h) && this.alive()) this.deletedAlive.add(h);
+      for (const h of now) {
+        this.everStored.add(h);
+        this.deletedAlive.delete(h);
+      }
+    } catch {
+      // The file is being created, or the node is going down: next time.
+    }
+  }
+  close(): void {
+    clearInterval(this.timer);
+    this.db?.close();
+  }
+}
+
 /** Open the store the way the node does and report anything unclean; returns its share hashes. */
 export function inspectStore(path: string): { hashes: Set<string>; problems: string[] } {
   const problems: string[] = [];
@@ -99,6 +135,7 @@ export async function runKillDrill(opts: { kills: number; seed?: number; log?: (
   let bcoin: BcoinNode | null = null;
   const nodes: NodeProcess[] = [];
   const miners: ReconnectingMiner[] = [];
+  const cleanup: Array<() => void> = [];
   try {
     bcoin = await startBcoinNode();
     const p2p = [await freePort(), await freePort(), await freePort()];
@@ -110,6 +147,8 @@ export async function runKillDrill(opts: { kills: number; seed?: number; log?: (
       }));
     }
     for (const n of nodes) await n.start();
+    const watchers = nodes.map((n) => new StoreWatcher(n.storePath, () => n.running));
+    cleanup.push(() => watchers.forEach((w) => w.close()));
     for (let i = 0; i < 3; i++) {
       const m = new ReconnectingMiner({ port: worker[i]!, username: addr(`miner ${i}`), onePerJob: true });
       // Mean 1 s between a miner's shares (as the demo paces them): every regtest share is also
@@ -143,7 +182,9 @@ export async function runKillDrill(opts: { kills: number; seed?: number; log?: (
         for (const o of others) if ((await o.status(`/web/share/${h}`)) === 200) toPeer.add(h);
       }
       const { hashes, problems } = inspectStore(victim.storePath);
-      const lost = [...toMiner, ...toPeer].filter((h) => !hashes.has(h));
+      const missing = [...toMiner, ...toPeer].filter((h) => !hashes.has(h));
+      const pruned = missing.filter((h) => watchers[v]!.deletedAlive.has(h));
+      const lost = missing.filter((h) => !watchers[v]!.deletedAlive.has(h));
       for (const h of lost) {
         log(`LOST ${h} (${toMiner.has(h) ? 'acknowledged to the miner' : 'held by a peer'}); the victim's log about it:\n${victim.log.filter((l) => l.msg.includes(h.slice(0, 12))).map((l) => `  ${l.at - killedAt} ms: ${l.msg}`).join('\n')}\n  killed at ${killedAt}; miner submit: ${JSON.stringify(miner.submits.find((s) => s.hash === h) ?? 'unanswered')}`);
       }
@@ -166,11 +207,11 @@ export async function runKillDrill(opts: { kills: number; seed?: number; log?: (
       const minerBackMs = miner.logins.at(-1)! - restartAt;
       const corruptLines = victim.log.filter((l) => l.at >= restartAt && /corrupt|skipping/.test(l.msg)).map((l) => l.msg);
       const rec: KillRecord = {
-        victim: victim.opts.name, upMs: killedAt - startedAt, ackedToMiner: toMiner.size, ackedToPeerOnly: toPeer.size, lost,
+        victim: victim.opts.name, upMs: killedAt - startedAt, ackedToMiner: toMiner.size, ackedToPeerOnly: toPeer.size, prunedBeforeKill: pruned.length, lost,
         storeProblems: [...problems, ...corruptLines], servingMs, recoveryMs, minerBackMs,
       };
       kills.push(rec);
-      log(`kill ${k + 1}/${opts.kills}: ${rec.victim} after ${rec.upMs} ms up; acknowledged ${rec.ackedToMiner} to its miner + ${rec.ackedToPeerOnly} to peers only, lost ${lost.length}; store ${problems.length ? problems.join('; ') : 'clean'}; serving after ${servingMs} ms, on the best share after ${recoveryMs} ms, miner back after ${minerBackMs} ms`);
+      log(`kill ${k + 1}/${opts.kills}: ${rec.victim} after ${rec.upMs} ms up; acknowledged ${rec.ackedToMiner} to its miner + ${rec.ackedToPeerOnly} to peers only${pruned.length ? ` (${pruned.length} of them on dead forks the node pruned itself before the kill)` : ''}, lost ${lost.length}; store ${problems.length ? problems.join('; ') : 'clean'}; serving after ${servingMs} ms, on the best share after ${recoveryMs} ms, miner back after ${minerBackMs} ms`);
     }
 
     // The end: stop mining, let every node agree (a first-seen tie is broken by one more share).
@@ -225,6 +266,7 @@ export async function runKillDrill(opts: { kills: number; seed?: number; log?: (
     }
     return { kills, sharesOnChain: shares.size, blocksChecked, badPayouts, agreed: agreed && best !== null, seconds: (Date.now() - t0) / 1000 };
   } finally {
+    for (const c of cleanup) c();
     for (const m of miners) m.close();
     for (const n of nodes) if (n.running) await n.kill();
     await bcoin?.stop();
