@@ -29,7 +29,7 @@ async function optionalBench(file: string, exportName: string): Promise<BenchRes
 
 /**
  * Sections, in order. `npm run bench -- NAME ...` runs only those; with no names, every
- * section that is not `alone` (the soak takes 10 minutes: `npm run bench -- soak`).
+ * section that is not `alone` (the soak takes 20 minutes: `npm run bench -- soak`).
  */
 const SECTIONS: Array<{ name: string; alone?: true; run: () => unknown }> = [
   { name: 'bitcoin', run: () => benchBitcoin() },
