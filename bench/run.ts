@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every bench module and prints ONE JSON object, one key per area.
- * Benchmarks are measurements against the budgets in ARCHITECTURE.md, not timed tests.
+ * Benchmarks are measurements against the budgets in docs/architecture.md#budgets, not timed tests.
  *
  * The sharechain bench (bench/sharechain.ts, exporting `benchSharechain`) is loaded
  * dynamically so that the harness runs before that file exists; an area that is absent is
@@ -34,6 +34,7 @@ async function optionalBench(file: string, exportName: string): Promise<BenchRes
 const SECTIONS: Array<{ name: string; alone?: true; run: () => unknown }> = [
   { name: 'bitcoin', run: () => benchBitcoin() },
   { name: 'sharechain', run: () => optionalBench('./sharechain.js', 'benchSharechain') },
+  { name: 'fairSharechain', run: () => optionalBench('./fair-sharechain.js', 'benchFairSharechain') },
   { name: 'mining', run: () => optionalBench('./mining.js', 'benchMining') },
   { name: 'p2p', run: () => optionalBench('./p2p.js', 'benchP2p') },
   { name: 'soak', alone: true, run: () => optionalBench('./soak.js', 'benchSoak') },

@@ -2,7 +2,7 @@
  * One of our nodes as a separate process, started the way an operator starts it (the `p2pool`
  * CLI with the documented regtest invocation, docs/operations.md "Starting"), so a test can
  * kill it with SIGKILL and start it again on the same data directory. Runs from source (tsx).
- * Its log (JSON lines on stderr) is kept, and the shares it reports finding are collected.
+ * Its log (JSON lines on stdout) is kept, and the shares it reports finding are collected.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -62,19 +62,23 @@ export class NodeProcess {
     if (this.running) throw new Error(`${this.opts.name} is already running`);
     const started = Date.now();
     this.starts.push(started);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...this.args()], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...this.args()], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    let buf = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        this.onLine(line);
-      }
-    });
+    // The log is JSON lines on stdout when it is not a terminal (docs/operations.md); startup
+    // errors come on stderr. Both are read line by line.
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let buf = '';
+      stream.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) this.onLine(line);
+        }
+      });
+    }
     await waitFor(`${this.opts.name} serving miners`, () => {
       if (!this.running) throw new Error(`${this.opts.name} exited during startup:\n${this.tail(20)}`);
       return this.log.some((l) => l.at >= started && l.msg.startsWith('serving miners'));
