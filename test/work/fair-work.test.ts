@@ -83,8 +83,8 @@ describe('FairWork', () => {
     const old = src.state.best!;
     const held = solve(work, jobFor(work, m), m, 1);
     // Two links arrive on top of the job's parent before the solution comes back.
-    let top = src.link(old, 1);
-    top = src.link(top.hash, 2);
+    const first = src.link(old, 1);
+    src.link(first.hash, 2);
     work.bestChanged();
     expect(work.onSolution(held)).toEqual({ status: 'accepted' });
     const late = lastShare(work, src);
