@@ -66,7 +66,7 @@ export function nodeStatus(ctx: ApiContext): Record<string, unknown> {
   const usernames = new Set([...Object.keys(rates), ...difficultyOf.keys()]);
   // Fair networks: each miner's own share difficulty and expectations, by its rate name.
   const fair = new Map<string, Record<string, unknown>>();
-  for (const [username, m] of Object.entries(fairMinersJson(n, rates))) {
+  for (const [username, m] of Object.entries(fairMinersJson(n))) {
     fair.set(username.slice(0, 256).split(/[+/~]/, 1)[0]!.trim(), m);
   }
   const miners: StatusMiner[] = [...usernames].map((username) => {

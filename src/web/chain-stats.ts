@@ -29,6 +29,8 @@ export interface OurShareCounts {
 export interface FairMinerStats {
   username: string;
   address: string;
+  /** Its hash rate over the time it has been mining here (H/s). */
+  hashRate: number;
   /** Its own share difficulty (difficulty-1 units). */
   shareDifficulty: number;
   /** The payout-output class (K) of its coinbase. */
@@ -95,5 +97,5 @@ export interface ChainStats {
   /** Fair rules only: the references, own targets and expectations (null on v35). */
   fair(bits: number | null, subsidy: number | null): Record<string, unknown> | null;
   /** Fair rules only: per miner of this node, difficulty and expectations. */
-  fairMiners(bits: number | null, subsidy: number | null, rates: Record<string, number>): FairMinerStats[] | null;
+  fairMiners(bits: number | null, subsidy: number | null): FairMinerStats[] | null;
 }

@@ -367,14 +367,15 @@ export class FairChainStats implements ChainStats {
     };
   }
 
-  fairMiners(bits: number | null, subsidy: number | null, rates: Record<string, number>): FairMinerStats[] {
+  fairMiners(bits: number | null, subsidy: number | null): FairMinerStats[] {
     const payouts = bits === null || subsidy === null ? new Map<string, bigint>() : this.expectedPayouts(bits, subsidy);
     return this.work.minerWork().map((m) => {
-      const rate = rates[m.username.slice(0, 256).split(/[+/~]/, 1)[0]!.trim()] ?? 0;
+      const rate = m.hashRate;
       const work = Number(targetToWork(m.target));
       return {
         username: m.username,
         address: m.address,
+        hashRate: rate,
         shareDifficulty: targetToDifficulty(m.target),
         maxOutputs: m.maxOutputs,
         expectedPayout: Number(payouts.get(m.address) ?? 0n) / 1e8,

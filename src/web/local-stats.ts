@@ -124,18 +124,18 @@ export function localStats(ctx: ApiContext): Record<string, unknown> {
   };
   // Ours, fair networks only (docs/api.md#fair-networks): references, own targets, expectations.
   const fair = n.stats.fair(t?.bits ?? null, t?.coinbaseValue ?? null);
-  if (fair !== null) out['fair'] = { ...fair, miners: fairMinersJson(n, rates) };
+  if (fair !== null) out['fair'] = { ...fair, miners: fairMinersJson(n) };
   return out;
 }
 
 /** Per miner on a fair network: its share difficulty, class and what it can expect. */
-export function fairMinersJson(n: NodeView, rates: Record<string, number>): Record<string, Record<string, unknown>> {
+export function fairMinersJson(n: NodeView): Record<string, Record<string, unknown>> {
   const t = n.templates.current;
-  const miners = n.stats.fairMiners(t?.bits ?? null, t?.coinbaseValue ?? null, rates) ?? [];
+  const miners = n.stats.fairMiners(t?.bits ?? null, t?.coinbaseValue ?? null) ?? [];
   const toBlock = attemptsToBlock(n);
   const out: Record<string, Record<string, unknown>> = {};
   for (const m of miners) {
-    const rate = rates[m.username.slice(0, 256).split(/[+/~]/, 1)[0]!.trim()] ?? 0;
+    const rate = m.hashRate;
     out[m.username] = {
       address: m.address,
       hash_rate: rate,

@@ -157,7 +157,7 @@ export class NodeMetrics {
     }, ['target']);
     gauge('p2pool_fair_miner_share_difficulty', `Fair networks: each miner's own share difficulty, the ${MAX_MINER_SERIES} most recent.`, (g) => {
       const n = node();
-      for (const m of (n.stats.fairMiners(null, null, {}) ?? []).slice(-MAX_MINER_SERIES)) g.set({ miner: label(m.username) }, m.shareDifficulty);
+      for (const m of (n.stats.fairMiners(null, null) ?? []).slice(-MAX_MINER_SERIES)) g.set({ miner: label(m.username) }, m.shareDifficulty);
     }, ['miner']);
 
     // Peers and sync.

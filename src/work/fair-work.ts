@@ -7,7 +7,8 @@
  *
  * Per job (docs/fair-sharechain.md#policy):
  * - the own target: the miner's `/DIFF` if it gave one, else fairShareTarget from its measured
- *   hash rate (k = 20 shares per window), always clamped to [link target, floor target];
+ *   hash rate (k = 20 shares per window; the link target until it is measured), always clamped
+ *   to [link target, floor target];
  * - K: the largest of the network's output classes up to the miner's `~N`, else up to the
  *   operator's `--max-coinbase-outputs`, else the largest class;
  * - the coinbase: generateFairShare on the best link, the generation's references and template.
@@ -131,6 +132,8 @@ export interface FairMinerWork {
   maxOutputs: number;
   /** ms since the epoch of its last job. */
   at: number;
+  /** Its hash rate over the time it has been seen (H/s; 0 before it is measured). */
+  hashRate: number;
 }
 
 class FairJob implements Job {
@@ -230,9 +233,15 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
     return targetToDifficulty(this.nextTargets().floorTarget) * this.difficultyMultiplier;
   }
 
-  /** The link's difficulty: no share is harder, so no pseudoshare need be (Stratum units). */
-  get maxDifficulty(): number {
-    return targetToDifficulty(this.nextTargets().linkTarget) * this.difficultyMultiplier;
+  readonly maxDifficulty = 1e15;
+
+  /**
+   * A session never announces more than the job's own share difficulty (at most a link's):
+   * the miner submits every share, and `/DIFF`, `+DIFF`, `mining.suggest_difficulty` and vardiff
+   * all end up within the rules' [floor, link] (docs/mining.md#the-fair-networks).
+   */
+  maxDifficultyFor(job: Job): number {
+    return targetToDifficulty(job.shareTarget) * this.difficultyMultiplier;
   }
 
   initialDifficulty(miner: Miner): number {
@@ -313,8 +322,11 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
     if (miner.shareDifficulty !== null) {
       wanted = difficultyToTarget(miner.shareDifficulty);
     } else {
-      const rate = this.hashrate.minerRate(this.now(), this.rateUser(miner)) ?? 0;
-      wanted = fairShareTarget({ net: this.opts.net, linkTarget: targets.linkTarget, floorTarget: targets.floorTarget, hashrate: rate }).target;
+      // Until its hash rate is measured (a few pseudoshares), a miner mines links: paid exactly in
+      // expectation like any own target, without a burst of floor-level shares from a large
+      // miner that just connected.
+      const rate = this.hashrate.minerRate(this.now(), this.rateUser(miner));
+      wanted = rate === null ? targets.linkTarget : fairShareTarget({ net: this.opts.net, linkTarget: targets.linkTarget, floorTarget: targets.floorTarget, hashrate: rate }).target;
     }
     return wanted < targets.linkTarget ? targets.linkTarget : wanted > targets.floorTarget ? targets.floorTarget : wanted;
   }
@@ -331,9 +343,10 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
 
   /** Own target and class of each miner's last job (the API: share difficulty per miner). */
   minerWork(): FairMinerWork[] {
-    const cutoff = this.now() - MINER_MEMORY_MS;
+    const now = this.now();
+    const cutoff = now - MINER_MEMORY_MS;
     for (const [k, m] of this.miners) if (m.at < cutoff) this.miners.delete(k);
-    return [...this.miners.values()];
+    return [...this.miners.values()].map((m) => ({ ...m, hashRate: this.hashrate.minerRate(now, m.username.slice(0, 256).split(/[+/~]/, 1)[0]!.trim()) ?? 0 }));
   }
 
   // ---- jobs --------------------------------------------------------------------------------
@@ -353,7 +366,8 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
     const user = this.rateUser(miner);
     let own = g.ownTargets.get(user);
     if (own === undefined) {
-      own = this.ownTarget(miner, g.targets);
+      // A chain's first share must be a link (docs/fair-sharechain.md#validation, rule 14).
+      own = g.parent === null ? g.targets.linkTarget : this.ownTarget(miner, g.targets);
       g.ownTargets.set(user, own);
     }
     const k = this.outputClass((miner as Partial<FairMiner>).maxOutputs ?? this.opts.maxCoinbaseOutputs ?? null);
@@ -385,7 +399,7 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
     }
     const now = this.now();
     this.miners.delete(miner.username);
-    this.miners.set(miner.username, { username: miner.username, address, target: bitsToTarget(gen.info.shareBits), maxOutputs: k, at: now });
+    this.miners.set(miner.username, { username: miner.username, address, target: bitsToTarget(gen.info.shareBits), maxOutputs: k, at: now, hashRate: 0 });
     if (this.miners.size > MAX_MINERS) this.miners.delete(this.miners.keys().next().value!);
     const ntime = Math.max(g.template.curtime, g.template.mintime, Math.floor(now / 1000));
     return new FairJob((++this.jobCounter).toString(16), { generation: g, gen }, ntime, now);

@@ -56,6 +56,13 @@ export interface WorkSource {
   /** Allowed range for stratum difficulty (sane target range). */
   minDifficulty: number;
   maxDifficulty: number;
+  /**
+   * The most a session may announce for this job (Stratum units): no more than the job's share
+   * difficulty, so that every share reaches the node (a miner submits only what meets the
+   * announced difficulty, and a share is paid the work of its own target). The fair rules give
+   * each miner its own share target, which can be below a session's vardiff; undefined: no cap.
+   */
+  maxDifficultyFor?(job: Job): number;
 }
 
 /**

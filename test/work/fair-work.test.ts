@@ -18,6 +18,7 @@ import { bitsToTarget, targetToDifficulty } from '../../src/bitcoin/target.js';
 import { parseBlockTemplate } from '../../src/chain/block-template.js';
 import { getFairNetwork } from '../../src/sharechain/fair/networks.js';
 import type { FairShare } from '../../src/sharechain/fair/types.js';
+import { StratumSession } from '../../src/stratum/session.js';
 import { FairWork } from '../../src/work/fair-work.js';
 import { buildHeader, hashExceedsTarget, targetToHashBytes, type Job } from '../../src/work/job.js';
 import type { Miner, Solution } from '../../src/work/work-source.js';
@@ -79,7 +80,8 @@ function lastShare(work: FairWork, src: FairTestChain): FairShare {
 describe('FairWork', () => {
   it('pays work on an older parent link as a reference, within the horizon; beyond it the work is stale', () => {
     const { src, work } = setup();
-    const m = authorize(work, addr('late miner'));
+    // As easy as the floor allows, like the test chain's own shares (a share's weight is its own work).
+    const m = authorize(work, `${addr('late miner')}/1e-12`);
     const old = src.state.best!;
     const held = solve(work, jobFor(work, m), m, 1);
     // Two links arrive on top of the job's parent before the solution comes back.
@@ -114,10 +116,9 @@ describe('FairWork', () => {
     const next = src.mine({ parent: best.hash, payoutScript: Buffer.from('0014' + '11'.repeat(20), 'hex') }).gen.targets;
     const { linkTarget, floorTarget } = next;
     expect(work.minDifficulty).toBeCloseTo(targetToDifficulty(floorTarget), 20);
-    expect(work.maxDifficulty).toBeCloseTo(targetToDifficulty(linkTarget), 20);
-    // No hash rate measured yet: the floor (the easiest), k shares per window once it is known.
+    // No hash rate measured yet: links only (paid exactly in expectation, no burst of easy shares).
     const fresh = authorize(work, addr('new miner'));
-    expect(jobFor(work, fresh).shareTarget).toBe(floorTarget);
+    expect(jobFor(work, fresh).shareTarget).toBe(linkTarget);
     // /DIFF asks for harder shares: clamped to the link target; an easier one to the floor.
     expect(jobFor(work, authorize(work, `${addr('big')}/1000000`)).shareTarget).toBe(linkTarget);
     expect(jobFor(work, authorize(work, `${addr('tiny')}/0.0000000000001`)).shareTarget).toBe(floorTarget);
@@ -131,6 +132,29 @@ describe('FairWork', () => {
     for (let i = 0; i < 10; i++) work.hashrate.add((src.clock + 60) * 1000 - 20_000 + i * 2000, bitsToTarget(0x2000ffff), name, false);
     work.workChanged(false);
     expect(jobFor(work, authorize(work, name)).shareTarget).toBe(linkTarget);
+  });
+
+  it('keeps a Stratum session within [floor, its own share difficulty]: mining.suggest_difficulty, +DIFF, vardiff', () => {
+    const { src, work } = setup();
+    const lines: string[] = [];
+    const session = new StratumSession(Buffer.from('00000001', 'hex'), work, { send: (l) => lines.push(l), close: () => undefined, now: () => (src.clock + 60) * 1000 });
+    const sent = (): number[] => lines.flatMap((l) => {
+      const m = JSON.parse(l) as { method?: string; params?: number[] };
+      return m.method === 'mining.set_difficulty' ? [m.params![0]!] : [];
+    });
+    session.handleLine(JSON.stringify({ id: 1, method: 'mining.subscribe', params: [] }));
+    // A miner asking for far harder work than its shares: told its own share difficulty (a link's
+    // at most), so that it submits every share it finds.
+    session.handleLine(JSON.stringify({ id: 2, method: 'mining.suggest_difficulty', params: [1e9] }));
+    session.handleLine(JSON.stringify({ id: 3, method: 'mining.authorize', params: [`${addr('suggests')}/1000000`, 'x'] }));
+    const link = targetToDifficulty(jobFor(work, authorize(work, `${addr('probe')}/1000000`)).shareTarget);
+    expect(sent().at(-1)).toBeCloseTo(link, 20);
+    // A +DIFF easier than the floor allows: the floor.
+    lines.length = 0;
+    const easy = new StratumSession(Buffer.from('00000002', 'hex'), work, { send: (l) => lines.push(l), close: () => undefined, now: () => (src.clock + 60) * 1000 });
+    easy.handleLine(JSON.stringify({ id: 1, method: 'mining.subscribe', params: [] }));
+    easy.handleLine(JSON.stringify({ id: 2, method: 'mining.authorize', params: [`${addr('easy')}+0.0000000000000001`, 'x'] }));
+    expect(sent().at(-1)).toBeCloseTo(work.minDifficulty, 25);
   });
 
   it('builds each job for the payout-output class the miner (~N) or the operator asks for; taproot is paid', () => {
