@@ -12,11 +12,14 @@
  * - The taproot address is paid by coinbases in bcoin's chain.
  * - No coinbase carries more payout outputs than its share's class, and C's blocks (class 3,
  *   more payees than that in the window) carry at most 3.
+ * - getwork, the JSON API's fair fields and /metrics work; a node restarts from its store.
  * - A v35 node beside them on the same machine and bcoin never joins their network: dialled
  *   either way, each side drops the other's bytes (other message prefix) and no peer forms.
  *
- * The network is regtest-fair with the output classes [3, 200] (a test variant, so the bound
- * binds with this test's handful of payees; the variant has its own identity).
+ * The network is a test variant of regtest-fair (its own identity): output classes [3, 200], so
+ * the bound binds with this test's handful of payees; a link every 2 s instead of 10 and links
+ * 16 times harder to start with (1 hash in 256), so the test's few links come at a steady pace
+ * at CPU hash rates (every link is a block on regtest: a flood of cheap ones slows bcoin down).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
@@ -31,6 +34,7 @@ import type { FairShare } from '../../src/sharechain/fair/types.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import { startBcoinNode, type BcoinNode } from '../support/bcoin-node.js';
 import { FairModel, type ModelShare } from '../support/fair-model.js';
+import { GetworkTestMiner } from '../support/getwork-miner.js';
 import { HoldProxy } from '../support/hold-proxy.js';
 import { stopMiner, watchMiner } from '../support/p2p-converge.js';
 import { startFairPoolNode, startPoolNode, type TestPoolNode } from '../support/pool-node.js';
@@ -38,7 +42,7 @@ import { StratumTestMiner } from '../support/stratum-miner.js';
 import { waitFor } from '../support/wait.js';
 
 const regtest = getChainParams('regtest');
-const net = withFairRules(getFairNetwork('regtest-fair'), { outputClasses: [3, 200] });
+const net = withFairRules(getFairNetwork('regtest-fair'), { outputClasses: [3, 200], linkPeriod: 2, linkMaxTarget: (1n << 248n) - 1n });
 const p2wpkh = (label: string): Buffer => witnessScript(0, hash160(Buffer.from(label)));
 const address = (script: Buffer): string => scriptToAddress(script, regtest)!;
 const SCRIPTS = {
@@ -57,9 +61,9 @@ const miners: StratumTestMiner[] = [];
 let v35: TestPoolNode | null = null;
 const logs: string[][] = [[], [], [], []];
 
-/** A CPU miner at a few hundred H/s: on regtest every link is a block, so faster only floods bcoin. */
+/** A CPU miner at 500 H/s. */
 async function newMiner(pool: FairPool, username: string): Promise<StratumTestMiner> {
-  const m = watchMiner(new StratumTestMiner({ port: pool.node.boundWorkerPort, username, hashrate: 300, exactDifficulty: true }));
+  const m = watchMiner(new StratumTestMiner({ port: pool.node.boundWorkerPort, username, hashrate: 500, exactDifficulty: true }));
   miners.push(m);
   await m.connect();
   const login = await m.login();
@@ -114,7 +118,7 @@ const payoutsOf = (tx: Transaction): Array<{ script: string; value: bigint }> =>
 function modelOf(pool: FairPool): FairModel {
   const model = new FairModel({
     identifier: net.identifier,
-    linkPeriod: 10, linkLookbehind: 20, linkMaxTarget: (1n << 252n) - 1n, maxTarget: (1n << 256n) - 1n,
+    linkPeriod: 2, linkLookbehind: 20, linkMaxTarget: (1n << 248n) - 1n, maxTarget: (1n << 256n) - 1n,
     floorRangeLog2: 16, floorLookbehind: 10, ceilingRefsPerLink: 30, floorStepDivisor: 32,
     bonusNumerator: 1, bonusDenominator: 10, windowLinks: 360, windowEntries: 32 * 360, spread: 2 ** 40, finderDivisor: 200,
   });
@@ -250,6 +254,42 @@ describe('the fair network on bcoin regtest: three nodes', () => {
     expect(paidLate!.value).toBeGreaterThan(0n);
     expect(taprootPaid).toBeGreaterThan(0n);
     expect(boundBinds).toBeGreaterThan(0);
+  });
+
+  it('serves getwork, the JSON API and /metrics on the fair rules, and a node restarts from its store', { timeout: 60_000 }, async () => {
+    const [a, b] = pools as [FairPool, FairPool];
+    // getwork (an old miner) on B: its solution becomes a share paying it.
+    const gw = address(p2wpkh('fair getwork miner'));
+    const g = new GetworkTestMiner(b.node.boundWorkerPort, gw);
+    const { result } = await g.getwork();
+    expect(await g.submit(GetworkTestMiner.solve(result)!)).toBe(true);
+    await waitFor('the getwork share on A', () => [...a.node.chain.tracker.links.items()].some((l) => address(l.share.info.payoutScript) === gw) ||
+      [...a.node.chain.tracker.links.items()].some((l) => [...a.node.chain.tracker.childrenOf(l.share.hash)].some((c) => address(c.info.payoutScript) === gw)));
+
+    const api = async (path: string): Promise<unknown> => (await fetch(`http://127.0.0.1:${a.node.boundWorkerPort}${path}`)).json();
+    const status = (await api('/web/status')) as { network: string; sync: { height: number; chain_length: number } };
+    expect(status.network).toBe('regtest-fair');
+    expect(status.sync).toMatchObject({ height: height(a), chain_length: 360 });
+    const local = (await api('/local_stats')) as { fair: { link_difficulty: number; floor_difficulty: number; references: { links: number }; output_classes: number[]; recent_links: unknown[] } };
+    expect(local.fair.output_classes).toEqual([3, 200]);
+    expect(local.fair.floor_difficulty).toBeLessThanOrEqual(local.fair.link_difficulty);
+    expect(local.fair.references.links).toBeGreaterThan(0);
+    expect(local.fair.recent_links.length).toBeGreaterThan(0);
+    // Expected payouts are keyed by address, the taproot one included, and sum to the subsidy less the finder's 0.5%.
+    const payouts = (await api('/current_payouts')) as Record<string, number>;
+    expect(payouts[address(SCRIPTS.c)]).toBeGreaterThan(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${a.node.boundWorkerPort}/metrics`)).text();
+    expect(metrics).toMatch(/^p2pool_fair_references\{kind="sub-share"\} \d+$/m);
+    expect(metrics).toMatch(/^p2pool_sharechain_height \d+$/m);
+
+    // B stops and starts again on its data directory: the store gives it the chain back.
+    const best = a.node.sharechain.best!;
+    const datadir = b.datadir;
+    await b.stop({ keepData: true });
+    const again = await startFairPoolNode({ bcoin, net, address: address(p2wpkh('fair node B')), datadir, log: () => undefined, p2p: { connect: [`127.0.0.1:${a.node.p2p!.port}`] } });
+    pools[1] = again;
+    expect(again.node.sharechain.isVerified(best)).toBe(true);
+    await waitFor('restarted B on the best link', () => again.node.sharechain.best === a.node.sharechain.best, 15_000);
   });
 
   it('a v35 node beside them never joins their network, dialled either way', async () => {
