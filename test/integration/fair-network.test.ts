@@ -2,7 +2,7 @@
  * Issue 15 acceptance on a real full node: the fair sharechain rules live (docs/fair-sharechain.md).
  * One bcoin regtest node and three of our pool nodes on the fair regtest network, each with its
  * own store and a Stratum miner (A: P2WPKH, B: P2PKH, C: taproot asking for the smallest
- * coinbase class, `~3`, and the easiest shares). C reaches A and B through relays the test can hold, so a share found
+ * coinbase class, `~3`). C reaches A and B through relays the test can hold, so a share found
  * on C arrives late.
  *
  * - The nodes agree on the best link and their blocks are accepted by bcoin.
@@ -10,8 +10,8 @@
  *   link and paid: a later block in bcoin's chain pays its payee, and that coinbase is, output
  *   for output, what an independent model of the spec (test/support/fair-model.ts) computes.
  * - The taproot address is paid by coinbases in bcoin's chain.
- * - No coinbase carries more payout outputs than its share's class, and C's blocks (class 3,
- *   more payees than that in the window) carry at most 3.
+ * - No coinbase carries more payout outputs than its share's class (200 at most), and C's block
+ *   (class 3, with A, B and C in its window) carries at most 3.
  * - getwork, the JSON API's fair fields and /metrics work; a node restarts from its store.
  * - A v35 node beside them on the same machine and bcoin never joins their network: dialled
  *   either way, each side drops the other's bytes (other message prefix) and no peer forms.
