@@ -37,7 +37,7 @@ export const SHARE_VERSION: ShareVersion = 35;
 /** Header versions carry at least the BIP9 top bits (reference: max(gbt version, 0x20000000)). */
 const MIN_HEADER_VERSION = 0x20000000;
 /** A node aims at no more than ~1.67% of the pool's shares (reference §5.3). */
-const NODE_SHARE_FRACTION = 0.0167;
+export const NODE_SHARE_FRACTION = 0.0167;
 /** Appended to the coinbase scriptSig so blocks can be told apart in explorers. */
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
 /** Payees' work is cached per share target and work generation; at most this many per target. */
