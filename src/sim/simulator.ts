@@ -230,7 +230,6 @@ class Simulation {
       this.miners.push(m);
     }
     // The start chain, loaded by every node at time 0.
-    const total = this.poolHashrate();
     const payeeRng = this.rng.fork('start-chain payees');
     const cumulative: number[] = [];
     let acc = 0;

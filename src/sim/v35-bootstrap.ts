@@ -42,8 +42,17 @@ const TWO_256 = 1n << 256n;
 const TWO_256_F = 2 ** 256;
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
 
-/** The number of start-chain shares by default: the max-target stretch, the ramp, a full hold window. */
+/**
+ * The number of start-chain shares by default: the max-target stretch, the ramp and a full
+ * look-behind window at the hold target, and at least CHAIN_LENGTH + 10, so the run starts
+ * with a full PPLNS window and a chain long enough for the best-share score.
+ */
 export function defaultBootstrapLength(net: P2PoolNetwork, holdTarget: bigint): number {
+  return Math.max(settleLength(net, holdTarget), net.chainLength + 10);
+}
+
+/** Shares until the retarget holds at `holdTarget` with a full look-behind window of it. */
+function settleLength(net: P2PoolNetwork, holdTarget: bigint): number {
   const ramp = holdTarget >= net.maxTarget ? 0 : Math.ceil(Math.log(Number(net.maxTarget) / Number(holdTarget)) / Math.log(1 / 0.9));
   return net.targetLookbehind + ramp + net.targetLookbehind + 10;
 }
@@ -83,10 +92,12 @@ export function buildStartChain(input: V35BootstrapInput): Share[] {
   const { net } = input;
   const hold = holdTargetFor(net, input.nodeHashrates);
   const n = input.shares ?? defaultBootstrapLength(net, hold);
-  // Payees and nonces are drawn once, so both passes build the same shares but for time.
+  // Payees are drawn once, so both passes build the same shares but for time. The first pass
+  // only lays out the ramp and the start of the hold; after it shares are SHARE_PERIOD apart.
   const payees = Array.from({ length: n }, () => input.payee());
-  const layout = lay(input, hold, payees, 1_000_000_000, null);
-  const last = layout[layout.length - 1]!.shareInfo.timestamp;
+  const settle = Math.min(n, settleLength(net, hold));
+  const layout = lay(input, hold, payees.slice(0, settle), 1_000_000_000, null);
+  const last = layout[layout.length - 1]!.shareInfo.timestamp + (n - settle) * net.sharePeriod;
   const offset = Math.floor(input.startMs / 1000) - net.sharePeriod - last;
   return lay(input, hold, payees, 1_000_000_000 + offset, layout.map((s) => s.shareInfo.timestamp + offset));
 }
@@ -110,7 +121,7 @@ function lay(input: V35BootstrapInput, hold: bigint, payees: string[], base: num
     const height = chain.getHeight(prev?.hash ?? null);
     const { preTarget } = computeShareTargets(chain, net, prev, height, MAX_UINT256);
     let ts: number;
-    if (times !== null) ts = times[i]!;
+    if (times !== null && i < times.length) ts = times[i]!;
     else if (prev === null) ts = base;
     else if (i < L || (ramping && preTarget > (hold * 21n) / 20n)) ts = prev.shareInfo.timestamp + (ramping ? 1 : net.sharePeriod);
     else {

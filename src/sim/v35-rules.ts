@@ -55,6 +55,44 @@ const FEED_MS = 10_000;
 const FEED_WINDOW_MS = 610_000;
 const EXTRANONCE1 = Buffer.alloc(4);
 
+/**
+ * Move a share's own byte fields into one dedicated allocation (same bytes, same objects
+ * otherwise). Buffers made by the real code are mostly small slices of Node's shared 8 KB
+ * pool; a share that lives for days (CHAIN_LENGTH*2 of them per node) pinned a whole pool slab
+ * each: ~150 MB for one chain. The simulator keeps many shares for long, so it compacts them.
+ */
+export function compactShare(share: Share): Share {
+  const info = share.shareInfo;
+  const data = info.shareData;
+  const fields: Array<[Record<string, unknown>, string]> = [
+    [share as unknown as Record<string, unknown>, 'raw'],
+    [share as unknown as Record<string, unknown>, 'hashBytes'],
+    [share as unknown as Record<string, unknown>, 'header'],
+    [share as unknown as Record<string, unknown>, 'gentxHash'],
+    [share as unknown as Record<string, unknown>, 'refHash'],
+    [share.minHeader as unknown as Record<string, unknown>, 'prevBlock'],
+    [data as unknown as Record<string, unknown>, 'previousShareHash'],
+    [data as unknown as Record<string, unknown>, 'coinbase'],
+    [info as unknown as Record<string, unknown>, 'farShareHash'],
+    [share.hashLink as unknown as Record<string, unknown>, 'state'],
+  ];
+  const samePow = share.powHash === share.hashBytes;
+  if (!samePow) fields.push([share as unknown as Record<string, unknown>, 'powHash']);
+  let size = 0;
+  for (const [o, k] of fields) if (Buffer.isBuffer(o[k])) size += (o[k] as Buffer).length;
+  const slab = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const [o, k] of fields) {
+    const b = o[k];
+    if (!Buffer.isBuffer(b)) continue;
+    b.copy(slab, at);
+    o[k] = slab.subarray(at, at + b.length);
+    at += b.length;
+  }
+  if (samePow) (share as { powHash: Buffer }).powHash = share.hashBytes;
+  return share;
+}
+
 export class V35Rules implements SimRules<V35Share> {
   readonly name = 'v35';
   readonly net: P2PoolNetwork;
@@ -68,6 +106,8 @@ export class V35Rules implements SimRules<V35Share> {
   private readonly pendingCoinbase = new Map<string, SimCoinbase>();
   private readonly payeeByScript = new Map<string, string>();
   private readonly prevBlocks = new Map<string, Buffer>();
+  /** True while a node turns a solution into a share: only then is a coinbase worth keeping. */
+  capturing = false;
   private readonly useCache: boolean;
   private readonly realHashing: boolean;
   private readonly emitChain: boolean;
@@ -172,7 +212,7 @@ export class V35Rules implements SimRules<V35Share> {
       rng: b.rng,
       solve: (header, target) => this.solve(header, target, this.realHashing ? { kind: 'grind' } : { kind: 'drawn', value: draw.bigintUpTo(target) }).header,
     });
-    return shares.map((share) => ({ id: share.hash, share }));
+    return shares.map((share) => ({ id: share.hash, share: compactShare(share) }));
   }
 
   /** The share check of one node: verifyShare, once per process with the cache, timed. */
@@ -186,8 +226,9 @@ export class V35Rules implements SimRules<V35Share> {
       const built = verifyShareDetailed(share, chain, this.net, { now });
       cpu.verifyMs += performance.now() - t0;
       cpu.verified++;
-      if (!this.verified.has(share.hash)) {
-        this.verified.add(share.hash);
+      const first = !this.verified.has(share.hash);
+      this.verified.add(share.hash);
+      if (first && this.capturing) {
         const payouts = new Map<string, number>();
         for (const o of built.payouts) {
           const hex = o.script.toString('hex');
@@ -210,8 +251,9 @@ export class V35Rules implements SimRules<V35Share> {
 
   coinbase(s: V35Share): SimCoinbase {
     const cb = this.pendingCoinbase.get(s.id);
+    // Anything else verified during that submit (a head waiting for this share) is not wanted.
+    this.pendingCoinbase.clear();
     if (cb === undefined) throw new Error(`internal: share ${s.id} was not verified by its own node`);
-    this.pendingCoinbase.delete(s.id);
     return cb;
   }
 
@@ -267,7 +309,17 @@ class V35Node implements SimNodeChain<V35Share> {
 
   /** Load the start chain (every node at time 0, as from its store). */
   load(shares: readonly V35Share[]): void {
-    this.chain.addShares(shares.map((s) => s.share));
+    this.chain.addShares(shares.map((s) => this.copy(s.share, 0)));
+  }
+
+  /**
+   * This node's copy of a share: its own timeSeen (the best-share tie-break and pruning read
+   * it), and the parent block hash shared by content (V35Rules.prevBlock) so that the
+   * best-share score's run over equal parent blocks compares references, not bytes (the same
+   * result either way).
+   */
+  private copy(share: Share, timeSeen: number): Share {
+    return { ...share, minHeader: { ...share.minHeader, prevBlock: this.rules.prevBlock(share.minHeader.prevBlock) }, timeSeen };
   }
 
   minerHandle(spec: SimMinerSpec): Miner {
@@ -328,6 +380,7 @@ class V35Node implements SimNodeChain<V35Share> {
     };
     const before = this.chain.best;
     this.work.on('share', onShare);
+    this.rules.capturing = true;
     try {
       this.work.onSolution({
         job,
@@ -339,13 +392,14 @@ class V35Node implements SimNodeChain<V35Share> {
         pseudoTarget: job.shareTarget,
       });
     } finally {
+      this.rules.capturing = false;
       this.work.off('share', onShare);
       this.rules.forget(solved.header);
       this.counters.workMs += performance.now() - t0;
     }
     const got = made as { share: Share; dead: boolean } | null;
     return {
-      share: got === null ? null : { id: got.share.hash, share: got.share },
+      share: got === null ? null : { id: got.share.hash, share: compactShare(got.share) },
       dead: got?.dead ?? false,
       pow: solved.pow,
       bestChanged: this.chain.best !== before,
@@ -359,13 +413,7 @@ class V35Node implements SimNodeChain<V35Share> {
     const fresh: Share[] = [];
     for (const s of shares) {
       known.add(s.id);
-      // A copy per node: timeSeen is the node's own (the best-share tie-break and pruning read
-      // it). The parent block hash is shared by content (V35Rules.prevBlock), so the best-share
-      // score's run over equal parent blocks compares references, not bytes; same result.
-      if (!this.chain.tracker.has(s.id)) {
-        const mh = s.share.minHeader;
-        fresh.push({ ...s.share, minHeader: { ...mh, prevBlock: this.rules.prevBlock(mh.prevBlock) }, timeSeen: now });
-      }
+      if (!this.chain.tracker.has(s.id)) fresh.push(this.copy(s.share, now));
     }
     if (fresh.length === 0) return false;
     const before = this.chain.best;
