@@ -19,6 +19,7 @@ import { Command, CommanderError } from 'commander';
 import { registerChainCommand } from './chain-command.js';
 import { registerInspectCommand } from './inspect-command.js';
 import { registerNodeCommand } from './node-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
 
 /**
  * The package version. main.ts runs from src/cli (tsx) or dist/src/cli (built), so walk up
@@ -50,6 +51,7 @@ function buildProgram(): Command {
   registerInspectCommand(program);
   registerChainCommand(program);
   registerNodeCommand(program, packageVersion());
+  registerSimulateCommand(program);
   return program;
 }
 
@@ -60,7 +62,7 @@ function oneLine(err: unknown): string {
 }
 
 /** Subcommand names the program knows (commander's own `help` included). */
-const COMMANDS = new Set(['inspect', 'chain', 'run', 'help']);
+const COMMANDS = new Set(['inspect', 'chain', 'run', 'simulate', 'help']);
 const HELP_FLAGS = new Set(['--help', '-h']);
 
 /**

@@ -41,8 +41,9 @@ export class PeriodMonteCarlo {
   /** Per placement, per replicate: the coinbases (indexes into `kept`) that were blocks. */
   private readonly hits: number[][][];
   private readonly kept: CompactCoinbase[] = [];
-  /** Pool blocks drawn per replicate, for the pool's own figures. */
+  /** The periods the run is cut into (virtual ms). */
   readonly placements: Array<{ start: number; end: number }>;
+  readonly perPlacement: number;
 
   constructor(
     start: number,
@@ -57,8 +58,6 @@ export class PeriodMonteCarlo {
     this.perPlacement = totalReplicates === 0 ? 0 : Math.max(1, Math.round(totalReplicates / count));
     this.hits = this.placements.map(() => Array.from({ length: this.perPlacement }, () => []));
   }
-
-  readonly perPlacement: number;
 
   get replicates(): number {
     return this.perPlacement * this.placements.length;
@@ -101,13 +100,27 @@ export class PeriodMonteCarlo {
 
   /** Per-miner statistics over all replicates; `miners` is the number of miners. */
   minerStats(miners: number): MinerPeriodStats[] {
+    return this.statsOver(miners, this.hits);
+  }
+
+  /**
+   * The same statistics for `batches` contiguous groups of placements (batch means: the spread
+   * between batches measures the Monte Carlo error of minerStats).
+   */
+  minerStatsByBatch(miners: number, batches: number): MinerPeriodStats[][] {
+    const n = Math.min(batches, this.hits.length);
+    return Array.from({ length: n }, (_, b) =>
+      this.statsOver(miners, this.hits.slice(Math.floor((b * this.hits.length) / n), Math.floor(((b + 1) * this.hits.length) / n))));
+  }
+
+  private statsOver(miners: number, placements: number[][][]): MinerPeriodStats[] {
     const sum = new Float64Array(miners);
     const sumSq = new Float64Array(miners);
     const paid = new Float64Array(miners);
     const scratch = new Float64Array(miners);
     const touched: number[] = [];
     let n = 0;
-    for (const reps of this.hits) {
+    for (const reps of placements) {
       for (const blocks of reps) {
         n++;
         for (const slot of blocks) {

@@ -57,7 +57,9 @@ export interface WallClock {
   peakRssBytes: number;
 }
 
-export function buildReport(run: RunData, wall: WallClock): Record<string, unknown> {
+export type Report = ReturnType<typeof buildReport>;
+
+export function buildReport(run: RunData, wall: WallClock) {
   const sc = run.scenario;
   const L = run.ledger;
   const M = run.miners.length;
@@ -119,7 +121,7 @@ export function buildReport(run: RunData, wall: WallClock): Record<string, unkno
     nodeDelayMs: r6(m.nodeDelayMs),
     restartDelayMs: r6(m.restartDelayMs),
     shareDifficulty: m.shareDifficulty,
-    shares: minerCounts[i],
+    shares: minerCounts[i]!,
     staleRate: rates(minerCounts[i]!).stale,
     expectedPayoutSats: r6(exp.perMiner[i]!),
     payoutShare: r6(payoutShare(i)),
@@ -183,7 +185,7 @@ export function buildReport(run: RunData, wall: WallClock): Record<string, unkno
       hashrateShare: r6(nodeHashrate[i]! / poolHashrate),
       neighbours: d.neighbours,
       meanLatencyMs: r6(d.meanLatencyMs),
-      shares: nodeCounts[i],
+      shares: nodeCounts[i]!,
       ...rates(nodeCounts[i]!),
       efficiency: efficiency(nodePayout[i]!, nodeHashrate[i]!),
       p2p: {
@@ -208,7 +210,7 @@ export function buildReport(run: RunData, wall: WallClock): Record<string, unkno
       name: sc.name,
       description: sc.description,
       seed: run.seed,
-      rules: { name: run.rules.name, ...run.rules.constants },
+      rules: { name: run.rules.name, ...run.rules.constants } as Record<string, number | string | boolean>,
       start: sc.start,
       durationSeconds: sc.duration,
       warmupSeconds: sc.warmup,

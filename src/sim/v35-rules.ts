@@ -15,7 +15,7 @@
  *   hash commits to, and on the 600 s future-timestamp rule, which a share that passed at an
  *   earlier virtual time passes at every later one. Every other check still runs at every node.
  * - Miners' pseudoshares. A node's hash-rate estimate (work/hashrate.ts, which sets the node's
- *   share target) is fed the node's miners' expected work every 10 s instead of thousands of
+ *   share target) is fed the node's miners' expected work every minute instead of thousands of
  *   pseudoshares.
  */
 import { performance } from 'node:perf_hooks';
@@ -49,8 +49,8 @@ export interface V35Share extends SimShare {
 }
 
 const NO_REFERENCES: SimShareLinks['references'] = [];
-/** Work-layer hash-rate feed: one entry per 10 s (the estimator's bucket). */
-const FEED_MS = 10_000;
+/** Work-layer hash-rate feed: one entry per minute (the estimator sums 10 s buckets over 10 min). */
+const FEED_MS = 60_000;
 /** The estimator looks back 10 minutes; feeding further back is wasted. */
 const FEED_WINDOW_MS = 610_000;
 const EXTRANONCE1 = Buffer.alloc(4);
@@ -278,6 +278,7 @@ class V35Node implements SimNodeChain<V35Share> {
   private hashrate = 0;
   private feedTarget = 0n;
   private fedUntil = -Infinity;
+  private readonly pseudoTargets = new Map<Miner, bigint>();
   invalidFromPeers = 0;
 
   constructor(private readonly rules: V35Rules, private readonly env: SimNodeEnv) {
@@ -325,6 +326,8 @@ class V35Node implements SimNodeChain<V35Share> {
   minerHandle(spec: SimMinerSpec): Miner {
     const auth = this.work.authorize(spec.shareDifficulty === null ? spec.address : `${spec.address}/${spec.shareDifficulty}`);
     if (!auth.ok) throw new ScenarioError(`miner ${spec.address}: ${auth.reason}`);
+    // The pseudoshare a solution arrives as: about one second of the miner's work (vardiff).
+    this.pseudoTargets.set(auth.miner, workNumberToTarget(spec.hashrate));
     this.hashrate += spec.hashrate;
     this.feedTarget = workNumberToTarget(this.hashrate * (FEED_MS / 1000));
     return auth.miner;
@@ -389,7 +392,7 @@ class V35Node implements SimNodeChain<V35Share> {
         coinbase: built.coinbase,
         nonceArea: built.nonceArea,
         powHash: bigIntToHash(solved.pow),
-        pseudoTarget: job.shareTarget,
+        pseudoTarget: this.pseudoTargets.get(miner as Miner) ?? job.shareTarget,
       });
     } finally {
       this.rules.capturing = false;
