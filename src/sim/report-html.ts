@@ -81,7 +81,9 @@ export function renderReportHtml(r: Report): string {
   parts.push(`<p class="lead">Rules ${esc(String(sc.rules.name))} on ${esc(String(sc.rules['network']))}, seed ${sc.seed}; ${sc.miners} miners on ${sc.nodes} nodes, pool ${esc(sc.poolHashrateText)}; ${esc(formatDuration(sc.durationSeconds))} of network time${sc.warmupSeconds ? ` (the first ${esc(formatDuration(sc.warmupSeconds))} not counted)` : ''}; parent-chain difficulty ${num(sc.parentChain.difficulty, 4)}.</p>`);
 
   const largest = [...r.miners].sort((a, b) => b.hashrate - a.hashrate)[0];
-  const one = r.classes.find((c) => c.minHashrate <= 1e12 && c.maxHashrate > 1e12);
+  // The summary's small-miner figures: the class holding 1 TH/s, else the smallest one with miners.
+  const one = r.classes.find((c) => c.minHashrate <= 1e12 && c.maxHashrate > 1e12 && c.miners > 0)
+    ?? [...r.classes].filter((c) => c.miners > 0).sort((a, b) => a.minHashrate - b.minHashrate)[0];
   parts.push('<h2>Pool</h2>');
   parts.push(kv([
     ['shares found', String(pool.shares.found), `one per ${num(pool.meanSharePeriodSeconds)} s`],
@@ -130,7 +132,7 @@ export function renderReportHtml(r: Report): string {
     { name: 'orphaned', color: ORANGE, line: true, points: r.series.orphan.map((v, i) => ({ x: hours(i), y: v })) },
     { name: 'dead', color: RED, line: true, points: r.series.dead.map((v, i) => ({ x: hours(i), y: v })) },
   ]));
-  charts.push(xyChart('Share difficulty and coinbase outputs', { label: 'hours' }, { label: 'mean share difficulty', min: 0 }, [
+  charts.push(xyChart('Share difficulty', { label: 'hours' }, { label: 'mean share difficulty', min: 0 }, [
     { name: 'share difficulty', color: BLUE, line: true, points: r.series.meanShareDifficulty.map((v, i) => ({ x: hours(i), y: v ?? NaN })) },
   ]));
   charts.push(xyChart('Coinbase outputs per share', { label: 'hours' }, { label: 'outputs (mean per interval)', min: 0 }, [

@@ -298,11 +298,19 @@ class Simulation {
     if (c.t <= this.endMs) this.queue.push(c.t, { k: 'cand', m, epoch: m.epoch });
   }
 
-  /** Forget a miner's future candidates and draw afresh from now (its node's bound changed). */
+  /**
+   * The node's bound changed: forget the miner's candidates from the moment the new work
+   * reaches it (now + lag) and draw afresh from there (a Poisson process's future is
+   * independent of its past). Earlier ones stay: they fall on the old work and were settled by
+   * the pre-check.
+   */
   private redraw(m: MinerState): void {
-    m.queue = [];
+    const from = this.now + m.lag;
+    const keep: Candidate[] = [];
+    for (let i = m.head; i < m.queue.length && m.queue[i]!.t < from; i++) keep.push(m.queue[i]!);
+    m.queue = keep;
     m.head = 0;
-    m.lastT = this.now;
+    m.lastT = from;
     m.epoch++;
     this.pushHead(m);
   }

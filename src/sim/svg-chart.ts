@@ -24,8 +24,8 @@ export interface Series {
 }
 
 const W = 640;
-const H = 300;
-const M = { l: 64, r: 16, t: 28, b: 44 };
+const H = 316;
+const M = { l: 64, r: 16, t: 44, b: 44 };
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -94,12 +94,10 @@ function frame(title: string, x: Axis, y: Axis, sx: Scale, sy: Scale, body: stri
   parts.push(`<text class="label" x="${(M.l + W - M.r) / 2}" y="${H - 6}" text-anchor="middle">${esc(x.label)}</text>`);
   parts.push(`<text class="label" transform="translate(14 ${(M.t + H - M.b) / 2}) rotate(-90)" text-anchor="middle">${esc(y.label)}</text>`);
   parts.push(body);
-  let lx = W - M.r - 8;
-  for (const s of [...legend].reverse()) {
-    const w = 14 + s.name.length * 6.2;
-    lx -= w;
-    parts.push(`<rect x="${lx.toFixed(1)}" y="6" width="10" height="10" fill="${s.color}"/><text class="legend" x="${(lx + 13).toFixed(1)}" y="15">${esc(s.name)}</text>`);
-    lx -= 6;
+  let lx = M.l;
+  for (const s of legend) {
+    parts.push(`<rect x="${lx.toFixed(1)}" y="24" width="10" height="10" fill="${s.color}"/><text class="legend" x="${(lx + 13).toFixed(1)}" y="33">${esc(s.name)}</text>`);
+    lx += 22 + s.name.length * 6.2;
   }
   parts.push('</svg>');
   return parts.join('');

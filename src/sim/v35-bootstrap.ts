@@ -38,7 +38,6 @@ export interface V35BootstrapInput {
   solve: (header: Buffer, target: bigint) => Buffer;
 }
 
-const TWO_256 = 1n << 256n;
 const TWO_256_F = 2 ** 256;
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
 
@@ -110,7 +109,8 @@ function lay(input: V35BootstrapInput, hold: bigint, payees: string[], base: num
     txidMerkleLink: calculateMerkleLink([null, ...template.transactions.map((t) => t.txid)], 0),
     wtxidMerkleRoot: merkleRoot([Buffer.alloc(32), ...template.transactions.map((t) => t.wtxid)]),
   };
-  const holdAps = TWO_256 / (BigInt(net.sharePeriod) * (hold + 1n));
+  // Attempts per second at the hold target (a double: at regtest difficulty it is below 1).
+  const holdAps = TWO_256_F / (net.sharePeriod * (Number(hold) + 1));
   const ramping = hold < net.maxTarget;
   const L = net.targetLookbehind;
   const rng = input.rng.fork(`pass${times === null ? 1 : 2}`);
@@ -123,13 +123,14 @@ function lay(input: V35BootstrapInput, hold: bigint, payees: string[], base: num
     let ts: number;
     if (times !== null && i < times.length) ts = times[i]!;
     else if (prev === null) ts = base;
-    else if (i < L || (ramping && preTarget > (hold * 21n) / 20n)) ts = prev.shareInfo.timestamp + (ramping ? 1 : net.sharePeriod);
+    else if (!ramping) ts = prev.shareInfo.timestamp + net.sharePeriod; // the pool is below MAX_TARGET's rate
+    else if (i < L || preTarget > (hold * 21n) / 20n) ts = prev.shareInfo.timestamp + 1;
     else {
       // Hold: make the window that the next share's retarget reads run at the pool's rate.
       const work = targetToWork(preTarget) + (L >= 2 ? chain.sumMinWork(prev.hash, L - 2) : 0n);
       const farHash = chain.getNthParent(prev.hash, L - 2);
       const far = farHash === null ? prev : chain.get(farHash)!;
-      ts = Math.max(prev.shareInfo.timestamp + 1, far.shareInfo.timestamp + Number(work / holdAps));
+      ts = Math.max(prev.shareInfo.timestamp + 1, far.shareInfo.timestamp + Math.floor(Number(work) / holdAps));
     }
     const gen = generateShare({
       net,
