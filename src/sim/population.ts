@@ -31,8 +31,8 @@ export interface MinerSpec {
 export function zipfHashrates(n: number, min: number, max: number, total: number): number[] {
   const rates = (q: number): number[] => {
     const s = Math.log(max / min) / Math.log((n + q) / (1 + q));
-    const a = max * Math.pow(1 + q, s);
-    return Array.from({ length: n }, (_, i) => a * Math.pow(i + 1 + q, -s));
+    // A = max * (1 + q)^s, written as a ratio so large q does not overflow.
+    return Array.from({ length: n }, (_, i) => max * Math.pow((1 + q) / (i + 1 + q), s));
   };
   const sum = (q: number): number => rates(q).reduce((x, y) => x + y, 0);
   let lo = 0;
