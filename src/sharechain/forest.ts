@@ -344,6 +344,12 @@ export class Forest<T extends ForestItem> {
     const h = n.item.hash;
     this.nodes.delete(h);
     n.removed = true;
+    // A removed node may still be in live nodes' jump tables (up[k], checked by `removed` on
+    // use). Its own links go: kept, each removed node would keep its ancestors alive through
+    // them, and through theirs every share the forest ever held (p2pool simulate's memory grew
+    // without bound over a month of shares; a long-running node's would too).
+    n.up = [];
+    n.parent = undefined;
     for (const c of this.children.get(h) ?? []) {
       const cn = this.nodes.get(c);
       if (cn) cn.parent = undefined;
