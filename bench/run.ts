@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     sharechain: await optionalBench('./sharechain.js', 'benchSharechain'),
     mining: await optionalBench('./mining.js', 'benchMining'),
     p2p: await optionalBench('./p2p.js', 'benchP2p'),
+    // Last: the simulator's baseline runs for minutes (bench/sim.ts).
+    sim: await optionalBench('./sim.js', 'benchSim'),
   };
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
