@@ -177,3 +177,29 @@ describe('PPLNS windows and pruning', () => {
   });
 });
 
+describe('Forest removal', () => {
+  it('leaves removed nodes holding no links, so pruned shares can be freed', () => {
+    const tracker = new ShareTracker({ chainLength: 50 }, () => undefined);
+    const chain = makeChain(600, null, () => ({}));
+    for (const s of chain) tracker.add(s);
+    // Jump tables reach far down (getNthParent fills them).
+    expect(tracker.getNthParent(chain[599]!.hash, 500)).toBe(chain[99]!.hash);
+    for (let i = 0; i < 300; i++) tracker.removeRoot(chain[i]!.hash);
+    type Node = { up: Node[]; parent?: Node; removed: boolean };
+    const live = (h: string): Node => tracker.all.node(h) as unknown as Node;
+    let seenRemoved = 0;
+    for (const s of chain.slice(300)) {
+      for (const target of live(s.hash).up) {
+        if (target?.removed) {
+          seenRemoved++;
+          expect(target.up).toEqual([]);
+          expect(target.parent).toBeUndefined();
+        }
+      }
+    }
+    expect(seenRemoved).toBeGreaterThan(0);
+    // And the chain still answers as before.
+    expect(tracker.getNthParent(chain[599]!.hash, 299)).toBe(chain[300]!.hash);
+    expect(tracker.getHeight(chain[599]!.hash)).toBe(300);
+  });
+});
