@@ -1,5 +1,5 @@
 /**
- * Benchmarks of the bitcoin/ layer (ARCHITECTURE.md "Budgets": measured here, not asserted
+ * Benchmarks of the bitcoin/ layer (docs/architecture.md#budgets: measured here, not asserted
  * in tests). Each figure is the median of several timed runs after a warm-up, measured with
  * process.hrtime.bigint.
  *

@@ -1,5 +1,5 @@
 /**
- * Mining-path benchmarks against issue 4's budgets (ARCHITECTURE.md "Budgets"):
+ * Mining-path benchmarks against issue 4's budgets (docs/architecture.md#budgets):
  * 1. PoolWork.makeJob for a payee not seen since the work changed (generation-cache miss) on a
  *    3,000-transaction template with a sharechain whose PPLNS window is full;
  * 2. new work -> mining.notify to 1,000 Stratum sessions with 1,000 different payout addresses
@@ -48,6 +48,11 @@ import { repoPath } from './repo-path.js';
 
 const GBT_FIXTURE = 'test/fixtures/bitcoin-core-regtest/gbt-height111-24tx.json';
 const TEMPLATE_TXS = 3000;
+/**
+ * A template over the block limits, as a full mainnet mempool gives one: ~6,800 of Core's
+ * transactions (~623 WU each) weigh ~4.24 M WU, so a job must leave ~6% of them out.
+ */
+const FULL_TEMPLATE_TXS = 6800;
 /** Difficulty 1: the PPLNS window is bounded by REAL_CHAIN_LENGTH, not by SPREAD blocks. */
 const BENCH_BITS = '1d00ffff';
 /** A little more than regtest's REAL_CHAIN_LENGTH (360), so every window is full. */
@@ -194,7 +199,7 @@ export function benchJobBuild(work: PoolWork, net: P2PoolNetwork): Result {
  *   dropped instead of written;
  * - a submit: StratumSession.handleLine of a mining.submit line, fully checked and accepted.
  */
-export function benchInProcess(work: PoolWork, net: P2PoolNetwork): { figures: Result; notifyLine: string } {
+export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submits?: boolean } = {}): { figures: Result; notifyLine: string } {
   const lines: string[] = [];
   const hooks = { send: (line: string) => void lines.push(line), close: () => undefined, now: Date.now };
   const sessions = Array.from({ length: SESSIONS }, (_, i) => {
@@ -213,9 +218,11 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork): { figures: R
     for (const s of sessions) s.sendJob(true);
     broadcastMs.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
+  const first = lines.find((l) => l.includes('"method":"mining.notify"'))!;
+  const best = (xs: number[]): number => Math.min(...xs);
+  if (opts.submits === false) return { figures: { broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 } }, notifyLine: first };
   // Submits on the last job of session 0, with nonces whose PoW is above the share and block
   // targets (found as the load generator finds them): each is a pseudoshare, checked fully.
-  const first = lines.find((l) => l.includes('"method":"mining.notify"'))!;
   const { jobId, ntime, header } = notifyHeader(first, sessions[0]!.extranonce1.toString('hex'), '00000001');
   const probe = work.makeJob(minerFor(work, payoutAddress(net, 999_998)), Buffer.alloc(4));
   if ('unavailable' in probe) throw new Error(probe.unavailable);
@@ -239,7 +246,6 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork): { figures: R
     answers += lines.filter((l) => l.includes('"result":true')).length;
     if (answers !== (r + 1) * perRound) throw new Error(`bench: an in-process submit was not accepted: ${lines.find((l) => !l.includes('"result":true'))}`);
   }
-  const best = (xs: number[]): number => Math.min(...xs);
   return {
     figures: {
       broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 },
@@ -250,20 +256,45 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork): { figures: R
 }
 
 /** The node side of the bench: template, verified sharechain and the PoolWork over them. */
-export function miningSetup(): { net: P2PoolNetwork; template: BlockTemplate; work: PoolWork; chainSetupMs: number } {
+export function miningSetup(templateTxs = TEMPLATE_TXS): { net: P2PoolNetwork; template: BlockTemplate; work: PoolWork; chainSetupMs: number; templates: { current: BlockTemplate; stale: boolean } } {
   const net = getP2PoolNetwork('regtest');
-  const template = buildTemplate(TEMPLATE_TXS);
+  const template = buildTemplate(templateTxs);
   const setupStart = process.hrtime.bigint();
   const chain = buildChainState(net, template);
   const chainSetupMs = Math.round(Number(process.hrtime.bigint() - setupStart) / 1e6);
+  const templates = { current: template, stale: false };
   const work = new PoolWork({
     net,
     chain,
-    templates: { current: template, stale: false },
+    templates,
     submitter: { submitBlock: () => Promise.resolve('bench: no block expected') },
     nodeAddress: payoutAddress(net, 0),
   });
-  return { net, template, work, chainSetupMs };
+  return { net, template, work, chainSetupMs, templates };
+}
+
+/**
+ * The first job after a new template (a new block, or fees that moved): everything made once
+ * per template is made again (the merkle link and witness root; with block fitting also the
+ * transactions' costs and the choice of what to leave out), plus the work's PPLNS base. The
+ * template is the same transactions in a new object, as getblocktemplate's next answer is.
+ */
+export function benchNewTemplate(work: PoolWork, net: P2PoolNetwork, templates: { current: BlockTemplate }): Result {
+  const times: number[] = [];
+  const original = templates.current;
+  for (let round = 0; round < 5 + 20; round++) {
+    templates.current = { ...original };
+    work.workChanged(true);
+    const miner = minerFor(work, payoutAddress(net, 700_000 + round));
+    const start = process.hrtime.bigint();
+    const job = work.makeJob(miner, Buffer.alloc(4));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if ('unavailable' in job) throw new Error(`bench: no work: ${job.unavailable}`);
+    if (round >= 5) times.push(ms);
+  }
+  templates.current = original;
+  work.workChanged(true);
+  return { firstJobOnNewTemplateMs: stats(times, 2) };
 }
 
 /**
@@ -406,14 +437,29 @@ async function benchFloor(notifyLine: string, usernames: string[], above: string
   }
 }
 
+/**
+ * The same new-work figures on a template over the block limits (a full mainnet mempool): the
+ * first job of a generation also chooses which transactions the block leaves out; every
+ * further job and the broadcast reuse that choice.
+ */
+export function benchFullMempool(): Result {
+  const { net, template, work, templates } = miningSetup(FULL_TEMPLATE_TXS);
+  const templateWeight = template.transactions.reduce((s, t) => s + (t.weight ?? 0), 0);
+  const jobBuild = benchJobBuild(work, net);
+  const newTemplate = benchNewTemplate(work, net, templates);
+  const { figures } = benchInProcess(work, net, { submits: false });
+  return { templateTxs: template.transactions.length, templateWeight, jobBuild: { ...jobBuild, ...newTemplate }, inProcess: figures };
+}
+
 export async function benchMining(): Promise<Result> {
   const loadAverageAtStart = round(loadavg()[0]!);
   const calibrationAtStart = cpuCalibrationMs();
-  const { net, template, work, chainSetupMs } = miningSetup();
+  const { net, template, work, chainSetupMs, templates } = miningSetup();
   const setup = { templateTxs: template.transactions.length, chainShares: CHAIN_SHARES, chainPayees: CHAIN_PAYEES, chainSetupMs };
 
-  const jobBuild = benchJobBuild(work, net);
+  const jobBuild = { ...benchJobBuild(work, net), ...benchNewTemplate(work, net, templates) };
   const { figures: inProcess, notifyLine } = benchInProcess(work, net);
+  const fullMempool = benchFullMempool();
 
   const stratum = new StratumServer(work);
   work.on('work', (clean) => stratum.broadcastWork(clean));
@@ -498,5 +544,5 @@ export async function benchMining(): Promise<Result> {
 
   // The machine's 1-minute load average: above 2 (its cores), other work shared them.
   const machine = { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: round(loadavg()[0]!), cpuCalibrationMs: { atStart: calibrationAtStart, atEnd: cpuCalibrationMs() } };
-  return { machine, setup, jobBuild, inProcess, ...ours, floor, versusFloor, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
+  return { machine, setup, jobBuild, inProcess, fullMempool, ...ours, floor, versusFloor, pseudoshares: work.counters.pseudoshares, shares: work.counters.shares };
 }

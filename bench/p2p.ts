@@ -1,5 +1,5 @@
 /**
- * P2P benchmarks against ARCHITECTURE.md's budgets:
+ * P2P benchmarks against docs/architecture.md#budgets:
  * - relay latency through one node: a peer sends a new share (`shares` frame over loopback TCP)
  *   to our node, which decodes it, verifies it on its chain, stores it (a real SQLite store,
  *   WAL) and relays it as its new best share to another peer; timed from the first
@@ -248,7 +248,7 @@ async function benchSync(): Promise<Record<string, unknown>> {
       buildMs: Math.round(buildMs),
       sourceAddAndVerifyMs: Math.round(sourceLoadMs),
       syncMs: Math.round(syncMs),
-      // A node needs CHAIN_LENGTH ancestors below the tip to verify it (reference §2.2), so it
+      // A node needs CHAIN_LENGTH ancestors below the tip to verify it (docs/sharechain.md#the-tracker), so it
       // is on the tip before it has fetched the whole 2 x CHAIN_LENGTH.
       sharesDownloadedWhenOnTip: target.sync.received,
       requests: target.sync.requests,

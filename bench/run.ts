@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every bench module and prints ONE JSON object, one key per area.
- * Benchmarks are measurements against the budgets in ARCHITECTURE.md, not timed tests.
+ * Benchmarks are measurements against the budgets in docs/architecture.md#budgets, not timed tests.
  *
  * The sharechain bench (bench/sharechain.ts, exporting `benchSharechain`) is loaded
  * dynamically so that the harness runs before that file exists; an area that is absent is
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     node: process.version,
     bitcoin: benchBitcoin(),
     sharechain: await optionalBench('./sharechain.js', 'benchSharechain'),
+    fairSharechain: await optionalBench('./fair-sharechain.js', 'benchFairSharechain'),
     mining: await optionalBench('./mining.js', 'benchMining'),
     p2p: await optionalBench('./p2p.js', 'benchP2p'),
     // Last: the simulator's baseline runs for minutes (bench/sim.ts).

@@ -1,5 +1,5 @@
 /**
- * Sharechain benchmarks against the budgets in ARCHITECTURE.md:
+ * Sharechain benchmarks against the budgets in docs/architecture.md#budgets:
  * - full verification of a 2 x 8,640-share chain with bitcoin's constants (CHAIN_LENGTH 8,640,
  *   SPREAD 3) on an easy share target: under 2 s;
  * - verifying one more share on top of that chain, with a full PPLNS window: under 1 ms;

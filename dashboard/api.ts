@@ -1,6 +1,5 @@
 /**
- * The node's JSON API as the dashboard reads it: the reference's endpoint shapes (§6 of the
- * reference notes; real responses in test/fixtures/p2pool-reference-node/web-capture.json) plus
+ * The node's JSON API as the dashboard reads it: the reference's endpoint shapes (docs/api.md; real responses in test/fixtures/p2pool-reference-node/web-capture.json) plus
  * our /web/merged_stats. Everything here comes from the network, so every reader tolerates a
  * missing or oddly typed field instead of throwing deep inside a render.
  */
@@ -22,7 +21,8 @@ export interface LocalStats {
   version: string;
   protocol_version: number;
   fee: number;
-  blocks?: { found: number; accepted: number; rejected: number };
+  /** Ours: `lost_race` (bitcoind already had a block at that height) and `over_limits` are newer, absent from older nodes. */
+  blocks?: { found: number; accepted: number; rejected: number; lost_race?: number; over_limits?: number };
 }
 
 export interface GlobalStats {

@@ -1,6 +1,6 @@
 /**
  * A chart card with its own view selector (hour ... year): fetches its graph streams on every
- * refresh and merges them bin by bin (streams share their bin times, §6).
+ * refresh and merges them bin by bin (streams share their bin times, docs/api.md).
  */
 import { getOptional, type GraphPoint } from './api';
 import { TimeChart, VIEWS, VIEW_LABELS, type SeriesSpec, type View } from './charts';

@@ -1,6 +1,6 @@
 /**
  * Time-series charts (uPlot) fed from /web/graph_data/<stream>/<view>. A stream's bins come
- * newest first as [center_time, value, width, default] (reference §6); value is a number or a
+ * newest first as [center_time, value, width, default] (docs/api.md); value is a number or a
  * {key: number} map (pool_rates: good/orphan/doa; miner_hash_rates: address -> rate).
  */
 import uPlot from 'uplot';

@@ -11,7 +11,7 @@ import { localRate } from './page-helpers';
 import { SharePage } from './share-page';
 import { Poller, warnings, type Snapshot } from './snapshot';
 
-/** Poll period: the reference's graphs add a point every 5 s (§6), so faster shows nothing new. */
+/** Poll period: the reference's graphs add a point every 5 s (docs/api.md), so faster shows nothing new. */
 const POLL_MS = 5_000;
 
 interface Page {

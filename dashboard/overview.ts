@@ -2,7 +2,7 @@
  * The main page: headline figures, hash-rate charts, current payouts, this node's miners,
  * recent blocks, the best and latest shares, peers and merged mining.
  */
-import { isHash } from './api';
+import { isHash, type LocalStats } from './api';
 import { ChartPanel } from './chart-panel';
 import { pickKey } from './charts';
 import { fill, h, minerLink, shareLink, stat, table, type Child } from './dom';
@@ -87,7 +87,7 @@ export class OverviewPage {
       stat('Time to block', pool ? duration(l.attempts_to_block / pool) : '–', 'expected, whole pool', 'time-to-block'),
       stat('Block value', coins(l.block_value, sym), `fee ${l.fee}% · donation ${percent(l.donation_proportion)}`, 'block-value'),
       stat('Shares', String(l.shares.total), `${l.shares.orphan} orphan · ${l.shares.dead} dead · efficiency ${percent(l.efficiency)}`, 'shares'),
-      stat('Blocks', String(s.blocks.length), found !== undefined ? `${found} found by this node` : 'in the share window', 'blocks-found'),
+      stat('Blocks', String(s.blocks.length), found !== undefined ? blocksDetail(l.blocks!) : 'in the share window', 'blocks-found'),
       stat('Peers', String(l.peers.incoming + l.peers.outgoing), `${l.peers.outgoing} out · ${l.peers.incoming} in`, 'peers'),
     );
   }
@@ -177,4 +177,15 @@ export class OverviewPage {
       ),
     );
   }
+}
+
+/**
+ * This node's blocks: found, and of them any that lost a same-height race (bitcoind already
+ * had a block there: not a rejection) or were rejected.
+ */
+function blocksDetail(b: NonNullable<LocalStats['blocks']>): string {
+  const parts = [`${b.found} found by this node`];
+  if (b.lost_race) parts.push(`${b.lost_race} lost a race`);
+  if (b.rejected) parts.push(`${b.rejected} rejected`);
+  return parts.join(' · ');
 }

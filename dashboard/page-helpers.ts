@@ -4,7 +4,7 @@ import { hashValue } from './format';
 import type { WalkedShare } from './share-walk';
 import type { Snapshot } from './snapshot';
 
-/** This node's hash rate: the sum over its miners (the reference's local rate, §6). */
+/** This node's hash rate: the sum over its miners (the reference's local rate, docs/api.md). */
 export function localRate(s: Snapshot): number {
   return Object.values(s.local.miner_hash_rates).reduce((a, b) => a + b, 0);
 }
@@ -21,7 +21,7 @@ export function isBlockShare(share: WalkedShare, blockShares: Set<string>): bool
   return typeof target === 'number' && target > 0 && hashValue(share.hash) <= target;
 }
 
-/** stale_info as the reference names it (§2.6): 253 orphan, 254 doa. */
+/** stale_info as the reference names it (docs/sharechain.md#stale-accounting): 253 orphan, 254 doa. */
 export function staleLabel(v: unknown): string {
   if (v === 'orphan' || v === 253) return 'orphan';
   if (v === 'doa' || v === 254) return 'dead on arrival';
@@ -29,7 +29,7 @@ export function staleLabel(v: unknown): string {
 }
 
 /**
- * A link to the currency's block explorer, when it has one (currency_info, §6). Regtest's
+ * A link to the currency's block explorer, when it has one (currency_info, docs/api.md). Regtest's
  * prefix is "#", which would collide with our own hash routes: then the hash is plain text.
  */
 export function explorerLink(prefix: string, id: string, label: string): HTMLElement {

@@ -1,5 +1,5 @@
 /**
- * The share explorer (#/share/<hash>): one share as /web/share/<hash> gives it (§6), with links
+ * The share explorer (#/share/<hash>): one share as /web/share/<hash> gives it (docs/api.md), with links
  * to its parent, its children and its miner, so a user can walk the sharechain by clicking.
  */
 import { getOptional, isShareHash, type ShareInfo } from './api';

@@ -25,11 +25,11 @@ export interface Snapshot {
   currency: CurrencyInfo;
 }
 
-/** Our share version (§1.2): votes for a higher one mean most of the pool runs newer code. */
+/** Our share version (docs/sharechain.md#share-versions): votes for a higher one mean most of the pool runs newer code. */
 export const OUR_SHARE_VERSION = 35;
 /** Shares the overview lists (and the walk fetches at most, once; then only new ones). */
 export const RECENT_SHARES = 60;
-/** /pings makes the node ping every peer three times (§6): ask rarely. */
+/** /pings makes the node ping every peer three times (docs/api.md): ask rarely. */
 const PINGS_EVERY_MS = 30_000;
 
 const FALLBACK_CURRENCY: CurrencyInfo = { symbol: '', block_explorer_url_prefix: '', address_explorer_url_prefix: '', tx_explorer_url_prefix: '' };
@@ -112,7 +112,7 @@ function normaliseLocal(l: LocalStats): LocalStats {
 /** Warnings the page shows: the node's own, plus what the dashboard can tell by itself. */
 export function warnings(s: Snapshot): string[] {
   const out = [...s.local.warnings];
-  // Majority vote for a share version we do not know (§2.7): the reference warns of the same.
+  // Majority vote for a share version we do not know (docs/sharechain.md#version-voting): the reference warns of the same.
   const total = Object.values(s.versionRates).reduce((a, b) => a + b, 0);
   let newer = 0;
   for (const [v, r] of Object.entries(s.versionRates)) if (Number(v) > OUR_SHARE_VERSION) newer += r;

@@ -116,11 +116,11 @@ export async function startDemo(events: DemoEvents): Promise<Demo> {
         }, -Math.log(1 - Math.random()) * MEAN_PAUSE_MS);
         timers.add(t);
       });
-      pool.node.work.on('block', (block, accepted) => {
+      pool.node.work.on('block', (block, outcome) => {
         const payouts = block.coinbase.outputs
           .filter((o) => o.value > 0)
           .map((o) => ({ address: o.script.equals(DONATION_SCRIPT) ? 'the P2Pool donation script' : (scriptToAddress(o.script, regtest) ?? `script ${o.script.toString('hex').slice(0, 20)}…`), value: o.value }));
-        events.block(node, block, accepted, payouts);
+        events.block(node, block, outcome.kind === 'accepted', payouts);
       });
     }
 

@@ -31,7 +31,7 @@ SHANI static void compress_shani(uint32_t state[8], const uint8_t *blocks, size_
     /*
      * 16 groups of four rounds. Group g uses W[4g..4g+3] (held in w[g % 4]); while it runs,
      * group g + 4's words replace it: W[t] = W[t-16] + s0(W[t-15]) + W[t-7] + s1(W[t-2])
-     * (§6.2.2 step 1), MSG1 adding the s0 terms, ALIGNR supplying W[t-7], MSG2 the s1 terms.
+     * (FIPS 180-4 §6.2.2 step 1), MSG1 adding the s0 terms, ALIGNR supplying W[t-7], MSG2 the s1 terms.
      */
 #pragma GCC unroll 16
     for (int g = 0; g < 16; g++) {

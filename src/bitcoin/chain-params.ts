@@ -4,7 +4,7 @@
  *
  * Sources: Bitcoin Core kernel/chainparams.cpp and chainparamsbase.cpp (magic, ports, address
  * versions, HRPs, datadir sub-folders, genesis), Litecoin Core chainparams.cpp, Namecoin Core
- * chainparams.cpp, and the reference's `p2pool/bitcoin/networks/*.py` (§4.4), which agrees on
+ * chainparams.cpp, and the reference's `p2pool/bitcoin/networks/*.py` (docs/networks.md#p2pool-networks-sharechains), which agrees on
  * every value it defines. Where the reference and Core differ we follow Core and say so.
  * Every genesis hash is pinned in test/bitcoin/chain-params.test.ts by hashing its header.
  */
@@ -78,7 +78,7 @@ const BITCOIN_SOFT_FORKS = ['bip65', 'csv', 'segwit'];
 /**
  * getblocktemplate rules we understand (BIP9 "rules"): Core lists 'csv', '!segwit' and
  * 'taproot' on current chains, and 'testdummy' on test chains while it is being signalled.
- * Taproot needs nothing from a block builder. A '!'-rule outside the set must be refused (§5.2).
+ * Taproot needs nothing from a block builder. A '!'-rule outside the set must be refused (docs/mining.md#how-a-job-is-built).
  */
 const BITCOIN_RULES = ['segwit', 'csv', 'taproot', 'testdummy'];
 
@@ -203,7 +203,7 @@ const TABLE: Record<ChainName, ChainParams> = {
     symbol: 'rBTC',
     magic: magic('fabfb5da'),
     defaultP2pPort: 18444,
-    // Core's regtest RPC port; the reference's btcregtest uses 28332 (its own choice, §4.4).
+    // Core's regtest RPC port; the reference's btcregtest uses 28332 (its own choice, docs/networks.md#p2pool-networks-sharechains).
     defaultRpcPort: 18443,
     dataDirSubfolder: 'regtest',
     pubkeyHashVersion: 111,
@@ -247,7 +247,7 @@ const TABLE: Record<ChainName, ChainParams> = {
     isTestnet: true,
     symbol: 'tLTC',
     // Litecoin's current testnet ("testnet4"); the reference's ORIG still has the retired
-    // testnet3 magic fcc1b7dc, JT has this one (§4.4).
+    // testnet3 magic fcc1b7dc, JT has this one (docs/networks.md#p2pool-networks-sharechains).
     magic: magic('fdd2c8f1'),
     defaultP2pPort: 19335,
     defaultRpcPort: 19332,
@@ -324,7 +324,7 @@ export function getChainParams(name: string): ChainParams {
 /**
  * Block subsidy at `height`: initialSubsidy >> (height // halvingInterval), 0 after 64
  * halvings (Core GetBlockSubsidy; Litecoin and Namecoin use the same function). The reference's
- * SUBSIDY_FUNC shifts by (height+1)//interval (§4.4), one block late at each halving; it is
+ * SUBSIDY_FUNC shifts by (height+1)//interval (docs/networks.md#p2pool-networks-sharechains), one block late at each halving; it is
  * only a fallback there, and Core's rule is what the coinbase must satisfy.
  */
 export function blockSubsidy(params: ChainParams, height: number): number {

@@ -2,8 +2,8 @@
  * Hash functions. SHA-256 of whole messages and scrypt come from node:crypto (OpenSSL, SHA-NI
  * where the CPU has it). The one thing OpenSSL does not expose is the SHA-256 midstate, which
  * P2Pool needs twice: a share's hash_link carries the state after the gentx prefix so a
- * verifier can finish the txid without the payout outputs (reference §1.4), and getwork hands
- * miners the state after the first 64 header bytes (§5.4); Stratum's submit path also resumes
+ * verifier can finish the txid without the payout outputs (docs/sharechain.md#identity-sharefromcontents), and getwork hands
+ * miners the state after the first 64 header bytes (docs/mining.md#connecting); Stratum's submit path also resumes
  * the coinbase from one and climbs the merkle branch in state words. For that we keep our own
  * compression function (FIPS 180-4 §6.2.2).
  *

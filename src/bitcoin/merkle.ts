@@ -1,6 +1,6 @@
 /**
  * Merkle trees (Bitcoin's: an odd level repeats its last hash) and P2Pool's merkle links
- * (reference §1.4 "Merkle helpers": merkle_hash, calculate_merkle_link, check_merkle_link).
+ * (docs/sharechain.md#identity-sharefromcontents: merkle_hash, calculate_merkle_link, check_merkle_link).
  * Every hash here is in internal (little-endian) byte order; a parent is sha256d(left || right).
  */
 import { DecodeError } from './errors.js';

@@ -167,7 +167,7 @@ export function p2shScript(hash160: Uint8Array): Buffer {
 /**
  * OP_n <program>: P2WPKH (v0, 20 bytes), P2WSH (v0, 32), P2TR (v1, 32), others.
  * Any 2..40-byte program is accepted for every version (BIP141's syntax), v0 included: the
- * reference's v35 payout rebuilds truncated P2WSH programs (e.g. 31 bytes, §1.7) and the
+ * reference's v35 payout rebuilds truncated P2WSH programs (e.g. 31 bytes, docs/sharechain.md#payout-addresses) and the
  * share code must be able to reproduce those bytes exactly.
  */
 export function witnessScript(version: number, program: Uint8Array): Buffer {

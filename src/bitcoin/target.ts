@@ -1,7 +1,7 @@
 /**
  * Targets, compact "bits", difficulty and work, all in bigint.
  *
- * The formulas are the reference's (p2pool-reference.md §1.1, `p2pool/bitcoin/data.py`):
+ * The formulas are the reference's (docs/sharechain.md#wire-format, `p2pool/bitcoin/data.py`):
  *   target                = (bits & 0xffffff) << 8*((bits >> 24) - 3)      (FloatingInteger)
  *   work                  = 2**256 // (target + 1)                       (target_to_average_attempts)
  *   target of attempts a  = min(int(2**256/a - 1 + 0.5), 2**256 - 1)      (average_attempts_to_target)

@@ -1,5 +1,5 @@
 /**
- * A minimal P2P connection to the user's own full node (reference §7 "bitcoind P2P client").
+ * A minimal P2P connection to the user's own full node (docs/bitcoind.md "bitcoind P2P client").
  *
  * Why P2P at all: the node announces a new block over P2P the moment it has it, so templates
  * are refreshed within milliseconds instead of at the next poll; and a found block can also

@@ -1,5 +1,5 @@
 /**
- * What the pool asks of the user's full node over RPC (reference §7): the startup checks,
+ * What the pool asks of the user's full node over RPC (docs/bitcoind.md): the startup checks,
  * block templates, block submission, a payout address from the wallet, and block heights.
  *
  * Written for Bitcoin Core (and Litecoin/Namecoin Core, which answer the same way); bcoin is
@@ -9,7 +9,7 @@
 import type { ChainName, ChainParams } from '../bitcoin/chain-params.js';
 import { displayHexToHash, hashToDisplayHex, toHex } from '../bitcoin/hex.js';
 import { checkTemplateRules, parseBlockTemplate, type BlockTemplate } from './block-template.js';
-import { BitcoindCheckError, RPC_INVALID_ADDRESS_OR_KEY, RpcError } from './errors.js';
+import { BitcoindCheckError, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RpcError } from './errors.js';
 import { silentLog, type LogFn } from './log.js';
 import type { RpcClient } from './rpc-client.js';
 
@@ -119,7 +119,7 @@ export class Bitcoind {
   }
 
   /**
-   * Startup checks (reference §7 `helper.check`): the genesis block and chain name match our
+   * Startup checks (docs/bitcoind.md; the reference's `helper.check`): the genesis block and chain name match our
    * network, the version is new enough, the required soft forks exist. Throws BitcoindCheckError
    * for anything that would make us mine on the wrong chain or make invalid blocks; returns
    * warnings for the rest (initial download, pruning, forks not active yet on a test network).
@@ -246,6 +246,22 @@ export class Bitcoind {
   async getBestBlockHash(): Promise<Buffer> {
     const r = await this.rpc.call('getbestblockhash');
     if (typeof r !== 'string') throw new BitcoindCheckError('getbestblockhash did not return a hash');
+    return displayHexToHash(r);
+  }
+
+  /**
+   * Hash (internal order) of the block at `height` in the node's best chain, or null when the
+   * chain is not that long (Core and bcoin: -8 "Block height out of range").
+   */
+  async getBlockHash(height: number): Promise<Buffer | null> {
+    let r: unknown;
+    try {
+      r = await this.rpc.call('getblockhash', [height]);
+    } catch (e) {
+      if (e instanceof RpcError && e.code === RPC_INVALID_PARAMETER) return null;
+      throw e;
+    }
+    if (typeof r !== 'string') throw new BitcoindCheckError('getblockhash did not return a hash');
     return displayHexToHash(r);
   }
 

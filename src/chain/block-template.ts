@@ -4,7 +4,7 @@
  * node we think it is: every field is type- and range-checked, so a bad answer becomes one
  * TemplateError line instead of a crash or a block nobody accepts.
  *
- * Field meanings: Core src/rpc/mining.cpp getblocktemplate help; reference §7 (which fields P2Pool uses).
+ * Field meanings: Core src/rpc/mining.cpp getblocktemplate help; docs/bitcoind.md (which fields P2Pool uses).
  */
 import { DecodeError } from '../bitcoin/errors.js';
 import { displayHexToHash, fromHex } from '../bitcoin/hex.js';
@@ -110,6 +110,9 @@ export function parseBlockTemplate(raw: unknown): BlockTemplate {
   if (totalFees > MAX_MONEY) throw bad('transactions', 'fees add up to more than all money');
 
   const coinbaseValue = int(o, 'coinbasevalue', 0, MAX_MONEY);
+  // coinbasevalue is the subsidy plus every listed fee (plus Litecoin's MWEB fees): less than
+  // the fees is a node we misread, and a block leaving transactions out would pay below zero.
+  if (coinbaseValue < totalFees) throw bad('coinbasevalue', `is ${coinbaseValue}, less than the ${totalFees} sat of fees its transactions pay`);
   const bitsHex = str(o, 'bits', 8);
   if (!/^[0-9a-fA-F]{8}$/.test(bitsHex)) throw bad('bits', `is not 8 hex digits: ${JSON.stringify(bitsHex)}`);
   const bits = parseInt(bitsHex, 16);

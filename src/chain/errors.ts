@@ -75,6 +75,8 @@ export const RPC_METHOD_NOT_FOUND = -32601;
 export const RPC_CLIENT_IN_INITIAL_DOWNLOAD = -10;
 export const RPC_IN_WARMUP = -28;
 export const RPC_INVALID_ADDRESS_OR_KEY = -5;
+/** Core: an invalid or out-of-range parameter (getblockhash past the tip: "Block height out of range"). */
+export const RPC_INVALID_PARAMETER = -8;
 export const RPC_WALLET_NOT_FOUND = -18;
 export const RPC_WALLET_NOT_SPECIFIED = -19;
 

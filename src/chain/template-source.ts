@@ -1,5 +1,5 @@
 /**
- * Keeps the current block template and says when the work changed (reference §7 work_poller).
+ * Keeps the current block template and says when the work changed (docs/bitcoind.md; the reference's work_poller).
  *
  * Refreshes: on every block the node announces over P2P (call `onNewBlock`, or pass the P2P
  * client), on a long-poll return (BIP22, when the node offers a longpollid), and by polling

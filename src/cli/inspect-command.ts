@@ -1,15 +1,18 @@
 /**
- * Commander wiring of `p2pool inspect block|tx|address|auxpow`: reads the argument (hex, or `@FILE`
+ * Commander wiring of `p2pool inspect block|tx|address|auxpow|share`: reads the argument (hex, or `@FILE`
  * holding raw bytes or hex), calls the pure functions in inspect.ts and prints ONE JSON
  * object on stdout. Errors propagate to main.ts, which prints them as one line and exits 1.
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { powHash } from '../bitcoin/chain-params.js';
 import { DecodeError } from '../bitcoin/errors.js';
 import { toHex } from '../bitcoin/hex.js';
 import { inspectAuxpow } from '../merged/inspect-auxpow.js';
+import { InvalidShare } from '../sharechain/invalid-share.js';
+import { SHARECHAIN_NET_NAMES } from '../sharechain/networks.js';
 import { bytesFromFileContent, bytesFromHexArgument, inspectAddress, inspectBlock, inspectTx } from './inspect.js';
+import { inspectShare } from './inspect-share.js';
 import { addNetOptions, chainFromOptions, type NetOptionValues } from './net-option.js';
 
 /** A usage problem with an inspect argument (unreadable file, empty input). */
@@ -49,7 +52,7 @@ function printJson(value: unknown): void {
 export function registerInspectCommand(program: Command): void {
   const inspect = program
     .command('inspect')
-    .description('decode a block, transaction, address or AuxPoW and print one JSON object (debugging tool)');
+    .description('decode a block, transaction, address, AuxPoW or share and print one JSON object (debugging tool)');
 
   addNetOptions(
     inspect
@@ -95,4 +98,20 @@ export function registerInspectCommand(program: Command): void {
     const hex = toHex(readBytesArgument(arg));
     printJson(decoding('auxpow', () => inspectAuxpow(hex, { parentPow: (header) => powHash(parent, header) })));
   });
+
+  // A share belongs to a sharechain network (v35 or fair), not to a parent chain: its own --net.
+  inspect
+    .command('share')
+    .argument('<hex-or-@file>', 'share wrapper (type VarInt + contents VarStr, as on the wire) as hex, or @FILE holding raw bytes or hex')
+    .addOption(new Option('--net <name>', 'sharechain network (v35, or a fair network: NAME-fair)').choices([...SHARECHAIN_NET_NAMES]).makeOptionMandatory())
+    .description('a share of a v35 or fair network: hash, PoW hash, kind (fair: link or sub-share), targets, payee, references, header')
+    .action((arg: string, opts: { net: string }) => {
+      const bytes = readBytesArgument(arg);
+      try {
+        printJson(decoding('share', () => inspectShare(bytes, opts.net)));
+      } catch (err) {
+        if (err instanceof InvalidShare) throw new InspectInputError(`invalid share: ${err.message}`);
+        throw err;
+      }
+    });
 }

@@ -10,7 +10,7 @@
  * behaviour for a program with subcommands and no action of its own).
  *
  * Every failure reaches the user as one line on stderr (`error: ...`) with exit code 1
- * (ARCHITECTURE.md: "errors reach the user as one clear line").
+ * (docs/architecture.md#errors: "errors reach the user as one clear line").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,8 @@ import { registerChainCommand } from './chain-command.js';
 import { registerInspectCommand } from './inspect-command.js';
 import { registerNodeCommand } from './node-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
+import { registerStatusCommand } from './status-command.js';
+import { versionText } from './version.js';
 
 /**
  * The package version. main.ts runs from src/cli (tsx) or dist/src/cli (built), so walk up
@@ -42,7 +44,7 @@ function packageVersion(): string {
 function buildProgram(): Command {
   const program = new Command('p2pool')
     .description('P2Pool node: a decentralized mining pool beside your own full node')
-    .version(packageVersion(), '--version', 'print the version and exit')
+    .version(versionText(packageVersion()), '--version', 'print the version, the P2P protocol version and the share versions, and exit')
     // Commander reports its own usage errors (unknown option, missing argument, bad choice)
     // on stderr; exitOverride makes it throw instead of calling process.exit, so main() sets
     // the exit code and a large JSON result already queued on a pipe is never cut short.
@@ -50,6 +52,7 @@ function buildProgram(): Command {
     .exitOverride();
   registerInspectCommand(program);
   registerChainCommand(program);
+  registerStatusCommand(program);
   registerNodeCommand(program, packageVersion());
   registerSimulateCommand(program);
   return program;
@@ -62,7 +65,7 @@ function oneLine(err: unknown): string {
 }
 
 /** Subcommand names the program knows (commander's own `help` included). */
-const COMMANDS = new Set(['inspect', 'chain', 'run', 'simulate', 'help']);
+const COMMANDS = new Set(['inspect', 'chain', 'status', 'run', 'simulate', 'help']);
 const HELP_FLAGS = new Set(['--help', '-h']);
 
 /**

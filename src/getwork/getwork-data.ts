@@ -1,5 +1,5 @@
 /**
- * The legacy getwork encoding (reference §5.4, test vectors in repo_test_vectors.json):
+ * The legacy getwork encoding (docs/mining.md#connecting, test vectors in repo_test_vectors.json):
  * `data` is the 80-byte header with every 4-byte word byte-swapped, followed by SHA-256 padding
  * for an 80-byte message (48 bytes, so 128 bytes in all); `midstate` is the SHA-256 state after
  * the first 64 header bytes, also word-swapped; `target` is the 256-bit target as little-endian

@@ -1,5 +1,5 @@
 /**
- * Legacy getwork over HTTP JSON-RPC with long polling (reference §5.4), for old miners that
+ * Legacy getwork over HTTP JSON-RPC with long polling (docs/mining.md#connecting), for old miners that
  * do not speak Stratum. It shares the worker port with Stratum and the web API: the port's
  * owner passes each HTTP request to `handle` first.
  *
@@ -118,7 +118,7 @@ export class GetworkServer {
       this.send(req, res, { id, result: fn(), error: null });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      // -12345 is the reference's code for "no work available" (§5.2).
+      // -12345 is the reference's code for "no work available" (docs/mining.md#how-a-job-is-built).
       this.send(req, res, { id, result: null, error: { code: -12345, message } });
     }
   }

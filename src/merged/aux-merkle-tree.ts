@@ -3,7 +3,7 @@
  * the tree's nonce pick, so an aux chain can check that a parent block commits to exactly one
  * block of its own (Namecoin's merged-mining spec, CAuxPow::getExpectedIndex in Namecoin Core
  * src/auxpow.cpp). The tree's root goes into the parent coinbase scriptSig as
- * `fabe6d6d || root (byte-reversed) || size LE32 || nonce LE32` (reference §5.5
+ * `fabe6d6d || root (byte-reversed) || size LE32 || nonce LE32` (docs/mining.md#miningsubmit-answers
  * "Merged-mining coinbase data").
  *
  * Pure: no I/O, no clock. Hashes are in internal (little-endian) byte order throughout; only

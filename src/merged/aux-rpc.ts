@@ -1,7 +1,7 @@
 /**
  * JSON-RPC client of one aux chain node (`--merged-url`), for merged mining.
  *
- * Two RPC styles exist (reference §5.5; jtoomim/p2pool PR #51):
+ * Two RPC styles exist (docs/mining.md#miningsubmit-answers; jtoomim/p2pool PR #51):
  * - `getauxblock` (no arguments) -> {hash, chainid, target | _target | bits, ...}; submit with
  *   `getauxblock HASH AUXPOWHEX`. The aux node's wallet supplies the payout address.
  * - `createauxblock ADDRESS` -> the same object; submit with `submitauxblock HASH AUXPOWHEX`.
@@ -97,7 +97,7 @@ export function parseAuxWork(result: unknown): AuxWork {
   }
   let target: bigint | null = null;
   const t = result['target'] ?? result['_target'];
-  // 'p2pool' (a target meaning "the share target", reference §5.5) is not offered by real
+  // 'p2pool' (a target meaning "the share target", docs/mining.md#miningsubmit-answers) is not offered by real
   // aux nodes; such a template falls back to its bits.
   if (typeof t === 'string' && /^[0-9a-fA-F]{64}$/.test(t)) target = bytesToBigIntLE(fromHex(t));
   else if (typeof result['bits'] === 'string' && /^[0-9a-fA-F]{8}$/.test(result['bits'])) target = bitsToTarget(parseInt(result['bits'], 16));

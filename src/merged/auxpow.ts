@@ -1,6 +1,6 @@
 /**
  * The AuxPoW: the proof, attached to an aux chain block, that a parent block's proof of work
- * commits to it (Namecoin Core src/auxpow.h, CAuxPow; reference §5.5 step 3).
+ * commits to it (Namecoin Core src/auxpow.h, CAuxPow; docs/mining.md#miningsubmit-answers).
  *
  * Wire format (the fixture's `auxpow_serialization`, Namecoin's CAuxPow serialization):
  *   parent coinbase tx (legacy: never marker/flag/witness)

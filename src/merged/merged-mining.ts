@@ -1,7 +1,7 @@
 /**
  * Merged mining: polls each aux chain (`--merged-url`) for work every second, keeps the aux
  * merkle tree whose commitment goes into the parent coinbase, and turns parent solutions that
- * meet an aux chain's target into AuxPoW submissions (reference §5.5 step 3 and
+ * meet an aux chain's target into AuxPoW submissions (docs/mining.md#miningsubmit-answers and
  * "Merged-mining coinbase data").
  *
  * - A chain that does not answer is logged once and left out of the tree until it answers

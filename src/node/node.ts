@@ -12,6 +12,7 @@ import { displayHexToHash } from '../bitcoin/hex.js';
 import { sha256Implementation } from '../bitcoin/native-sha256.js';
 import { Bitcoind } from '../chain/bitcoind.js';
 import { BitcoindP2p } from '../chain/bitcoind-p2p.js';
+import { ChainBlockSubmitter } from '../chain/block-submitter.js';
 import { RpcClient, type RpcAuth } from '../chain/rpc-client.js';
 import { TemplateSource } from '../chain/template-source.js';
 import { GetworkServer } from '../getwork/getwork-server.js';
@@ -27,7 +28,8 @@ import { LogRing } from '../web/log-ring.js';
 import { WebServices } from '../web/web-services.js';
 import { checkPayoutAddress } from '../work/miner-address.js';
 import { PoolWork, SHARE_VERSION } from '../work/pool-work.js';
-import type { LogFunction } from './logger.js';
+import type { LogFunction, NodeLogger } from './logger.js';
+import { minerUrls, SyncProgress } from './sync-progress.js';
 import { watchPeerBlocks } from './peer-blocks.js';
 import { WorkerPort } from './worker-port.js';
 
@@ -48,11 +50,18 @@ export interface NodeConfig {
   feePercent: number;
   donationPercent: number;
   log: LogFunction;
+  /**
+   * The CLI's logger: per-subsystem lines and the terminal's status line. Absent (tests, the
+   * demo): every line goes to `log` untagged and progress is logged periodically.
+   */
+  logger?: Pick<NodeLogger, 'sub' | 'status' | 'interactive'>;
   version: string;
   /** P2Pool networking; absent: the node runs alone (tests of the mining path). */
   p2p?: P2PConfig;
   /** `--merged-url` / `--merged-userpass`: aux chains to merge-mine. */
   merged?: AuxChainConfig[];
+  /** Tests only: `noBlockFitting` builds jobs on every template transaction (PoolWork fitTransactions). */
+  testing?: { noBlockFitting?: boolean };
 }
 
 export interface P2PConfig {
@@ -105,19 +114,35 @@ export class P2PoolNode {
       logRing.push(level, msg);
       config.log(level, msg, fields);
     };
+    // Each layer's lines carry its name (`sub` in the JSON log, a column on the terminal).
+    const subs = new Map<string, LogFunction>();
+    const sub = (name: string): LogFunction => {
+      const logger = config.logger;
+      if (!logger) return log;
+      let f = subs.get(name);
+      if (!f) {
+        const tagged = logger.sub(name);
+        f = (level, msg, fields) => {
+          logRing.push(level, msg);
+          tagged(level, msg, fields);
+        };
+        subs.set(name, f);
+      }
+      return f;
+    };
     const stopHooks: Array<() => void | Promise<void>> = [];
     const dir = join(config.datadir, net.name);
     mkdirSync(dir, { recursive: true });
 
-    const store = ShareStore.open(join(dir, 'shares.sqlite'), { log: (m) => log('warn', m) });
+    const store = ShareStore.open(join(dir, 'shares.sqlite'), { log: (m) => sub('store')('warn', m) });
     const rpc = new RpcClient({ host: config.bitcoind.host, port: config.bitcoind.rpcPort, auth: config.bitcoind.auth });
-    const bitcoind = new Bitcoind({ rpc, chain: net.parent, log });
+    const bitcoind = new Bitcoind({ rpc, chain: net.parent, log: sub('bitcoind') });
     let tipHeight = -1;
     const chain = new ChainState({
       net,
       store,
-      log: (level, msg) => log(level, msg),
-      // Work since a point in the past is measured in parent blocks (§2.3): heights relative
+      log: (level, msg) => sub('chain')(level, msg),
+      // Work since a point in the past is measured in parent blocks (docs/sharechain.md#best-share): heights relative
       // to the tip, fetched in the background and cached.
       getHeightRelHighest: (prevHex) => {
         const h = bitcoind.cachedHeight(displayHexToHash(prevHex));
@@ -145,9 +170,9 @@ export class P2PoolNode {
     log('info', `payout address ${payoutAddress}`);
     log('info', `SHA-256: ${sha256Implementation()}`);
 
-    const bitcoindP2p = new BitcoindP2p({ host: config.bitcoind.host, port: config.bitcoind.p2pPort, magic: net.parent.magic, log });
+    const bitcoindP2p = new BitcoindP2p({ host: config.bitcoind.host, port: config.bitcoind.p2pPort, magic: net.parent.magic, log: sub('bitcoind') });
     bitcoindP2p.start();
-    const templates = new TemplateSource({ bitcoind, blockNotifier: bitcoindP2p, log });
+    const templates = new TemplateSource({ bitcoind, blockNotifier: bitcoindP2p, log: sub('bitcoind') });
 
     // P2P before the work layer: PoolWork asks it whether the sharechain is still downloading.
     const p2p = config.p2p
@@ -165,11 +190,11 @@ export class P2PoolNode {
           // A peer's verified new block header: bitcoind may have it too, so look now rather than
           // at the next poll (the reference's handle_header).
           onBestBlock: () => void templates.refresh(),
-          log,
+          log: sub('p2p'),
         })
       : null;
 
-    const merged = config.merged?.length ? new MergedMining({ chains: config.merged, parent: net.parent, log }) : null;
+    const merged = config.merged?.length ? new MergedMining({ chains: config.merged, parent: net.parent, log: sub('merged') }) : null;
 
     const work = new PoolWork({
       net,
@@ -180,22 +205,13 @@ export class P2PoolNode {
       feePercent: config.feePercent,
       donationPercent: config.donationPercent,
       merged: merged ?? undefined,
-      log,
-      submitter: {
-        submitBlock: async (block) => {
-          // Both ways, as the reference does (§7): announce over P2P and submit over RPC.
-          bitcoindP2p.announceBlock(block);
-          try {
-            return await bitcoind.submitBlock(block);
-          } catch (e) {
-            // The P2P client keeps announced blocks and offers them again after a reconnect.
-            throw new Error(`${e instanceof Error ? e.message : String(e)}; offered to bitcoind again over P2P when it reconnects`);
-          }
-        },
-      },
+      log: sub('work'),
+      // P2P announce + RPC submitblock (docs/bitcoind.md); bad blocks kept for a report.
+      submitter: new ChainBlockSubmitter({ bitcoind, p2p: bitcoindP2p, badBlockDir: join(dir, 'bad-blocks') }),
+      fitTransactions: config.testing?.noBlockFitting === true ? false : undefined,
     });
-    const stratum = new StratumServer(work, { log: (m) => log('info', m) });
-    const getwork = new GetworkServer(work, { log: (m) => log('debug', m) });
+    const stratum = new StratumServer(work, { log: (m) => sub('stratum')('info', m) });
+    const getwork = new GetworkServer(work, { log: (m) => sub('getwork')('debug', m) });
 
     let announcedAt = 0;
     bitcoindP2p.on('block', () => {
@@ -235,12 +251,12 @@ export class P2PoolNode {
     await templates.start();
     if (p2p) {
       await p2p.start();
-      stopHooks.push(watchPeerBlocks({ net, chain, work, templates, bitcoind, bitcoindP2p, p2p, log }));
+      stopHooks.push(watchPeerBlocks({ net, chain, work, templates, bitcoind, bitcoindP2p, p2p, log: sub('p2p') }));
       if (!config.p2p!.disableUpnp) {
         // In the background: a router that does not answer must not delay startup.
         let mapping: PortMapping | null = null;
         let stopped = false;
-        void mapPort(p2p.port, log).then((m) => {
+        void mapPort(p2p.port, sub('upnp')).then((m) => {
           if (stopped) void m?.close();
           else mapping = m;
         });
@@ -251,7 +267,7 @@ export class P2PoolNode {
       }
     }
     const node = { current: null as P2PoolNode | null };
-    const web = new WebServices(() => node.current!, { dir, logRing, log });
+    const web = new WebServices(() => node.current!, { dir, logRing, log: sub('web') });
     const workerPort = new WorkerPort((s, first) => stratum.accept(s, first), [
       (req, res) => getwork.handle(req, res),
       (req, res) => web.handle(req, res),
@@ -260,6 +276,18 @@ export class P2PoolNode {
     log('info', `serving miners (Stratum, getwork) and the API on port ${bound}`);
     node.current = new P2PoolNode(config, store, chain, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound, p2p, merged, web, logRing, stopHooks);
     web.start();
+    // The sharechain download on a TTY's status line (periodic lines otherwise), and one line
+    // saying where to point miners once work is ready (docs/operations.md#starting).
+    const urls = minerUrls(config.workerHost ?? '0.0.0.0', bound);
+    const progress = new SyncProgress({
+      progress: () => p2p?.syncProgress() ?? null,
+      ready: () => work.unavailable() === null,
+      status: config.logger?.interactive ? (line) => config.logger!.status(line) : null,
+      log,
+      readyLine: `ready: point miners at ${urls.stratum} (user name: a payout address), dashboard at ${urls.dashboard}`,
+    });
+    progress.start();
+    stopHooks.push(() => progress.stop());
     return node.current;
   }
 

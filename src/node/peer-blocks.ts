@@ -1,6 +1,6 @@
 /**
- * Blocks that travel with shares (reference §1.8, §4.2 "Blocks are re-broadcast after 5 s",
- * §7 submit_block).
+ * Blocks that travel with shares (docs/sharechain.md#shares-that-are-blocks, docs/protocol.md#messages "Blocks are re-broadcast after 5 s",
+ * docs/bitcoind.md; the reference's submit_block).
  *
  * - A share from a peer whose PoW meets its block target is rebuilt into a block
  *   (sharechain/share-block.ts) and handed to bitcoind, both ways as our own blocks are (P2P
@@ -67,7 +67,8 @@ export function watchPeerBlocks(deps: PeerBlockDeps): () => void {
 
   /** Rebuild and hand to bitcoind; resolves with bitcoind's answer (null = accepted) or why not. */
   const submit = async (share: Share, what: string): Promise<void> => {
-    const built = rebuildShareBlock(share, chain.tracker, deps.net, recent, Math.floor(Date.now() / 1000));
+    // Our own work's transaction sets too: a block of ours that left transactions out matches no template.
+    const built = rebuildShareBlock(share, chain.tracker, deps.net, [...recent, ...work.recentBodies()], Math.floor(Date.now() / 1000));
     if (!built.ok) {
       log('warn', `${what} ${describe(share)} cannot be rebuilt, not submitted: ${built.reason}`);
       return;

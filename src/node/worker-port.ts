@@ -1,5 +1,5 @@
 /**
- * The worker port serves three protocols on one TCP port, as the reference does (§5): the
+ * The worker port serves three protocols on one TCP port, as the reference does (docs/mining.md): the
  * first byte decides. '{' starts a Stratum JSON line; anything else is HTTP (getwork, long
  * polling, the JSON API and the dashboard).
  */

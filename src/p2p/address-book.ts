@@ -1,5 +1,5 @@
 /**
- * The address book (reference §4.3 `addr_store`): (host, port) -> services, first seen, last
+ * The address book (docs/protocol.md#peers-addresses-and-bans; the reference's `addr_store`): (host, port) -> services, first seen, last
  * seen, at most 10,000 entries, with the reference's good-peer preference. Persisted through a
  * small backend (the share store's `peers` table) so a restarted node knows where to connect.
  *

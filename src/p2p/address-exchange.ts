@@ -1,10 +1,10 @@
 /**
- * Address gossip (reference §4.2–4.3): answering `getaddrs` from the address book's good peers,
+ * Address gossip (docs/protocol.md#messages): answering `getaddrs` from the address book's good peers,
  * recording `addrs` and `addrme` announcements, relaying each record to one random other peer
  * with probability 0.8, asking a random peer for 8 addresses at exponential intervals
  * (mean 20 s) while the book holds fewer than 1000 entries, and advertising our own listening
  * port: `addrme(port)` to one random peer every expovariate(1/(100 * npeers + 1)) s (reference
- * §4.3, JT p2p.Node._think; the peer records our IP as it sees it with that port).
+ * docs/protocol.md#peers-addresses-and-bans, JT p2p.Node._think; the peer records our IP as it sees it with that port).
  */
 import { AddressBook, MAX_ADDRS_REPLY } from './address-book.js';
 import { isLoopback, normalizeHost } from './host.js';

@@ -1,12 +1,12 @@
 /**
- * Bans of misbehaving peers, by host (reference §4.3).
+ * Bans of misbehaving peers, by host (docs/protocol.md#peers-addresses-and-bans).
  *
  * The reference: ORIG bans for a flat hour; JT for `bantime * banscore**2` with an hourly
  * forgiveness that, through a typo, never runs. Ours (documented choice): a ban lasts
  * `baseMs * 2**(offences-1)` (1 h, 2 h, 4 h, ... capped at `maxMs`), and offences decay: one
  * offence is forgiven per `decayMs` without a new one, so a peer that misbehaved once a long time
  * ago starts again from the base. Loopback is never banned unless `banLoopback` (tests) — the
- * reference never bans 127.0.0.1 either (README P2P 13).
+ * reference never bans 127.0.0.1 either (test/fixtures/p2pool-reference-node/README.md, P2P 13).
  */
 import { isLoopback, normalizeHost } from './host.js';
 

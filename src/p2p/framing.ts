@@ -1,5 +1,5 @@
 /**
- * P2Pool P2P framing (reference §4.1, p2pool/util/p2protocol.py):
+ * P2Pool P2P framing (docs/protocol.md#framing, p2pool/util/p2protocol.py):
  *
  *   prefix (8 bytes, P2PoolNetwork.prefix) | command (12 bytes ASCII, NUL padded) |
  *   length u32 LE | checksum = sha256d(payload)[0..4] | payload

@@ -1,6 +1,6 @@
 /**
  * Host strings as the P2P layer sees them: normalising the IPv4-mapped IPv6 form Node's sockets
- * report (`::ffff:1.2.3.4`), loopback detection (never banned unless asked, reference §4.3), the
+ * report (`::ffff:1.2.3.4`), loopback detection (never banned unless asked, docs/protocol.md#peers-addresses-and-bans), the
  * /16 "network group" used for connection diversity (JT `_host_to_ident`: the first two octets),
  * and `ADDR[:PORT]` parsing for `-n`.
  */

@@ -1,5 +1,5 @@
 /**
- * P2Pool P2P messages (reference §4.2, JT p2pool/p2p.py at protocol 3501): one typed record per
+ * P2Pool P2P messages (docs/protocol.md#messages, JT p2pool/p2p.py at protocol 3501): one typed record per
  * command, with a decoder and an encoder that are exact inverses on canonical bytes.
  *
  * Byte order: every uint256 (share hashes, request ids, tx hashes) stays in wire order, the 32

@@ -1,5 +1,5 @@
 /**
- * The node's P2Pool network presence (reference §4): listens for peers, dials peers, answers
+ * The node's P2Pool network presence (docs/protocol.md): listens for peers, dials peers, answers
  * their messages, relays new best shares, downloads missing shares and bans misbehaving peers.
  * It talks to the sharechain only through ChainState (addShares, 'best', 'bad', desired) and to
  * the rest of the node through two hooks (a verified bestblock header; log lines).
@@ -80,7 +80,6 @@ export interface P2PNodeEvents {
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const BOOK_SAVE_MS = 60_000;
-const PROGRESS_LOG_MS = 5_000;
 const PING_PROBE_MS = 30_000;
 /** How far down the new best chain the switch log looks for the fork point. */
 const FORK_SEARCH_DEPTH = 1_000;
@@ -188,7 +187,6 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.timers.push(setInterval(() => this.dial(), this.opts.dialIntervalMs ?? 1_000));
     this.timers.push(setInterval(() => this.sync.kick(), 1_000));
     this.timers.push(setInterval(() => this.book.save(), BOOK_SAVE_MS));
-    this.timers.push(setInterval(() => this.logProgress(), PROGRESS_LOG_MS));
     this.timers.push(setInterval(() => this.probePings(), this.opts.pingProbeMs ?? PING_PROBE_MS));
     this.addresses.start();
     if (this.opts.advertise !== false && this.server) this.addresses.advertise(() => this.listenPort);
@@ -242,6 +240,16 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   syncState(): string | null {
     if (!this.opts.net.persist || this.opts.chain.best !== null) return null;
     return `downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength}`;
+  }
+
+  /**
+   * The sharechain download while one is under way (the node shows it as a progress line):
+   * shares held of the chain length, and the peers it comes from; null when none is.
+   */
+  syncProgress(): { downloaded: number; target: number; peers: number } | null {
+    if (this.opts.chain.best !== null || this.opts.chain.desired.length === 0) return null;
+    if (!this.opts.net.persist && this.readyPeers().length === 0) return null;
+    return { downloaded: this.downloadedHeight(), target: this.opts.net.chainLength, peers: this.readyPeers().length };
   }
 
   /** Dial a peer now (tests, `-n` at runtime). */
@@ -508,11 +516,5 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     let max = 0;
     for (const h of t.all.heads().keys()) max = Math.max(max, t.getHeight(h));
     return Math.min(max, this.opts.net.chainLength);
-  }
-
-  private logProgress(): void {
-    if (this.opts.chain.best !== null || this.opts.chain.desired.length === 0) return;
-    if (!this.opts.net.persist && this.readyPeers().length === 0) return;
-    this.log('info', `P2P: downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength} (${this.readyPeers().length} peers)`);
   }
 }

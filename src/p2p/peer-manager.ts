@@ -1,5 +1,5 @@
 /**
- * Which connections to make and which to accept (reference §4.3), as decisions over plain data;
+ * Which connections to make and which to accept (docs/protocol.md#peers-addresses-and-bans), as decisions over plain data;
  * the P2P node does the sockets.
  *
  * - `-n` nodes are persistent: always dialled again when down, with a backoff that doubles from

@@ -1,5 +1,5 @@
 /**
- * A peer's transaction bookkeeping (reference §4.2 have_tx / losing_tx / remember_tx /
+ * A peer's transaction bookkeeping (docs/protocol.md#messages; the reference's have_tx / losing_tx / remember_tx /
  * forget_tx). Share v35 carries no transactions, so we never use them; we only keep the
  * reference's limits so a peer cannot make us hold unbounded memory:
  * - have_tx adds to the peer's known set, capped at 10,000 entries (oldest dropped);

@@ -1,5 +1,5 @@
 /**
- * One P2Pool peer connection (reference §4.1–4.2, observed behaviour in
+ * One P2Pool peer connection (docs/protocol.md#framing, observed behaviour in
  * test/fixtures/p2pool-reference-node/README.md): framing, the version handshake, timeouts,
  * pings, and our outstanding `sharereq`s. What the messages *mean* for the node (shares, address
  * book, relay) is decided by the P2P node through events; this class only keeps the link honest.
@@ -28,7 +28,7 @@ import {
   type VersionMessage, type WireShare,
 } from './messages.js';
 
-/** Protocol version we speak: JT's current network (reference §4.2). */
+/** Protocol version we speak: JT's current network (docs/protocol.md#messages). */
 export const PROTOCOL_VERSION = 3501;
 
 export interface PeerTiming {
@@ -281,7 +281,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       case 'frame':
         return this.onFrame(ev.command, ev.payload);
       case 'bad-checksum':
-        // Reference: "invalid hash for <peer> '<cmd>' ..." -> badPeerHappened (README P2P 13).
+        // Reference: "invalid hash for <peer> '<cmd>' ..." -> badPeerHappened (test/fixtures/p2pool-reference-node/README.md, P2P 13).
         return this.close(`bad checksum on '${ev.command}' (${ev.checksum.toString('hex')})`, true);
       case 'oversize':
         return this.close(`'${ev.command}' length ${ev.length} over the limit ${ev.limit}`, true);

@@ -1,5 +1,5 @@
 /**
- * Share relay (reference §4.2 "Broadcasting"): when the best share changes, each peer gets the
+ * Share relay (docs/protocol.md#messages): when the best share changes, each peer gets the
  * newest shares of the best chain it does not have yet — at most 5 — and never the ones it sent
  * us. "Has" is tracked per peer: every share it sent us and every share we sent it, in a bounded
  * set (a peer that forgets is simply sent a share again; shares are idempotent).

@@ -1,5 +1,5 @@
 /**
- * Answering `sharereq` (reference §4.2 and README P2P 7, observed on the reference node):
+ * Answering `sharereq` (docs/protocol.md#messages and test/fixtures/p2pool-reference-node/README.md, P2P 7, observed on the reference node):
  * for each requested hash, the share itself then its ancestors, newest first, up to
  * `parents + 1` shares, where parents = min(parents, 1000 // len(hashes)); a hash in `stops` is
  * excluded and ends that walk; an unknown hash (or 0) contributes nothing and the result is still

@@ -1,5 +1,5 @@
 /**
- * Share download (reference §4.2 "Share download", `download_shares`): while the tracker wants
+ * Share download (docs/protocol.md#messages, `download_shares`): while the tracker wants
  * missing parents (`ChainState.desired`), ask a peer for them with `sharereq`, in bounded
  * batches, until the chain is complete. The peer that sent the child is asked first (it has
  * the parents), else a random peer; `stops` are our chain heads and their 10th parents (first

@@ -1,8 +1,8 @@
 /**
  * The node's sharechain: tracker + store + best-share choice, behind one small interface the
  * work layer and the P2P layer share. Shares come in (from our miners, from peers, from the
- * store at start), are verified when the chain below them allows (§2.2), are stored, and the
- * best share is re-chosen (§2.3); an event says when it changed.
+ * store at start), are verified when the chain below them allows (docs/sharechain.md#the-tracker), are stored, and the
+ * best share is re-chosen (docs/sharechain.md#best-share); an event says when it changed.
  *
  * Durability: a share is written to the store (one transaction per batch) before `addShares`
  * returns, so anything reported added survives a crash. Loading re-verifies everything.

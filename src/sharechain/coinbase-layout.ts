@@ -1,5 +1,5 @@
 /**
- * The fixed parts of every P2Pool generation transaction (reference §1.5): the donation
+ * The fixed parts of every P2Pool generation transaction (docs/sharechain.md#generation-transaction-buildgentx): the donation
  * script, the constant that ends the hash_link prefix, the segwit reserved value and the
  * OP_RETURN output that commits to the share (ref_hash ‖ last_txout_nonce).
  */
@@ -32,7 +32,7 @@ export const GENTX_BEFORE_REFHASH = new ByteWriter(80)
   .writeBytes(Buffer.from('2a6a28', 'hex'))
   .toBytes();
 
-/** '[P2Pool]' * 4: the segwit witness reserved value of every P2Pool coinbase (§1.5 step 6). */
+/** '[P2Pool]' * 4: the segwit witness reserved value of every P2Pool coinbase (docs/sharechain.md#generation-transaction-buildgentx). */
 export const WITNESS_RESERVED_VALUE = Buffer.from('[P2Pool]'.repeat(4), 'ascii');
 
 /** Bytes after the hash_link prefix in the stripped gentx: ref_hash(32) ‖ nonce(8) ‖ locktime(4). */

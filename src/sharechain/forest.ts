@@ -1,5 +1,5 @@
 /**
- * A forest of hash-linked items (shares): the data structure under the tracker (reference §2.1,
+ * A forest of hash-linked items (shares): the data structure under the tracker (docs/sharechain.md#the-tracker,
  * `p2pool/util/forest.py Tracker`), in our own design.
  *
  * Every connected component of the forest is a tree with exactly one bottom item, its `root`

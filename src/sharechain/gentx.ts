@@ -1,6 +1,6 @@
 /**
  * The generation (coinbase) transaction of a share, and its share_info, built from the chain
- * below it exactly as the reference does (§1.5, JT generate_transaction for versions >= 34).
+ * below it exactly as the reference does (docs/sharechain.md#generation-transaction-buildgentx, JT generate_transaction for versions >= 34).
  *
  * One builder serves both directions:
  * - verification (verify.ts) rebuilds the gentx of an existing share from its own share_data,
@@ -114,7 +114,7 @@ export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
 
   const { maxBits, bits } = computeShareTargets(chain, net, prev, height, p.desiredTarget);
 
-  // PPLNS over the window starting at the grandparent: payouts lag one share (§3.1).
+  // PPLNS over the window starting at the grandparent: payouts lag one share (docs/sharechain.md#pplns).
   const weights = chain.cumulativeWeights(
     prev?.prevHash ?? null,
     Math.max(0, Math.min(height, net.realChainLength) - 1),

@@ -1,5 +1,5 @@
 /**
- * hash_link (reference §1.4): a share carries the SHA-256 midstate of its generation
+ * hash_link (docs/sharechain.md#identity-sharefromcontents): a share carries the SHA-256 midstate of its generation
  * transaction's prefix (everything before ref_hash ‖ last_txout_nonce ‖ locktime), so a
  * verifier can recompute the gentx txid from the share alone, without the payout outputs.
  *
@@ -33,7 +33,7 @@ export function checkHashLink(link: HashLink, data: Uint8Array, constEnding: Uin
   if (link.extraData.length !== Math.max(0, extraLength - constEnding.length)) {
     throw new RangeError('hash_link.extra_data has the wrong length');
   }
-  // extra_data is empty in practice (§1.4): then the partial block is the end of constEnding.
+  // extra_data is empty in practice (docs/sharechain.md#identity-sharefromcontents): then the partial block is the end of constEnding.
   const known = link.extraData.length === 0 ? constEnding : Buffer.concat([link.extraData, constEnding]);
   const extra = known.subarray(known.length - extraLength);
   const first = sha256Resume({ state: link.state, length: link.length - extraLength }, Buffer.concat([extra, data]));

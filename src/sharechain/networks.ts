@@ -1,5 +1,5 @@
 /**
- * P2Pool network definitions (reference §2.5, §4.4): the sharechain's constants per network.
+ * P2Pool network definitions (docs/networks.md#p2pool-networks-sharechains): the sharechain's constants per network.
  *
  * bitcoin, testnet, regtest, litecoin and litecoin-testnet carry the maintained fork's (JT,
  * protocol 3501 era) values, so that our shares and theirs are interchangeable. signet and
@@ -10,6 +10,7 @@
  * importing this module never touches the chain table.
  */
 import { getChainParams, type ChainParams } from '../bitcoin/chain-params.js';
+import { FAIR_NET_NAMES, getFairNetwork, isFairNetName, type FairNetwork } from './fair/networks.js';
 
 export type P2PoolNetName =
   | 'bitcoin'
@@ -43,7 +44,7 @@ export interface P2PoolNetwork {
   segwitActivationVersion: number;
   minimumProtocolVersion: number;
   bootstrapAddrs: string[];
-  /** Satoshis; small miners get harder shares so one share is worth at least this (§5.3). */
+  /** Satoshis; small miners get harder shares so one share is worth at least this (docs/mining.md#difficulty-pseudoshares-shares-and-blocks). */
   dustThreshold: number;
   /** Refuse work when there are no peers / no shares (mainnets). */
   persist: boolean;
@@ -70,16 +71,16 @@ const ALIASES: Record<string, P2PoolNetName> = {
 
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 
-// One day of 10-second shares: the window the reference keeps for BTC and LTC (§2.5).
+// One day of 10-second shares: the window the reference keeps for BTC and LTC (docs/networks.md#p2pool-networks-sharechains).
 const DAY_OF_10S_SHARES = (24 * 60 * 60) / 10; // 8640
-// One hour of 10-second shares: the testnets' and regtest's window (§2.5).
+// One hour of 10-second shares: the testnets' and regtest's window (docs/networks.md#p2pool-networks-sharechains).
 const HOUR_OF_10S_SHARES = (60 * 60) / 10; // 360
 const SATS_PER_COIN = 100_000_000;
 
 type Row = Omit<P2PoolNetwork, 'parent' | 'name'>;
 
 const ROWS: Record<P2PoolNetName, Row> = {
-  // JT p2pool/networks/bitcoin.py (reference §2.5, §4.4).
+  // JT p2pool/networks/bitcoin.py (docs/networks.md#p2pool-networks-sharechains).
   bitcoin: {
     identifier: hex('fc70035c7a81bc6f'),
     prefix: hex('2472ef181efcd37b'),
@@ -99,7 +100,7 @@ const ROWS: Record<P2PoolNetName, Row> = {
       'ml.toom.im', 'ml.toom.im:9336', 'ml.toom.im:9334', '93.77.99.166', 'whortonda.noip.me:9333',
       'btc-fork.coinpool.pw:9335', 'crypto.office-on-the.net:9335', 'siberia.mine.nu:9335',
     ],
-    dustThreshold: 0.001 * SATS_PER_COIN, // §3.4
+    dustThreshold: 0.001 * SATS_PER_COIN, // docs/sharechain.md#pplns
     persist: true,
     ours: false,
   },
@@ -147,7 +148,7 @@ const ROWS: Record<P2PoolNetName, Row> = {
   litecoin: {
     identifier: hex('e037d5b8c6923410'),
     prefix: hex('7208c1a53ef629b0'),
-    p2pPort: 9326, // JT moved it from ORIG's 9338 (§4.4)
+    p2pPort: 9326, // JT moved it from ORIG's 9338 (docs/networks.md#p2pool-networks-sharechains)
     workerPort: 9327,
     sharePeriod: 15,
     chainLength: DAY_OF_10S_SHARES,
@@ -230,7 +231,7 @@ const ROWS: Record<P2PoolNetName, Row> = {
 const cache = new Map<P2PoolNetName, P2PoolNetwork>();
 
 /**
- * Parent chains with no P2Pool sharechain (the reference defines none for namecoin, §4.4):
+ * Parent chains with no P2Pool sharechain (the reference defines none for namecoin, docs/networks.md#p2pool-networks-sharechains):
  * what to do instead. Namecoin is merge-mined beside a sharechain on its parent (bitcoin).
  */
 const NO_SHARECHAIN: Record<string, string> = {
@@ -260,4 +261,19 @@ export function getP2PoolNetwork(name: string): P2PoolNetwork {
     cache.set(key, net);
   }
   return net;
+}
+
+/**
+ * Every sharechain network `--net` may name: the v35 ones above and the fair ones
+ * (fair/networks.ts, docs/fair-sharechain.md#networks), which run other rules on other
+ * identities.
+ */
+export const SHARECHAIN_NET_NAMES: readonly string[] = [...P2POOL_NET_NAMES, ...FAIR_NET_NAMES];
+
+export type SharechainNetwork = { rules: 'v35'; net: P2PoolNetwork } | { rules: 'fair'; net: FairNetwork };
+
+/** The network named `name` with the rules it runs (v35 names and aliases, or a fair name). */
+export function getSharechainNetwork(name: string): SharechainNetwork {
+  if (isFairNetName(name)) return { rules: 'fair', net: getFairNetwork(name) };
+  return { rules: 'v35', net: getP2PoolNetwork(name) };
 }

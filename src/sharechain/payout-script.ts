@@ -1,5 +1,5 @@
 /**
- * Payout scripts the reference's way (JT address_to_script2, reference §1.7), including the
+ * Payout scripts the reference's way (JT address_to_script2, docs/sharechain.md#payout-addresses), including the
  * witness-program padding bug that share versions 34 and 35 must reproduce byte for byte.
  *
  * JT turns a bech32 address's witness program into an integer and back into bytes through a

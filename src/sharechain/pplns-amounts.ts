@@ -1,5 +1,5 @@
 /**
- * From PPLNS weights to coinbase payouts (reference §3.2, §3.4, JT generate_transaction):
+ * From PPLNS weights to coinbase payouts (docs/sharechain.md#pplns, JT generate_transaction):
  *   amount[payee]   = subsidy * 199 * weight // (200 * total_weight)   (99.5% by weight)
  *   amount[finder] += subsidy // 200                                    (0.5% to the share's payee)
  *   amount[donation] += subsidy - sum(amounts)                          (donation weight + dust)

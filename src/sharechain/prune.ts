@@ -1,5 +1,5 @@
 /**
- * Pruning (reference §2.4, node.py clean_tracker, run every 5 s after think):
+ * Pruning (docs/sharechain.md#pruning, node.py clean_tracker, run every 5 s after think):
  *
  * 1. Eat heads: remove heads that are not among the best 5 decorated heads, were first seen more
  *    than 300 s ago, and — when unverified — whose chain's bottom shares were all seen more than

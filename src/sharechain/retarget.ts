@@ -1,5 +1,5 @@
 /**
- * The share_info fields a new share derives from the chain below it (reference §1.5 steps 1
+ * The share_info fields a new share derives from the chain below it (docs/sharechain.md#generation-transaction-buildgentx
  * and 7): the minimum-difficulty target (max_bits) from the pool's recent rate, the share's
  * own target (bits, up to 30x harder on the miner's request), timestamp, far_share_hash,
  * absheight and abswork. Pure functions over a ChainView.
@@ -12,9 +12,9 @@ import type { ChainView, Share, ShareHash } from './types.js';
 const TWO_256 = 1n << 256n;
 const TWO_128 = 1n << 128n;
 const TWO_32 = 2 ** 32;
-/** far_share_hash points this many shares below the previous share (§1.5 step 7). */
+/** far_share_hash points this many shares below the previous share (docs/sharechain.md#generation-transaction-buildgentx). */
 export const FAR_SHARE_DISTANCE = 99;
-/** A miner may ask for shares up to this many times harder than the minimum (§1.5 step 1). */
+/** A miner may ask for shares up to this many times harder than the minimum (docs/sharechain.md#generation-transaction-buildgentx). */
 export const MAX_DESIRED_DIFFICULTY_FACTOR = 30n;
 
 function clip(x: bigint, lo: bigint, hi: bigint): bigint {

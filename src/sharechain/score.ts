@@ -1,5 +1,5 @@
 /**
- * Best-chain selection (reference §2.3): the best verified tail by its chain score, then the best
+ * Best-chain selection (docs/sharechain.md#best-share): the best verified tail by its chain score, then the best
  * head within it by JT's key. Parent-chain block heights are injected so this stays pure.
  *
  * score(head) = (CHAIN_LENGTH, work(head -> end_point) // ((1 - blockHeight) * BLOCK_PERIOD))
@@ -85,7 +85,7 @@ export interface BestChoice {
 const blockSolution = new WeakMap<Share, boolean>();
 
 function defaultPunish(share: Share): number {
-  // §1.8: a share that is also a block solution (PoW within the header's bits) is preferred.
+  // docs/sharechain.md#shares-that-are-blocks: a share that is also a block solution (PoW within the header's bits) is preferred.
   // chooseBest asks this for every head on every new share; the bigint conversions are cached.
   let solves = blockSolution.get(share);
   if (solves === undefined) {
@@ -161,7 +161,7 @@ export interface ThinkResult {
 }
 
 /**
- * The reference's `think` (§2.2–2.3): verify, remove bad shares, choose the best share, and
+ * The reference's `think` (docs/sharechain.md#the-tracker): verify, remove bad shares, choose the best share, and
  * filter the desired parents to those whose chains are recent: timestamp >=
  * min(now, best.timestamp) - 3600, or now - 24 h without a best share. `now` in seconds.
  */

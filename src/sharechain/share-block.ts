@@ -1,11 +1,11 @@
 /**
- * A share that is also a block (reference §1.8: pow_hash <= the header's block target), turned
+ * A share that is also a block (docs/sharechain.md#shares-that-are-blocks: pow_hash <= the header's block target), turned
  * back into the full block: its 80-byte header, the generation transaction rebuilt from the
- * chain below it (the same rebuild verification does, §1.5), and the block's other
+ * chain below it (the same rebuild verification does, docs/sharechain.md#generation-transaction-buildgentx), and the block's other
  * transactions.
  *
  * A v35 share carries no transactions, only the merkle link of the template it was mined on
- * (segwit_data.txid_merkle_link and the wtxid root, §1.3). So the block can be rebuilt only
+ * (segwit_data.txid_merkle_link and the wtxid root, docs/sharechain.md#wire-format). So the block can be rebuilt only
  * when we hold a transaction list with exactly that link: an empty template (no branch: the
  * coinbase alone is the block), or one of our own recent templates that matches. JT (v >= 34)
  * only logs 'GOT BLOCK FROM PEER' and does not submit; ORIG submits when it can rebuild.

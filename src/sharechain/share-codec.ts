@@ -1,5 +1,5 @@
 /**
- * The share wire format (reference §1.1–1.3): the wrapper (VarInt type + VarStr contents) and
+ * The share wire format (docs/sharechain.md#wire-format): the wrapper (VarInt type + VarStr contents) and
  * the contents of every version the reference still loads (17, 32, 33, 34, 35).
  *
  * Layout differences between versions:
@@ -31,7 +31,7 @@ export const OLDEST_SHARE_VERSION = 17;
 // Hard limits. A merkle branch of 32 levels covers 2**32 transactions, far beyond any block
 // (ORIG even capped it at 16); lists bounded by the block size are bounded generously.
 export const MAX_MERKLE_BRANCH = 32;
-/** The coinbase must be 2..100 bytes (consensus, reference §1.4 step 7); read up to this. */
+/** The coinbase must be 2..100 bytes (consensus, docs/sharechain.md#identity-sharefromcontents); read up to this. */
 const MAX_COINBASE_READ = 1000;
 /** bech32 addresses are at most 90 characters (BIP173); base58 ones ~35. */
 export const MAX_ADDRESS_LENGTH = 128;
@@ -256,7 +256,7 @@ const NO_EXTRA_DATA = Buffer.alloc(0);
 
 function readHashLink(r: ByteReader): HashLink {
   const state = Buffer.from(r.readBytes(32));
-  // extra_data is FixedStr(0): never on the wire (§1.4).
+  // extra_data is FixedStr(0): never on the wire (docs/sharechain.md#identity-sharefromcontents).
   const length = r.readCompactSize();
   return { state, extraData: NO_EXTRA_DATA, length };
 }

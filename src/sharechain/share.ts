@@ -1,5 +1,5 @@
 /**
- * Share decoding and identity (reference §1.2–1.4, JT BaseShare.__init__).
+ * Share decoding and identity (docs/sharechain.md#share-versions, JT BaseShare.__init__).
  *
  * A share's identity is derived from its own bytes: ref_hash = sha256d(IDENTIFIER ‖
  * share_info) -> gentx txid by resuming hash_link with ref_hash ‖ last_txout_nonce ‖ locktime
@@ -30,7 +30,7 @@ import type { Share, ShareContents, ShareInfo, ShareVersion } from './types.js';
 
 const ZERO_HASH = Buffer.alloc(32);
 
-/** Reference §1.4 step 7: share_count of a transaction_hash_ref must stay below this. */
+/** docs/sharechain.md#identity-sharefromcontents: share_count of a transaction_hash_ref must stay below this. */
 const MAX_TX_REF_SHARE_COUNT = 110;
 /** JT: on bitcoin, shares above this absheight voting for v16 are refused (the 2017 fork). */
 const V16_VOTE_CUTOFF_ABSHEIGHT = 3927800;
@@ -199,7 +199,7 @@ function deriveShare(
 
 /**
  * Versions < 34: every share_count < 110, and the refs into this share's own new transactions
- * (share_count 0) cover exactly 0..len(new_transaction_hashes)-1 (reference §1.4 step 7).
+ * (share_count 0) cover exactly 0..len(new_transaction_hashes)-1 (docs/sharechain.md#identity-sharefromcontents).
  */
 function checkTransactionHashRefs(info: ShareInfo): void {
   const own = new Set<number>();

@@ -1,5 +1,5 @@
 /**
- * Stale share accounting (reference §2.6, work.py get_stale_counts and data.py
+ * Stale share accounting (docs/sharechain.md#stale-accounting, work.py get_stale_counts and data.py
  * get_user_stale_props / get_average_stale_prop).
  *
  * Our node remembers the shares it made (and which of them were dead on arrival). Along the best

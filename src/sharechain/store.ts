@@ -1,11 +1,11 @@
 /**
- * The persistent share store (reference §2.8 ShareStore, in SQLite instead of append-only text
+ * The persistent share store (docs/architecture.md#store-durability; the reference's ShareStore, in SQLite instead of append-only text
  * files): raw share wrappers with their hash, parent, verified flag and time, per network.
  *
  * Durability: journal_mode=WAL with synchronous=NORMAL. "Reported stored" means the transaction
  * that wrote the share has committed. In WAL mode a commit is a write() of the WAL frames: once
  * it returns the bytes are in the kernel's page cache, so kill -9 at any moment loses no
- * committed share (ARCHITECTURE.md; test/integration/store-crash.test.ts) and the file always
+ * committed share (docs/architecture.md#store-durability; test/integration/store-crash.test.ts) and the file always
  * reopens consistent. What NORMAL gives up against FULL is the fsync per commit: after a power
  * cut or kernel crash the commits made since the WAL was last synced (at its last checkpoint)
  * may be missing, never a torn or corrupt database (SQLite's WAL frame checksums drop them).
@@ -43,7 +43,7 @@ const MIGRATIONS: Record<number, string> = {
       UNIQUE (net, hash)
     );
   `,
-  // The P2P address book (reference §4.3 addr_store), per network. services is a u64 kept as
+  // The P2P address book (docs/protocol.md#peers-addresses-and-bans; the reference's addr_store), per network. services is a u64 kept as
   // decimal text (SQLite integers are signed 64-bit); times are seconds since the epoch.
   2: `
     CREATE TABLE peers (

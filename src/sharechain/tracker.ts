@@ -1,5 +1,5 @@
 /**
- * The sharechain tracker (reference §2.1–2.2, `p2pool/data.py OkayTracker`): every share we
+ * The sharechain tracker (docs/sharechain.md#the-tracker, `p2pool/data.py OkayTracker`): every share we
  * know, a `verified` subset, PPLNS weights, and the verification flow ("think").
  *
  * Two forests (forest.ts) over the same Share objects: `all` (every share received) and
@@ -26,7 +26,7 @@ export type VerifyOutcome<R> =
   | { ok: true; result: R | undefined }
   | { ok: false; reason: string; /** true when the share is not wrong, only not verifiable by us. */ unverifiable?: boolean };
 
-/** Share versions below this are kept only as ancestors (§1.2): we never verify them. */
+/** Share versions below this are kept only as ancestors (docs/sharechain.md#share-versions): we never verify them. */
 export const MIN_VERIFIED_VERSION = 34;
 
 export interface BadShare {
@@ -199,7 +199,7 @@ export class ShareTracker<R = unknown> implements ChainView {
 
   // ---- verification -----------------------------------------------------------------------
 
-  /** True when `hash` may be verified: CHAIN_LENGTH ancestors below it, or a rooted chain (§2.2). */
+  /** True when `hash` may be verified: CHAIN_LENGTH ancestors below it, or a rooted chain (docs/sharechain.md#the-tracker). */
   canVerify(hash: ShareHash): boolean {
     return this.getHeight(hash) >= this.config.chainLength + 1 || this.getLast(hash) === null;
   }
@@ -230,7 +230,7 @@ export class ShareTracker<R = unknown> implements ChainView {
   }
 
   /**
-   * The verification part of the reference's `think` (§2.2): verify unverified heads (walking
+   * The verification part of the reference's `think` (docs/sharechain.md#the-tracker): verify unverified heads (walking
    * down at most 5 shares, or the whole chain when rooted), remove the shares that fail (and
    * what builds on them), extend verified chains down towards CHAIN_LENGTH, and collect the
    * missing parents we want. The returned `desired` is not yet filtered by timestamp (see

@@ -11,12 +11,12 @@ import type { MerkleLink } from '../bitcoin/merkle.js';
 /** Display hex of a share hash (64 lower-case hex chars, big-endian). */
 export type ShareHash = string;
 
-/** Share versions the reference still loads (§1.2). 34 and 35 are fully verified. */
+/** Share versions the reference still loads (docs/sharechain.md#share-versions). 34 and 35 are fully verified. */
 export type ShareVersion = 17 | 32 | 33 | 34 | 35;
 
 export type StaleInfo = 'none' | 'orphan' | 'doa' | number; // number = 'unk%d' for other codes
 
-/** small_block_header_type: the header without its merkle root (§1.3). */
+/** small_block_header_type: the header without its merkle root (docs/sharechain.md#wire-format). */
 export interface MinHeader {
   version: number;
   /** null when zero (genesis of the parent chain; never in practice). */
@@ -69,7 +69,7 @@ export interface ShareInfo {
 export interface HashLink {
   /** SHA-256 state after the processed prefix, 8 big-endian words. */
   state: Buffer;
-  /** Always empty in practice (§1.4). */
+  /** Always empty in practice (docs/sharechain.md#identity-sharefromcontents). */
   extraData: Buffer;
   /** Length in bytes of the gentx prefix the state covers (including the unprocessed tail). */
   length: number;
@@ -109,7 +109,7 @@ export interface Share extends ShareContents {
   /** targetToWork(target) and targetToWork(maxTarget). */
   work: bigint;
   minWork: bigint;
-  /** The payee's output script (rebuilt the reference's way for the share's version, §1.7). */
+  /** The payee's output script (rebuilt the reference's way for the share's version, docs/sharechain.md#payout-addresses). */
   payoutScript: Buffer;
   /** The payee key used for PPLNS weights: the address string (v>=34) or script hex (older). */
   payee: string;
@@ -117,7 +117,7 @@ export interface Share extends ShareContents {
   timeSeen: number;
 }
 
-/** PPLNS weights over a window (§3.1): weights in units of 1/65535 of a share's work. */
+/** PPLNS weights over a window (docs/sharechain.md#pplns): weights in units of 1/65535 of a share's work. */
 export interface CumulativeWeights {
   /** payee -> weight; payees whose weight is 0 are absent. */
   weights: Map<string, bigint>;

@@ -1,5 +1,5 @@
 /**
- * Full share verification against the chain below it (reference §1.6, JT rules for v34/v35).
+ * Full share verification against the chain below it (docs/sharechain.md#verification-verifyshare, JT rules for v34/v35).
  *
  * As JT's check(): the share's timestamp may be at most 600 s ahead; the version-switch rules
  * hold; share_info and the gentx are rebuilt from the chain with the share's own share_data,

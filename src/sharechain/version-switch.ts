@@ -1,5 +1,5 @@
 /**
- * Share-version switch rules applied when verifying a share (reference §1.6 step 1, JT
+ * Share-version switch rules applied when verifying a share (docs/sharechain.md#verification-verifyshare, JT
  * BaseShare.check): a share of a different version than its parent must be the parent's
  * SUCCESSOR, and the switch needs a full chain whose oldest tenth voted >= 60% (by work) for
  * the new version. The tracker keeps its own incremental vote counts; verifyShare may be given

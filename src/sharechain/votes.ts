@@ -1,5 +1,5 @@
 /**
- * Share-version voting (reference §2.7, §1.6 step 1 and 5): work-weighted desired_version counts
+ * Share-version voting (docs/sharechain.md#version-voting, docs/sharechain.md#verification-verifyshare): work-weighted desired_version counts
  * over a window of the chain, and the thresholds that act on them.
  *
  * - Validation accepts a switch to the successor at >= 60% (version-switch.ts applies it; it
@@ -46,7 +46,7 @@ function share(counts: Map<number, bigint>, version: number): { votes: bigint; t
   return { votes: counts.get(version) ?? 0n, total };
 }
 
-/** The validation window of §1.6: the oldest tenth of the CHAIN_LENGTH shares below `prev`. */
+/** The validation window of docs/sharechain.md#verification-verifyshare: the oldest tenth of the CHAIN_LENGTH shares below `prev`. */
 export function switchWindowCounts(
   tracker: ShareTracker<unknown>,
   counter: VoteCounter,

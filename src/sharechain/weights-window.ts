@@ -1,5 +1,5 @@
 /**
- * PPLNS weights over a window of the chain (reference §3.1 `get_cumulative_weights`), computed
+ * PPLNS weights over a window of the chain (docs/sharechain.md#pplns; the reference's `get_cumulative_weights`), computed
  * with incremental sliding windows instead of the reference's skip list.
  *
  * Semantics (reference WeightsSkipList): walk down from `start` inclusive, each share adding
@@ -33,7 +33,7 @@ export interface Weighing {
   donation: number;
 }
 
-/** The PPLNS weighing (§3.1): the share's work to its payee, donation by its donation field. */
+/** The PPLNS weighing (docs/sharechain.md#pplns): the share's work to its payee, donation by its donation field. */
 export function pplnsWeighing(item: { work: bigint; payee: string; shareInfo: { shareData: { donation: number } } }): Weighing {
   return { key: item.payee, work: item.work, donation: item.shareInfo.shareData.donation };
 }
@@ -213,7 +213,7 @@ export class WeightsWindows<T extends WeightedItem> {
     if (w.shares.length < maxShares && total < desiredWeight) {
       const below = w.shares.length ? w.shares.bottom()!.prevHash : start;
       if (below != null && this.chain.get(below)) {
-        // The reference's pro-rating of the last share (§3.1); exact because both the remaining
+        // The reference's pro-rating of the last share (docs/sharechain.md#pplns); exact because both the remaining
         // weight and the share's total are multiples of 65535.
         const { delta } = this.entry(below);
         const k = (desiredWeight - total) / U16;

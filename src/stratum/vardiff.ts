@@ -1,7 +1,7 @@
 /**
  * Per-connection variable difficulty: aim each miner at one pseudoshare every
  * `targetInterval` seconds, so a 10 kH/s CPU miner and a 100 TH/s ASIC both report work a few
- * times a minute (the reference's JT `--share-rate`, §5.3, with a gentler rule).
+ * times a minute (the reference's JT `--share-rate`, docs/mining.md#difficulty-pseudoshares-shares-and-blocks, with a gentler rule).
  *
  * Pure: the caller passes the time. Work is measured in "difficulty-1 units" (2**32 hashes).
  */

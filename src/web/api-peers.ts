@@ -1,5 +1,5 @@
 /**
- * The P2Pool peer endpoints (reference §6): /peer_addresses, /peer_versions, /pings,
+ * The P2Pool peer endpoints (docs/api.md): /peer_addresses, /peer_versions, /pings,
  * /peer_txpool_sizes, and our /web/merged_stats. Peers are keyed "host:port" as the
  * reference's '%s:%i' % addr.
  */
@@ -29,7 +29,7 @@ export function peerEndpoint(ctx: ApiContext, path: string): ApiBody | undefined
       return json(out);
     }
     case '/peer_txpool_sizes':
-      // Share version >= 34 chains exchange no transactions (§4.2): every peer's pool is empty.
+      // Share version >= 34 chains exchange no transactions (docs/protocol.md#messages): every peer's pool is empty.
       return json(Object.fromEntries(peers().map((p) => [peerKey(p), 0])));
     case '/web/merged_stats':
       return json(

@@ -1,5 +1,5 @@
 /**
- * The pool-wide endpoints (reference §6): /rate, /difficulty, /users, /user_stales,
+ * The pool-wide endpoints (docs/api.md): /rate, /difficulty, /users, /user_stales,
  * /current_payouts, /patron_sendmany, /global_stats, /stale_rates, /recent_blocks and
  * /web/currency_info. Amounts the reference gives in coins stay in coins. Everything that walks
  * the chain is cached per best share (and template, for payouts).
@@ -25,7 +25,7 @@ export function poolRate(ctx: ApiContext): number {
   });
 }
 
-/** Expected payouts in satoshis (§3.5), cached per best share and template. */
+/** Expected payouts in satoshis (docs/api.md#pool), cached per best share and template. */
 export function currentPayoutsSat(ctx: ApiContext): Map<string, bigint> {
   return ctx.cache.get('payouts', workKeyOf(ctx), () => {
     const n = ctx.node;

@@ -1,5 +1,5 @@
 /**
- * The share explorer endpoints (reference §6): /web/share/<hash>, /web/payout_address/<hash>,
+ * The share explorer endpoints (docs/api.md): /web/share/<hash>, /web/payout_address/<hash>,
  * /web/share_data/<hash>, /web/heads, /web/verified_heads, /web/tails, /web/verified_tails,
  * /web/best_share_hash, /web/my_share_hashes (and JT's /web/my_share_hashes50).
  *

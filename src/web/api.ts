@@ -1,5 +1,5 @@
 /**
- * The JSON API on the worker port (reference §6): routes a GET/HEAD path to its endpoint and
+ * The JSON API on the worker port (docs/api.md): routes a GET/HEAD path to its endpoint and
  * writes the answer. The endpoints live by concept in api-pool.ts, local-stats.ts,
  * api-shares.ts, api-peers.ts and graph-data.ts; docs/api.md lists them all with their shapes.
  *
@@ -16,6 +16,7 @@ import { shareByHash, shareEndpoint } from './api-shares.js';
 import { BestCache } from './best-cache.js';
 import { ApiError, json, sendBody, sendError, type ApiBody } from './http-json.js';
 import { localStats } from './local-stats.js';
+import { nodeStatus } from './api-status.js';
 import type { NodeView } from './node-view.js';
 
 export type { NodeView } from './node-view.js';
@@ -66,6 +67,7 @@ export class ApiHandler {
     const exact = poolEndpoint(ctx, path) ?? shareEndpoint(ctx, path) ?? peerEndpoint(ctx, path);
     if (exact) return exact;
     if (path === '/local_stats') return json(localStats(ctx));
+    if (path === '/web/status') return json(nodeStatus(ctx));
     if (path === '/web/log') return json(this.state.statLog());
     if (path === '/web/log_lines') return json(this.state.logRing.entries());
     const parts = path.split('/').slice(1);

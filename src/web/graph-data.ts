@@ -1,5 +1,5 @@
 /**
- * The graph history behind `/web/graph_data/<stream>/<view>` (reference §6 "Graph streams",
+ * The graph history behind `/web/graph_data/<stream>/<view>` (docs/api.md,
  * p2pool/util/graph.py and web.py), in our own design: pure, no clock and no I/O of its own.
  *
  * Each stream is kept in five views (last hour: 150 bins of 24 s; last day, week, month and

@@ -2,7 +2,7 @@
  * How the API writes its answers: JSON (with exact big integers), plain text, raw bytes, and
  * short JSON errors. Every endpoint goes through here so status codes, content types and HEAD
  * handling are the same everywhere. CORS (`Access-Control-Allow-Origin: *`) is set by the
- * worker port for every HTTP answer (src/node/worker-port.ts), as the reference does (§6).
+ * worker port for every HTTP answer (src/node/worker-port.ts), as the reference does (docs/api.md).
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';

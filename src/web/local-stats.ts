@@ -1,5 +1,5 @@
 /**
- * `/local_stats`: this node's view of itself (reference §6, web.py get_local_stats), with the
+ * `/local_stats`: this node's view of itself (docs/api.md, web.py get_local_stats), with the
  * reference's keys and value types. Rates are hashes per second; block_value is in coins.
  *
  * One difference: the reference answers null while the chain has fewer than 10 shares; we
@@ -14,7 +14,7 @@ import type { ApiContext } from './api-context.js';
 import type { NodeView } from './node-view.js';
 import { hourLookbehind } from './pool-stats.js';
 
-/** P2P protocol version we speak (JT's, §4.2). */
+/** P2P protocol version we speak (JT's, docs/protocol.md#messages). */
 export const PROTOCOL_VERSION = 3501;
 
 interface HourCounts {
@@ -73,6 +73,8 @@ export function nodeWarnings(ctx: ApiContext): string[] {
   if (n.templates.stale) warnings.push('LOST CONTACT WITH BITCOIND: miners get no new work until it answers again');
   const unavailable = n.work.unavailable();
   if (unavailable && !n.templates.stale) warnings.push(`no work for miners: ${unavailable}`);
+  const coinbase = n.work.blockStatus()?.firmwareWarning;
+  if (coinbase) warnings.push(coinbase);
   return warnings;
 }
 
@@ -163,7 +165,35 @@ export function localStats(ctx: ApiContext): Record<string, unknown> {
     protocol_version: PROTOCOL_VERSION,
     fee: n.config.feePercent,
     // Ours, beyond the reference: block counters an operator wants at a glance.
-    blocks: { found: c.blocksFound, accepted: c.blocksAccepted, rejected: c.blocksRejected },
+    blocks: {
+      found: c.blocksFound,
+      accepted: c.blocksAccepted,
+      rejected: c.blocksRejected,
+      lost_race: c.blocksLostRace,
+      over_limits: c.blocksOverLimits,
+    },
+    block_template: blockTemplateStats(n),
+  };
+}
+
+/**
+ * Ours: the current work's coinbase and how the template's transactions fit around it
+ * (docs/api.md, docs/mining.md#block-limits); null before the first job.
+ */
+function blockTemplateStats(n: NodeView): Record<string, unknown> | null {
+  const b = n.work.blockStatus();
+  if (!b) return null;
+  return {
+    coinbase_bytes: b.bytes,
+    coinbase_weight: b.weight,
+    coinbase_payees: b.payees,
+    merkle_branches: b.merkleBranches,
+    transactions: b.templateTransactions,
+    transactions_kept: b.keptTransactions,
+    transactions_left_out: b.droppedTransactions,
+    fees_left_out: b.droppedFees / 1e8,
+    reserved_weight_needed: b.reservedWeightNeeded,
+    firmware_limits_exceeded: b.firmwareLimitsExceeded,
   };
 }
 

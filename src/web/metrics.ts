@@ -14,6 +14,7 @@ import { bestKeyOf, type ApiContext, type WebState } from './api-context.js';
 import { poolRate } from './api-pool.js';
 import { redactUrl } from './api-peers.js';
 import type { BestCache } from './best-cache.js';
+import { FIRMWARE_LIMITS } from '../work/firmware-limits.js';
 import { peerCounts } from './local-stats.js';
 import type { NodeView } from './node-view.js';
 
@@ -113,6 +114,35 @@ export class NodeMetrics {
       // Submissions that failed without an answer are counted but carry no reason.
       if (w.blocksRejected > named) c.inc({ reason: 'other' }, w.blocksRejected - named);
     }, ['reason']);
+    counter('p2pool_blocks_lost_race_total', 'Blocks bitcoind did not take because it already had a block at their height (a same-height race; not a rejection).', (c) => c.inc(node().work.counters.blocksLostRace));
+    counter('p2pool_blocks_over_limits_total', 'Found blocks that failed our own block-limits check before submission (a bug: see the log and DATADIR/<net>/bad-blocks).', (c) => c.inc(node().work.counters.blocksOverLimits));
+
+    // The current work's coinbase and transactions (docs/mining.md#block-limits).
+    gauge('p2pool_coinbase_bytes', 'Largest coinbase of the current work, bytes without witness (what miners hash).', (g) => {
+      const b = node().work.blockStatus();
+      if (b) g.set(b.bytes);
+    });
+    gauge('p2pool_coinbase_payees', 'Payout outputs of the largest coinbase of the current work (donation included).', (g) => {
+      const b = node().work.blockStatus();
+      if (b) g.set(b.payees);
+    });
+    gauge('p2pool_coinbase_over_firmware_limit', '1 when the current coinbase is over the named firmware\'s known limit (docs/mining.md#coinbase-size-and-miners-firmware).', (g) => {
+      const b = node().work.blockStatus();
+      if (!b) return;
+      for (const l of FIRMWARE_LIMITS) g.set({ firmware: l.id }, b.firmwareLimitsExceeded.includes(l.id) ? 1 : 0);
+    }, ['firmware']);
+    gauge('p2pool_template_transactions_left_out', 'Template transactions the current work leaves out to fit the block limits with its coinbase.', (g) => {
+      const b = node().work.blockStatus();
+      if (b) g.set(b.droppedTransactions);
+    });
+    gauge('p2pool_template_fees_left_out_satoshis', 'Fees of those transactions (the share\'s subsidy is that much lower).', (g) => {
+      const b = node().work.blockStatus();
+      if (b) g.set(b.droppedFees);
+    });
+    gauge('p2pool_reserved_weight_needed', 'Smallest -blockreservedweight at which bitcoind\'s templates leave room for the current coinbase (header and count included).', (g) => {
+      const b = node().work.blockStatus();
+      if (b) g.set(b.reservedWeightNeeded);
+    });
 
     // Peers and sync.
     gauge('p2pool_peers', 'Connected P2Pool peers by direction.', (g) => {

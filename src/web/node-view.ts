@@ -28,6 +28,10 @@ export interface NodeView {
     readonly sessions: ReadonlyArray<{ readonly miner: { username: string; address: string } | null; readonly difficulty: number }>;
     readonly stats: StratumStats;
   };
-  readonly p2p: { peerInfo(): PeerInfo[]; syncState(): string | null } | null;
+  readonly p2p: {
+    peerInfo(): PeerInfo[];
+    syncState(): string | null;
+    syncProgress(): { downloaded: number; target: number; peers: number } | null;
+  } | null;
   readonly merged: { stats(): AuxChainStats[] } | null;
 }

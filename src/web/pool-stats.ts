@@ -1,6 +1,6 @@
 /**
  * Pool-wide figures the API and the graphs share, computed from the sharechain the reference's
- * way (p2pool/data.py, §3.5 and §6): pool hash rate, stale counts, expected payouts, users'
+ * way (p2pool/data.py, docs/api.md#pool, docs/api.md): pool hash rate, stale counts, expected payouts, users'
  * fractions, recent blocks. Pure functions over the tracker; callers cache them per best share
  * (best-cache.ts) because dashboards poll every few seconds.
  */
@@ -72,7 +72,7 @@ export function staleCounts(tracker: Tracker, best: ShareHash | null, lookbehind
 }
 
 /**
- * Reference get_expected_payouts (§3.5): from the best share (not its grandparent), over
+ * Reference get_expected_payouts (docs/api.md#pool): from the best share (not its grandparent), over
  * min(height, REAL_CHAIN_LENGTH) shares and SPREAD blocks' worth of work, subsidy·weight //
  * total_weight per payee (no finder's 0.5%), the remainder to the donation address. Satoshis,
  * summing to exactly `subsidy`.

@@ -1,6 +1,6 @@
 /**
  * The stats history on disk: `<datadir>/<net>/stats.sqlite`, its own file beside the share
- * store (the reference keeps `graph_db` and `stats` JSON files in the data directory, §2.8).
+ * store (the reference keeps `graph_db` and `stats` JSON files in the data directory, docs/architecture.md#store-durability).
  * Two tables: the graph bins (graph-data.ts; one row per stream, view and bin) and the stat log
  * behind /web/log (one sample every 5 minutes, 24 hours kept).
  *

@@ -3,7 +3,7 @@
  *
  * The miner's coinbase is coinb1 || extranonce1 || extranonce2 || coinb2. In P2Pool the 8
  * bytes extranonce1 || extranonce2 are the gentx's last_txout_nonce, the tail of the OP_RETURN
- * output, and coinb2 is only the 4-byte locktime (reference §5.2). Because each payout address
+ * output, and coinb2 is only the 4-byte locktime (docs/mining.md#how-a-job-is-built). Because each payout address
  * gets its own generation transaction, a job belongs to one miner.
  */
 import { hashWords, sha256dBranch, Sha256dPrefix } from '../bitcoin/hash.js';

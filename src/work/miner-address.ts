@@ -1,6 +1,6 @@
 /**
  * Which payout addresses a v35 share can carry. The reference's share format stores the payee
- * as an address string and rebuilds its script its own way (§1.7): only base58 P2PKH/P2SH and
+ * as an address string and rebuilds its script its own way (docs/sharechain.md#payout-addresses): only base58 P2PKH/P2SH and
  * segwit v0 work; taproot (bech32m) addresses make every reference node reject the share, and
  * a P2WSH program that starts with zero bytes is rebuilt as a different (shortened) script, so
  * the coins would go to a script nobody controls. Both are refused at login instead.

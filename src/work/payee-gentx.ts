@@ -3,7 +3,7 @@
  * payees on the same work (template + best share + share target) without redoing PPLNS.
  *
  * Why: every payee needs its own gentx (share_data.address and the 0.5% finder bonus differ),
- * and new work must reach 1,000 such miners within 20 ms (ARCHITECTURE.md budgets). The general
+ * and new work must reach 1,000 such miners within 20 ms (docs/architecture.md#budgets). The general
  * builder (sharechain/gentx.ts generateShare) recomputes the window, amounts, ordering and
  * scripts for every call: ~1.5 ms per payee with a 100-payee window (bench/mining.ts).
  *
@@ -15,7 +15,7 @@
  * payee's nonce and address (found with the official encodeShareInfo, checked on a probe).
  *
  * What is per payee (forPayee): one lookup and one binary search for the finder's place in the
- * (amount, payee) order (reference §3.4; pplns-amounts.ts orderPayouts), one sha256d for
+ * (amount, payee) order (docs/sharechain.md#pplns; pplns-amounts.ts orderPayouts), one sha256d for
  * ref_hash over a pre-made share_info buffer where only the nonce and address are written, and
  * coinb1's hex joined from slices of the shared hex (V8 keeps slices and joins as views; the
  * notify line copies them once). Nothing else is serialized per payee: the finder's script hex
@@ -28,6 +28,7 @@
 import { randomFillSync } from 'node:crypto';
 import { ByteWriter } from '../bitcoin/bytes.js';
 import { sha256d } from '../bitcoin/hash.js';
+import { coinbaseSigopCost, WITNESS_SCALE_FACTOR } from '../bitcoin/sigops.js';
 import { encodeTransaction, type TxOut } from '../bitcoin/transaction.js';
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
 import { assembleGentx, deriveShareInfo, type GentxParams } from '../sharechain/gentx.js';
@@ -36,11 +37,27 @@ import { computeAmounts, MAX_COINBASE_DESTINATIONS, orderPayouts } from '../shar
 import { encodeShareInfo } from '../sharechain/share-codec.js';
 import { computeRefHash } from '../sharechain/share.js';
 import type { ChainView, CumulativeWeights, ShareHash, ShareInfo } from '../sharechain/types.js';
+import type { CoinbaseSize } from './block-limits.js';
 
-/** A ChainView that remembers the PPLNS weights deriveShareInfo asked for. */
+/**
+ * The largest output a finder new to the PPLNS window can add: value 8 + length 1 + a P2WSH
+ * script of 34 bytes (OP_0 and a 32-byte push), the longest script a v35 payee can have
+ * (P2PKH 25, P2SH 23, P2WPKH 22; taproot cannot be paid, docs/mining.md#which-addresses-work).
+ */
+export const MAX_PAYOUT_OUTPUT_BYTES = 8 + 1 + 34;
+/** What the extra output of such a finder can add to the sigop cost: a P2PKH output, 1 sigop x 4. */
+const MAX_PAYOUT_OUTPUT_SIGOPS = 1 * WITNESS_SCALE_FACTOR;
+/** A CompactSize output count can grow by 2 bytes when one more output crosses 252. */
+const MAX_COUNT_GROWTH = 2;
+
+/**
+ * A ChainView that remembers the PPLNS weights deriveShareInfo asked for, and can answer the
+ * same question again from them: the base rebuilt with a smaller subsidy (transactions left
+ * out of the block, job-transactions.ts) has the same window, so it does not walk it twice.
+ */
 class WeightsRecorder implements ChainView {
   weights: CumulativeWeights | null = null;
-  constructor(private readonly inner: ChainView) {}
+  constructor(private readonly inner: ChainView, private readonly replay: WeightsQuery | null = null) {}
   get(hash: ShareHash) {
     return this.inner.get(hash);
   }
@@ -57,9 +74,22 @@ class WeightsRecorder implements ChainView {
     return this.inner.sumMinWork(hash, count);
   }
   cumulativeWeights(start: ShareHash | null, maxShares: number, desiredWeight: bigint): CumulativeWeights {
-    this.weights = this.inner.cumulativeWeights(start, maxShares, desiredWeight);
+    const r = this.replay;
+    this.weights = r !== null && r.start === start && r.maxShares === maxShares && r.desiredWeight === desiredWeight
+      ? r.weights
+      : this.inner.cumulativeWeights(start, maxShares, desiredWeight);
+    this.query = { start, maxShares, desiredWeight, weights: this.weights };
     return this.weights;
   }
+
+  query: WeightsQuery | null = null;
+}
+
+interface WeightsQuery {
+  start: ShareHash | null;
+  maxShares: number;
+  desiredWeight: bigint;
+  weights: CumulativeWeights;
 }
 
 /**
@@ -148,7 +178,7 @@ const MAX_SPLICED_ADDRESS = 252;
 /**
  * share_info's bytes around the payee: encodeShareInfo(info with address A and nonce N) is
  * `before ‖ u32 N ‖ VarStr(A) ‖ after` (share_data: previous_share_hash, coinbase, nonce,
- * address, ...; reference §1.3). Found by encoding the work's share_info with two nonces.
+ * address, ...; docs/sharechain.md#wire-format). Found by encoding the work's share_info with two nonces.
  */
 function shareInfoParts(info: ShareInfo, version: number, net: GentxParams['net']): { before: Buffer; after: Buffer } | null {
   const own = info.shareData.address;
@@ -165,7 +195,7 @@ function shareInfoParts(info: ShareInfo, version: number, net: GentxParams['net'
 }
 
 /**
- * identifier ‖ share_info for any payee (what ref_hash hashes, reference §1.4): one buffer per
+ * identifier ‖ share_info for any payee (what ref_hash hashes, docs/sharechain.md#identity-sharefromcontents): one buffer per
  * address length with everything but the nonce and the address already in place, so a payee
  * costs two small writes and one sha256d. Single-threaded: a buffer is filled and hashed
  * before the next payee touches it.
@@ -227,15 +257,24 @@ export class GenerationBase {
   readonly shareInfo: ShareInfo;
   /** False when this work needs the general builder (see `forPayee`). */
   readonly usable: boolean;
+  /**
+   * The largest generation transaction any payee of this work gets (docs/mining.md#block-limits):
+   * every payee's is the base's with the finder's output in its place, or one output more.
+   */
+  readonly coinbase: CoinbaseSize;
+  /** The PPLNS weights this work was built on, for a rebuild with another subsidy. */
+  private readonly weightsQuery: WeightsQuery | null;
 
   /**
    * `params` are the work's gentx parameters with any valid payee (the node's address): its
-   * share_info and transaction are the template for every other payee's. Throws GentxError
-   * like generateShare.
+   * share_info and transaction are the template for every other payee's. `sameWindow`: a base
+   * of the same work whose PPLNS weights may be reused (only the subsidy or the transactions
+   * differ). Throws GentxError like generateShare.
    */
-  constructor(readonly params: GentxParams) {
-    const recorder = new WeightsRecorder(params.chain);
+  constructor(readonly params: GentxParams, sameWindow?: GenerationBase) {
+    const recorder = new WeightsRecorder(params.chain, sameWindow?.weightsQuery ?? null);
     const derived = deriveShareInfo({ ...params, chain: recorder });
+    this.weightsQuery = recorder.query;
     const base = assembleGentx(params, derived, Buffer.alloc(32));
     const net = params.net;
     this.shareInfo = derived.shareInfo;
@@ -280,6 +319,23 @@ export class GenerationBase {
     // The ref output up to its ref_hash: the last 40 bytes are ref_hash ‖ last_txout_nonce.
     const ref = txOutBytes({ value: 0, script: refOutputScript(Buffer.alloc(32), 0n) });
     this.tailHex = donation.toString('hex') + ref.toString('hex', 0, ref.length - 40);
+    // ref_hash 32 + last_txout_nonce 8 + locktime 4 follow the tail.
+    const suffix = 32 + 8 + 4;
+    const witnessBytes = encodeTransaction(base.gentx).length - base.stripped.length;
+    const strippedSize = this.usable
+      ? Math.max(
+        (this.headHexInWindow.length + outputsHex.length + this.tailHex.length) / 2 + suffix,
+        (this.headHexNewPayee.length + outputsHex.length + this.tailHex.length) / 2 + MAX_PAYOUT_OUTPUT_BYTES + suffix,
+      )
+      : base.stripped.length + MAX_PAYOUT_OUTPUT_BYTES + MAX_COUNT_GROWTH;
+    const payoutOutputs = base.payouts.length; // the donation's included
+    this.coinbase = {
+      strippedSize,
+      totalSize: strippedSize + witnessBytes,
+      // The base pays the node's address as finder; another finder may add one P2PKH output.
+      sigopCost: coinbaseSigopCost(base.gentx) + MAX_PAYOUT_OUTPUT_SIGOPS,
+      payees: this.usable ? this.keys.length + 2 : payoutOutputs + 1,
+    };
     // With a ref merkle link (merged into another chain's ref tree) ref_hash is not one sha256d.
     const parts = this.usable && (params.refMerkleLink?.branch.length ?? 0) === 0 ? shareInfoParts(this.shareInfo, params.version, net) : null;
     let preimages = parts ? new RefPreimages(net.identifier, parts.before, parts.after) : null;

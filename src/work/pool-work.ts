@@ -1,6 +1,6 @@
 /**
  * The work layer: turns the current block template and the best share into jobs for miners,
- * and miners' solutions into shares and blocks (reference §5.2, §5.5).
+ * and miners' solutions into shares and blocks (docs/mining.md#how-a-job-is-built, docs/mining.md#miningsubmit-answers).
  *
  * Data flow: template + best share -> generateShare (sharechain/gentx.ts) -> Job (coinb1,
  * coinb2, merkle branch) -> miner -> solution -> block (submitted at once when it meets the
@@ -13,7 +13,6 @@ import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
 import { assembleBlock } from '../bitcoin/block.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
-import { calculateMerkleLink, merkleRoot } from '../bitcoin/merkle.js';
 import { bip34HeightPush, pushData } from '../bitcoin/script.js';
 import { bitsToTarget, difficultyToTarget, MAX_UINT256, targetToDifficulty, workNumberToTarget } from '../bitcoin/target.js';
 import { encodeTransaction, type Transaction } from '../bitcoin/transaction.js';
@@ -24,7 +23,11 @@ import { assembleShare, generateShare, GentxError, type GeneratedShare, type Gen
 import type { P2PoolNetwork } from '../sharechain/networks.js';
 import { computeShareTargets } from '../sharechain/retarget.js';
 import type { SegwitData, Share, ShareHash, ShareVersion } from '../sharechain/types.js';
+import { blockOverhead, coinbaseWeight, type CoinbaseSize } from './block-limits.js';
+import { submitFoundBlock, type BlockCounters, type BlockOutcome, type BlockSubmitter, type FoundBlock } from './block-submission.js';
+import { firmwareWarning, exceededFirmwareLimits, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
+import { TransactionFitter, type JobTransactions } from './job-transactions.js';
 import { hashExceedsTarget, targetToHashBytes, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
@@ -36,7 +39,7 @@ import type { AuthorizeResult, Miner, Solution, SolutionResult, WorkSource } fro
 export const SHARE_VERSION: ShareVersion = 35;
 /** Header versions carry at least the BIP9 top bits (reference: max(gbt version, 0x20000000)). */
 const MIN_HEADER_VERSION = 0x20000000;
-/** A node aims at no more than ~1.67% of the pool's shares (reference §5.3). */
+/** A node aims at no more than ~1.67% of the pool's shares (docs/mining.md#difficulty-pseudoshares-shares-and-blocks). */
 export const NODE_SHARE_FRACTION = 0.0167;
 /** Appended to the coinbase scriptSig so blocks can be told apart in explorers. */
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
@@ -47,16 +50,34 @@ const MAX_CACHED = 4096;
  * oldest dropped first: each costs a PPLNS computation, and `/D` is the miner's to choose.
  */
 const MAX_TARGETS = 64;
+/** Before any work: assume a small coinbase (a whole template is then the likely case). */
+const NO_COINBASE_YET: CoinbaseSize = { strippedSize: 0, totalSize: 0, sigopCost: 0, payees: 0 };
+/**
+ * Segwit data for sizing a coinbase only. The coinbase's size does not depend on it: the
+ * witness commitment output has a fixed size, and the merkle link enters the coinbase only
+ * through share_info's 32-byte hash (ref_hash).
+ */
+const SIZING_SEGWIT_DATA: SegwitData = { txidMerkleLink: { branch: [], index: 0 }, wtxidMerkleRoot: Buffer.alloc(32) };
+/** Recent transaction sets kept for rebuilding our own blocks (peer-blocks.ts keeps 4 templates too). */
+const RECENT_BODIES = 4;
+/** "Transactions left out" is logged at most this often: it holds for every template until bitcoind is reconfigured. */
+const FIT_LOG_INTERVAL_MS = 60 * 60_000;
+
+/**
+ * A `-blockreservedweight` for bitcoind that leaves room for a coinbase needing `needed`
+ * (header and transaction count included): a quarter more for the PPLNS window to grow,
+ * rounded up to a thousand, and never below Bitcoin Core's default of 8,000 (docs/bitcoind.md).
+ */
+export function reservedWeightAdvice(needed: number): number {
+  return Math.max(8000, Math.ceil((needed * 1.25) / 1000) * 1000);
+}
 
 export interface TemplateProvider {
   readonly current: BlockTemplate | null;
   readonly stale: boolean;
 }
 
-export interface BlockSubmitter {
-  /** Submit a block; resolves with null when accepted or the node's reject reason. */
-  submitBlock(block: Buffer): Promise<string | null>;
-}
+export type { BlockOutcome, BlockSubmitter, FoundBlock } from './block-submission.js';
 
 export interface PoolWorkOptions {
   net: P2PoolNetwork;
@@ -73,6 +94,11 @@ export interface PoolWorkOptions {
   syncState?: () => string | null;
   /** Merged mining (`--merged-url`): the aux commitment in the coinbase and aux solutions. */
   merged?: MergedMiningHook;
+  /**
+   * Tests only (test/integration/block-limits.test.ts): false builds every job on all of the
+   * template's transactions, as before block fitting existed, to show what fitting prevents.
+   */
+  fitTransactions?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   now?: () => number;
   /** Uniform in [0, 1) for the node fee's draw and the donation's rounding; default Math.random. */
@@ -81,23 +107,30 @@ export interface PoolWorkOptions {
   shareNonce?: () => number;
 }
 
-export interface WorkCounters {
+export interface WorkCounters extends BlockCounters {
   pseudoshares: number;
   deadPseudoshares: number;
   shares: number;
   deadShares: number;
-  blocksFound: number;
-  blocksAccepted: number;
-  blocksRejected: number;
-  rejectReasons: Map<string, number>;
 }
 
-export interface FoundBlock {
-  hash: string;
-  height: number;
-  shareHash: string | null;
-  time: number;
-  coinbase: Transaction;
+/** The coinbase and transaction set of the current work, for the dashboard, /local_stats and /metrics. */
+export interface WorkBlockStatus extends CoinbaseFacts {
+  /** Largest coinbase weight of the work. */
+  weight: number;
+  templateTransactions: number;
+  keptTransactions: number;
+  droppedTransactions: number;
+  /** Satoshis. */
+  droppedFees: number;
+  /**
+   * What bitcoind's `-blockreservedweight` must be at least for its templates to leave room
+   * for this coinbase: header, transaction count and coinbase weight (docs/bitcoind.md).
+   */
+  reservedWeightNeeded: number;
+  /** Ids of the firmware limits (firmware-limits.ts) the coinbase is over. */
+  firmwareLimitsExceeded: string[];
+  firmwareWarning: string | null;
 }
 
 /**
@@ -108,6 +141,8 @@ export interface FoundBlock {
 interface TargetWork {
   base: GenerationBase;
   template: BlockTemplate;
+  /** The template's transactions fitted around this work's largest coinbase. */
+  txs: JobTransactions;
   best: ShareHash | null;
   merkleBranch: Buffer[];
   version: number;
@@ -172,13 +207,14 @@ class PoolJob implements Job {
 export interface PoolWorkEvents {
   /** New work for miners: `clean` when older jobs can no longer make blocks or good shares. */
   work: [clean: boolean];
-  block: [block: FoundBlock, accepted: boolean, reason: string | null];
+  block: [block: FoundBlock, outcome: BlockOutcome];
   share: [share: Share, deadOnArrival: boolean];
 }
 
 export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource {
   readonly counters: WorkCounters = {
-    pseudoshares: 0, deadPseudoshares: 0, shares: 0, deadShares: 0, blocksFound: 0, blocksAccepted: 0, blocksRejected: 0, rejectReasons: new Map(),
+    pseudoshares: 0, deadPseudoshares: 0, shares: 0, deadShares: 0,
+    blocksFound: 0, blocksAccepted: 0, blocksRejected: 0, blocksLostRace: 0, blocksOverLimits: 0, rejectReasons: new Map(),
   };
   readonly hashrate = new HashrateEstimator();
   readonly difficultyMultiplier: number;
@@ -192,7 +228,15 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   /** The last template that passed checkTemplateRules (templates are not mutated). */
   private checkedTemplate: BlockTemplate | null = null;
   private readonly rateUsers = new WeakMap<Miner, string>();
-  private segwitCache: { template: BlockTemplate; data: SegwitData } | null = null;
+  private readonly fitter: TransactionFitter;
+  /** Bodies (kept transactions) of recent work, newest first: a block of ours rebuilt later needs them. */
+  private readonly bodies: JobTransactions[] = [];
+  private status: WorkBlockStatus | null = null;
+  /** The last work's largest coinbase: whether the next template likely fits whole. */
+  private lastCoinbase: CoinbaseSize | null = null;
+  /** When the last "transactions left out" line was logged (they repeat with every template). */
+  private fitLoggedAt = 0;
+  private unfitLoggedAt = 0;
   /** The node's own desired share target (no `/D`), fixed for one generation of work. */
   private nodeTarget: { generation: number; target: bigint } | null = null;
   private readonly now: () => number;
@@ -204,6 +248,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     this.parent = opts.net.parent;
     this.difficultyMultiplier = this.parent.stratumDifficultyMultiplier;
     this.minDifficulty = targetToDifficulty(MAX_UINT256) * this.difficultyMultiplier;
+    this.fitter = new TransactionFitter({ mweb: this.parent.coin === 'litecoin', fit: opts.fitTransactions });
     const check = checkPayoutAddress(opts.nodeAddress, this.parent, SHARE_VERSION);
     if (!check.ok) throw new Error(`payout address ${opts.nodeAddress}: ${check.reason}`);
   }
@@ -272,7 +317,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     if (why) return { unavailable: why };
     const template = this.opts.templates.current!;
     const best = this.opts.chain.best;
-    // Node fee (-f): this much of the work pays the operator instead (reference §3.3).
+    // Node fee (-f): this much of the work pays the operator instead (docs/sharechain.md#fees-and-donation).
     const fee = this.opts.feePercent ?? 0;
     const address = fee > 0 && (this.opts.random ?? Math.random)() * 100 < fee ? this.opts.nodeAddress : miner.address;
     const desiredTarget = this.desiredShareTarget(miner);
@@ -303,12 +348,33 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
    * payee then costs one ref_hash and one splice (payee-gentx.ts).
    */
   private targetWork(template: BlockTemplate, best: ShareHash | null, desiredTarget: bigint): TargetWork {
-    const base = new GenerationBase(this.gentxParams(template, best, this.opts.nodeAddress, desiredTarget));
+    // The base (its coinbase size) decides which transactions fit, and they decide the base
+    // (subsidy, segwit data). So: a base with the full subsidy sizes the coinbase; if the
+    // block must leave transactions out, the base is made again with their fees out of the
+    // subsidy and the kept set's segwit data (same PPLNS window, reused). A smaller subsidy
+    // never adds outputs (amounts only shrink; zero ones are dropped), so the second coinbase
+    // fits the room the first was given. The sizing base gets the full template's segwit data
+    // when everything is likely to fit (last work's coinbase says so), else stand-in data of
+    // the same size, so an over-full template's merkle tree is only made for what is kept.
+    const likelyAll = this.fitter.fitsAll(template, this.lastCoinbase ?? NO_COINBASE_YET);
+    const all = likelyAll ? this.fitter.all(template) : null;
+    const sizingParams = this.gentxParams(template, best, this.opts.nodeAddress, desiredTarget, template.coinbaseValue, all?.segwitData ?? SIZING_SEGWIT_DATA);
+    let base = new GenerationBase(sizingParams);
+    let txs = this.fitter.forCoinbase(template, base.coinbase);
+    for (let tries = 0; txs !== all && tries < 3; tries++) {
+      base = new GenerationBase({ ...sizingParams, shareData: { ...sizingParams.shareData, subsidy: txs.subsidy }, segwitData: txs.segwitData }, base);
+      const again = this.fitter.forCoinbase(template, base.coinbase);
+      if (again === txs) break;
+      txs = again;
+    }
+    this.lastCoinbase = base.coinbase;
+    this.noteWork(base, txs);
     const target: TargetWork = {
       base,
       template,
+      txs,
       best,
-      merkleBranch: this.segwitDataFor(template).txidMerkleLink.branch,
+      merkleBranch: txs.segwitData.txidMerkleLink.branch,
       version: Math.max(template.version >>> 0, MIN_HEADER_VERSION) >>> 0,
       blockTarget: bitsToTarget(template.bits),
       shareTarget: bitsToTarget(base.shareInfo.bits),
@@ -385,24 +451,58 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   }
 
   /**
-   * The template's txid merkle link and wtxid root. Computed once per template: on a
-   * 3,000-transaction template they are ~6,000 sha256d, which per job made makeJob ~10 ms
-   * (bench/mining.ts).
+   * Record the work's coinbase and transaction set (status(), the dashboard, /metrics) and say
+   * in the log when they call for the operator: transactions left out (how to avoid it), the
+   * coinbase over some firmware's limit (once per change of which).
    */
-  private segwitDataFor(template: BlockTemplate): SegwitData {
-    if (this.segwitCache?.template !== template) {
-      this.segwitCache = {
-        template,
-        data: {
-          txidMerkleLink: calculateMerkleLink([null, ...template.transactions.map((t) => t.txid)], 0),
-          wtxidMerkleRoot: merkleRoot([Buffer.alloc(32), ...template.transactions.map((t) => t.wtxid)]),
-        },
-      };
+  private noteWork(base: GenerationBase, txs: JobTransactions): void {
+    const c = base.coinbase;
+    const facts: CoinbaseFacts = { bytes: c.strippedSize, payees: c.payees, merkleBranches: txs.segwitData.txidMerkleLink.branch.length };
+    const exceeded = exceededFirmwareLimits(facts).map((l) => l.id);
+    const weight = coinbaseWeight(c);
+    const previous = this.status;
+    this.status = {
+      ...facts,
+      weight,
+      templateTransactions: txs.template.transactions.length,
+      keptTransactions: txs.transactions.length,
+      droppedTransactions: txs.droppedCount,
+      droppedFees: txs.droppedFees,
+      reservedWeightNeeded: blockOverhead(txs.template.transactions.length, c).weight,
+      firmwareLimitsExceeded: exceeded,
+      firmwareWarning: firmwareWarning(facts),
+    };
+    if (this.status.firmwareWarning !== null && previous?.firmwareLimitsExceeded.join() !== exceeded.join()) {
+      this.opts.log?.('warn', this.status.firmwareWarning);
     }
-    return this.segwitCache.data;
+    const now = this.now();
+    if (!txs.fits && now - this.unfitLoggedAt > FIT_LOG_INTERVAL_MS) {
+      this.unfitLoggedAt = now;
+      this.opts.log?.('error', `the template's mandatory transactions (Litecoin's HogEx and what it spends) and the coinbase do not fit the block limits: a block found now would be invalid`);
+    }
+    if (txs.droppedCount > 0 && now - this.fitLoggedAt > FIT_LOG_INTERVAL_MS) {
+      this.fitLoggedAt = now;
+      this.opts.log?.('info', `the coinbase (${weight} WU, ${c.payees} payees) does not fit the room bitcoind left in its template: ` +
+        `${txs.droppedCount} of ${txs.template.transactions.length} transactions left out (${txs.droppedFees} sat of fees). ` +
+        `Set -blockreservedweight=${reservedWeightAdvice(this.status.reservedWeightNeeded)} in bitcoin.conf so bitcoind leaves room for it (docs/bitcoind.md)`);
+    }
+    if (txs.droppedCount > 0 && !this.bodies.includes(txs)) {
+      this.bodies.unshift(txs);
+      this.bodies.length = Math.min(this.bodies.length, RECENT_BODIES);
+    }
   }
 
-  private gentxParams(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint): GentxParams {
+  /** The current work's coinbase and transaction set; null before the first job. */
+  blockStatus(): WorkBlockStatus | null {
+    return this.status;
+  }
+
+  /** Transaction sets of recent work, newest first (a share of ours that is a block is rebuilt from one). */
+  recentBodies(): readonly { transactions: JobTransactions['transactions']; mwebSuffix: Buffer }[] {
+    return this.bodies.map((b) => ({ transactions: b.transactions, mwebSuffix: b.template.mwebSuffix }));
+  }
+
+  private gentxParams(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint, subsidy: number, segwitData: SegwitData): GentxParams {
     const donationPct = this.opts.donationPercent ?? 0;
     // Stochastic rounding, as the reference's perfect_round, so the average is exact.
     const donation = Math.min(65535, Math.floor((65535 * donationPct) / 100 + (this.opts.random ?? Math.random)()));
@@ -412,7 +512,6 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const mm = this.opts.merged?.coinbaseCommitment() ?? Buffer.alloc(0);
     let coinbase = Buffer.concat([heightPush, mm, template.coinbaseAux, pushData(COINBASE_TAG)]);
     if (coinbase.length > 100) coinbase = coinbase.subarray(0, 100);
-    const segwitData = this.segwitDataFor(template);
     return {
       net: this.opts.net,
       chain: this.opts.chain.tracker,
@@ -422,7 +521,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
         coinbase,
         nonce: this.opts.shareNonce?.() ?? randomInt(0, 0x100000000),
         address,
-        subsidy: template.coinbaseValue,
+        subsidy,
         donation,
         staleInfo: this.opts.chain.stale.nextStaleInfo(best),
         desiredVersion: SHARE_VERSION,
@@ -506,32 +605,35 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       this.opts.log?.('error', 'internal error: rebuilt coinbase differs from the mined one; block not submitted');
       return;
     }
-    // With the template's own tail: Litecoin's 0x01 + MWEB block after the HogEx, as given.
-    const block = assembleBlock(s.header, encodeTransaction(gentx), ctx.target.template);
-    const hash = hashToDisplayHex(sha256d(s.header));
+    const { template, txs } = ctx.target;
+    // The kept transactions, then the template's own tail: Litecoin's 0x01 + MWEB block after the HogEx.
+    const block = assembleBlock(s.header, encodeTransaction(gentx), txs.body);
+    const hashBytes = sha256d(s.header);
+    const hash = hashToDisplayHex(hashBytes);
     this.counters.blocksFound++;
-    this.opts.log?.('info', `GOT BLOCK FROM MINER ${s.miner.username.slice(0, 60)}: ${hash} at height ${ctx.target.template.height}`);
-    const found: FoundBlock = { hash, height: ctx.target.template.height, shareHash: null, time: this.now(), coinbase: gentx };
-    this.opts.submitter.submitBlock(block).then(
-      (answer) => {
-        // BIP22 "duplicate": bitcoind already has this block and found it valid. The submitter
-        // also hands blocks over by P2P, which often wins the race against submitblock.
-        const reason = answer === 'duplicate' ? null : answer;
-        if (reason === null) {
-          this.counters.blocksAccepted++;
-          this.opts.log?.('info', `block ${hash} accepted by bitcoind`);
-        } else {
-          this.counters.blocksRejected++;
-          this.counters.rejectReasons.set(reason, (this.counters.rejectReasons.get(reason) ?? 0) + 1);
-          this.opts.log?.('error', `block ${hash} REJECTED by bitcoind: ${reason}`);
-        }
-        this.emit('block', found, reason === null, reason);
-      },
-      (e: unknown) => {
-        this.counters.blocksRejected++;
-        this.opts.log?.('error', `block ${hash} could not be submitted: ${e instanceof Error ? e.message : String(e)}`);
-        this.emit('block', found, false, 'submission failed');
-      },
+    this.opts.log?.('info', `GOT BLOCK FROM MINER ${s.miner.username.slice(0, 60)}: ${hash} at height ${template.height}`);
+    const found: FoundBlock = { hash, height: template.height, shareHash: null, time: this.now(), coinbase: gentx };
+    void submitFoundBlock({
+      submitter: this.opts.submitter,
+      counters: this.counters,
+      log: this.opts.log,
+      limits: txs.limits,
+      mweb: this.parent.coin === 'litecoin',
+      sigopCostOf: (txid) => txs.sigopCostOf(txid),
+      maxCoinbaseValue: txs.subsidy,
+      describe: () => ({
+        network: this.opts.net.name,
+        templateTransactions: template.transactions.length,
+        keptTransactions: txs.transactions.length,
+        droppedFees: txs.droppedFees,
+        fittedFor: txs.reserved,
+        keptTotals: { weight: txs.weight, strippedSize: txs.strippedSize, sigopCost: txs.sigopCost },
+        coinbase: ctx.target.base.coinbase,
+        fitting: this.opts.fitTransactions !== false,
+      }),
+    }, found, block, hashBytes).then(
+      (outcome) => this.emit('block', found, outcome),
+      (e: unknown) => this.opts.log?.('error', `internal error while submitting block ${hash}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`),
     );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Miner usernames: `ADDRESS[.worker|_worker][+PSEUDO_DIFF][/SHARE_DIFF]` (reference §5.1 and
+ * Miner usernames: `ADDRESS[.worker|_worker][+PSEUDO_DIFF][/SHARE_DIFF]` (docs/mining.md#the-user-name and
  * JT's worker suffix). `+D` asks for pseudoshares of difficulty D (how often the miner reports
  * work to this node); `/D` asks for sharechain shares of difficulty D (clipped later to 1..30x
  * the chain's minimum). The order of `+` and `/` is free, as in the reference's

@@ -124,7 +124,7 @@ describe('P2Pool reference address vectors', () => {
     expect(n).toBe(15);
   });
 
-  it('the JT integration addresses give the scripts the reference documents (§8.1)', () => {
+  it('the JT integration addresses give the scripts the reference documents (docs/sharechain.md#test-vectors)', () => {
     const btc = getChainParams('bitcoin');
     expect(addressToScript('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', btc).toString('hex')).toBe(
       '0014751e76e8199196d454941c45d1b3a323f1433bd6',

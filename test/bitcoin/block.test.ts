@@ -116,7 +116,7 @@ describe('regtest block at height 111 (Bitcoin Core 29.99)', () => {
   });
 });
 
-describe('reference test_header_hash (reference §8.1)', () => {
+describe('reference test_header_hash (docs/sharechain.md#test-vectors)', () => {
   const v = loadJson<{
     bitcoin_header_hash: {
       header: { version: number; previous_block: string; merkle_root: string; timestamp: number; bits: number; nonce: number };

@@ -155,7 +155,7 @@ describe('powHash', () => {
 });
 
 describe('network constants', () => {
-  it("agree with the reference's parent-coin table (§4.4) where it defines them", () => {
+  it("agree with the reference's parent-coin table (docs/networks.md#p2pool-networks-sharechains) where it defines them", () => {
     const expectRow = (name: string, magic: string, p2p: number, ver: number, p2sh: number, hrp: string, period: number): void => {
       const p = getChainParams(name);
       expect([p.magic.toString('hex'), p.defaultP2pPort, p.pubkeyHashVersion, p.scriptHashVersion, p.bech32Hrp, p.blockPeriod]).toEqual([

@@ -102,7 +102,7 @@ describe('sha256d fast paths (Stratum submit)', () => {
 const loadJson = <T>(rel: string): T =>
   JSON.parse(readFileSync(new URL(`../fixtures/${rel}`, import.meta.url), 'utf8')) as T;
 
-/** getwork's byte order: every 4-byte word reversed (reference §5.4 `swap4`). */
+/** getwork's byte order: every 4-byte word reversed (docs/mining.md#connecting; the reference's `swap4`). */
 const swap4 = swapWords32;
 
 describe('getwork midstate (reference test_getwork.py, two real 2011 mainnet templates)', () => {
@@ -129,7 +129,7 @@ describe('getwork midstate (reference test_getwork.py, two real 2011 mainnet tem
 });
 
 describe('Litecoin scrypt(1024,1,1) proof of work', () => {
-  it('reference test_header_hash_litecoin (value computed independently, reference §8.1)', () => {
+  it('reference test_header_hash_litecoin (value computed independently, docs/sharechain.md#test-vectors)', () => {
     const v = loadJson<{
       litecoin_scrypt_header: {
         header: { version: number; previous_block: string; merkle_root: string; timestamp: number; bits: string; nonce: number };

@@ -168,7 +168,7 @@ describe('script builders', () => {
     expect(nullDataScript(commitment.subarray(2))).toEqual(commitment);
   });
 
-  it("witnessScript can reproduce the reference's truncated 31-byte P2WSH program (§1.7)", () => {
+  it("witnessScript can reproduce the reference's truncated 31-byte P2WSH program (docs/sharechain.md#payout-addresses)", () => {
     const script = witnessScript(0, Buffer.alloc(31, 0xc4));
     expect(script.subarray(0, 2).toString('hex')).toBe('001f');
   });

@@ -48,7 +48,7 @@ const templates: [string, Gbt][] = [
 ];
 
 describe('real transactions', () => {
-  it('reference test_tx_hash: the BTC Guild coinbase txid (reference §8.1)', () => {
+  it('reference test_tx_hash: the BTC Guild coinbase txid (docs/sharechain.md#test-vectors)', () => {
     const hex = repo.tx_hash['tx_hex(computed serialization of the dict in the test)'];
     const tx = decodeTransaction(fromHex(hex));
     expect(hashToDisplayHex(txid(tx))).toBe(repo.tx_hash.expected_txid);

@@ -132,6 +132,10 @@ describe('templates with missing or invalid fields are refused, naming the field
     refused(withField('coinbasevalue', -1), 'coinbasevalue');
     refused(withField('coinbasevalue', 1.5), 'coinbasevalue');
     refused(withField('coinbasevalue', 84_000_000 * 1e8 + 1), 'coinbasevalue');
+    // Less than its own transactions' fees (331,660 sat here): a block leaving some out would pay below zero.
+    const fees = (base['transactions'] as { fee: number }[]).reduce((f, t) => f + t.fee, 0);
+    refused(withField('coinbasevalue', fees - 1), 'coinbasevalue is');
+    expect(parseBlockTemplate(withField('coinbasevalue', fees)).coinbaseValue).toBe(fees);
     refused(withField('bits', '207fff'), 'bits');
     refused(withField('bits', 0x207fffff), 'bits');
     refused(withField('height', -1), 'height');

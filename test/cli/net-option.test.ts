@@ -43,7 +43,7 @@ describe('--net option', () => {
 
 /**
  * The defaults `p2pool --net NAME [--testnet] --help` prints. Expected ports and versions are
- * written out from their sources (Core/Litecoin Core/Namecoin Core chainparams, reference §4.4),
+ * written out from their sources (Core/Litecoin Core/Namecoin Core chainparams, docs/networks.md#p2pool-networks-sharechains),
  * not read from our tables.
  */
 describe('network defaults in the help text', () => {

@@ -121,7 +121,7 @@ function shapeOptions(path: string): ShapeOptions {
   if (path === '/local_stats') {
     return {
       maps: ['$.miner_hash_rates', '$.miner_dead_hash_rates', '$.miner_last_difficulties'],
-      extra: ['$.blocks'],
+      extra: ['$.blocks', '$.block_template'],
       nullable: ['$.my_stale_proportions_in_last_hour.stale', '$.my_stale_proportions_in_last_hour.orphan_stale', '$.my_stale_proportions_in_last_hour.dead_stale'],
     };
   }

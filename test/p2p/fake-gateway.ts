@@ -26,7 +26,7 @@ export interface SoapCall {
   args: Record<string, string>;
 }
 
-export type NatPmpMode = 'ok' | 'refuse' | 'silent' | 'garbage-then-ok';
+export type NatPmpMode = 'ok' | 'refuse' | 'silent' | 'garbage-then-ok' | 'short-then-ok';
 
 export class FakeGateway {
   natPmpMode: NatPmpMode = 'ok';
@@ -102,6 +102,11 @@ export class FakeGateway {
     if (this.natPmpMode === 'silent') return;
     if (this.natPmpMode === 'garbage-then-ok' && this.natPmpRequests.length === 1) {
       this.natPmp.send(Buffer.from('not nat-pmp'), port, host);
+      return;
+    }
+    if (this.natPmpMode === 'short-then-ok' && this.natPmpRequests.length === 1) {
+      // The right version and response opcode, and nothing after them.
+      this.natPmp.send(Buffer.from([0, 128 + msg[1]!]), port, host);
       return;
     }
     const op = msg[1]!;

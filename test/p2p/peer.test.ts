@@ -29,7 +29,7 @@ async function raw(port: number, local?: string): Promise<RawPeer> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe('handshake (README P2P 1, 2)', () => {
+describe('handshake (test/fixtures/p2pool-reference-node/README.md, P2P 1, 2)', () => {
   it('sends its version at once with the reference fields, one nonce per process', async () => {
     const chain = new TestChain();
     chain.extend(3);
@@ -75,7 +75,7 @@ describe('handshake (README P2P 1, 2)', () => {
     expect(req.stops).toEqual([]);
   });
 
-  it('ignores unknown commands and keeps serving (README P2P 14)', async () => {
+  it('ignores unknown commands and keeps serving (test/fixtures/p2pool-reference-node/README.md, P2P 14)', async () => {
     const a = await node();
     const r = await raw(a.p2p.port);
     r.sendVersion();
@@ -111,7 +111,7 @@ describe('handshake (README P2P 1, 2)', () => {
   });
 });
 
-describe('timeouts (README P2P 8, 14)', () => {
+describe('timeouts (test/fixtures/p2pool-reference-node/README.md, P2P 8, 14)', () => {
   it('drops a peer that sends no version within the handshake timeout', async () => {
     const a = await node({ timing: { handshakeMs: 200 } });
     const r = await raw(a.p2p.port);
@@ -139,7 +139,7 @@ describe('timeouts (README P2P 8, 14)', () => {
   });
 });
 
-describe('sharereq served as the reference does (README P2P 7)', () => {
+describe('sharereq served as the reference does (test/fixtures/p2pool-reference-node/README.md, P2P 7)', () => {
   it('walks ancestors, honours stops, answers unknown hashes with nothing', async () => {
     const chain = new TestChain();
     chain.extend(30);

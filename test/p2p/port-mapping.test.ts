@@ -5,6 +5,7 @@
  * gateway and the SSDP target are always given.
  */
 import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mapPort, type PortMappingOptions } from '../../src/p2p/port-mapping.js';
 import { FakeGateway, WANIP1 } from './fake-gateway.js';
@@ -36,6 +37,14 @@ describe('port mapping', () => {
     await m!.close();
     expect(gw.mapped.has(19444)).toBe(false);
     expect(gw.natPmpRequests.at(-1)!.toString('hex')).toBe('000200004bf4000000000000');
+  });
+
+  it('retransmits past a truncated answer (2 bytes, the right opcode)', async () => {
+    gw.natPmpMode = 'short-then-ok';
+    const m = await mapPort(19444, log, opts());
+    expect(m?.method).toBe('NAT-PMP');
+    expect(gw.natPmpRequests.length).toBe(2);
+    await m!.close();
   });
 
   it('retransmits past a malformed answer', async () => {
@@ -116,5 +125,39 @@ describe('port mapping', () => {
     } finally {
       liar.close();
     }
+  });
+});
+
+/**
+ * Why the project keeps its own UPnP IGD / NAT-PMP client (docs/architecture.md#what-we-write-ourselves)
+ * instead of @achingbrain/nat-port-mapper, shown against the same fake router. If a later
+ * version of the library passes these, switching to it is due.
+ */
+describe('@achingbrain/nat-port-mapper 4.0.5 (the library we did not take)', () => {
+  it('cannot map on an IGD:1 router (MiniUPnPd, most home routers), where mapPort can', async () => {
+    const { upnpNat } = await import('@achingbrain/nat-port-mapper');
+    const description = new URL(`http://127.0.0.1:${gw.httpPort}/rootDesc.xml`);
+    await expect(upnpNat().getGateway(description)).rejects.toThrow(/Device type was not "urn:schemas-upnp-org:device:InternetGatewayDevice:2"/);
+    gw.natPmpMode = 'refuse';
+    const m = await mapPort(19555, log, opts());
+    expect(m?.method).toBe('UPnP');
+    await m!.close();
+  });
+
+  it('ends the whole process on a 2-byte datagram to its NAT-PMP client port (our client ignores malformed answers)', async () => {
+    // In a child: the library's socket handler throws outside any promise.
+    const script = `
+      import { pmpNat } from '@achingbrain/nat-port-mapper';
+      import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+      const gw = pmpNat('127.0.0.1');
+      gw.map(19444, '127.0.0.1', { protocol: 'tcp', signal: AbortSignal.timeout(5000) }).catch(() => {});
+      setTimeout(() => { const s = createSocket('udp4'); s.send(Buffer.from([0, 130]), 5350, '127.0.0.1', () => s.close()); }, 300);
+      setTimeout(() => { console.log('survived'); process.exit(0); }, 3000);`;
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)), encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout).not.toContain('survived');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/RangeError \[ERR_OUT_OF_RANGE\][\s\S]*PMPGateway\.onMessage/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { P2POOL_NET_NAMES, getP2PoolNetwork } from '../../src/sharechain/networks.js';
 
 describe('P2Pool networks', () => {
-  it('reference constants (§2.5, §4.4, JT values)', () => {
+  it('reference constants (docs/networks.md#p2pool-networks-sharechains, JT values)', () => {
     const btc = getP2PoolNetwork('bitcoin');
     expect(btc.identifier.toString('hex')).toBe('fc70035c7a81bc6f');
     expect(btc.prefix.toString('hex')).toBe('2472ef181efcd37b');
@@ -20,7 +20,7 @@ describe('P2Pool networks', () => {
     expect([reg.chainLength, reg.maxTarget, reg.segwitActivationVersion]).toEqual([360, 2n ** 255n - 1n, 15]);
   });
 
-  it('litecoin and litecoin-testnet: every constant of §2.5 and §4.4 (JT values where they differ)', () => {
+  it('litecoin and litecoin-testnet: every constant of docs/networks.md#p2pool-networks-sharechains (JT values where they differ)', () => {
     const row = (name: string) => {
       const n = getP2PoolNetwork(name);
       return {

@@ -19,7 +19,7 @@ const regtest = getChainParams('regtest');
 const bcrt = (programHex: string): string =>
   bech32.encode('bcrt', [0, ...bech32.toWords(Buffer.from(programHex, 'hex'))]);
 
-describe('the v34/v35 witness-program padding quirk (reference §1.7)', () => {
+describe('the v34/v35 witness-program padding quirk (docs/sharechain.md#payout-addresses)', () => {
   it("BIP173's tb1qqqqqp399... P2WSH loses its three leading zero bytes in both modes", () => {
     const [addr, fullScript] = bip173Valid.find(([a]) => a.startsWith('tb1qqqqqp399'))!;
     expect(fullScript).toBe('0020000000c4a5cad46221b2a187905e5266362b99d5e91c6ce24d165dab93e86433');
@@ -75,7 +75,7 @@ describe('base58 and refused addresses', () => {
   });
 
   it('pre-v34 payees are the P2PKH address of pubkey_hash', () => {
-    // Reference §8.1: 1KUCp7YP5FP8ViRxhfszSUJCTAajK6viGy -> hash160 ca975b00...c57b.
+    // Reference docs/sharechain.md#test-vectors: 1KUCp7YP5FP8ViRxhfszSUJCTAajK6viGy -> hash160 ca975b00...c57b.
     expect(pubkeyHashPayee(Buffer.from('ca975b00a8c203b8692f5a18d92dc5c2d2ebc57b', 'hex'), bitcoin))
       .toBe('1KUCp7YP5FP8ViRxhfszSUJCTAajK6viGy');
   });

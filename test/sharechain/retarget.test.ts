@@ -33,7 +33,7 @@ describe('retarget on a chain with irregular share times', () => {
   const shares: Share[] = [];
   const expectedPre: bigint[] = [];
   for (let i = 0; i < times.length; i++) {
-    // ---- the hand computation (reference §1.5 step 1), straight from the array ----
+    // ---- the hand computation (docs/sharechain.md#generation-transaction-buildgentx), straight from the array ----
     let pre: bigint;
     if (i < net.targetLookbehind) {
       pre = net.maxTarget;

@@ -14,7 +14,7 @@ function verifiedTracker(): ShareTracker {
   return new ShareTracker({ chainLength: L }, () => true);
 }
 
-describe('chain score (§2.3)', () => {
+describe('chain score (docs/sharechain.md#best-share)', () => {
   it('is (height, none) below CHAIN_LENGTH and work over the window / elapsed parent blocks above', () => {
     const t = verifiedTracker();
     const chain = makeChain(40, null, (i) => ({ work: BigInt(10 + i), prevBlock: i < 12 ? OLD : TIP }));
@@ -90,7 +90,7 @@ describe('chain score (§2.3)', () => {
   });
 });
 
-describe('pruning (§2.4)', () => {
+describe('pruning (docs/sharechain.md#pruning)', () => {
   it('eats old non-best heads and cuts tails to 2*CHAIN_LENGTH+10', () => {
     const t = verifiedTracker();
     const main = makeChain(2 * L + 30, null, () => ({ timeSeen: 1_000_000 }));

@@ -4,7 +4,7 @@ import { ShareTracker } from '../../src/sharechain/tracker.js';
 import type { Share } from '../../src/sharechain/types.js';
 import { makeChain, makeShare } from '../support/synthetic-shares.js';
 
-describe('stale accounting (§2.6)', () => {
+describe('stale accounting (docs/sharechain.md#stale-accounting)', () => {
   it('announces one lost share at a time: orphans first, then DOAs', () => {
     const t = new ShareTracker({ chainLength: 10 }, () => 1);
     const acc = new StaleAccounting(t);

@@ -1,7 +1,7 @@
 /**
  * The tracker on real shares: chains mined by the chain builder (production generation code)
  * on regtest constants, verified by the tracker with verifyShare, payouts checked against a
- * PPLNS computation written here from the reference text (§3.1, §3.2, §3.4), and chain choice
+ * PPLNS computation written here from the reference text (docs/sharechain.md#pplns), and chain choice
  * between competing chains.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { buildChain, emptyTemplate, type ShareSpec } from '../support/chain-buil
 /**
  * Regtest constants (CHAIN_LENGTH 360, SPREAD 3, TARGET_LOOKBEHIND 200, SHARE_PERIOD 30) with
  * MAX_TARGET 2**250 instead of 2**255: the retarget's pool rate is an integer number of attempts
- * per second (§1.5), which with regtest's 2-attempt shares never reaches the 16/s needed to move
+ * per second (docs/sharechain.md#generation-transaction-buildgentx), which with regtest's 2-attempt shares never reaches the 16/s needed to move
  * below MAX_TARGET; 64-attempt shares let fast stretches tighten it.
  */
 const net = { ...getP2PoolNetwork('regtest'), maxTarget: 1n << 250n };
@@ -90,7 +90,7 @@ function mineIrregular(n: number, seed: number): Share[] {
   return shares;
 }
 
-/** §3.1 + §3.2 + §3.4, written out plainly over an array (oldest first). */
+/** docs/sharechain.md#pplns, written out plainly over an array (oldest first). */
 function expectedPayouts(chain: Share[], i: number): Array<{ script: string; value: number }> {
   const share = chain[i]!;
   const subsidy = BigInt(share.shareInfo.shareData.subsidy);

@@ -32,7 +32,7 @@ class NaiveChain {
     for (let i = 0; i < count && s; i++, s = s.prevHash == null ? undefined : this.items.get(s.prevHash)) t += s.minWork;
     return t;
   }
-  /** The reference loop of §3.1, share by share. */
+  /** The reference loop of docs/sharechain.md#pplns, share by share. */
   weights(start: ShareHash | null, maxShares: number, desired: bigint): CumulativeWeights {
     const weights = new Map<string, bigint>();
     let total = 0n;

@@ -1,7 +1,7 @@
 /**
  * A naive, obviously-correct ChainView over a Map: every query walks the chain share by share.
  * Linear per call, so only for tests (and for cross-checking the tracker's fast structures).
- * Semantics follow the reference forest (§2.1) and the ChainView contract in types.ts.
+ * Semantics follow the reference forest (docs/sharechain.md#the-tracker) and the ChainView contract in types.ts.
  */
 import type { ChainView, CumulativeWeights, Share, ShareHash } from '../../src/sharechain/types.js';
 
@@ -77,7 +77,7 @@ export class ArrayChain implements ChainView {
     return sum;
   }
 
-  /** Reference WeightsSkipList semantics, one share at a time (§3.1). */
+  /** Reference WeightsSkipList semantics, one share at a time (docs/sharechain.md#pplns). */
   cumulativeWeights(start: ShareHash | null, maxShares: number, desiredWeight: bigint): CumulativeWeights {
     const weights = new Map<string, bigint>();
     let total = 0n;

@@ -8,7 +8,7 @@
  *    their answers (a Stratum answer is written after the node added the share, so once it is in
  *    no share of that miner is still to come).
  * 2. Two shares on the same parent tie on work; the reference then keeps the one each node saw
- *    first (§2.3 head key: work, punishment, earliest time_seen), so nodes can legitimately
+ *    first (docs/sharechain.md#best-share; head key: work, punishment, earliest time_seen), so nodes can legitimately
  *    disagree until the next share breaks the tie. `waitForAgreement` tells such a tie (every
  *    node holds, verified, every node's best, and they still differ) from slow relay, and breaks
  *    it by mining one more share; anything else just gets a generous time and a diagnosis.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Level } from '../../src/node/logger.js';
 import { P2PoolNode } from '../../src/node/node.js';
-import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import { getP2PoolNetwork, type P2PoolNetwork } from '../../src/sharechain/networks.js';
 import type { BcoinNode } from './bcoin-node.js';
 import type { AuxChainConfig } from '../../src/merged/merged-mining.js';
 
@@ -28,11 +28,15 @@ export async function startPoolNode(opts: {
   p2p?: { connect?: string[]; port?: number; banLoopback?: boolean };
   /** Merge-mine these aux chains. */
   merged?: AuxChainConfig[];
+  /** A test-only variant of the regtest P2Pool network (default: regtest as it is). */
+  net?: P2PoolNetwork;
+  /** Switch block fitting off (NodeConfig.testing). */
+  noBlockFitting?: boolean;
 }): Promise<TestPoolNode> {
   const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), 'p2pool-node-'));
   const { bcoin } = opts;
   const node = await P2PoolNode.start({
-    net: getP2PoolNetwork('regtest'),
+    net: opts.net ?? getP2PoolNetwork('regtest'),
     datadir,
     bitcoind: { host: bcoin.host, rpcPort: bcoin.rpcPort, p2pPort: bcoin.p2pPort, auth: { kind: 'password', user: bcoin.rpcUser, password: bcoin.rpcPassword } },
     address: opts.address,
@@ -52,6 +56,7 @@ export async function startPoolNode(opts: {
       banLoopback: opts.p2p.banLoopback,
     },
     merged: opts.merged,
+    testing: opts.noBlockFitting ? { noBlockFitting: true } : undefined,
   });
   return {
     node,

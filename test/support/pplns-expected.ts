@@ -1,6 +1,6 @@
 /**
  * The coinbase payouts a share's block must have, computed straight from the reference's rules
- * (reference §3.1–3.4), independently of the sharechain code: weights over the chain from the
+ * (docs/sharechain.md#pplns), independently of the sharechain code: weights over the chain from the
  * share's grandparent, at most min(height, REAL_CHAIN_LENGTH) - 1 shares and SPREAD blocks'
  * worth of work (the last share pro-rated), 99.5% by weight, 0.5% to the finder, the rest to
  * the donation script. Keyed by output script hex.

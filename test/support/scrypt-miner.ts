@@ -3,7 +3,7 @@
  * authorize, then grind nonces on every job and submit what meets the pool's difficulty.
  *
  * The proof of work is computed here with node:crypto's scrypt (N=1024, r=1, p=1, the header
- * as both password and salt: Litecoin's scrypt_1024_1_1_256, reference §1.4), independently
+ * as both password and salt: Litecoin's scrypt_1024_1_1_256, docs/sharechain.md#identity-sharefromcontents), independently
  * of src/bitcoin/hash.ts, so tests can check the pool's scrypt against it. The Stratum
  * difficulty is divided by the chain's multiplier (65536 for scrypt, as scrypt miners expect)
  * to get the target, with 64 fractional bits so the tiny difficulties of a test network stay

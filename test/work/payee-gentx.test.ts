@@ -11,7 +11,8 @@ import { hash160, sha256 } from '../../src/bitcoin/hash.js';
 import { displayHexToHash } from '../../src/bitcoin/hex.js';
 import { p2pkhScript, p2shScript, witnessScript } from '../../src/bitcoin/script.js';
 import { bitsToTarget } from '../../src/bitcoin/target.js';
-import { decodeTransaction } from '../../src/bitcoin/transaction.js';
+import { coinbaseSigopCost } from '../../src/bitcoin/sigops.js';
+import { decodeTransaction, encodeTransaction } from '../../src/bitcoin/transaction.js';
 import { donationPayee } from '../../src/sharechain/coinbase-layout.js';
 import { generateShare, type GentxParams } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
@@ -54,7 +55,7 @@ function windowChain(donations: boolean) {
  * Ties: 200 shares of equal work, so the window (the 199 below the tip) gives a payee with one
  * share subsidy * 199 / (200 * 199) = exactly the 0.5% bonus when the subsidy is a multiple of
  * 200, and one with two shares twice that. A new payee then ties with every one-share payee, and
- * a one-share finder with every two-share payee: only the address order (reference §3.4: sort by
+ * a one-share finder with every two-share payee: only the address order (docs/sharechain.md#pplns: sort by
  * (amount, address)) places the finder.
  */
 function tiedChain() {
@@ -170,4 +171,38 @@ describe('GenerationBase.forPayee', () => {
     const base = new GenerationBase(params(c, addr(0), 1, 5_000_041_930, 0));
     expect(base.forPayee(donationPayee(net.parent), 7)).toBeNull();
   });
+});
+
+describe('GenerationBase.coinbase: the largest gentx of the work (what the block must leave room for)', () => {
+  for (const window of Object.keys(chains) as (keyof typeof chains)[]) {
+    it(`bounds every payee's gentx, and a new P2WSH / P2PKH finder reaches the bound (${window})`, () => {
+      const c = chains[window];
+      const base = new GenerationBase(params(c, addr(0), 1, 5_000_000_000, 0));
+      const bound = base.coinbase;
+      let maxStripped = 0;
+      let maxTotal = 0;
+      let maxSigops = 0;
+      const payees = [...inWindow, ...newPayees, ...tiedPayees];
+      for (const address of payees) {
+        const gen = generateShare(params(c, address, 3, 5_000_000_000, 0));
+        const stripped = gen.stripped.length;
+        const total = encodeTransaction(gen.gentx).length;
+        const sigops = coinbaseSigopCost(gen.gentx);
+        expect(stripped).toBeLessThanOrEqual(bound.strippedSize);
+        expect(total).toBeLessThanOrEqual(bound.totalSize);
+        expect(sigops).toBeLessThanOrEqual(bound.sigopCost);
+        maxStripped = Math.max(maxStripped, stripped);
+        maxTotal = Math.max(maxTotal, total);
+        maxSigops = Math.max(maxSigops, sigops);
+      }
+      // A new P2WSH payee adds the longest output (43 bytes); a new P2PKH payee one more sigop.
+      expect(maxStripped).toBe(bound.strippedSize);
+      expect(maxTotal).toBe(bound.totalSize);
+      expect(maxSigops).toBe(bound.sigopCost);
+      // The segwit gentx's witness: marker, flag, one stack of one 32-byte item.
+      expect(bound.totalSize - bound.strippedSize).toBe(2 + 1 + 1 + 32);
+      const withNew = generateShare(params(c, newPayees[3]!, 3, 5_000_000_000, 0));
+      expect(bound.payees).toBe(withNew.payouts.length);
+    });
+  }
 });

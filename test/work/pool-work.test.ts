@@ -1,6 +1,6 @@
 /**
  * PoolWork's node share target (src/work/pool-work.ts desiredShareTarget): without a miner's
- * `/D`, the target follows the node's hash-rate estimate (reference §5.3: the node aims at
+ * `/D`, the target follows the node's hash-rate estimate (docs/mining.md#difficulty-pseudoshares-shares-and-blocks: the node aims at
  * ~1.67% of the pool's shares). The estimate moves with the clock and with every pseudoshare,
  * so it is read once per generation of work: every job of one generation shares one
  * GenerationBase (one PPLNS computation), and only new work picks up the new estimate. When it
