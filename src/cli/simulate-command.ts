@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { buildReport, REPORT_SCHEMA, type Report } from '../sim/report.js';
 import { renderReportHtml, renderSweepHtml } from '../sim/report-html.js';
@@ -20,10 +21,14 @@ export class SimulateInputError extends Error {
   override readonly name = 'SimulateInputError';
 }
 
+/** The worker's old-generation cap by default: the baseline lives in ~0.9 GB of heap. */
+const DEFAULT_HEAP_MB = 1200;
+
 interface SimulateFlags {
   seed: string;
   out?: string;
   quiet?: boolean;
+  maxHeap: string;
 }
 
 function readScenario(file: string): ReturnType<typeof parseScenarioFile> {
@@ -74,6 +79,28 @@ function runOne(sc: Scenario, seed: number, progress: (line: string) => void): {
   return { report, emitted: run.emitted };
 }
 
+/** Set in the process that runs the simulation (see `inHeapCappedProcess`). */
+const INNER = 'P2POOL_SIMULATE_HEAP_CAPPED';
+
+/**
+ * Run this same command again in a child process whose heap is capped (--max-heap): V8 then
+ * collects before growing the large slack it gives a big heap, and a run too big for the cap
+ * ends with a clear error instead of taking the machine's memory. The child inherits stdio;
+ * returns its exit code, or null when this is the child.
+ */
+function inHeapCappedProcess(heapMb: number): number | null {
+  if (process.env[INNER] === '1') return null;
+  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [INNER]: '1' },
+  });
+  if (child.error) throw child.error;
+  if (child.signal !== null || child.status === 134) {
+    throw new SimulateInputError(`the simulation stopped (${child.signal ?? `exit ${child.status}`}): if it ran out of its ${heapMb} MB heap, --max-heap MB allows more`);
+  }
+  return child.status ?? 1;
+}
+
 export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
@@ -85,9 +112,17 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed gives the same report', '1')
     .option('--out <dir>', 'output directory (created if missing)', 'simulate-out')
     .option('--quiet', 'no progress lines on stderr')
+    .option('--max-heap <MB>', 'heap the simulation may use (a larger network needs more)', String(DEFAULT_HEAP_MB))
     .action((file: string, flags: SimulateFlags) => {
       const seed = parseSeed(flags.seed);
+      const heapMb = Number(flags.maxHeap);
+      if (!Number.isSafeInteger(heapMb) || heapMb < 64 || heapMb > 1_000_000) throw new SimulateInputError(`--max-heap must be a whole number of MB from 64, got ${flags.maxHeap}`);
       const parsed = readScenario(file);
+      const code = inHeapCappedProcess(heapMb);
+      if (code !== null) {
+        process.exitCode = code;
+        return;
+      }
       const out = resolve(flags.out ?? 'simulate-out');
       mkdirSync(out, { recursive: true });
       const progress = (line: string): void => {
