@@ -207,7 +207,8 @@ export function renderSweepHtml(sweep: { parameter: string; label: string; value
     runs.map((r, i) => ({ x: x[i]!, y: f(r) ?? NaN, title: `${labels[i]}: ${num(f(r), 4)}` }));
   const classNames = runs[0]?.classes.filter((c) => c.miners > 0).map((c) => c.label) ?? [];
   const palette = [BLUE, GREEN, ORANGE, RED, PURPLE, GREY];
-  const xAxis = { label: `${sweep.label} (run index: ${labels.map((l, i) => `${i}=${l}`).join(', ')})`, format: (v: number) => labels[v] ?? String(v) };
+  // Runs are evenly spaced by index; the ticks carry the swept values.
+  const xAxis = { label: sweep.label, format: (v: number) => labels[v] ?? String(v) };
   const charts = [
     xyChart('Orphaned + dead shares', xAxis, { label: 'share of all shares', min: 0 }, [
       { name: 'orphaned + dead', color: RED, line: true, points: at((r) => r.pool.stale) },
