@@ -1,6 +1,6 @@
 /**
  * The v35 orphan rate at d/T = 0.01 (see orphan-rate.test.ts for the theory): ~0.8% of shares,
- * so 50,000 shares give ~400 orphans and 10% is 2 standard errors: as many as the suite's time
+ * so 50,000 shares give ~430 orphans and 10% is 2.1 standard errors: as many as the suite's time
  * budget allows (the fixed seed makes the outcome fixed; bench/sim.ts checks a larger sample).
  * Its own file so that it runs beside the other theory tests.
  */

@@ -8,8 +8,8 @@
  * idealized model to ~1% (docs). The issue's first-order 1 - e^(-x) is within 1-5% of x/(1+x).
  *
  * T is the run's measured mean share interval (the retarget settles a little below the
- * nominal 10 s). Each run is sized for the test suite's time budget: ~900 orphans at x = 0.1
- * (10% = 3 standard errors) and ~690 at x = 0.03 (2.6); x = 0.01 is in orphan-rate-small.test.ts.
+ * nominal 10 s). Each run is sized for the test suite's time budget: ~950 orphans at x = 0.1
+ * (10% = 3.1 standard errors) and ~750 at x = 0.03 (2.7); x = 0.01 is in orphan-rate-small.test.ts.
  * The seed is fixed, so the outcome is too; bench/sim.ts runs larger samples.
  */
 import { describe, expect, it } from 'vitest';
