@@ -1,5 +1,5 @@
 /**
- * Every share of a run, as the engine records it (docs/simulate.md#what-is-counted): who found
+ * Every share of a run, as the engine records it (docs/simulate.md#end-and-what-is-counted): who found
  * it, when, at which target, what a block at it would pay, and at the end its fate: on the
  * final chain, paid by reference (future rules), orphaned, or dead (the work layer said its
  * work was outdated when it arrived). The start chain is recorded too (miner -1), so links

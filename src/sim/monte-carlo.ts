@@ -1,6 +1,6 @@
 /**
- * Payout over fixed periods by Monte Carlo (docs/simulate.md#payout-variance). The run gives
- * one sharechain history: every share found, its target and the coinbase a block at it would
+ * Payout over fixed periods by Monte Carlo (docs/simulate.md#payout-over-periods-the-monte-carlo).
+ * The run gives one sharechain history: every share found, its target and the coinbase a block at it would
  * pay. Which shares are blocks is an independent draw per share (probability
  * blockTarget/shareTarget), so it can be drawn again, many times, over the same history:
  *

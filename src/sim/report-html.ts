@@ -1,5 +1,5 @@
 /**
- * report.html (docs/simulate.md#report-html): one self-contained page per run (or sweep) with
+ * report.html (docs/simulate.md#reporthtml): one self-contained page per run (or sweep) with
  * the report's figures as tables and SVG charts. No external resources: the styles, charts and
  * the few lines of script that sort tables are all inline, so the file opens offline.
  */

@@ -1,5 +1,5 @@
 /**
- * report.json (docs/simulate.md#report-json, schema "p2pool-simulate/1"): everything a run
+ * report.json (docs/simulate.md#reportjson, schema "p2pool-simulate/1"): everything a run
  * measured, per pool, hash-rate class, node and miner. Every figure outside `wallClock` is a
  * deterministic function of the scenario and the seed (numbers are rounded to 6 significant
  * digits, so the file is byte-identical between runs); `wallClock` holds what the machine

@@ -1,5 +1,5 @@
 /**
- * Small SVG charts for the simulator's HTML report (docs/simulate.md#report-html): scatter,
+ * Small SVG charts for the simulator's HTML report (docs/simulate.md#reporthtml): scatter,
  * lines and bars with linear or logarithmic axes. Drawn as text here, so the page needs no
  * script or network to show them and the same report always gives the same page.
  */

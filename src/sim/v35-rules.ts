@@ -1,5 +1,5 @@
 /**
- * The v35 rules for the simulator (rules.ts), on the node's real code (docs/simulate.md#v35):
+ * The v35 rules for the simulator (rules.ts), on the node's real code (docs/simulate.md#what-is-real-and-what-is-simulated):
  * each node is a real ChainState (tracker, verification, best-share choice, pruning, stale
  * accounting) and a real PoolWork (share targets, jobs, gentx, DOA, block submission); relay
  * is p2p/relay.ts and bytes come from p2p/messages.ts + framing.ts. Only these are simulated:

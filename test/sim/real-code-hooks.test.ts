@@ -1,5 +1,5 @@
 /**
- * What p2pool simulate changed in the node's own code (docs/simulate.md#what-the-simulator-changes):
+ * What p2pool simulate changed in the node's own code (docs/simulate.md#what-the-simulator-changed-in-the-nodes-code):
  * the hooks (PoolWork.shareTargetFor, P2PoolNetwork.simulatedPow, ChainState's verify option)
  * and two speed-ups found by its profile (PPLNS windows that survive pruning, the payout sort).
  * Each must leave the node's behaviour exactly as it was.

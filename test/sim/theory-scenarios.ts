@@ -1,5 +1,5 @@
 /**
- * Small, fast scenarios for the theory tests (docs/simulate.md#validation): regtest's v35
+ * Small, fast scenarios for the theory tests (docs/simulate.md#theory-and-the-tests-that-hold-the-simulator-to-it): regtest's v35
  * network with a short chain (CHAIN_LENGTH = REAL_CHAIN_LENGTH = TARGET_LOOKBEHIND = 100) and
  * 10 s shares, a 1 TH/s pool, no parent-chain blocks by anyone else. The look-behind stays at
  * 100 shares: with 20 the retarget's noise makes share arrivals bursty enough to raise the
