@@ -194,6 +194,7 @@ describe('Forest removal', () => {
           seenRemoved++;
           expect(target.up).toEqual([]);
           expect(target.parent).toBeUndefined();
+          expect((target as { item?: unknown }).item).toBeUndefined();
         }
       }
     }
