@@ -8,7 +8,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Build scripts run under Node.
-    files: ['scripts/**/*.mjs'],
+    files: ['scripts/**/*.mjs', 'fuzz/**/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
   },
   {

@@ -114,7 +114,7 @@ export function payoutAddress(net: P2PoolNetwork, i: number): string {
  * its first input's prevout txid changed so that every txid and wtxid is distinct (the
  * signatures no longer verify; nothing here validates scripts). txid and hash are recomputed.
  */
-function buildTemplate(count: number): BlockTemplate {
+export function buildTemplate(count: number): BlockTemplate {
   const gbt = JSON.parse(readFileSync(repoPath(GBT_FIXTURE), 'utf8')) as Record<string, unknown> & { transactions: Record<string, unknown>[] };
   // Only the segwit ones (txid != wtxid); Core's capture also holds a few legacy transactions.
   const base = gbt.transactions.filter((t) => t.txid !== t.hash);

@@ -6,6 +6,7 @@
  * dynamically so that the harness runs before that file exists; an area that is absent is
  * reported as such instead of breaking the whole run.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchBitcoin } from './bitcoin.js';
@@ -26,17 +27,43 @@ async function optionalBench(file: string, exportName: string): Promise<BenchRes
   return (await (fn as () => BenchResult | Promise<BenchResult>)()) ?? {};
 }
 
+/**
+ * Sections, in order. `npm run bench -- NAME ...` runs only those; with no names, every
+ * section that is not `alone` (the soak takes 20 minutes: `npm run bench -- soak`).
+ */
+const SECTIONS: Array<{ name: string; alone?: true; run: () => unknown }> = [
+  { name: 'bitcoin', run: () => benchBitcoin() },
+  { name: 'sharechain', run: () => optionalBench('./sharechain.js', 'benchSharechain') },
+  { name: 'fairSharechain', run: () => optionalBench('./fair-sharechain.js', 'benchFairSharechain') },
+  { name: 'mining', run: () => optionalBench('./mining.js', 'benchMining') },
+  { name: 'p2p', run: () => optionalBench('./p2p.js', 'benchP2p') },
+  // Last of the default sections: the simulator's baseline runs for minutes (bench/sim.ts).
+  { name: 'sim', run: () => optionalBench('./sim.js', 'benchSim') },
+  { name: 'soak', alone: true, run: () => optionalBench('./soak.js', 'benchSoak') },
+];
+
+/**
+ * The soak runs the node the way docs/operations.md recommends for thousands of miners: with
+ * V8's old space capped (SOAK_HEAP_MB, default 256; 0 for V8's default), so the heap is
+ * collected before it grows to V8's default limit. Re-run this process with the flag.
+ */
+function soakWithHeapCap(names: string[]): boolean {
+  const heapMb = Number(process.env.SOAK_HEAP_MB ?? 256);
+  if (!names.includes('soak') || heapMb === 0 || process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) return false;
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
 async function main(): Promise<void> {
-  const results: Record<string, unknown> = {
-    node: process.version,
-    bitcoin: benchBitcoin(),
-    sharechain: await optionalBench('./sharechain.js', 'benchSharechain'),
-    fairSharechain: await optionalBench('./fair-sharechain.js', 'benchFairSharechain'),
-    mining: await optionalBench('./mining.js', 'benchMining'),
-    p2p: await optionalBench('./p2p.js', 'benchP2p'),
-    // Last: the simulator's baseline runs for minutes (bench/sim.ts).
-    sim: await optionalBench('./sim.js', 'benchSim'),
-  };
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  if (soakWithHeapCap(names)) return;
+  for (const n of names) if (!SECTIONS.some((s) => s.name === n)) throw new Error(`unknown bench section ${n} (${SECTIONS.map((s) => s.name).join(', ')})`);
+  const results: Record<string, unknown> = { node: process.version };
+  for (const s of SECTIONS) {
+    if (names.length ? names.includes(s.name) : !s.alone) results[s.name] = await s.run();
+    else if (s.alone && !names.length) results[s.name] = { skipped: `runs alone: npm run bench -- ${s.name}` };
+  }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 

@@ -216,8 +216,8 @@ function connectionError(e: NodeJS.ErrnoException, endpoint: string, method: str
   return new RpcConnectionError(`cannot reach bitcoind RPC at ${endpoint} (${method}): ${what}`, endpoint, e);
 }
 
-/** Parse a JSON-RPC reply; the status matters only when the body is not JSON-RPC. */
-function parseReply(method: string, status: number, text: string, endpoint: string): unknown {
+/** Parse a JSON-RPC reply; the status matters only when the body is not JSON-RPC. (Exported for fuzz/targets/bitcoind.ts.) */
+export function parseReply(method: string, status: number, text: string, endpoint: string): unknown {
   let reply: unknown;
   try {
     reply = JSON.parse(text);

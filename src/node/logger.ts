@@ -96,11 +96,31 @@ export function createLogger(opts: LoggerOptions): NodeLogger {
       },
     });
   }
+  let file: ReturnType<typeof pino.destination> | null = null;
   if (opts.logfile) {
     mkdirSync(dirname(opts.logfile), { recursive: true });
-    streams.push({ level, stream: pino.destination({ dest: opts.logfile, sync: false, mkdir: true }) });
+    file = pino.destination({ dest: opts.logfile, sync: false, mkdir: true });
+    streams.push({ level, stream: file });
   }
-  const logger = pino({ level, base: undefined }, pino.multistream(streams));
+  const multi = pino.multistream(streams);
+  const logger = pino({ level, base: undefined }, multi);
+  // A log file that cannot be written (disk full, read-only, removed mount): without a listener
+  // its write error went nowhere useful and the stream kept retrying with a growing buffer until
+  // the node stopped answering (the disk-full drill, docs/operations.md "While running"). Drop
+  // the file, say so once on the terminal, and go on.
+  file?.on('error', (err: NodeJS.ErrnoException) => {
+    if (!file) return;
+    const failed = file;
+    file = null;
+    const entry = multi.streams.find((e) => e.stream === failed) as { id?: number } | undefined;
+    if (entry?.id !== undefined) (multi as unknown as { remove(id: number): void }).remove(entry.id);
+    try {
+      failed.destroy();
+    } catch {
+      /* already broken */
+    }
+    logger.error(`log file ${opts.logfile}: cannot write (${err.code ?? err.message}): logging to the terminal only until the node restarts`);
+  });
 
   const clean = (fields: Record<string, unknown>): Record<string, unknown> => {
     const o: Record<string, unknown> = {};

@@ -6,7 +6,7 @@
  * address -> P2P link to bitcoind -> first template -> P2Pool peers -> worker port. Stop order
  * is the reverse.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayHexToHash } from '../bitcoin/hex.js';
 import { sha256Implementation } from '../bitcoin/native-sha256.js';
@@ -132,7 +132,15 @@ export class P2PoolNode {
     };
     const stopHooks: Array<() => void | Promise<void>> = [];
     const dir = join(config.datadir, net.name);
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+      // A read-only file system refuses W_OK even to root; SQLite would otherwise open the
+      // store read-only without a word and fail at the first share.
+      accessSync(dir, fsConstants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new Error(`the data directory ${dir} is not writable (${code === 'ENOENT' ? 'EROFS or missing parent' : code}): the node keeps its shares there; make it writable, free the disk or pass another --datadir`);
+    }
 
     const store = ShareStore.open(join(dir, 'shares.sqlite'), { log: (m) => sub('store')('warn', m) });
     const rpc = new RpcClient({ host: config.bitcoind.host, port: config.bitcoind.rpcPort, auth: config.bitcoind.auth });

@@ -10,6 +10,12 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean
 
 /** A connection that sends nothing for this long before its first byte is closed. */
 const FIRST_BYTE_TIMEOUT_MS = 30_000;
+/**
+ * TCP connections on the worker port at once (Stratum, getwork, API, dashboard); past it the
+ * kernel-accepted connection is closed at once (net.Server maxConnections). Above the Stratum
+ * server's own 10,000 so that its limits (with their log line) act first.
+ */
+export const MAX_WORKER_PORT_CONNECTIONS = 12_000;
 
 export class WorkerPort {
   private readonly tcp: Server;
@@ -19,6 +25,7 @@ export class WorkerPort {
   constructor(
     private readonly onStratum: (socket: Socket, first: Buffer) => void,
     private readonly httpHandlers: HttpHandler[],
+    opts: { maxConnections?: number } = {},
   ) {
     this.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
       res.setHeader('Access-Control-Allow-Origin', '*');
@@ -26,6 +33,7 @@ export class WorkerPort {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
     });
     this.tcp = createTcpServer((socket) => this.route(socket));
+    this.tcp.maxConnections = opts.maxConnections ?? MAX_WORKER_PORT_CONNECTIONS;
   }
 
   private route(socket: Socket): void {

@@ -56,6 +56,8 @@ export interface P2PNodeOptions {
   syncBatch?: number;
   /** Incoming sharereq/getaddrs allowed per second per peer. */
   requestRate?: number;
+  /** Bytes queued for a peer that does not read before it is dropped (peer.ts MAX_QUEUED_BYTES). */
+  maxQueuedBytes?: number;
   /** Send `addrme` with our listening port now and then (reference default; --disable-advertise). */
   advertise?: boolean;
   /** Scales the advertising interval (tests); 1 = reference (100 s per peer + 1 s mean). */
@@ -316,6 +318,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       }),
       timing: this.timing,
       requestRate: this.opts.requestRate,
+      maxQueuedBytes: this.opts.maxQueuedBytes,
     });
     const st: PeerState = { peer, dialed, known: new KnownShares(), txs: new PeerTxs() };
     this.peers.set(peer.key, st);

@@ -66,7 +66,18 @@ export interface PeerOptions {
   timing: PeerTiming;
   /** Incoming requests allowed per second (burst = 5 s worth); more is a flood. */
   requestRate?: number;
+  /** Bytes queued for a peer that does not read before it is dropped (default MAX_QUEUED_BYTES). */
+  maxQueuedBytes?: number;
 }
+
+/**
+ * Outgoing bytes queued in Node (beyond the kernel's socket buffer) for a peer that does not
+ * read before it is dropped: a peer may keep asking for shares at the allowed request rate and
+ * never read the answers (each up to ~600 KB), and without this the node would buffer without
+ * end. 4 MB is several of the largest replies; 40 peers hold at most ~200 MB
+ * (docs/operations.md "Limits").
+ */
+export const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
 export interface ShareReply {
   result: ShareReplyResult;
@@ -155,7 +166,16 @@ export class Peer extends EventEmitter<PeerEvents> {
   send(msg: P2PoolMessage): boolean {
     if (this.closed) return false;
     const { command, payload } = encodeMessage(msg);
-    this.opts.socket.write(encodeFrame(this.opts.prefix, command, payload));
+    return this.write(encodeFrame(this.opts.prefix, command, payload));
+  }
+
+  private write(frame: Buffer): boolean {
+    const limit = this.opts.maxQueuedBytes ?? MAX_QUEUED_BYTES;
+    if (this.opts.socket.writableLength > limit) {
+      this.close(`not reading: over ${limit} bytes queued for it`);
+      return false;
+    }
+    this.opts.socket.write(frame);
     return true;
   }
 
@@ -165,8 +185,7 @@ export class Peer extends EventEmitter<PeerEvents> {
    */
   sendFrame(frame: Buffer): boolean {
     if (this.closed) return false;
-    this.opts.socket.write(frame);
-    return true;
+    return this.write(frame);
   }
 
   /** Like send, but a payload over the limit returns false instead of throwing. */

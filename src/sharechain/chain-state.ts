@@ -12,7 +12,8 @@
  * then write the batch to the store, in the same call. The store's commit (a WAL write, no
  * fsync: store.ts) would otherwise sit on every relay; relaying a share before it is on disk
  * loses nothing, since a node that crashes before the commit simply has not "added" it (it
- * fetches it again). Shares that verification dropped meanwhile are not written.
+ * fetches it again). Shares that verification dropped meanwhile are not written. Our own
+ * shares are the exception: written before they are tracked (addLocalShare).
  */
 import { EventEmitter } from 'node:events';
 import { hashToDisplayHex } from '../bitcoin/hex.js';
@@ -39,7 +40,7 @@ export interface ChainStateOptions {
    * around the same verifyShare.
    */
   verify?: (share: Share, chain: ChainView, nowSeconds: number) => unknown;
-  log?: (level: 'info' | 'warn', msg: string) => void;
+  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
 export interface ChainStateEvents {
@@ -47,6 +48,20 @@ export interface ChainStateEvents {
   best: [best: ShareHash | null, previous: ShareHash | null];
   /** A peer sent shares that failed verification. */
   bad: [peer: string, reason: string];
+}
+
+/** While the store refuses writes, retry the backlog at most this often. */
+const STORE_RETRY_MS = 10_000;
+
+/**
+ * Errors of the disk rather than of our code: SQLite's full, read-only and I/O errors
+ * (better-sqlite3 SqliteError codes, with extended codes such as SQLITE_IOERR_WRITE), and the
+ * plain ENOSPC/EROFS/EACCES/EIO a file write can give.
+ */
+export function isDiskError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PERM|NOLFS)/.test(code) || ['ENOSPC', 'EROFS', 'EACCES', 'EIO', 'EDQUOT'].includes(code);
 }
 
 /** Prune at most this often (the reference cleans every 5 s). */
@@ -60,6 +75,12 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   private lastDesired: DesiredShare[] = [];
   private lastPrune = 0;
   private readonly now: () => number;
+  /** Shares the store refused to take (disk full, read-only): written with the next write that works. */
+  private readonly unsaved = new Map<ShareHash, Share>();
+  private failingSince: number | null = null;
+  /** A local share addLocalShare saved before handing it to addShares (which then skips it). */
+  private readonly savedFirst = new Set<ShareHash>();
+  private lastTry = 0;
 
   constructor(private readonly opts: ChainStateOptions) {
     super();
@@ -71,7 +92,9 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     this.stale = new StaleAccounting(this.tracker);
     this.tracker.onRemove = (shares) => {
       this.stale.forget(shares.map((s) => s.hash));
-      opts.store?.deleteShares(opts.net.name, shares.map((s) => s.hash));
+      const gone = shares.map((s) => s.hash);
+      for (const h of gone) this.unsaved.delete(h);
+      this.persist(() => opts.store?.deleteShares(opts.net.name, gone));
     };
   }
 
@@ -111,20 +134,92 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     } finally {
       // After the relay (see the file comment); in `finally` so a throwing 'best' listener
       // cannot leave tracked shares unstored.
-      const kept = fresh.filter((s) => this.tracker.has(s.hash));
-      this.opts.store?.addShares(this.opts.net.name, kept.map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw })));
+      // Our own shares were saved before (addLocalShare): not again.
+      const kept = fresh.filter((s) => !this.savedFirst.delete(s.hash) && this.tracker.has(s.hash));
+      this.save(kept);
     }
     return fresh;
   }
 
-  /** A share our own miners found; `deadOnArrival` when its work was already outdated. */
+  /**
+   * A share our own miners found; `deadOnArrival` when its work was already outdated. Unlike a
+   * peer's share, it is written to the store BEFORE it is tracked and relayed: a peer's share
+   * is still held by that peer if we crash before the commit, but our own exists nowhere else,
+   * and the relay and the miner's `true` are acknowledgements that must survive a kill -9
+   * (docs/operations.md, "Crash and fault drills": before this order, the drill lost one share
+   * a peer already held in its first 8 kills). A share every few seconds at most: the commit
+   * costs nothing here.
+   */
   addLocalShare(share: Share, deadOnArrival: boolean): boolean {
     this.stale.addMine(share.hash, deadOnArrival);
-    return this.addShares([share]).length === 1;
+    if (this.tracker.has(share.hash)) return false;
+    this.save([share]);
+    this.savedFirst.add(share.hash);
+    const added = this.addShares([share]).length === 1;
+    this.savedFirst.delete(share.hash);
+    // Verification may drop it at once (then the tracker's onRemove deleted nothing: it was
+    // never tracked as kept); keep the store equal to what is tracked.
+    if (added && !this.tracker.has(share.hash)) {
+      this.unsaved.delete(share.hash);
+      this.persist(() => this.opts.store?.deleteShares(this.opts.net.name, [share.hash]));
+    }
+    return added;
+  }
+
+  /** True while the store refuses writes (disk full, read-only, I/O errors): shares wait in `unsaved`. */
+  get storeFailing(): boolean {
+    return this.failingSince !== null;
+  }
+
+  /** Shares tracked but not yet in the store because it refused the write. */
+  get unsavedCount(): number {
+    return this.unsaved.size;
+  }
+
+  /**
+   * Write shares to the store. When the disk refuses (full, read-only, I/O error), the node goes
+   * on: the shares stay tracked and relayed (peers hold them too), wait in `unsaved`, and are
+   * written with the next write that succeeds; the first failure is logged as one error line and
+   * the recovery as one more (docs/operations.md "While running"). SQLite rolls back a
+   * transaction that could not be written, so the file never holds half of one.
+   */
+  private save(shares: readonly Share[]): void {
+    if (!this.opts.store) return;
+    for (const s of shares) this.unsaved.set(s.hash, s);
+    if (this.unsaved.size === 0) return;
+    // Failing: retry at most every STORE_RETRY_MS (update() retries too), not the whole
+    // backlog on every share.
+    if (this.failingSince !== null && this.now() - this.lastTry < STORE_RETRY_MS) return;
+    const rows = [...this.unsaved.values()].map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw }));
+    if (this.persist(() => this.opts.store!.addShares(this.opts.net.name, rows))) this.unsaved.clear();
+  }
+
+  /** Run a store write; on a disk error, log (once per failure spell) and return false. */
+  private persist(write: () => void): boolean {
+    this.lastTry = this.now();
+    try {
+      write();
+    } catch (err) {
+      if (!isDiskError(err)) throw err;
+      if (this.failingSince === null) {
+        this.failingSince = this.now();
+        const e = err as { code?: string; message?: string };
+        this.opts.log?.('error', `share store: cannot write (${e.code ?? 'error'}: ${e.message ?? String(err)}): the node goes on serving miners and peers, ` +
+          'but new shares are kept in memory only until the store takes writes again (free disk space, or make the data directory writable); ' +
+          `it retries every ${STORE_RETRY_MS / 1000} s`);
+      }
+      return false;
+    }
+    if (this.failingSince !== null) {
+      this.opts.log?.('info', `share store: writing again after ${Math.round((this.now() - this.failingSince) / 1000)} s; every share is saved`);
+      this.failingSince = null;
+    }
+    return true;
   }
 
   /** Verify, choose the best share, prune now and then; emits 'best' on change. */
   update(): void {
+    if (this.unsaved.size > 0) this.save([]);
     const result = think(this.tracker, {
       chainLength: this.opts.net.chainLength,
       blockPeriod: this.opts.net.parent.blockPeriod,

@@ -87,6 +87,8 @@ export interface StoredShare {
 export type StoreLog = (message: string) => void;
 
 const HASH_RE = /^[0-9a-f]{64}$/;
+/** An address book host: an IPv4 or IPv6 address or a host name, nothing else. */
+const PEER_HOST_RE = /^[0-9A-Za-z.:_-]{1,253}$/;
 
 interface Row {
   hash: unknown;
@@ -240,8 +242,12 @@ export class ShareStore {
     const out: StoredPeer[] = [];
     const rows = this.db.prepare('SELECT host, port, services, first_seen, last_seen FROM peers WHERE net = ?').all(net) as Array<Record<string, unknown>>;
     for (const r of rows) {
-      if (typeof r.host !== 'string' || typeof r.port !== 'number' || typeof r.services !== 'string' || !/^\d{1,20}$/.test(r.services)) continue;
-      if (typeof r.first_seen !== 'number' || typeof r.last_seen !== 'number') continue;
+      if (typeof r.host !== 'string' || !PEER_HOST_RE.test(r.host) || typeof r.services !== 'string' || !/^\d{1,20}$/.test(r.services)) continue;
+      // A port of 1.5, -1 or 70000 (a damaged row; found by fuzzing, test/fixtures/fuzz/store-rows)
+      // would make the dialler's net.connect throw.
+      if (typeof r.port !== 'number' || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) continue;
+      if (typeof r.first_seen !== 'number' || !Number.isFinite(r.first_seen) || typeof r.last_seen !== 'number' || !Number.isFinite(r.last_seen)) continue;
+      if (BigInt(r.services) >= 1n << 64n) continue;
       out.push({ host: r.host, port: r.port, services: BigInt(r.services), firstSeen: r.first_seen, lastSeen: r.last_seen });
     }
     return out;

@@ -18,8 +18,23 @@ const RATE_BURST = 2000;
 export const BAN_MS = 10 * 60_000;
 /** A connection that sends nothing at all for this long is closed. */
 export const IDLE_TIMEOUT_MS = 15 * 60_000;
-/** Outgoing bytes queued for a miner that does not read before it is dropped. */
-const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/**
+ * Outgoing bytes queued (in Node, beyond what the kernel's socket buffer took) for a miner that
+ * does not read before it is dropped. A notify is 1-40 KB (its coinbase pays every PPLNS payee),
+ * so this is several notifies behind: a miner that far behind mines dead work anyway, and 200
+ * such miners hold at most 50 MB (docs/operations.md "Limits"; the 5,000-miner soak in
+ * bench/soak.ts). It was 4 MB: 200 silent connections could then pin 800 MB.
+ */
+export const MAX_QUEUED_BYTES = 256 * 1024;
+/** Stratum connections at once, in total (each costs a socket and ~10 KB; the soak held 5,000). */
+export const MAX_CONNECTIONS = 10_000;
+/**
+ * Stratum connections at once from one address. Loopback is exempt, as from bans: a proxy on the
+ * node's own machine is the operator's. Farms behind one NAT address beyond this run a proxy.
+ */
+export const MAX_CONNECTIONS_PER_IP = 1_000;
+/** A refused connection is logged at most once a minute per reason (with the count since). */
+const REFUSAL_LOG_MS = 60_000;
 
 export interface StratumServerOptions {
   log?: (msg: string) => void;
@@ -28,7 +43,13 @@ export interface StratumServerOptions {
   banLoopback?: boolean;
   /** Connections that have not authorized after this long are closed (default 30 s). */
   loginTimeoutMs?: number;
+  /** Limits (defaults MAX_QUEUED_BYTES, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP). */
+  maxQueuedBytes?: number;
+  maxConnections?: number;
+  maxConnectionsPerIp?: number;
 }
+
+const isLoopback = (addr: string): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
 
 /** Counters for /metrics and the dashboard (read-only outside the server). */
 export interface StratumStats {
@@ -54,11 +75,15 @@ interface Conn {
   out: string;
   /** Every line in `out` was sent as ASCII (written latin1, a plain copy, instead of UTF-8). */
   outAscii: boolean;
+  /** The remote address as counted in `perIp` (null once uncounted). */
+  counted: string | null;
 }
 
 export class StratumServer {
   readonly stats: StratumStats = { submits: 0, accepted: 0, stale: 0, rejected: new Map(), broadcasts: 0, lastBroadcastMs: 0 };
   private readonly conns = new Set<Conn>();
+  private readonly perIp = new Map<string, number>();
+  private readonly refusals = new Map<string, { count: number; loggedAt: number }>();
   private readonly bans = new Map<string, number>();
   private readonly extranoncePrefix = randomBytes(2);
   private extranonceCounter = 0;
@@ -96,14 +121,20 @@ export class StratumServer {
       socket.destroy();
       return;
     }
+    const remote = socket.remoteAddress ?? '?';
+    const max = this.opts.maxConnections ?? MAX_CONNECTIONS;
+    const maxPerIp = this.opts.maxConnectionsPerIp ?? MAX_CONNECTIONS_PER_IP;
+    if (this.conns.size >= max) return this.refuse(socket, `the node's limit of ${max} Stratum connections is reached`);
+    if (!isLoopback(remote) && (this.perIp.get(remote) ?? 0) >= maxPerIp) return this.refuse(socket, `${remote} already has ${maxPerIp} Stratum connections (the per-address limit)`);
     const splitter = new LineSplitter();
     const extranonce1 = Buffer.alloc(4);
     this.extranoncePrefix.copy(extranonce1, 0);
     extranonce1.writeUInt16BE(this.extranonceCounter++ & 0xffff, 2);
     const conn: Conn = {
       socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now(),
-      batching: false, out: '', outAscii: true,
+      batching: false, out: '', outAscii: true, counted: remote,
     };
+    this.perIp.set(remote, (this.perIp.get(remote) ?? 0) + 1);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     conn.session = new StratumSession(extranonce1, this.work, {
       send: (line, ascii) => {
@@ -151,7 +182,7 @@ export class StratumServer {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       conn.session.markClosed();
-      this.conns.delete(conn);
+      this.forget(conn);
     });
     if (first && first.length > 0) onData(first);
   }
@@ -182,6 +213,7 @@ export class StratumServer {
     clearInterval(this.timer);
     for (const c of this.conns) c.socket.destroy();
     this.conns.clear();
+    this.perIp.clear();
   }
 
   /** Token bucket: RATE_PER_SECOND tokens a second up to RATE_BURST; each line takes one. */
@@ -191,9 +223,37 @@ export class StratumServer {
     c.lastRefill = now;
   }
 
+  /** Number of connections from `address` now (tests, /metrics). */
+  connectionsFrom(address: string): number {
+    return this.perIp.get(address) ?? 0;
+  }
+
+  private forget(c: Conn): void {
+    this.conns.delete(c);
+    if (c.counted === null) return;
+    const n = (this.perIp.get(c.counted) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(c.counted);
+    else this.perIp.set(c.counted, n);
+    c.counted = null;
+  }
+
+  /** Close a connection over a limit at once; one log line a minute per reason. */
+  private refuse(socket: Socket, reason: string): void {
+    socket.destroy();
+    const now = this.now();
+    const r = this.refusals.get(reason) ?? { count: 0, loggedAt: -Infinity };
+    r.count++;
+    if (now - r.loggedAt >= REFUSAL_LOG_MS) {
+      this.opts.log?.(`stratum: refused ${r.count} connection${r.count === 1 ? '' : 's'}: ${reason}`);
+      r.count = 0;
+      r.loggedAt = now;
+    }
+    this.refusals.set(reason, r);
+  }
+
   private write(c: Conn, data: string, ascii: boolean): void {
     if (c.socket.destroyed) return;
-    if (c.socket.writableLength > MAX_QUEUED_BYTES) {
+    if (c.socket.writableLength > (this.opts.maxQueuedBytes ?? MAX_QUEUED_BYTES)) {
       this.drop(c, 'not reading its messages', false);
       return;
     }
@@ -215,13 +275,12 @@ export class StratumServer {
   private drop(c: Conn, reason: string, ban: boolean): void {
     if (c.socket.destroyed) return;
     const addr = c.socket.remoteAddress ?? '?';
-    const loopback = addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
-    const doBan = ban && (!loopback || this.opts.banLoopback === true);
+    const doBan = ban && (!isLoopback(addr) || this.opts.banLoopback === true);
     if (doBan) this.bans.set(addr, this.now() + BAN_MS);
     this.opts.log?.(`stratum ${addr}:${c.socket.remotePort} disconnected: ${reason}${doBan ? ` (banned ${BAN_MS / 60000} min)` : ''}`);
     c.session.markClosed();
     c.socket.destroy();
-    this.conns.delete(c);
+    this.forget(c);
   }
 
   private housekeeping(): void {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { hashWords, jsSha256, sha256, sha256d, sha256d64, sha256dBranch, Sha256dPrefix, sha256Midstate, sha256Resume } from '../../src/bitcoin/hash.js';
 import { hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { describeWith, nativeAddonNeed } from '../support/external.js';
 import { NATIVE_ADDON, nativeSha256, sha256Implementation, type NativeBackend, type NativeSha256, type Sha256Ops } from '../../src/bitcoin/native-sha256.js';
 
 // Expected values come from node:crypto (OpenSSL), which shares no code with either of ours, and
@@ -46,7 +47,7 @@ describe('the native addon is present where it must be', () => {
   }, 90_000);
 });
 
-describe.skipIf(nativeSha256 === null)('native SHA-256 against JavaScript and OpenSSL', () => {
+describeWith(nativeAddonNeed, 'native SHA-256 against JavaScript and OpenSSL', () => {
   const native = nativeSha256 as NativeSha256;
   const initial = native?.backend();
   // Both compressions are checked on a SHA-NI machine (the portable one is what other CPUs run).

@@ -16,6 +16,10 @@
  *   submission is logged as an error, and it reaches bitcoind over P2P when the link returns;
  * - when bitcoind returns, resume by itself: one log line, new jobs with clean_jobs to every
  *   miner (including one that connected during the outage), blocks accepted again.
+ *
+ * The second test is issue 17's drill: bitcoind goes away and comes back twice while a miner
+ * keeps mining; each time the miner gets no new work and its submissions are answered stale,
+ * and each time mining resumes with no one doing anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
@@ -192,6 +196,48 @@ describe('bitcoind unreachable mid-run, then back (bcoin regtest)', () => {
     await sleep(200);
     const after = a.submits.filter((s) => a.notifies.findIndex((n) => n.jobId === s.jobId) >= notifiesBefore);
     expect(after.some((s) => s.result === true)).toBe(true);
+  }, 180_000);
+});
+
+describe('bitcoind restarted twice while a miner mines (issue 17 fault drill)', () => {
+  it('tells the mining miner each time (no notify, its submits answered stale) and resumes by itself each time', async () => {
+    const m = await newMiner(`${MINER_A}.drill`, true);
+    m.start();
+    for (let outage = 1; outage <= 2; outage++) {
+      const accepted = node.work.counters.blocksAccepted;
+      await waitFor(`blocks accepted before outage ${outage}`, () => node.work.counters.blocksAccepted >= accepted + 1, 60_000);
+      // The P2P link is back too (it reconnects with a backoff after an outage): then the node
+      // notices the next outage at once instead of at its next template poll.
+      const linkFrom = Date.now();
+      await waitFor('the P2P link to bitcoind', () => node.bitcoindP2p.connected, 60_000);
+      console.log(`outage ${outage}: P2P link up ${Date.now() - linkFrom} ms after the wait began`);
+      // bitcoind goes away while the miner is hashing.
+      await bcoin.suspend();
+      await waitFor('the node to notice', () => node.templates.stale, 10_000);
+      const notifiesAtOutage = m.notifies.length;
+      const submitsAtOutage = m.submits.length;
+      // The miner keeps hashing on what it has (it waits for a new job after each solution), and
+      // a solution on its last job is submitted by hand too: a few seconds of that.
+      const sol = solveAsBlock(m, `${MINER_A}.drill`, m.job!);
+      expect((await m.call('mining.submit', sol.params)).error).toEqual([21, 'stale work', null]);
+      await sleep(3_000);
+      // No work is handed out while bitcoind is away...
+      expect(m.notifies.length).toBe(notifiesAtOutage);
+      // ...and whatever it submits on its old job is answered as stale, never silently accepted.
+      await sleep(300);
+      const during = m.submits.slice(submitsAtOutage);
+      for (const s of during) expect(s.error).toEqual([21, 'stale work', null]);
+      // The hand-made block is not lost: it reaches bitcoind when it returns (checked below by height).
+      // bitcoind comes back (the same chain, as a restarted node): mining resumes untouched.
+      const heightBack = bcoin.height();
+      await bcoin.resume();
+      await waitFor(`a clean job after outage ${outage}`, () => m.notifies.slice(notifiesAtOutage).find((n) => n.clean), 30_000);
+      await waitFor(`blocks on bitcoind again after outage ${outage}`, () => bcoin.height() >= heightBack + 2, 60_000);
+      console.log(`outage ${outage}: ${during.length + 1} submits answered stale while bitcoind was away; mining resumed by itself`);
+    }
+    m.stop();
+    expect(logs.filter((l) => /bitcoind is answering again/.test(l.msg)).length).toBeGreaterThanOrEqual(3);
+    expect(logs.some((l) => /REJECTED/.test(l.msg))).toBe(false);
   }, 180_000);
 });
 

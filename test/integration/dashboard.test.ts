@@ -1,5 +1,6 @@
 /**
- * The dashboard in real Chromium (playwright-core driving Debian's /usr/bin/chromium) during a
+ * The dashboard in real Chromium (playwright-core driving Debian's chromium; test/support/browser.ts
+ * finds it, and without one the test is skipped with one line, or fails under CI) during a
  * live regtest run: bcoin, two of our nodes peered on loopback and a CPU Stratum miner on each
  * (the demo's own setup, demo/demo.ts). The page must show hash rate and share counts that
  * appear and change, open a share in the explorer and walk to its parent, open a miner's page,
@@ -9,14 +10,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../demo/demo.js';
+import { describeWithBrowser, launchBrowser } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const artifacts = join(root, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Build dist/dashboard when it is missing or older than any source in dashboard/. */
 function ensureBundle(): void {
@@ -46,44 +47,41 @@ async function poll<T>(what: string, fn: () => Promise<T | null | undefined | fa
 
 const statText = (id: string): Promise<string> => page.locator(`[data-stat="${id}"] .stat-value`).innerText();
 
-beforeAll(async () => {
-  ensureBundle();
-  mkdirSync(artifacts, { recursive: true });
-  demo = await startDemo({ log: () => undefined, share: () => undefined, block: () => undefined });
-  origins = demo.nodes.map((n) => new URL(n.dashboardUrl).origin);
-  await waitFor('the nodes peered', () => demo.nodes.every((n) => n.pool.node.p2p!.readyPeers().length === 1), 20_000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    // ERR_ABORTED is Chromium cancelling the old page's polls when a test navigates (page.goto)
-    // while they are in flight: the test's doing, not the page's (the dashboard never aborts a
-    // request itself). Every other failure is a problem.
-    const error = r.failure()?.errorText ?? '';
-    if (error !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${error}`);
-  });
-  page.on('request', (r) => {
-    if (!origins.includes(new URL(r.url()).origin)) problems.push(`request off the node's origin: ${r.url()}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
-}, 180_000);
+describeWithBrowser('the dashboard in Chromium during a live regtest run', () => {
+  beforeAll(async () => {
+    ensureBundle();
+    mkdirSync(artifacts, { recursive: true });
+    demo = await startDemo({ log: () => undefined, share: () => undefined, block: () => undefined });
+    origins = demo.nodes.map((n) => new URL(n.dashboardUrl).origin);
+    await waitFor('the nodes peered', () => demo.nodes.every((n) => n.pool.node.p2p!.readyPeers().length === 1), 20_000);
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => {
+      // ERR_ABORTED is Chromium cancelling the old page's polls when a test navigates (page.goto)
+      // while they are in flight: the test's doing, not the page's (the dashboard never aborts a
+      // request itself). Every other failure is a problem.
+      const error = r.failure()?.errorText ?? '';
+      if (error !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${error}`);
+    });
+    page.on('request', (r) => {
+      if (!origins.includes(new URL(r.url()).origin)) problems.push(`request off the node's origin: ${r.url()}`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+    });
+  }, 180_000);
 
-afterAll(async () => {
-  // The browser first: with the nodes gone its polls would fail.
-  await browser?.close();
-  await demo?.stop();
-});
+  afterAll(async () => {
+    // The browser first: with the nodes gone its polls would fail.
+    await browser?.close();
+    await demo?.stop();
+  });
 
-describe('the dashboard in Chromium during a live regtest run', () => {
   it('shows hash rate and share counts that appear and change', async () => {
     await page.goto(demo.nodes[0]!.dashboardUrl);
     await page.locator('#stats [data-stat]').first().waitFor({ timeout: 30_000 });

@@ -52,6 +52,26 @@ describe('ChainState.addShares', () => {
     expect(reader.loadShares(net.name).map((r) => r.hash)).toContain(next!.hash);
   });
 
+  it("stores our own miner's share before 'best' (the relay) fires: it exists nowhere else", () => {
+    const { store, path } = openStore();
+    const chain = new TestChain();
+    chain.extend(5);
+    const state = new ChainState({ net, store });
+    state.addShares(chain.shares);
+    const [mine] = chain.extend(1);
+    const atBest: Array<{ best: string | null; onDisk: boolean }> = [];
+    const reader = ShareStore.open(path);
+    stores.push(reader);
+    state.on('best', (best) => atBest.push({ best, onDisk: reader.loadShares(net.name).some((r) => r.hash === mine!.hash) }));
+    expect(state.addLocalShare(mine!, false)).toBe(true);
+    // Another connection already read it from the file when the relay point saw it.
+    expect(atBest).toEqual([{ best: mine!.hash, onDisk: true }]);
+    expect(store.count(net.name)).toBe(6);
+    // Added twice (a miner's duplicate): no second row, reported not added.
+    expect(state.addLocalShare(mine!, false)).toBe(false);
+    expect(store.count(net.name)).toBe(6);
+  });
+
   it('stores the shares even when a best listener throws', () => {
     const { store } = openStore();
     const chain = new TestChain();

@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { sha256d } from '../../src/bitcoin/hash.js';
-import { hashToBigInt } from '../../src/bitcoin/hex.js';
+import { hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 
 const DIFF1 = 0xffffn << 208n;
 
@@ -47,6 +47,8 @@ export interface SubmitResult {
   result: unknown;
   error: unknown;
   version: number;
+  /** The submitted header's hash, display hex (a share's hash when the submit made a share). */
+  hash: string;
 }
 
 export class StratumTestMiner extends EventEmitter {
@@ -61,6 +63,8 @@ export class StratumTestMiner extends EventEmitter {
   job: Notify | null = null;
   readonly notifies: Notify[] = [];
   readonly submits: SubmitResult[] = [];
+  /** Hashes (display hex) of every header submitted, answered or not, in order. */
+  readonly sent: string[] = [];
   private mining = false;
   private stopped = false;
   private en2 = 0;
@@ -183,11 +187,14 @@ export class StratumTestMiner extends EventEmitter {
         const header = StratumTestMiner.header(job, this.extranonce1, en2, ntime, 0, rolled);
         for (let nonce = 0; nonce < 0x100000 && this.job === job && !this.stopped; nonce++) {
           header.writeUInt32LE(nonce, 76);
-          if (hashToBigInt(pow(header)) <= target) {
+          const powHash = pow(header);
+          if (hashToBigInt(powHash) <= target) {
             const params = [this.opts.username, job.jobId, en2, job.ntime, nonce.toString(16).padStart(8, '0')];
             if (this.versionMask) params.push((rolled & this.versionMask).toString(16).padStart(8, '0'));
+            const hash = hashToDisplayHex(this.opts.pow ? sha256d(header) : powHash);
+            this.sent.push(hash);
             void this.call('mining.submit', params).then((r) => {
-              const s = { jobId: job.jobId, result: r.result, error: r.error, version: rolled };
+              const s = { jobId: job.jobId, result: r.result, error: r.error, version: rolled, hash };
               this.submits.push(s);
               this.emit('submit', s);
             });
