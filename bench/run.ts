@@ -37,6 +37,8 @@ const SECTIONS: Array<{ name: string; alone?: true; run: () => unknown }> = [
   { name: 'fairSharechain', run: () => optionalBench('./fair-sharechain.js', 'benchFairSharechain') },
   { name: 'mining', run: () => optionalBench('./mining.js', 'benchMining') },
   { name: 'p2p', run: () => optionalBench('./p2p.js', 'benchP2p') },
+  // Last of the default sections: the simulator's baseline runs for minutes (bench/sim.ts).
+  { name: 'sim', run: () => optionalBench('./sim.js', 'benchSim') },
   { name: 'soak', alone: true, run: () => optionalBench('./soak.js', 'benchSoak') },
 ];
 

@@ -19,6 +19,7 @@ import { Command, CommanderError } from 'commander';
 import { registerChainCommand } from './chain-command.js';
 import { registerInspectCommand } from './inspect-command.js';
 import { registerNodeCommand } from './node-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { versionText } from './version.js';
 
@@ -53,6 +54,7 @@ function buildProgram(): Command {
   registerChainCommand(program);
   registerStatusCommand(program);
   registerNodeCommand(program, packageVersion());
+  registerSimulateCommand(program);
   return program;
 }
 
@@ -63,7 +65,7 @@ function oneLine(err: unknown): string {
 }
 
 /** Subcommand names the program knows (commander's own `help` included). */
-const COMMANDS = new Set(['inspect', 'chain', 'status', 'run', 'help']);
+const COMMANDS = new Set(['inspect', 'chain', 'status', 'run', 'simulate', 'help']);
 const HELP_FLAGS = new Set(['--help', '-h']);
 
 /**

@@ -17,7 +17,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { hashToDisplayHex } from '../bitcoin/hex.js';
-import type { Transaction } from '../bitcoin/transaction.js';
 import type { P2PoolNetwork } from './networks.js';
 import { pruneTracker } from './prune.js';
 import { think, type HeightRelHighest, UNKNOWN_BLOCK_HEIGHT } from './score.js';
@@ -25,7 +24,7 @@ import { decodeShare } from './share.js';
 import { StaleAccounting } from './stale.js';
 import type { ShareStore } from './store.js';
 import { ShareTracker, type DesiredShare } from './tracker.js';
-import type { Share, ShareHash } from './types.js';
+import type { ChainView, Share, ShareHash } from './types.js';
 import { verifyShare } from './verify.js';
 
 export interface ChainStateOptions {
@@ -35,6 +34,12 @@ export interface ChainStateOptions {
   getHeightRelHighest?: HeightRelHighest;
   /** ms since epoch. */
   now?: () => number;
+  /**
+   * The share check, default verify.ts verifyShare at `nowSeconds`. Only the simulator
+   * (src/sim, docs/simulate.md#verification) replaces it: with a timed, per-process cache
+   * around the same verifyShare.
+   */
+  verify?: (share: Share, chain: ChainView, nowSeconds: number) => unknown;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -63,7 +68,7 @@ export function isDiskError(err: unknown): boolean {
 const PRUNE_INTERVAL_MS = 5_000;
 
 export class ChainState extends EventEmitter<ChainStateEvents> {
-  readonly tracker: ShareTracker<Transaction>;
+  readonly tracker: ShareTracker<unknown>;
   readonly stale: StaleAccounting;
   private bestHash: ShareHash | null = null;
   private keep = new Set<ShareHash>();
@@ -80,8 +85,9 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   constructor(private readonly opts: ChainStateOptions) {
     super();
     this.now = opts.now ?? Date.now;
-    this.tracker = new ShareTracker<Transaction>({ chainLength: opts.net.chainLength }, (share, chain) =>
-      verifyShare(share, chain, opts.net, { now: Math.floor(this.now() / 1000) }),
+    const verify = opts.verify ?? ((share: Share, chain: ChainView, now: number) => verifyShare(share, chain, opts.net, { now }));
+    this.tracker = new ShareTracker<unknown>({ chainLength: opts.net.chainLength }, (share, chain) =>
+      verify(share, chain, Math.floor(this.now() / 1000)),
     );
     this.stale = new StaleAccounting(this.tracker);
     this.tracker.onRemove = (shares) => {

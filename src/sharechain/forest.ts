@@ -282,6 +282,7 @@ export class Forest<T extends ForestItem> {
     const top = this.nodes.get(hash);
     if (!top) return [];
     const comp = top.comp;
+    const topPrev = top.item.prevHash;
     const removed: T[] = [];
     const stack: ShareHash[] = [hash];
     while (stack.length) {
@@ -289,15 +290,15 @@ export class Forest<T extends ForestItem> {
       const n = this.nodes.get(h);
       if (!n) continue;
       for (const c of this.children.get(h) ?? []) stack.push(c);
+      removed.push(n.item);
       this.detach(n);
       comp.heads.delete(h);
-      removed.push(n.item);
     }
     comp.size -= removed.length;
     if (comp.root === hash) {
       this.comps.delete(comp);
     } else {
-      const p = top.item.prevHash!;
+      const p = topPrev!;
       if (!this.children.get(p)?.size) comp.heads.add(p);
     }
     return removed;
@@ -312,6 +313,7 @@ export class Forest<T extends ForestItem> {
     const n = this.nodes.get(hash);
     if (!n || n.comp.root !== hash) throw new Error(`forest: ${hash} is not a root`);
     const comp = n.comp;
+    const item = n.item;
     const kids = [...(this.children.get(hash) ?? [])];
     this.detach(n);
     comp.size--;
@@ -322,7 +324,7 @@ export class Forest<T extends ForestItem> {
       comp.root = kids[0]!;
       for (const k of kids.slice(1)) this.splitOff(comp, k);
     }
-    return n.item;
+    return item;
   }
 
   private splitOff(from: Component, root: ShareHash): void {
@@ -342,19 +344,29 @@ export class Forest<T extends ForestItem> {
 
   private detach(n: ForestNode<T>): void {
     const h = n.item.hash;
+    const p = n.item.prevHash;
     this.nodes.delete(h);
     n.removed = true;
     for (const c of this.children.get(h) ?? []) {
       const cn = this.nodes.get(c);
       if (cn) cn.parent = undefined;
     }
-    const p = n.item.prevHash;
     if (p != null) {
       const set = this.children.get(p);
       set?.delete(h);
       if (set && set.size === 0) this.children.delete(p);
     }
+    // A removed node may still be in live nodes' jump tables (up[k], checked by `removed` on
+    // use, and then never read). Its own links go: kept, each removed node would keep its
+    // ancestors alive through them, and through theirs every share the forest ever held
+    // (p2pool simulate's memory grew without bound over a month of shares; a long-running
+    // node's would too). Its item goes too: live nodes' tables reach up to 2^14 shares down, so
+    // about as many removed nodes stay referenced as a pruned chain holds.
+    n.up = [];
+    n.parent = undefined;
+    (n as { item: T | undefined }).item = undefined;
   }
+
 }
 
 const EMPTY: ReadonlySet<ShareHash> = new Set();

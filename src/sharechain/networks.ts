@@ -50,6 +50,12 @@ export interface P2PoolNetwork {
   persist: boolean;
   /** True for networks whose identifier and prefix are ours, not the reference's. */
   ours: boolean;
+  /**
+   * Simulation only (`p2pool simulate`, docs/simulate.md#proof-of-work): the PoW hash the
+   * simulator drew for the header whose sha256d is `headerHash` (internal byte order), or
+   * undefined to compute it. Never set on a network a node runs on.
+   */
+  simulatedPow?: (headerHash: Buffer) => Buffer | undefined;
 }
 
 export const P2POOL_NET_NAMES: readonly P2PoolNetName[] = [

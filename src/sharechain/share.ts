@@ -158,7 +158,9 @@ function deriveShare(
   });
   const hashBytes = sha256d(header);
   const hash = hashToDisplayHex(hashBytes);
-  const powHash = net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header);
+  // A simulated network (src/sim) supplies the PoW value it drew for this header; the check
+  // below then runs on it unchanged (docs/simulate.md#proof-of-work).
+  const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header));
 
   const target = bitsToTarget(shareInfo.bits);
   const maxTarget = bitsToTarget(shareInfo.maxBits);

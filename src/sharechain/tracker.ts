@@ -72,7 +72,7 @@ export class ShareTracker<R = unknown> implements ChainView {
 
   /**
    * Sliding windows over this tracker's chain with another weighing (votes use the desired
-   * version as the key). They are reset whenever shares leave the tracker.
+   * version as the key). Windows holding shares that leave the tracker are dropped.
    */
   makeWindows(weigh: (share: Share) => Weighing): WeightsWindows<Share> {
     const w = new WeightsWindows<Share>(this.windowChain, weigh);
@@ -116,6 +116,8 @@ export class ShareTracker<R = unknown> implements ChainView {
 
   /** Remove a share and all its descendants from both forests; returns what was removed. */
   removeWithDescendants(hash: ShareHash): Share[] {
+    // A window holds a share of the subtree exactly when its top is in the subtree.
+    if (this.all.has(hash)) for (const w of this.windowSets) w.dropWhere((top) => this.all.isAncestor(hash, top));
     const removed = this.all.removeSubtree(hash);
     for (const s of removed) {
       if (this.verified.has(s.hash)) this.verified.removeSubtree(s.hash);
@@ -127,6 +129,17 @@ export class ShareTracker<R = unknown> implements ChainView {
 
   /** Remove the bottom share of a chain (pruning). */
   removeRoot(hash: ShareHash): Share {
+    // A window holds the root exactly when its top is in the root's tree within the window's
+    // length above it (pruning removes roots ~2*CHAIN_LENGTH below the tips: windows stay).
+    const root = this.all.node(hash);
+    if (root) {
+      for (const w of this.windowSets) {
+        w.dropWhere((top, shares) => {
+          const t = this.all.node(top);
+          return t !== undefined && t.comp === root.comp && t.depth - root.depth < shares;
+        });
+      }
+    }
     const s = this.all.removeRoot(hash);
     if (this.verified.has(hash)) {
       // In `verified` it is a root too: its verified parent (if any) would be in `all`, below it.
@@ -140,8 +153,8 @@ export class ShareTracker<R = unknown> implements ChainView {
 
   private afterRemove(removed: Share[]): void {
     if (removed.length === 0) return;
-    // Windows may hold removed shares; they rebuild on the next query (O(window) once).
-    for (const w of this.windowSets) w.clear();
+    // Windows that held removed shares were dropped before the removal (they rebuild on the next
+    // query, O(window) once); the others are untouched, so pruning costs no rebuild.
     this.onRemove?.(removed);
   }
 

@@ -165,9 +165,21 @@ export class WeightsWindows<T extends WeightedItem> {
     private readonly capacity = 4,
   ) {}
 
-  /** Forget every window (after shares were removed from the chain). */
+  /** Forget every window. */
   clear(): void {
     this.windows = [];
+  }
+
+  /**
+   * Shares are about to leave the chain: drop the windows that hold any of them, as `holds`
+   * tells from a window's top share and its number of shares. The others hold only shares that
+   * stay, so they stay exact (the share below a window's bottom is looked up at each query).
+   */
+  dropWhere(holds: (top: ShareHash, shares: number) => boolean): void {
+    this.windows = this.windows.filter((w) => {
+      const top = w.shares.top();
+      return top !== undefined && !holds(top.hash, w.shares.length);
+    });
   }
 
   private entry(hash: ShareHash): Entry {

@@ -21,6 +21,7 @@ import type { ChainState } from '../sharechain/chain-state.js';
 import { refOutputScript } from '../sharechain/coinbase-layout.js';
 import { assembleShare, generateShare, GentxError, type GeneratedShare, type GentxParams } from '../sharechain/gentx.js';
 import type { P2PoolNetwork } from '../sharechain/networks.js';
+import { computeShareTargets } from '../sharechain/retarget.js';
 import type { SegwitData, Share, ShareHash, ShareVersion } from '../sharechain/types.js';
 import { blockOverhead, coinbaseWeight, type CoinbaseSize } from './block-limits.js';
 import { submitFoundBlock, type BlockCounters, type BlockOutcome, type BlockSubmitter, type FoundBlock } from './block-submission.js';
@@ -39,7 +40,7 @@ export const SHARE_VERSION: ShareVersion = 35;
 /** Header versions carry at least the BIP9 top bits (reference: max(gbt version, 0x20000000)). */
 const MIN_HEADER_VERSION = 0x20000000;
 /** A node aims at no more than ~1.67% of the pool's shares (docs/mining.md#difficulty-pseudoshares-shares-and-blocks). */
-const NODE_SHARE_FRACTION = 0.0167;
+export const NODE_SHARE_FRACTION = 0.0167;
 /** Appended to the coinbase scriptSig so blocks can be told apart in explorers. */
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
 /** Payees' work is cached per share target and work generation; at most this many per target. */
@@ -100,6 +101,10 @@ export interface PoolWorkOptions {
   fitTransactions?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   now?: () => number;
+  /** Uniform in [0, 1) for the node fee's draw and the donation's rounding; default Math.random. */
+  random?: () => number;
+  /** A random u32 share nonce (share_data.nonce); default node:crypto. The simulator (src/sim) seeds both. */
+  shareNonce?: () => number;
 }
 
 export interface WorkCounters extends BlockCounters {
@@ -319,7 +324,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const best = this.opts.chain.best;
     // Node fee (-f): this much of the work pays the operator instead (docs/sharechain.md#fees-and-donation).
     const fee = this.opts.feePercent ?? 0;
-    const address = fee > 0 && Math.random() * 100 < fee ? this.opts.nodeAddress : miner.address;
+    const address = fee > 0 && (this.opts.random ?? Math.random)() * 100 < fee ? this.opts.nodeAddress : miner.address;
     const desiredTarget = this.desiredShareTarget(miner);
     let target = this.bases.get(desiredTarget);
     // workChanged clears the bases; should the template or best share move without it, a base
@@ -387,7 +392,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
 
   /** One payee's gentx on the work; payees the base cannot serve go through generateShare. */
   private payeeWork(target: TargetWork, address: string): PayeeWork {
-    const nonce = shareNonce();
+    const nonce = this.opts.shareNonce?.() ?? shareNonce();
     const fast = target.base.forPayee(address, nonce);
     if (fast) return { address, nonce, gentx: fast, shareTarget: target.shareTarget, gen: null };
     const gen = generateShare(target.base.paramsFor(address, nonce));
@@ -434,6 +439,20 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       this.nodeTarget = { generation: this.generation, target };
     }
     return this.nodeTarget.target;
+  }
+
+  /**
+   * The share target makeJob(miner) would give now, without building the job: the simulator
+   * (src/sim, docs/simulate.md) draws share finds against it. Same rule as the job's gentx
+   * (retarget.ts computeShareTargets on the best share with desiredShareTarget), so equal to
+   * the job's shareTarget; reading it fixes the generation's node target as makeJob would.
+   */
+  shareTargetFor(miner: Miner): bigint {
+    const chain = this.opts.chain;
+    const best = chain.best;
+    const prev = best === null ? null : (chain.tracker.get(best) ?? null);
+    const { bits } = computeShareTargets(chain.tracker, this.opts.net, prev, chain.tracker.getHeight(best), this.desiredShareTarget(miner));
+    return bitsToTarget(bits);
   }
 
   /**
@@ -491,7 +510,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private gentxParams(template: BlockTemplate, best: ShareHash | null, address: string, desiredTarget: bigint, subsidy: number, segwitData: SegwitData): GentxParams {
     const donationPct = this.opts.donationPercent ?? 0;
     // Stochastic rounding, as the reference's perfect_round, so the average is exact.
-    const donation = Math.min(65535, Math.floor((65535 * donationPct) / 100 + Math.random()));
+    const donation = Math.min(65535, Math.floor((65535 * donationPct) / 100 + (this.opts.random ?? Math.random)()));
     const heightPush = bip34HeightPush(template.height);
     // The merged-mining commitment goes right after the height, so the 100-byte cap only ever
     // cuts the template's coinbaseaux or our tag.
@@ -505,7 +524,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       shareData: {
         previousShareHash: best === null ? null : displayHexToHash(best),
         coinbase,
-        nonce: randomInt(0, 0x100000000),
+        nonce: this.opts.shareNonce?.() ?? randomInt(0, 0x100000000),
         address,
         subsidy,
         donation,

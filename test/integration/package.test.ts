@@ -123,7 +123,9 @@ describe.skipIf(skip)('the installed package', { timeout: 300_000 }, () => {
   it('ships only what runs, with its runtime dependencies and the native addon built', () => {
     const installed = join(prefix, 'lib', 'node_modules', 'p2pool');
     const top = readdirSync(installed).sort();
-    expect(top).toEqual(['LICENSE', 'README.md', 'contrib', 'dist', 'docs', 'native', 'node_modules', 'package.json', 'scripts']);
+    expect(top).toEqual(['LICENSE', 'README.md', 'contrib', 'dist', 'docs', 'native', 'node_modules', 'package.json', 'scripts', 'sim']);
+    // p2pool simulate's example scenarios (docs/simulate.md).
+    expect(readdirSync(join(installed, 'sim', 'scenarios')).sort()).toEqual(['latency-sweep.json', 'small-pool.json', 'v35-baseline.json']);
     expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['dashboard', 'src']);
     expect(existsSync(join(installed, 'dist', 'dashboard', 'index.html'))).toBe(true);
     expect(readdirSync(join(installed, 'scripts'))).toEqual(['build-native.mjs']);

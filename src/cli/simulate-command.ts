@@ -1,0 +1,157 @@
+/**
+ * Commander wiring of `p2pool simulate SCENARIO.json [--seed N] [--out DIR]` (docs/simulate.md,
+ * docs/cli.md): reads and checks the scenario, runs it (every run of a sweep), writes
+ * report.json and report.html (and chain.txt when the scenario emits its chain) into DIR, and
+ * prints one JSON line saying where. Progress goes to stderr. Errors propagate to main.ts.
+ */
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { buildReport, REPORT_SCHEMA, type Report } from '../sim/report.js';
+import { renderReportHtml, renderSweepHtml } from '../sim/report-html.js';
+import { parseScenarioFile, ScenarioError, type Scenario } from '../sim/scenario.js';
+import { simulate } from '../sim/simulator.js';
+import { formatDuration } from '../sim/units.js';
+
+/** Scenario files are small; anything bigger is not one. */
+const MAX_SCENARIO_BYTES = 1_000_000;
+
+export class SimulateInputError extends Error {
+  override readonly name = 'SimulateInputError';
+}
+
+/** The worker's old-generation cap by default: the baseline lives in ~0.9 GB of heap. */
+const DEFAULT_HEAP_MB = 1200;
+
+interface SimulateFlags {
+  seed: string;
+  out?: string;
+  quiet?: boolean;
+  maxHeap: string;
+}
+
+function readScenario(file: string): ReturnType<typeof parseScenarioFile> {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_SCENARIO_BYTES) throw new SimulateInputError(`${file} is larger than ${MAX_SCENARIO_BYTES} bytes: not a scenario file`);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof SimulateInputError) throw err;
+    throw new SimulateInputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new SimulateInputError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseScenarioFile(raw);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new SimulateInputError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function parseSeed(s: string): number {
+  const n = Number(s);
+  if (!/^[0-9]+$/.test(s) || !Number.isSafeInteger(n)) throw new SimulateInputError(`--seed must be a whole number from 0 to 2^53-1, got ${s}`);
+  return n;
+}
+
+/** One run, with its wall-clock figures. */
+function runOne(sc: Scenario, seed: number, progress: (line: string) => void): { report: Report; emitted: string[] | null } {
+  const t0 = process.hrtime.bigint();
+  let lastLine = 0;
+  const run = simulate(sc, {
+    seed,
+    progress: (f) => {
+      const now = Date.now();
+      if (now - lastLine < 10_000) return;
+      lastLine = now;
+      const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+      progress(`simulate: ${sc.name}: ${(f * 100).toFixed(0)}% (${formatDuration(f * sc.duration)} of ${formatDuration(sc.duration)}) after ${secs.toFixed(0)} s`);
+    },
+  });
+  const runSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const report = buildReport(run, { runSeconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+  return { report, emitted: run.emitted };
+}
+
+/** Set in the process that runs the simulation (see `inHeapCappedProcess`). */
+const INNER = 'P2POOL_SIMULATE_HEAP_CAPPED';
+
+/**
+ * Run this same command again in a child process whose heap is capped (--max-heap): V8 then
+ * collects before growing the large slack it gives a big heap, and a run too big for the cap
+ * ends with a clear error instead of taking the machine's memory. The child inherits stdio;
+ * returns its exit code, or null when this is the child.
+ */
+function inHeapCappedProcess(heapMb: number): number | null {
+  if (process.env[INNER] === '1') return null;
+  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [INNER]: '1' },
+  });
+  if (child.error) throw child.error;
+  if (child.signal !== null || child.status === 134) {
+    throw new SimulateInputError(`the simulation stopped (${child.signal ?? `exit ${child.status}`}): if it ran out of its ${heapMb} MB heap, --max-heap MB allows more`);
+  }
+  return child.status ?? 1;
+}
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'simulate a whole P2Pool network in one process on the real sharechain code (docs/simulate.md): ' +
+        'writes report.json and report.html into the output directory and prints {"report","html"} as one JSON line',
+    )
+    .argument('<scenario>', 'scenario file (JSON; sim/scenarios/ has examples)')
+    .option('--seed <n>', 'random seed: the same seed gives the same report', '1')
+    .option('--out <dir>', 'output directory (created if missing)', 'simulate-out')
+    .option('--quiet', 'no progress lines on stderr')
+    .option('--max-heap <MB>', 'heap the simulation may use (a larger network needs more)', String(DEFAULT_HEAP_MB))
+    .action((file: string, flags: SimulateFlags) => {
+      const seed = parseSeed(flags.seed);
+      const heapMb = Number(flags.maxHeap);
+      if (!Number.isSafeInteger(heapMb) || heapMb < 64 || heapMb > 1_000_000) throw new SimulateInputError(`--max-heap must be a whole number of MB from 64, got ${flags.maxHeap}`);
+      const parsed = readScenario(file);
+      const code = inHeapCappedProcess(heapMb);
+      if (code !== null) {
+        process.exitCode = code;
+        return;
+      }
+      const out = resolve(flags.out ?? 'simulate-out');
+      mkdirSync(out, { recursive: true });
+      const progress = (line: string): void => {
+        if (!flags.quiet) process.stderr.write(`${line}\n`);
+      };
+      const reports: Report[] = [];
+      let emitted: string[] | null = null;
+      for (const sc of parsed.scenarios) {
+        progress(`simulate: ${sc.name}: ${sc.miners.reduce((a, g) => a + g.count, 0)} miners on ${sc.nodes.length} nodes for ${formatDuration(sc.duration)}, seed ${seed}`);
+        const r = runOne(sc, seed, progress);
+        reports.push(r.report);
+        emitted ??= r.emitted;
+        progress(`simulate: ${sc.name}: done in ${r.report.wallClock.runSeconds.toFixed(1)} s, ${r.report.pool.shares.found} shares, orphaned + dead ${((r.report.pool.stale ?? 0) * 100).toFixed(2)}%`);
+      }
+      const reportPath = join(out, 'report.json');
+      const htmlPath = join(out, 'report.html');
+      if (parsed.sweep === null) {
+        writeFileSync(reportPath, `${JSON.stringify(reports[0], null, 1)}\n`);
+        writeFileSync(htmlPath, renderReportHtml(reports[0]!));
+      } else {
+        writeFileSync(reportPath, `${JSON.stringify({ schema: `${REPORT_SCHEMA.replace('/', '-sweep/')}`, sweep: parsed.sweep, runs: reports }, null, 1)}\n`);
+        writeFileSync(htmlPath, renderSweepHtml(parsed.sweep, reports));
+      }
+      const result: Record<string, string> = { report: reportPath, html: htmlPath };
+      if (emitted !== null) {
+        const chainPath = join(out, 'chain.txt');
+        writeFileSync(chainPath, `${emitted.join('\n')}\n`);
+        result['chain'] = chainPath;
+      }
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+}

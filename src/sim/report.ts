@@ -1,0 +1,311 @@
+/**
+ * report.json (docs/simulate.md#reportjson, schema "p2pool-simulate/1"): everything a run
+ * measured, per pool, hash-rate class, node and miner. Every figure outside `wallClock` is a
+ * deterministic function of the scenario and the seed (numbers are rounded to 6 significant
+ * digits, so the file is byte-identical between runs); `wallClock` holds what the machine
+ * measured (run time, memory, CPU per node).
+ */
+import { targetToDifficulty } from '../bitcoin/target.js';
+import type { ShareFate } from './ledger.js';
+import type { RunData } from './simulator.js';
+import { formatHashrate } from './units.js';
+
+export const REPORT_SCHEMA = 'p2pool-simulate/1';
+
+/** Round to 6 significant digits (and -0 to 0), so reports compare byte for byte. */
+export function r6(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  if (x === 0) return 0;
+  return Number(x.toPrecision(6));
+}
+
+function ratio(a: number, b: number): number | null {
+  return b > 0 ? r6(a / b) : null;
+}
+
+interface ShareCounts {
+  found: number;
+  chain: number;
+  orphan: number;
+  dead: number;
+  uncle: number;
+  subShare: number;
+}
+
+const emptyCounts = (): ShareCounts => ({ found: 0, chain: 0, orphan: 0, dead: 0, uncle: 0, subShare: 0 });
+
+function count(c: ShareCounts, fate: ShareFate): void {
+  c.found++;
+  if (fate === 'chain') c.chain++;
+  else if (fate === 'orphan') c.orphan++;
+  else if (fate === 'dead') c.dead++;
+  else if (fate === 'uncle') c.uncle++;
+  else c.subShare++;
+}
+
+function rates(c: ShareCounts): { orphan: number | null; dead: number | null; stale: number | null } {
+  return { orphan: ratio(c.orphan, c.found), dead: ratio(c.dead, c.found), stale: ratio(c.orphan + c.dead, c.found) };
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+export interface WallClock {
+  runSeconds: number;
+  peakRssBytes: number;
+}
+
+export type Report = ReturnType<typeof buildReport>;
+
+export function buildReport(run: RunData, wall: WallClock) {
+  const sc = run.scenario;
+  const L = run.ledger;
+  const M = run.miners.length;
+  const poolHashrate = run.miners.reduce((a, m) => a + m.hashrate, 0);
+  const warmupMs = sc.warmup * 1000;
+  const seconds = sc.duration - sc.warmup;
+
+  const minerCounts = Array.from({ length: M }, emptyCounts);
+  const nodeCounts = sc.nodes.map(emptyCounts);
+  const pool = emptyCounts();
+  const outputs: number[] = [];
+  let expectedBlocks = 0;
+  let workSum = 0;
+  const interval = sc.report.seriesInterval * 1000;
+  const buckets = Math.max(1, Math.ceil((sc.duration * 1000) / interval));
+  const series = {
+    found: new Array<number>(buckets).fill(0),
+    chain: new Array<number>(buckets).fill(0),
+    orphan: new Array<number>(buckets).fill(0),
+    dead: new Array<number>(buckets).fill(0),
+    work: new Array<number>(buckets).fill(0),
+    outputs: new Array<number>(buckets).fill(0),
+    expectedBlocks: new Array<number>(buckets).fill(0),
+  };
+  for (let i = run.firstFound; i < L.size; i++) {
+    const t = L.foundAt[i]!;
+    const fate = L.fates[i]!;
+    const b = Math.min(buckets - 1, Math.floor(t / interval));
+    series.found[b]!++;
+    if (fate === 'chain') series.chain[b]!++;
+    else if (fate === 'orphan') series.orphan[b]!++;
+    else if (fate === 'dead') series.dead[b]!++;
+    series.work[b]! += L.work[i]!;
+    series.outputs[b]! += L.outputs[i]!;
+    series.expectedBlocks[b]! += L.pBlock[i]!;
+    if (t < warmupMs) continue;
+    count(pool, fate);
+    count(minerCounts[L.miner[i]!]!, fate);
+    count(nodeCounts[L.node[i]!]!, fate);
+    outputs.push(L.outputs[i]!);
+    expectedBlocks += L.pBlock[i]!;
+    workSum += L.work[i]!;
+  }
+  outputs.sort((a, b) => a - b);
+  const blockOutputs = run.poolBlocks.map((b) => b.outputs).sort((a, b) => a - b);
+
+  const stats = run.mc.minerStats(M);
+  const exp = run.expected;
+  const payoutShare = (m: number): number => (exp.total > 0 ? exp.perMiner[m]! / exp.total : 0);
+  const efficiency = (payout: number, hashrate: number): number | null => (exp.total > 0 && hashrate > 0 ? r6(payout / exp.total / (hashrate / poolHashrate)) : null);
+
+  const miners = run.miners.map((m, i) => ({
+    index: i,
+    address: run.addresses[i],
+    group: m.group,
+    node: m.node,
+    hashrate: r6(m.hashrate),
+    hashrateShare: r6(m.hashrate / poolHashrate),
+    nodeDelayMs: r6(m.nodeDelayMs),
+    restartDelayMs: r6(m.restartDelayMs),
+    shareDifficulty: m.shareDifficulty,
+    shares: minerCounts[i]!,
+    staleRate: rates(minerCounts[i]!).stale,
+    expectedPayoutSats: r6(exp.perMiner[i]!),
+    payoutShare: r6(payoutShare(i)),
+    efficiency: efficiency(exp.perMiner[i]!, m.hashrate),
+    realizedPayoutSats: run.realizedPerMiner[i]!,
+    period: { meanPayoutSats: r6(stats[i]!.mean), payoutCv: stats[i]!.cv === null ? null : r6(stats[i]!.cv!), zeroPayoutFraction: r6(stats[i]!.zeroFraction) },
+  }));
+
+  const hashrates = run.miners.map((m) => m.hashrate);
+  const classes = sc.report.classes.map((c) => {
+    const members = run.miners.filter((m) => m.hashrate >= c.min && m.hashrate < c.max).map((m) => m.index);
+    const counts = emptyCounts();
+    let h = 0;
+    let payout = 0;
+    for (const i of members) {
+      const mc = minerCounts[i]!;
+      counts.found += mc.found;
+      counts.chain += mc.chain;
+      counts.orphan += mc.orphan;
+      counts.dead += mc.dead;
+      counts.uncle += mc.uncle;
+      counts.subShare += mc.subShare;
+      h += run.miners[i]!.hashrate;
+      payout += exp.perMiner[i]!;
+    }
+    const eff = efficiency(payout, h);
+    const pooled = run.mc.pooledStats(members, hashrates);
+    return {
+      label: c.label,
+      minHashrate: c.min,
+      maxHashrate: c.max,
+      miners: members.length,
+      hashrate: r6(h),
+      hashrateShare: r6(h / poolHashrate),
+      shares: counts,
+      ...rates(counts),
+      efficiency: eff,
+      // Share-count noise only (a Poisson count of the class's shares): see docs/simulate.md.
+      efficiencyStdError: eff !== null && counts.found > 0 ? r6(eff / Math.sqrt(counts.found)) : null,
+      period: { payoutCv: pooled.cv === null ? null : r6(pooled.cv), zeroPayoutFraction: r6(pooled.zeroFraction), samples: pooled.samples },
+    };
+  });
+
+  const nodeHashrate = sc.nodes.map(() => 0);
+  const nodePayout = sc.nodes.map(() => 0);
+  const nodeMiners = sc.nodes.map(() => 0);
+  run.miners.forEach((m, i) => {
+    nodeHashrate[m.node]! += m.hashrate;
+    nodePayout[m.node]! += exp.perMiner[i]!;
+    nodeMiners[m.node]!++;
+  });
+  const nodes = sc.nodes.map((n, i) => {
+    const d = run.nodes[i]!;
+    return {
+      index: i,
+      name: n.name,
+      address: run.nodeAddresses[i],
+      feePercent: n.feePercent,
+      miners: nodeMiners[i],
+      hashrate: r6(nodeHashrate[i]!),
+      hashrateShare: r6(nodeHashrate[i]! / poolHashrate),
+      neighbours: d.neighbours,
+      meanLatencyMs: r6(d.meanLatencyMs),
+      shares: nodeCounts[i]!,
+      ...rates(nodeCounts[i]!),
+      efficiency: efficiency(nodePayout[i]!, nodeHashrate[i]!),
+      p2p: {
+        bytesSent: d.bytesSent,
+        bytesReceived: d.bytesReceived,
+        messagesSent: d.messagesSent,
+        messagesReceived: d.messagesReceived,
+        sentBytesPerSecond: r6(d.bytesSent / sc.duration),
+        receivedBytesPerSecond: r6(d.bytesReceived / sc.duration),
+      },
+    };
+  });
+
+  const blocksPerRep = run.mc.blocksPerReplicate();
+  const mcMean = blocksPerRep.length ? blocksPerRep.reduce((a, b) => a + b, 0) / blocksPerRep.length : 0;
+  const tipIndex = run.finalTip === null ? undefined : L.indexOf(run.finalTip);
+  const blockTarget = run.blockTarget;
+
+  const report = {
+    schema: REPORT_SCHEMA,
+    scenario: {
+      name: sc.name,
+      description: sc.description,
+      seed: run.seed,
+      rules: { name: run.rules.name, ...run.rules.constants } as Record<string, number | string | boolean>,
+      start: sc.start,
+      durationSeconds: sc.duration,
+      warmupSeconds: sc.warmup,
+      parentChain: {
+        difficulty: r6(targetToDifficulty(blockTarget)),
+        blockTarget: `0x${blockTarget.toString(16)}`,
+        blockRewardSats: sc.parentChain.blockReward,
+        blockIntervalSeconds: sc.parentChain.blockInterval,
+      },
+      nodes: sc.nodes.length,
+      miners: M,
+      poolHashrate: r6(poolHashrate),
+      poolHashrateText: formatHashrate(poolHashrate),
+      links: { topology: sc.links.topology.kind, meanLatencyMs: r6(run.meanLatencyMs) },
+      report: { periodSeconds: sc.report.period, replicates: sc.report.replicates, seriesIntervalSeconds: sc.report.seriesInterval },
+    },
+    pool: {
+      shares: pool,
+      ...rates(pool),
+      startChainShares: run.firstFound,
+      meanSharePeriodSeconds: pool.found > 0 ? r6(seconds / pool.found) : null,
+      meanShareDifficulty: pool.found > 0 ? r6(workSum / pool.found / 2 ** 32) : null,
+      finalChain: { height: tipIndex === undefined ? 0 : L.height[tipIndex], nodesAgreeing: run.tipAgreement },
+      expectedBlocks: r6(expectedBlocks),
+      expectedSharesPerBlock: expectedBlocks > 0 ? r6(pool.found / expectedBlocks) : null,
+      blocks: {
+        found: run.poolBlocks.length,
+        refusedAsStale: run.staleBlocks,
+        parentChainBlocks: run.parentBlocks,
+        coinbaseOutputs: { max: blockOutputs.length ? blockOutputs[blockOutputs.length - 1] : null, p50: percentile(blockOutputs, 0.5) },
+      },
+      coinbaseOutputs: { max: outputs.length ? outputs[outputs.length - 1] : null, p50: percentile(outputs, 0.5), mean: outputs.length ? r6(outputs.reduce((a, b) => a + b, 0) / outputs.length) : null },
+      expectedPayout: {
+        totalSats: r6(exp.total),
+        minersShare: exp.total > 0 ? r6((exp.total - exp.donation - exp.nodeFees - exp.other) / exp.total) : null,
+        donationShare: exp.total > 0 ? r6(exp.donation / exp.total) : null,
+        nodeFeeShare: exp.total > 0 ? r6(exp.nodeFees / exp.total) : null,
+      },
+      period: {
+        seconds: r6(run.mc.placements.length ? (run.mc.placements[0]!.end - run.mc.placements[0]!.start) / 1000 : 0),
+        placements: run.mc.placements.length,
+        replicatesPerPlacement: run.mc.perPlacement,
+        meanBlocks: r6(mcMean),
+        zeroBlockFraction: blocksPerRep.length ? r6(blocksPerRep.filter((b) => b === 0).length / blocksPerRep.length) : null,
+      },
+      p2p: {
+        meanSentBytesPerSecondPerNode: r6(run.nodes.reduce((a, n) => a + n.bytesSent, 0) / run.nodes.length / sc.duration),
+      },
+    },
+    classes,
+    nodes,
+    miners,
+    blocks: run.poolBlocks.map((b) => ({
+      time: Math.floor(b.block.time / 1000),
+      height: b.block.height,
+      hash: b.block.hash,
+      share: L.ids[b.share],
+      node: b.node,
+      miner: b.miner,
+      coinbaseOutputs: b.outputs,
+      payouts: b.payouts.map(([payee, sats]) => {
+        const mi = run.addresses.indexOf(payee);
+        return mi >= 0 ? { miner: mi, sats } : { payee: payee === run.rules.donationPayee ? 'donation' : payee, sats };
+      }),
+    })),
+    series: {
+      intervalSeconds: sc.report.seriesInterval,
+      found: series.found,
+      chain: series.chain,
+      orphan: series.orphan,
+      dead: series.dead,
+      meanShareDifficulty: series.work.map((w, i) => (series.found[i]! > 0 ? r6(w / series.found[i]! / 2 ** 32) : null)),
+      meanCoinbaseOutputs: series.outputs.map((o, i) => (series.found[i]! > 0 ? r6(o / series.found[i]!) : null)),
+      expectedBlocks: series.expectedBlocks.map(r6),
+    },
+    wallClock: {
+      runSeconds: r6(wall.runSeconds),
+      peakRssBytes: wall.peakRssBytes,
+      events: run.events,
+      verification: {
+        sharesVerifiedInFull: run.nodes.reduce((a, n) => a + n.cpu.verified, 0),
+        cacheHits: run.nodes.reduce((a, n) => a + n.cpu.verifyCacheHits, 0),
+        totalMs: r6(run.nodes.reduce((a, n) => a + n.cpu.verifyMs, 0)),
+        meanMsPerShare: r6(run.nodes.reduce((a, n) => a + n.cpu.verifyMs, 0) / Math.max(1, run.nodes.reduce((a, n) => a + n.cpu.verified, 0))),
+      },
+      nodes: run.nodes.map((n, i) => ({
+        index: i,
+        verifyMs: r6(n.cpu.verifyMs),
+        verified: n.cpu.verified,
+        verifyCacheHits: n.cpu.verifyCacheHits,
+        handleMs: r6(n.cpu.handleMs),
+        workMs: r6(n.cpu.workMs),
+        verifyCpuPerSecond: r6(n.cpu.verifyMs / 1000 / sc.duration),
+      })),
+    },
+  };
+  return report;
+}
