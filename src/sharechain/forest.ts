@@ -321,6 +321,13 @@ export class Forest<T extends ForestItem> {
    * size/8 removals, so at most that many removed nodes stay reachable; amortized a few table
    * reads per removal.
    */
+  /** Removed nodes still reachable from live nodes' jump tables (a diagnostic; bounded by the sweep below). */
+  removedInJumpTables(): number {
+    const seen = new Set<ForestNode<T>>();
+    for (const n of this.nodes.values()) for (const u of n.up) if (u?.removed) seen.add(u);
+    return seen.size;
+  }
+
   private sweepRemoved(): void {
     if (++this.removedSinceSweep < Math.max(SWEEP_MIN, this.nodes.size >> 3)) return;
     this.removedSinceSweep = 0;
