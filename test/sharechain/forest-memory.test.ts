@@ -31,3 +31,28 @@ describe('forest memory under pruning', () => {
     expect(f.sumWork(hash(top), 3000)).toBe(work);
   });
 });
+
+describe('pruning a root with several children', () => {
+  it('splits the forest into one tree per child, each with its own heads, heights and ancestors', () => {
+    const f = new Forest<ReturnType<typeof item>>();
+    f.add(item(0));
+    // An orphan on the bottom share, added before the chain's next share (the order that made
+    // pruning walk the whole chain): two shares on 0 that are not 1.
+    const orphan = [{ hash: 'ee'.repeat(32), prevHash: hash(0), work: 3n, minWork: 1n }, { hash: 'ef'.repeat(32), prevHash: 'ee'.repeat(32), work: 3n, minWork: 1n }];
+    for (const o of orphan) f.add(o);
+    for (let i = 1; i < 500; i++) f.add(item(i));
+    f.removeRoot(hash(0));
+    const tails = f.tails();
+    expect(tails.size).toBe(2);
+    expect([...tails.get(hash(1))!]).toEqual([hash(499)]);
+    expect([...tails.get('ee'.repeat(32))!]).toEqual(['ef'.repeat(32)]);
+    expect(f.getHeight(hash(499))).toBe(499);
+    expect(f.getHeight('ef'.repeat(32))).toBe(2);
+    expect(f.rootOf('ef'.repeat(32))).toBe('ee'.repeat(32));
+    expect(f.getNthParent(hash(499), 498)).toBe(hash(1));
+    // The chain goes on growing and pruning as one tree.
+    f.add(item(500));
+    f.removeRoot(hash(1));
+    expect(f.getHeight(hash(500))).toBe(499);
+  });
+});
