@@ -9,7 +9,7 @@
  *
  * txid = sha256d(stripped gentx) = sha256(sha256 resumed from the midstate).
  */
-import { sha256, sha256Midstate, sha256Resume } from '../bitcoin/hash.js';
+import { sha256dResumeFromBytes, sha256Midstate } from '../bitcoin/hash.js';
 import type { HashLink } from './types.js';
 
 /** Reference prefix_to_hash_link: the midstate of `prefix`, which must end with `constEnding`. */
@@ -36,6 +36,8 @@ export function checkHashLink(link: HashLink, data: Uint8Array, constEnding: Uin
   // extra_data is empty in practice (docs/sharechain.md#identity-sharefromcontents): then the partial block is the end of constEnding.
   const known = link.extraData.length === 0 ? constEnding : Buffer.concat([link.extraData, constEnding]);
   const extra = known.subarray(known.length - extraLength);
-  const first = sha256Resume({ state: link.state, length: link.length - extraLength }, Buffer.concat([extra, data]));
-  return sha256(first);
+  // Resumed from the midstate and hashed twice in one call (no padded copy, no second Buffer).
+  const out = Buffer.allocUnsafe(32);
+  sha256dResumeFromBytes(link.state, link.length - extraLength, extra, data, out, 0);
+  return out;
 }
