@@ -130,7 +130,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   readonly book: AddressBook;
   readonly manager: PeerManager;
   readonly sync: ShareSync;
-  /** Bytes in and out over every P2P link since start (docs/operations.md#metrics, the traffic graph). */
+  /** Bytes in and out over every P2P link since start (docs/metrics.md, the traffic graph). */
   readonly traffic: P2PTraffic = { bytesIn: 0, bytesOut: 0 };
   private readonly addresses: AddressExchange;
   private readonly peers = new Map<string, PeerState>();
