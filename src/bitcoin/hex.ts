@@ -25,9 +25,17 @@ export function fromHex(hex: string, expectedLength?: number): Buffer {
   return out;
 }
 
-/** Internal (little-endian) 32-byte hash -> display hex (big-endian). */
+/** The reversed bytes of a 32-byte hash, rewritten per call (single-threaded, never held). */
+const reversed = Buffer.alloc(32);
+
+/**
+ * Internal (little-endian) 32-byte hash -> display hex (big-endian). Two per share decoded
+ * (its hash and its parent's): reversed in a scratch buffer, no Buffer made per call.
+ */
 export function hashToDisplayHex(hash: Uint8Array): string {
-  return toHex(Buffer.from(hash).reverse());
+  if (hash.length !== 32) return toHex(Buffer.from(hash).reverse());
+  for (let i = 0; i < 32; i++) reversed[i] = hash[31 - i]!;
+  return reversed.toString('hex');
 }
 
 /** Display hex (big-endian, as RPC shows it) -> internal little-endian bytes. */

@@ -9,7 +9,6 @@
  * fail with InvalidShare: coinbase 2..100 bytes, a payable payee, the transaction-reference
  * rules of old versions, target <= MAX_TARGET and pow <= target.
  */
-import { encodeHeader } from '../bitcoin/block.js';
 import { powHash as parentPowHash } from '../bitcoin/chain-params.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { bytesToBigIntLE, hashToDisplayHex } from '../bitcoin/hex.js';
@@ -180,14 +179,16 @@ function deriveShare(
   }
   const link = segwit ? shareInfo.segwitData!.txidMerkleLink : contents.merkleLink;
   const merkleRoot = link.branch.length === 0 ? gentxHash : checkMerkleLink(gentxHash, link);
-  const header = encodeHeader({
-    version: minHeader.version,
-    prevBlock: minHeader.prevBlock ?? ZERO_HASH,
-    merkleRoot,
-    timestamp: minHeader.timestamp,
-    bits: minHeader.bits,
-    nonce: minHeader.nonce,
-  });
+  // The 80-byte header written in place (encodeHeader's layout, docs/sharechain.md#identity-sharefromcontents).
+  const prevBlock = minHeader.prevBlock ?? ZERO_HASH;
+  if (prevBlock.length !== 32 || merkleRoot.length !== 32) throw new RangeError('header hashes must be 32 bytes');
+  const header = Buffer.allocUnsafe(80);
+  header.writeUInt32LE(minHeader.version, 0);
+  header.set(prevBlock, 4);
+  header.set(merkleRoot, 36);
+  header.writeUInt32LE(minHeader.timestamp, 68);
+  header.writeUInt32LE(minHeader.bits, 72);
+  header.writeUInt32LE(minHeader.nonce, 76);
   const hashBytes = sha256d(header);
   const hash = hashToDisplayHex(hashBytes);
   // A simulated network (src/sim) supplies the PoW value it drew for this header; the check

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../../src/bitcoin/bytes.js';
-import { bytesToBigIntLE } from '../../src/bitcoin/hex.js';
+import { bytesToBigIntLE, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 
 /** The definition: sum of byte[i] * 256**i, from the display (big-endian) hex. */
 function byDefinition(bytes: Uint8Array): bigint {
@@ -26,5 +26,20 @@ describe('bytesToBigIntLE (read in 32-bit words)', () => {
     r.readBytes(3);
     expect(r.readUIntLE(16)).toBe(byDefinition(big.subarray(3, 19)));
     expect(r.offset).toBe(19);
+  });
+});
+
+describe('hashToDisplayHex', () => {
+  it('is the reversed bytes in hex, for hashes and for other lengths, and leaves its input alone', () => {
+    for (const len of [32, 0, 20, 33]) {
+      const bytes = randomBytes(len);
+      const copy = Buffer.from(bytes);
+      expect(hashToDisplayHex(bytes)).toBe(Buffer.from(bytes).reverse().toString('hex'));
+      expect(bytes.equals(copy)).toBe(true);
+    }
+    // Two calls in one expression: the second does not change the first's string.
+    const a = randomBytes(32);
+    const b = randomBytes(32);
+    expect([hashToDisplayHex(a), hashToDisplayHex(b)]).toEqual([Buffer.from(a).reverse().toString('hex'), Buffer.from(b).reverse().toString('hex')]);
   });
 });
