@@ -7,26 +7,40 @@
 
 /** Reference: up to 5 ancestors of a new best share are broadcast. */
 export const MAX_RELAY_SHARES = 5;
-/** Per-peer memory of shares it has: a little over a day of mainnet shares (8,640). */
+/** Per-peer memory of shares it has: at least 5,000 (over a day of mainnet shares). */
 const KNOWN_CAPACITY = 10_000;
 
-/** A set that forgets its oldest members past `capacity`. */
+/**
+ * A set that remembers the newest `capacity / 2` to `capacity` members: members go into a
+ * current generation; when it holds `capacity / 2`, it becomes the previous one and the one
+ * before is dropped. (Forgetting the oldest member on every add costs, in V8, about as much as
+ * the set holds: a Set finds its first entry by skipping the holes earlier deletions left.)
+ * Forgetting only means a share is sent again; relay never walks more than a few shares deep.
+ */
 export class KnownShares {
-  private readonly set = new Set<string>();
-  constructor(private readonly capacity = KNOWN_CAPACITY) {}
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  private readonly half: number;
+
+  constructor(capacity = KNOWN_CAPACITY) {
+    this.half = Math.max(1, Math.floor(capacity / 2));
+  }
 
   add(hash: string): void {
-    if (this.set.has(hash)) return;
-    this.set.add(hash);
-    if (this.set.size > this.capacity) this.set.delete(this.set.values().next().value!);
+    if (this.current.has(hash) || this.previous.has(hash)) return;
+    this.current.add(hash);
+    if (this.current.size >= this.half) {
+      this.previous = this.current;
+      this.current = new Set();
+    }
   }
 
   has(hash: string): boolean {
-    return this.set.has(hash);
+    return this.current.has(hash) || this.previous.has(hash);
   }
 
   get size(): number {
-    return this.set.size;
+    return this.current.size + this.previous.size;
   }
 }
 

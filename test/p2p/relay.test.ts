@@ -22,12 +22,22 @@ describe('relay', () => {
     expect(sharesToRelay(source, chain.tip.hash, known)).toEqual([]);
   });
 
-  it('forgets the oldest entries past its capacity', () => {
-    const k = new KnownShares(2);
-    k.add('a');
-    k.add('b');
+  it('always remembers the newest half of its capacity and never holds more than it', () => {
+    const k = new KnownShares(4);
+    for (const h of ['a', 'b', 'c']) k.add(h);
+    expect([k.has('a'), k.has('b'), k.has('c'), k.size]).toEqual([true, true, true, 3]);
+    k.add('d');
+    // A generation of 2 completed: the older one (a, b) is dropped, the newest 2 kept.
+    expect([k.has('a'), k.has('b'), k.has('c'), k.has('d'), k.size]).toEqual([false, false, true, true, 2]);
     k.add('c');
-    expect([k.has('a'), k.has('b'), k.has('c'), k.size]).toEqual([false, true, true, 2]);
+    expect(k.size).toBe(2);
+    const big = new KnownShares(1000);
+    for (let i = 0; i < 10_000; i++) {
+      big.add(String(i));
+      expect(big.size).toBeLessThanOrEqual(1000);
+    }
+    for (let i = 10_000 - 500; i < 10_000; i++) expect(big.has(String(i))).toBe(true);
+    expect(big.has('0')).toBe(false);
   });
 });
 
