@@ -29,6 +29,11 @@ export interface FairChainStateOptions {
    * least that lets any share built near the tip be verified.
    */
   keepLinks?: number;
+  /**
+   * The share check (default: verify.ts verifyFairShare at the clock's second). The simulator
+   * passes a timed one that verifies each share once per process (docs/simulate.md#verification).
+   */
+  verify?: (share: FairShare, view: FairTracker, nowSeconds: number) => { refs: readonly FairShare[] };
 }
 
 export interface FairChainStateEvents {
@@ -56,9 +61,8 @@ export class FairChainState extends EventEmitter<FairChainStateEvents> {
     this.net = opts.net;
     this.now = opts.now ?? Date.now;
     this.keepLinks = opts.keepLinks ?? opts.net.windowLinks + Math.max(opts.net.linkLookbehind, opts.net.floorLookbehind) + 64;
-    this.tracker = new FairTracker(opts.net, (share, view) =>
-      verifyFairShare(share, view, opts.net, { now: Math.floor(this.now() / 1000) }),
-    );
+    const verify = opts.verify ?? ((share: FairShare, view: FairTracker, now: number) => verifyFairShare(share, view, opts.net, { now }));
+    this.tracker = new FairTracker(opts.net, (share, view) => verify(share, view, Math.floor(this.now() / 1000)));
     this.tracker.onRemove = (hashes) => opts.store?.deleteShares(opts.net.name, hashes);
   }
 

@@ -77,6 +77,12 @@ export interface FairNetwork extends FairRules {
   bootstrapAddrs: string[];
   /** Refuse work when there are no peers / no shares (mainnet). */
   persist: boolean;
+  /**
+   * The simulator's hook (docs/simulate.md#proof-of-work): the proof-of-work hash the simulator
+   * drew for the header whose sha256d is `headerHash` (internal byte order), or undefined to
+   * compute it. Not consensus (not in the identity); never set on a network a node runs on.
+   */
+  simulatedPow?: (headerHash: Buffer) => Buffer | undefined;
 }
 
 /** Difficulty 1 (bitcoin's pdiff-1 target rounded to a power of two), v35's MAX_TARGET on bitcoin. */
