@@ -84,8 +84,10 @@ export function buildReport(run: RunData, wall: WallClock) {
     outputs: new Array<number>(buckets).fill(0),
     expectedBlocks: new Array<number>(buckets).fill(0),
   };
+  const endMs = sc.duration * 1000;
   for (let i = run.firstFound; i < L.size; i++) {
     const t = L.foundAt[i]!;
+    if (t >= endMs) continue; // mined after the end, only so earlier shares could be referenced
     const fate = L.fates[i]!;
     const b = Math.min(buckets - 1, Math.floor(t / interval));
     series.found[b]!++;
