@@ -23,6 +23,50 @@ export interface LocalStats {
   fee: number;
   /** Ours: `lost_race` (bitcoind already had a block at that height) and `over_limits` are newer, absent from older nodes. */
   blocks?: { found: number; accepted: number; rejected: number; lost_race?: number; over_limits?: number };
+  /** Ours, fair networks only (docs/api.md#fair-networks): references, own targets, expectations. */
+  fair?: FairStats;
+}
+
+/** A reference (uncle or sub-share) of a link, as /local_stats `fair.recent_links` lists it. */
+export interface FairReference {
+  hash: string;
+  kind: string;
+  payout_address: string | null;
+  share_difficulty: number | null;
+}
+
+export interface FairLink {
+  hash: string;
+  height: number;
+  timestamp: number;
+  payout_address: string;
+  share_difficulty: number;
+  block: boolean;
+  references: FairReference[];
+}
+
+/** One miner of this node on a fair network (keyed by its user name). */
+export interface FairMiner {
+  address: string;
+  hash_rate: number;
+  share_difficulty: number;
+  max_outputs: number;
+  expected_payout: number;
+  expected_payout_per_day: number | null;
+  expected_time_to_share: number | null;
+}
+
+export interface FairStats {
+  link_difficulty: number;
+  floor_difficulty: number;
+  window_links: number;
+  reference_depth: number;
+  output_classes: number[];
+  default_max_outputs: number;
+  references: { links: number; uncles: number; sub_shares: number; per_link: number };
+  our_shares: { paid: number; waiting: number; unpaid: number };
+  recent_links: FairLink[];
+  miners: Record<string, FairMiner>;
 }
 
 export interface GlobalStats {
@@ -72,6 +116,11 @@ export interface ShareInfo {
     gentx: { hash: string; coinbase: string; value: number; last_txout_nonce: string; raw?: string };
     other_transaction_hashes: string[];
   };
+  /** Fair networks (docs/api.md#fair-networks): link or sub-share, where it stands, its references. */
+  kind?: string;
+  status?: string;
+  references?: string[];
+  referenced_by?: string[];
 }
 
 export interface MergedStat {

@@ -48,6 +48,10 @@ export class MinerPage {
     const estimated = localRate === undefined && weight !== undefined && poolRate !== null ? weight * poolRate : null;
     const rate = localRate ?? estimated;
     const dead = s.local.miner_dead_hash_rates[a] ?? 0;
+    // Fair networks: this address's miners on this node, with their own share difficulty.
+    const fairMiners = Object.values(s.local.fair?.miners ?? {}).filter((m) => m.address === a);
+    const fairDifficulty = fairMiners.length ? Math.min(...fairMiners.map((m) => m.share_difficulty)) : null;
+    const perDay = fairMiners.reduce((x, m) => x + (m.expected_payout_per_day ?? 0), 0);
     fill(
       this.head,
       h('h1', { class: 'miner-address' }, h('span', { class: 'mono' }, a), own ? h('span', { class: 'tag' }, 'this node') : null),
@@ -59,8 +63,17 @@ export class MinerPage {
       stat('Expected payout', coins(s.payouts[a] ?? 0, s.currency.symbol), 'if the pool finds a block now', 'miner-payout'),
       stat('Share of the window', percent(weight ?? 0, 2), 'of the PPLNS work', 'miner-weight'),
       stat('Stale rate', percent(s.userStales[a] ?? null), 'over the whole chain', 'miner-stales'),
+      s.local.fair
+        ? stat('Share difficulty', difficulty(fairDifficulty), fairMiners.length ? `its own target · ${fairMiners[0]!.max_outputs} coinbase outputs` : 'not mining on this node', 'miner-share-difficulty')
+        : null,
+      s.local.fair && fairMiners.length ? stat('Payout per day', coins(perDay, s.currency.symbol), 'expected at its hash rate', 'miner-per-day') : null,
       stat('Last difficulty', difficulty(s.local.miner_last_difficulties[a]), own ? 'last job sent' : undefined, 'miner-difficulty'),
-      stat('Time to share', rate ? duration(s.local.attempts_to_share / rate) : '–', 'expected', 'miner-time-to-share'),
+      stat(
+        'Time to share',
+        fairMiners.length ? duration(Math.min(...fairMiners.map((m) => m.expected_time_to_share ?? Infinity))) : rate ? duration(s.local.attempts_to_share / rate) : '–',
+        'expected',
+        'miner-time-to-share',
+      ),
     );
     const chain = await poller.shares.chain(s.best, WALK).catch(() => []);
     const mine = chain.filter((x) => x.share_data.payout_address === a);

@@ -2,7 +2,7 @@
  * The main page: headline figures, hash-rate charts, current payouts, this node's miners,
  * recent blocks, the best and latest shares, peers and merged mining.
  */
-import { isHash, type LocalStats } from './api';
+import { isHash, type FairStats, type LocalStats } from './api';
 import { ChartPanel } from './chart-panel';
 import { pickKey } from './charts';
 import { fill, h, minerLink, shareLink, stat, table, type Child } from './dom';
@@ -18,6 +18,8 @@ export class OverviewPage {
   private readonly shares = h('div');
   private readonly peers = h('div');
   private readonly merged = h('section', { class: 'card', id: 'merged', hidden: true });
+  /** Fair networks only: recent links and the shares they reference (uncles, sub-shares). */
+  private readonly references = h('section', { class: 'card', id: 'references', hidden: true });
   private readonly poolChart = new ChartPanel(
     'Pool hash rate',
     [{ stream: 'pool_rates', as: 'pool' }],
@@ -49,6 +51,7 @@ export class OverviewPage {
       this.stats,
       h('div', { class: 'grid two' }, this.poolChart.el, this.localChart.el),
       h('div', { class: 'grid two' }, h('section', { class: 'card', id: 'payouts' }, h('h2', null, 'Current payouts'), h('p', { class: 'hint' }, 'What each address gets if the pool finds a block now. This node’s miners are highlighted.'), this.payouts), h('section', { class: 'card', id: 'miners' }, h('h2', null, 'Miners on this node'), this.miners)),
+      this.references,
       h('div', { class: 'grid two' }, h('section', { class: 'card', id: 'blocks' }, h('h2', null, 'Recent blocks'), this.blocks), h('section', { class: 'card', id: 'shares' }, h('h2', null, 'Share explorer'), this.shares)),
       h('div', { class: 'grid two' }, h('section', { class: 'card', id: 'peers' }, h('h2', null, 'Peers'), this.peers), this.merged),
     );
@@ -62,6 +65,7 @@ export class OverviewPage {
     this.renderShares(s);
     this.renderPeers(s);
     this.renderMerged(s);
+    this.renderReferences(s);
     await Promise.all([this.poolChart.refresh(), this.localChart.refresh()]);
   }
 
@@ -78,15 +82,21 @@ export class OverviewPage {
     const sym = s.currency.symbol;
     const minerCount = Object.keys(l.miner_hash_rates).length;
     const found = l.blocks?.found;
+    const fair = l.fair;
     fill(
       this.stats,
-      stat('Pool hash rate', hashRate(pool), g ? `${percent(g.pool_stale_prop)} stale` : 'waiting for 10 shares', 'pool-rate'),
+      stat('Pool hash rate', hashRate(pool), g ? `${percent(g.pool_stale_prop)} ${fair ? 'uncles (paid)' : 'stale'}` : 'waiting for 10 shares', 'pool-rate'),
       stat('This node', hashRate(local), `${minerCount} miner${minerCount === 1 ? '' : 's'}`, 'local-rate'),
-      stat('Share difficulty', difficulty(g?.min_difficulty), g ? `block: ${difficulty(g.network_block_difficulty)}` : undefined, 'share-difficulty'),
+      fair
+        ? stat('Share difficulty', `${difficulty(fair.floor_difficulty)} – ${difficulty(fair.link_difficulty)}`, `each miner its own, floor to link${g ? ` · block: ${difficulty(g.network_block_difficulty)}` : ''}`, 'share-difficulty')
+        : stat('Share difficulty', difficulty(g?.min_difficulty), g ? `block: ${difficulty(g.network_block_difficulty)}` : undefined, 'share-difficulty'),
+      fair ? stat('References', String(fair.references.uncles + fair.references.sub_shares), `${fair.references.sub_shares} sub-shares · ${fair.references.uncles} uncles in ${fair.references.links} links`, 'references-count') : null,
       stat('Time to share', local ? duration(l.attempts_to_share / local) : '–', 'expected, this node', 'time-to-share'),
       stat('Time to block', pool ? duration(l.attempts_to_block / pool) : '–', 'expected, whole pool', 'time-to-block'),
       stat('Block value', coins(l.block_value, sym), `fee ${l.fee}% · donation ${percent(l.donation_proportion)}`, 'block-value'),
-      stat('Shares', String(l.shares.total), `${l.shares.orphan} orphan · ${l.shares.dead} dead · efficiency ${percent(l.efficiency)}`, 'shares'),
+      fair
+        ? stat('Shares', String(l.shares.total), `${fair.our_shares.paid} paid · ${fair.our_shares.waiting} waiting · ${fair.our_shares.unpaid} unpaid`, 'shares')
+        : stat('Shares', String(l.shares.total), `${l.shares.orphan} orphan · ${l.shares.dead} dead · efficiency ${percent(l.efficiency)}`, 'shares'),
       stat('Blocks', String(s.blocks.length), found !== undefined ? blocksDetail(l.blocks!) : 'in the share window', 'blocks-found'),
       stat('Peers', String(l.peers.incoming + l.peers.outgoing), `${l.peers.outgoing} out · ${l.peers.incoming} in`, 'peers'),
     );
@@ -112,6 +122,7 @@ export class OverviewPage {
 
   private renderMiners(s: Snapshot): void {
     const l = s.local;
+    if (l.fair) return this.renderFairMiners(s, l.fair);
     const addrs = new Set([...Object.keys(l.miner_hash_rates), ...Object.keys(l.miner_last_difficulties)]);
     const rows = [...addrs]
       .sort((a, b) => (l.miner_hash_rates[b] ?? 0) - (l.miner_hash_rates[a] ?? 0))
@@ -121,6 +132,61 @@ export class OverviewPage {
         return [minerLink(a, shortAddress(a)), hashRate(rate), percent(rate ? dead / rate : 0), difficulty(l.miner_last_difficulties[a])];
       });
     fill(this.miners, table(['address', 'hash rate', 'dead', 'last difficulty'], rows, 'No miner is connected to this node.'));
+  }
+
+  /**
+   * Fair networks: each miner's own share difficulty and coinbase class, and what it can expect:
+   * its payout if a block is found now, per day at its hash rate, and the time to its next share.
+   */
+  private renderFairMiners(s: Snapshot, fair: FairStats): void {
+    const sym = s.currency.symbol;
+    const rows = Object.entries(fair.miners)
+      .sort((a, b) => b[1].hash_rate - a[1].hash_rate)
+      .map(([name, m]): Child[] => [
+        minerLink(m.address, shortAddress(name)),
+        hashRate(m.hash_rate),
+        difficulty(m.share_difficulty),
+        String(m.max_outputs),
+        coins(m.expected_payout, sym),
+        m.expected_payout_per_day === null ? '–' : coins(m.expected_payout_per_day, sym),
+        duration(m.expected_time_to_share),
+      ]);
+    fill(
+      this.miners,
+      h('p', { class: 'hint' }, 'Each miner mines at its own share difficulty (about 20 shares per window); a payout if the pool finds a block now, and per day at its hash rate.'),
+      table(['miner', 'hash rate', 'share difficulty', 'outputs', 'payout now', 'per day', 'next share'], rows, 'No miner is connected to this node.'),
+    );
+  }
+
+  /** Fair networks: the newest links of the best chain and the uncles and sub-shares each references. */
+  private renderReferences(s: Snapshot): void {
+    const fair = s.local.fair;
+    this.references.hidden = !fair;
+    if (!fair) return;
+    const rows: Child[][] = [];
+    for (const l of fair.recent_links.slice(0, 12)) {
+      rows.push([
+        shareLink(l.hash, shortHash(l.hash)),
+        String(l.height),
+        minerLink(l.payout_address, shortAddress(l.payout_address)),
+        ago(l.timestamp, s.time),
+        h(
+          'span',
+          { class: 'refs' },
+          l.block ? h('span', { class: 'tag block' }, 'block') : null,
+          l.references.length === 0 ? '–' : null,
+          l.references.map((r) =>
+            h('span', { class: 'ref', 'data-kind': r.kind }, shareLink(r.hash, shortHash(r.hash)), h('span', { class: r.kind === 'uncle' ? 'tag warn' : 'tag' }, r.kind), r.payout_address ? ` ${shortAddress(r.payout_address)}` : ''),
+          ),
+        ),
+      ]);
+    }
+    fill(
+      this.references,
+      h('h2', null, 'Uncles and sub-shares'),
+      h('p', { class: 'hint' }, `Links reference the shares that did not make the chain (uncles: links that lost a race; sub-shares: shares easier than a link) within ${fair.reference_depth} links; referenced work is paid in full. Last hour: ${fair.references.sub_shares} sub-shares and ${fair.references.uncles} uncles in ${fair.references.links} links (${fair.references.per_link.toFixed(2)} per link).`),
+      table(['link', 'height', 'miner', 'when', 'references'], rows, 'No links yet.'),
+    );
   }
 
   private renderBlocks(s: Snapshot): void {

@@ -54,6 +54,15 @@ export class SharePage {
       ['verified', x.local?.verified ? 'yes' : 'no'],
       ['far parent', isShareHash(x.far_parent) ? shareLink(x.far_parent, shortHash(x.far_parent)) : '–'],
     ];
+    // Fair networks: link or sub-share, where it stands, and the references either way.
+    if (x.kind !== undefined) {
+      const links = (hashes: string[] | undefined): Child => {
+        const list = (hashes ?? []).filter(isShareHash);
+        return list.length ? h('span', { class: 'refs' }, list.map((r) => shareLink(r, shortHash(r)))) : 'none';
+      };
+      rows.splice(1, 0, ['kind', `${x.kind}${x.status ? ` (${x.status})` : ''}`]);
+      rows.push(['references', links(x.references)], ['referenced by', links(x.referenced_by)]);
+    }
     const blockRows: Array<[string, Child]> = [
       ['block hash', explorerLink(s.currency.block_explorer_url_prefix, b.hash, b.hash)],
       ['previous block', h('span', { class: 'hash' }, b.header.previous_block)],

@@ -3,7 +3,10 @@
  * endpoint that fails leaves its part empty (the page shows "–") rather than blanking the page;
  * only when /local_stats itself cannot be reached is the node reported offline.
  */
-import { getJson, getOptional, isHash, isShareHash, num, numMap, type CurrencyInfo, type GlobalStats, type GraphPoint, type LocalStats, type MergedStat, type RecentBlock } from './api';
+import {
+  getJson, getOptional, isHash, isShareHash, num, numMap,
+  type CurrencyInfo, type FairLink, type FairMiner, type FairReference, type FairStats, type GlobalStats, type GraphPoint, type LocalStats, type MergedStat, type RecentBlock,
+} from './api';
 import { ShareCache, type WalkedShare } from './share-walk';
 
 export interface Snapshot {
@@ -106,6 +109,59 @@ function normaliseLocal(l: LocalStats): LocalStats {
     peers: { incoming: num(l.peers?.incoming) ?? 0, outgoing: num(l.peers?.outgoing) ?? 0 },
     shares: { total: num(l.shares?.total) ?? 0, orphan: num(l.shares?.orphan) ?? 0, dead: num(l.shares?.dead) ?? 0 },
     warnings: Array.isArray(l.warnings) ? l.warnings.map(String) : [],
+    fair: normaliseFair(l.fair),
+  };
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** The fair object of /local_stats, every field checked (absent on v35 networks). */
+function normaliseFair(v: unknown): FairStats | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const f = v as Record<string, unknown>;
+  const refs = obj(f['references']);
+  const ours = obj(f['our_shares']);
+  const links = Array.isArray(f['recent_links']) ? f['recent_links'] : [];
+  const miners: Record<string, FairMiner> = {};
+  for (const [name, m] of Object.entries(obj(f['miners']))) {
+    const x = obj(m);
+    const address = str(x['address']);
+    if (address === null) continue;
+    miners[name] = {
+      address,
+      hash_rate: num(x['hash_rate']) ?? 0,
+      share_difficulty: num(x['share_difficulty']) ?? 0,
+      max_outputs: num(x['max_outputs']) ?? 0,
+      expected_payout: num(x['expected_payout']) ?? 0,
+      expected_payout_per_day: num(x['expected_payout_per_day']),
+      expected_time_to_share: num(x['expected_time_to_share']),
+    };
+  }
+  return {
+    link_difficulty: num(f['link_difficulty']) ?? 0,
+    floor_difficulty: num(f['floor_difficulty']) ?? 0,
+    window_links: num(f['window_links']) ?? 0,
+    reference_depth: num(f['reference_depth']) ?? 0,
+    output_classes: Array.isArray(f['output_classes']) ? f['output_classes'].filter((k): k is number => num(k) !== null) : [],
+    default_max_outputs: num(f['default_max_outputs']) ?? 0,
+    references: { links: num(refs['links']) ?? 0, uncles: num(refs['uncles']) ?? 0, sub_shares: num(refs['sub_shares']) ?? 0, per_link: num(refs['per_link']) ?? 0 },
+    our_shares: { paid: num(ours['paid']) ?? 0, waiting: num(ours['waiting']) ?? 0, unpaid: num(ours['unpaid']) ?? 0 },
+    recent_links: links.map(obj).filter((l) => isShareHash(l['hash'])).map((l): FairLink => ({
+      hash: l['hash'] as string,
+      height: num(l['height']) ?? 0,
+      timestamp: num(l['timestamp']) ?? 0,
+      payout_address: str(l['payout_address']) ?? '',
+      share_difficulty: num(l['share_difficulty']) ?? 0,
+      block: l['block'] === true,
+      references: (Array.isArray(l['references']) ? l['references'] : []).map(obj).filter((r) => isShareHash(r['hash'])).map((r): FairReference => ({
+        hash: r['hash'] as string,
+        kind: str(r['kind']) ?? 'unknown',
+        payout_address: str(r['payout_address']),
+        share_difficulty: num(r['share_difficulty']),
+      })),
+    })),
+    miners,
   };
 }
 

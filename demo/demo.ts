@@ -3,6 +3,12 @@
  * peered on loopback with their own data directories under one temporary folder, and a CPU
  * Stratum miner on each node mining to its own address. Built from the same parts the
  * integration tests use (test/support), so the demo shows exactly what is tested.
+ *
+ * Two rule sets (docs/operations.md#which-network): by default the fair regtest network
+ * (regtest-fair, docs/fair-sharechain.md), where miner A hashes 40 times faster than miner B:
+ * B gets shares of its own size (sub-shares below the link target, referenced by the links) and
+ * is paid in every block in proportion to its work. `rules: 'v35'` runs the v35 regtest network
+ * as before, its miners paced to about one share every 2 s each.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +20,13 @@ import { witnessScript } from '../src/bitcoin/script.js';
 import type { Level } from '../src/node/logger.js';
 import { DONATION_SCRIPT } from '../src/sharechain/coinbase-layout.js';
 import { packageRoot } from '../src/web/static.js';
+import type { P2PoolNode } from '../src/node/node.js';
+import type { ChainState } from '../src/sharechain/chain-state.js';
+import type { FairChainState } from '../src/sharechain/fair/chain-state.js';
 import type { FoundBlock } from '../src/work/pool-work.js';
+import type { NodeWork } from '../src/work/work-source.js';
 import { startBcoinNode, type BcoinNode } from '../test/support/bcoin-node.js';
-import { startPoolNode, type TestPoolNode } from '../test/support/pool-node.js';
+import { startFairPoolNode, startPoolNode, type TestPoolNode } from '../test/support/pool-node.js';
 import { StratumTestMiner } from '../test/support/stratum-miner.js';
 
 const regtest = getChainParams('regtest');
@@ -33,9 +43,25 @@ export function demoAddress(label: string): string {
  */
 const MEAN_PAUSE_MS = 2_000;
 
+/**
+ * The fair demo's miners (hashes per second): clearly different sizes, slow enough for bcoin.
+ * On regtest-fair every link is also a block, and the link target settles at one link every
+ * 10 s for the pool's rate (docs/fair-sharechain.md#link-target).
+ */
+export const FAIR_MINER_RATES: Record<string, number> = { A: 4000, B: 100 };
+/**
+ * Miner B's share difficulty (user-name suffix `/D`, docs/mining.md#the-user-name): a share
+ * every ~5 s at 100 H/s, far below a link, so its sub-shares show up at once. Without it the
+ * node would give it ~20 shares per window (an hour on regtest-fair): the same pay in
+ * expectation, one share every 3 minutes.
+ */
+export const FAIR_SMALL_MINER_DIFFICULTY = 0.0000001;
+
+export type DemoRules = 'fair' | 'v35';
+
 export interface DemoNode {
   name: string;
-  pool: TestPoolNode;
+  pool: TestPoolNode<P2PoolNode<ChainState | FairChainState, NodeWork>>;
   miner: StratumTestMiner;
   minerAddress: string;
   dashboardUrl: string;
@@ -49,6 +75,7 @@ export interface DemoEvents {
 }
 
 export interface Demo {
+  rules: DemoRules;
   dir: string;
   bcoin: BcoinNode;
   nodes: DemoNode[];
@@ -67,7 +94,8 @@ function conciseLog(name: string, out: (line: string) => void, quiet: () => bool
   };
 }
 
-export async function startDemo(events: DemoEvents): Promise<Demo> {
+export async function startDemo(events: DemoEvents, opts: { rules?: DemoRules } = {}): Promise<Demo> {
+  const rules = opts.rules ?? 'fair';
   const dir = mkdtempSync(join(tmpdir(), 'p2pool-demo-'));
   const nodes: DemoNode[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -99,15 +127,21 @@ export async function startDemo(events: DemoEvents): Promise<Demo> {
       mkdirSync(datadir);
       // B connects to A: one P2Pool link on loopback.
       const connect = nodes.map((n) => `127.0.0.1:${n.pool.node.p2p!.port}`);
-      const pool = await startPoolNode({ bcoin, address: demoAddress(`node ${name}`), datadir, log: conciseLog(name, events.log, () => stopped), p2p: { connect } });
+      const nodeOpts = { bcoin, address: demoAddress(`node ${name}`), datadir, log: conciseLog(name, events.log, () => stopped), p2p: { connect } };
+      const pool: DemoNode['pool'] = rules === 'fair' ? await startFairPoolNode(nodeOpts) : await startPoolNode(nodeOpts);
       const port = pool.node.boundWorkerPort;
       const minerAddress = demoAddress(`miner ${name}`);
-      const miner = new StratumTestMiner({ port, username: minerAddress, onePerJob: true });
+      // Fair: a throttled miner of its own size, submitting whatever meets its difficulty
+      // (a sub-share changes no job, so it must not wait for one). v35: one share per job, paced.
+      const miner = rules === 'fair'
+        ? new StratumTestMiner({ port, username: name === 'B' ? `${minerAddress}/${FAIR_SMALL_MINER_DIFFICULTY}` : minerAddress, hashrate: FAIR_MINER_RATES[name], exactDifficulty: true })
+        : new StratumTestMiner({ port, username: minerAddress, onePerJob: true });
       const node: DemoNode = { name, pool, miner, minerAddress, dashboardUrl: `http://127.0.0.1:${port}/`, stratumUrl: `stratum+tcp://127.0.0.1:${port}` };
       nodes.push(node);
 
       pool.node.work.on('share', () => {
         events.share(node);
+        if (rules === 'fair') return;
         // Pause this miner for a while (exponential, so shares come irregularly, as in life).
         miner.stop();
         const t = setTimeout(() => {
@@ -130,7 +164,7 @@ export async function startDemo(events: DemoEvents): Promise<Demo> {
       if (auth.result !== true) throw new Error(`miner ${n.name} was not authorized: ${JSON.stringify(auth.error)}`);
       n.miner.start();
     }
-    return { dir, bcoin, nodes, stop };
+    return { rules, dir, bcoin, nodes, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -1,10 +1,10 @@
 /**
  * `npm run demo`: a whole P2Pool in one command, with no bitcoind installed (demo.ts has the
- * parts). Prints the dashboard URLs, then one line per found block for the first few and a
- * summary every 15 s. Ctrl-C (or --duration SECONDS) stops everything and deletes the
- * temporary folder.
+ * parts). By default on the fair regtest network (`--v35`: the v35 regtest network). Prints the
+ * dashboard URLs, then one line per found block for the first few and a summary every 15 s.
+ * Ctrl-C (or --duration SECONDS) stops everything and deletes the temporary folder.
  */
-import { startDemo, type Demo } from './demo.js';
+import { FAIR_MINER_RATES, FAIR_SMALL_MINER_DIFFICULTY, startDemo, type Demo, type DemoRules } from './demo.js';
 
 /** 1234 -> "1.23 kH/s". */
 function hashRate(h: number): string {
@@ -38,10 +38,28 @@ const say = (line: string): void => console.log(`${stamp()}  ${line}`);
 
 const counts = { shares: new Map<string, number>(), blocks: 0, accepted: 0, paidSat: new Map<string, number>() };
 
-/** What the accepted blocks' coinbases paid each demo miner so far. */
+/** What the accepted blocks' coinbases paid each demo miner so far (and, fair, its part of the total). */
 function paidSoFar(): string {
-  return (demo?.nodes ?? []).map((n) => `miner ${n.name} ${((counts.paidSat.get(n.minerAddress) ?? 0) / 1e8).toFixed(8)} rBTC`).join(', ');
+  const nodes = demo?.nodes ?? [];
+  const total = nodes.reduce((a, n) => a + (counts.paidSat.get(n.minerAddress) ?? 0), 0);
+  return nodes.map((n) => {
+    const sat = counts.paidSat.get(n.minerAddress) ?? 0;
+    const part = rules === 'fair' && total > 0 ? ` (${((sat / total) * 100).toFixed(1)}%)` : '';
+    return `miner ${n.name} ${(sat / 1e8).toFixed(8)} rBTC${part}`;
+  }).join(', ');
 }
+
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--v35') continue;
+  if (args[i] === '--duration') {
+    i++;
+    continue;
+  }
+  console.error(`demo: unknown argument ${args[i]} (use --v35 for the v35 network, --duration SECONDS)`);
+  process.exit(2);
+}
+const rules: DemoRules = args.includes('--v35') ? 'v35' : 'fair';
 
 let demo: Demo | null = null;
 /** While startDemo runs: Ctrl-C then waits for it and stops what it started. */
@@ -63,7 +81,12 @@ async function main(): Promise<void> {
   const duration = parseDuration(process.argv.slice(2));
   process.on('SIGINT', () => void shutdown(0, 'Ctrl-C'));
   process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
-  say('P2Pool demo: bcoin regtest full node + two P2Pool nodes peered on loopback + a CPU miner on each');
+  if (rules === 'fair') {
+    say(`P2Pool demo on the fair network (regtest-fair): bcoin regtest full node + two P2Pool nodes peered on loopback + a CPU miner on each, ` +
+      `miner A at ${FAIR_MINER_RATES['A']} H/s and miner B at ${FAIR_MINER_RATES['B']} H/s (--v35 for the v35 network)`);
+  } else {
+    say('P2Pool demo on the v35 network (regtest): bcoin regtest full node + two P2Pool nodes peered on loopback + a CPU miner on each');
+  }
   starting = startDemo({
     log: say,
     share: (n) => counts.shares.set(n.name, (counts.shares.get(n.name) ?? 0) + 1),
@@ -79,13 +102,17 @@ async function main(): Promise<void> {
       say(`  its coinbase pays ${paid}`);
       if (counts.blocks === DETAILED_BLOCKS) say('  (further blocks are counted in the summaries)');
     },
-  });
+  }, { rules });
   demo = await starting;
   if (stopping) return;
   console.log('');
   for (const n of demo.nodes) console.log(`  dashboard node ${n.name}: ${n.dashboardUrl}`);
   for (const n of demo.nodes) console.log(`  miner ${n.name}: ${n.minerAddress} on ${n.stratumUrl}`);
   console.log(`  temporary folder: ${demo.dir}`);
+  if (rules === 'fair') {
+    console.log(`  Miner B is 40 times smaller. It asks for share difficulty ${FAIR_SMALL_MINER_DIFFICULTY} (user name ...${'/'}${FAIR_SMALL_MINER_DIFFICULTY}): sub-shares,`);
+    console.log('  which the links reference; every block pays both miners by their work (the dashboard lists the references).');
+  }
   console.log('  Press Ctrl-C to stop.\n');
 
   const summary = setInterval(() => {

@@ -17,7 +17,7 @@
  * problem is a ConfigError whose message starts `FILE:LINE: `.
  */
 import { readSync, openSync, closeSync, fstatSync } from 'node:fs';
-import { P2POOL_NET_NAMES } from '../sharechain/networks.js';
+import { SHARECHAIN_NET_NAMES } from '../sharechain/networks.js';
 import { optionSpec, valueProblem } from './node-options.js';
 
 /** A config file of every key is ~2 KB; this leaves room for long comments and many `-n`. */
@@ -71,8 +71,8 @@ export function parseConfig(text: string, fileName: string): ParsedConfig {
       const m = /^\[([A-Za-z0-9_-]+)\]$/.exec(line);
       if (!m) fail(n, `"${clip(line)}" is not a section header like [testnet]`);
       const name = m![1]!;
-      if (!P2POOL_NET_NAMES.includes(name as (typeof P2POOL_NET_NAMES)[number])) {
-        fail(n, `unknown network section [${clip(name)}] (valid: ${P2POOL_NET_NAMES.join(', ')})`);
+      if (!SHARECHAIN_NET_NAMES.includes(name)) {
+        fail(n, `unknown network section [${clip(name)}] (valid: ${SHARECHAIN_NET_NAMES.join(', ')})`);
       }
       section = name;
       scope = sections.get(name) ?? new Map<string, ConfigSetting>();

@@ -9,6 +9,7 @@
 import { Option, type Command } from 'commander';
 import { CHAIN_NAMES, getChainParams, resolveNetName, type ChainName, type ChainParams } from '../bitcoin/chain-params.js';
 import { signetNotice } from '../chain/bitcoind.js';
+import { getFairNetwork, isFairNetName } from '../sharechain/fair/networks.js';
 import { getP2PoolNetwork } from '../sharechain/networks.js';
 
 /** The option values commander hands an action for the pair. */
@@ -50,6 +51,7 @@ export function chainFromOptions(values: NetOptionValues, defaultNet: ChainName 
  * parent chain's address forms. Namecoin, a parent chain only, says what to do instead.
  */
 export function networkDefaultsHelp(values: NetOptionValues & { regtest?: boolean }): string {
+  if (values.regtest !== true && values.net !== undefined && isFairNetName(values.net)) return fairNetworkHelp(values.net);
   let name: ChainName;
   try {
     name = values.regtest === true ? 'regtest' : netFromOptions(values);
@@ -72,6 +74,23 @@ export function networkDefaultsHelp(values: NetOptionValues & { regtest?: boolea
   } catch (e) {
     lines.push(`  ${e instanceof Error ? e.message : String(e)}`);
   }
+  const signet = signetNotice(chain);
+  if (signet !== null) lines.push(`  ${signet}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `p2pool --net NAME-fair --help`: the fair network's ports, periods, classes and identity. */
+function fairNetworkHelp(name: string): string {
+  const net = getFairNetwork(name);
+  const chain = net.parent;
+  const lines = [
+    '',
+    `Defaults for --net ${net.name} (the fair sharechain rules, share version ${net.shareVersion}, on ${chain.name}; docs/fair-sharechain.md):`,
+    `  bitcoind: RPC port ${chain.defaultRpcPort}, P2P port ${chain.defaultP2pPort}, cookie in ${chain.dataDirSubfolder === '' ? 'the datadir' : `the datadir's ${chain.dataDirSubfolder}/`}`,
+    `  addresses: P2PKH, P2SH, segwit v0 and taproot${chain.bech32Hrp === null ? '' : ` ("${chain.bech32Hrp}1q...", "${chain.bech32Hrp}1p...")`}`,
+    `  P2Pool: P2P port ${net.p2pPort}, worker port ${net.workerPort}, a link every ${net.linkPeriod} s, window ${net.windowLinks} links, ` +
+      `payout-output classes ${net.outputClasses.join(', ')}, identifier ${net.identifier.toString('hex')}`,
+  ];
   const signet = signetNotice(chain);
   if (signet !== null) lines.push(`  ${signet}`);
   return `${lines.join('\n')}\n`;

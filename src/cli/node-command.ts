@@ -12,6 +12,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CHAIN_NAMES } from '../bitcoin/chain-params.js';
+import { FAIR_NET_NAMES } from '../sharechain/fair/networks.js';
+import { isFairNetwork } from '../sharechain/networks.js';
 import { readCookie } from '../chain/rpc-client.js';
 import { createLogger, makeScrubber } from '../node/logger.js';
 import { parseConfig, readConfigText, type ParsedConfig } from './config-file.js';
@@ -54,7 +56,7 @@ export function addNodeOptions(cmd: Command): Command {
   for (const o of NODE_OPTIONS) {
     const flags = `${o.short ? `-${o.short}, ` : ''}--${o.key}${o.arg ? ` <${o.arg}>` : ''}`;
     const opt = new Option(flags, o.description);
-    if (o.key === 'net') opt.choices(CHAIN_NAMES);
+    if (o.key === 'net') opt.choices([...CHAIN_NAMES, ...FAIR_NET_NAMES]);
     if (o.defaultValue !== undefined) opt.default(o.defaultValue);
     if (o.repeatable) opt.argParser(collect);
     cmd.addOption(opt);
@@ -99,6 +101,9 @@ async function runNode(cli: CommandLine, version: string, secrets: string[]): Pr
   const logger = createLogger({ logfile: settings.logfile, debug: settings.debug, console: settings.logFormat, secrets });
   const { log } = logger;
   if (settings.confFile) log('info', `config file ${settings.confFile}`);
+  if (settings.maxCoinbaseOutputs !== null && !isFairNetwork(settings.net)) {
+    log('warn', `max-coinbase-outputs has no effect on ${settings.net.name}: the v35 rules pay every miner of the window (docs/mining.md#coinbase-size-and-miners-firmware)`);
+  }
   // SIGINT/SIGTERM stop the node cleanly (systemd's stop is a SIGTERM), also while it starts:
   // then it stops as soon as it has started. A second Ctrl-C while stopping exits at once.
   let signalled: string | null = null;
@@ -126,6 +131,7 @@ async function runNode(cli: CommandLine, version: string, secrets: string[]): Pr
       version,
       p2p: settings.p2p,
       merged: settings.merged,
+      maxCoinbaseOutputs: settings.maxCoinbaseOutputs ?? undefined,
     });
     await new Promise<void>((resolve) => {
       onSignal = (sig) => {

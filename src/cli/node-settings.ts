@@ -16,7 +16,8 @@ import type { ChainParams } from '../bitcoin/chain-params.js';
 import { scriptToAddress } from '../bitcoin/address.js';
 import { cookieFilePath, type RpcAuth } from '../chain/rpc-client.js';
 import type { AuxChainConfig } from '../merged/merged-mining.js';
-import { getP2PoolNetwork, type P2PoolNetwork } from '../sharechain/networks.js';
+import { isFairNetName } from '../sharechain/fair/networks.js';
+import { getNodeNetwork, isFairNetwork, type NodeNetwork } from '../sharechain/networks.js';
 import { checkPayoutAddress } from '../work/miner-address.js';
 import { SHARE_VERSION } from '../work/pool-work.js';
 import { settingsFor, type ParsedConfig } from './config-file.js';
@@ -28,7 +29,8 @@ export class SettingsError extends Error {
 }
 
 export interface NodeSettings {
-  net: P2PoolNetwork;
+  /** A v35 network or a fair one (docs/operations.md#which-network). */
+  net: NodeNetwork;
   /** The config file read, or null. */
   confFile: string | null;
   datadir: string;
@@ -44,6 +46,12 @@ export interface NodeSettings {
   donationPercent: number;
   p2p: { port: number; connect: string[]; outgoingConns: number; maxConns: number; disableUpnp: boolean };
   merged: AuxChainConfig[];
+  /**
+   * Fair networks: the most payout outputs a coinbase may carry for miners that ask for no class
+   * (`--max-coinbase-outputs`; docs/mining.md#coinbase-size-on-the-fair-networks); null: the
+   * network's largest class. The v35 rules fix the coinbase: there it has no effect.
+   */
+  maxCoinbaseOutputs: number | null;
   /** Strings no log line or error may show (RPC password, aux chain credentials). */
   secrets: string[];
 }
@@ -58,11 +66,11 @@ export interface CommandLine {
 
 /**
  * The share version this node's shares on `net` carry, which decides which payout addresses a
- * share can pay (docs/sharechain.md#payout-addresses): v35 cannot pay taproot. A network with
- * other share rules answers with its own version here, and the address check follows.
+ * share can pay (docs/sharechain.md#payout-addresses): v35 cannot pay taproot; the fair rules'
+ * version (64) pays any standard script, taproot included (docs/fair-sharechain.md#validation).
  */
-export function payoutShareVersion(_net: P2PoolNetwork): number {
-  return SHARE_VERSION;
+export function payoutShareVersion(net: NodeNetwork): number {
+  return isFairNetwork(net) ? net.shareVersion : SHARE_VERSION;
 }
 
 interface Value {
@@ -87,10 +95,20 @@ export function resolveSettings(cli: CommandLine, config: ParsedConfig | null, h
   const testnetV = pick('testnet');
   const regtestV = pick('regtest');
   const netWhere = netV?.where ?? regtestV?.where ?? testnetV?.where ?? '--net';
-  let net: P2PoolNetwork;
+  let net: NodeNetwork;
   try {
-    const name = flag(regtestV) ? 'regtest' : netFromOptions({ net: netV?.values[0], testnet: flag(testnetV) });
-    net = getP2PoolNetwork(name);
+    const asked = netV?.values[0];
+    let name: string;
+    if (flag(regtestV)) {
+      name = 'regtest';
+    } else if (asked !== undefined && isFairNetName(asked)) {
+      // The fair networks are named with their parent chain; --testnet does not pick among them.
+      if (flag(testnetV)) throw new Error(`--testnet does not apply to ${asked}: name the fair network itself (bitcoin-fair, testnet4-fair, signet-fair, regtest-fair)`);
+      name = asked;
+    } else {
+      name = netFromOptions({ net: asked, testnet: flag(testnetV) });
+    }
+    net = getNodeNetwork(name);
   } catch (e) {
     throw located(netV?.fromFile || regtestV?.fromFile || testnetV?.fromFile ? netWhere : null, e);
   }
@@ -158,6 +176,8 @@ export function resolveSettings(cli: CommandLine, config: ParsedConfig | null, h
   if (workerPort !== 0 && workerPort === p2pPort) {
     throw new SettingsError(`the worker port and the P2Pool port are both ${workerPort}: give them different ports (-w, --p2pool-port)`);
   }
+  // Read on every network (one config file may serve several); only the fair rules use it.
+  const maxOutputs = one('max-coinbase-outputs');
   const connect = get('p2pool-node')?.values ?? [];
   for (const c of connect) {
     if (!/^[A-Za-z0-9.:[\]_-]+$/.test(c)) throw fail(get('p2pool-node')!, `p2pool-node must be ADDR[:PORT], got "${c}"`);
@@ -189,6 +209,7 @@ export function resolveSettings(cli: CommandLine, config: ParsedConfig | null, h
       disableUpnp: bool('disable-upnp'),
     },
     merged,
+    maxCoinbaseOutputs: maxOutputs ? Number(maxOutputs.value) : null,
     secrets: [...new Set(secrets.filter((s) => s.length >= 4))],
   };
 }
@@ -226,12 +247,13 @@ function urlSecrets(url: string): string[] {
 }
 
 /** First characters of this chain's address forms, for "expected ..." in an error. */
-export function expectedAddressForms(chain: ChainParams): string {
+export function expectedAddressForms(chain: ChainParams, taproot = false): string {
   const zero = Buffer.alloc(20);
   const p2pkh = scriptToAddress(Buffer.concat([Buffer.from([0x76, 0xa9, 0x14]), zero, Buffer.from([0x88, 0xac])]), chain);
   const p2sh = scriptToAddress(Buffer.concat([Buffer.from([0xa9, 0x14]), zero, Buffer.from([0x87])]), chain);
   const forms = [`P2PKH (${p2pkh?.[0] ?? '?'}...)`, `P2SH (${p2sh?.[0] ?? '?'}...)`];
   if (chain.bech32Hrp !== null) forms.push(`segwit v0 (${chain.bech32Hrp}1q...)`);
+  if (chain.bech32Hrp !== null && taproot) forms.push(`taproot (${chain.bech32Hrp}1p...)`);
   return `a ${chain.name} ${forms.slice(0, -1).join(', ')} or ${forms.at(-1)} address`;
 }
 
@@ -240,14 +262,14 @@ export function expectedAddressForms(chain: ChainParams): string {
  * for another network: one line naming what was expected. Valid but unpayable (taproot on a
  * v35 network): one line saying why.
  */
-export function checkAddress(address: string, net: P2PoolNetwork, where: string | null): void {
+export function checkAddress(address: string, net: NodeNetwork, where: string | null): void {
   const prefix = where === null ? '' : `${where}: `;
   const shown = address.length > 100 ? `${address.slice(0, 97)}...` : address;
   try {
     decodeAddress(address, net.parent);
   } catch (e) {
     if (!(e instanceof AddressError)) throw e;
-    throw new SettingsError(`${prefix}payout address "${shown}" is not usable on ${net.name}: ${e.message}; expected ${expectedAddressForms(net.parent)}`);
+    throw new SettingsError(`${prefix}payout address "${shown}" is not usable on ${net.name}: ${e.message}; expected ${expectedAddressForms(net.parent, isFairNetwork(net))}`);
   }
   const check = checkPayoutAddress(address, net.parent, payoutShareVersion(net));
   if (!check.ok) throw new SettingsError(`${prefix}payout address ${shown} cannot be used on ${net.name}: ${check.reason}`);

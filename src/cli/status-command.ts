@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { Option, type Command } from 'commander';
 import { CHAIN_NAMES } from '../bitcoin/chain-params.js';
+import { FAIR_NET_NAMES } from '../sharechain/fair/networks.js';
 import { parseConfig, readConfigText } from './config-file.js';
 import { resolveSettings } from './node-settings.js';
 import { renderMiners, renderPeers, renderStatus, WIDTH } from './status-screen.js';
@@ -174,7 +175,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--watch', 'redraw every few seconds until Ctrl-C')
     .option('--interval <SECONDS>', 'with --watch: seconds between redraws', String(WATCH_INTERVAL_S))
     .option('--json', 'print the raw object(s) the screen is made from')
-    .addOption(new Option('--net <name>', 'network of the node, for its default worker port').choices(CHAIN_NAMES))
+    .addOption(new Option('--net <name>', 'network of the node, for its default worker port').choices([...CHAIN_NAMES, ...FAIR_NET_NAMES]))
     .option('--testnet', "the network's testnet")
     .option('--regtest', 'the same as --net regtest')
     .option('-w, --worker-port <PORT>', "the node's worker port (default: from its config file, else the network's)")

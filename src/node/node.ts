@@ -16,25 +16,38 @@ import { ChainBlockSubmitter } from '../chain/block-submitter.js';
 import { RpcClient, type RpcAuth } from '../chain/rpc-client.js';
 import { TemplateSource } from '../chain/template-source.js';
 import { GetworkServer } from '../getwork/getwork-server.js';
-import { P2PNode } from '../p2p/p2p-node.js';
+import { P2PNode, type P2PNet } from '../p2p/p2p-node.js';
+import { PROTOCOL_VERSION } from '../p2p/peer.js';
 import { ChainState } from '../sharechain/chain-state.js';
-import type { P2PoolNetwork } from '../sharechain/networks.js';
-import { UNKNOWN_BLOCK_HEIGHT } from '../sharechain/score.js';
+import { FairChainState } from '../sharechain/fair/chain-state.js';
+import type { FairNetwork } from '../sharechain/fair/networks.js';
+import { FairSharechain } from '../sharechain/fair/node-chain.js';
+import { isFairNetwork, type NodeNetwork, type P2PoolNetwork } from '../sharechain/networks.js';
+import { V35Sharechain, type NodeSharechain } from '../sharechain/node-chain.js';
+import { UNKNOWN_BLOCK_HEIGHT, type HeightRelHighest } from '../sharechain/score.js';
 import { ShareStore } from '../sharechain/store.js';
 import { StratumServer } from '../stratum/server.js';
 import { MergedMining, type AuxChainConfig } from '../merged/merged-mining.js';
 import { mapPort, type PortMapping } from '../p2p/port-mapping.js';
+import type { ChainStats } from '../web/chain-stats.js';
+import { FairChainStats } from '../web/fair-stats.js';
 import { LogRing } from '../web/log-ring.js';
+import { V35ChainStats } from '../web/v35-stats.js';
 import { WebServices } from '../web/web-services.js';
+import type { BlockSubmitter } from '../work/block-submission.js';
+import { FairWork } from '../work/fair-work.js';
+import type { MergedMiningHook } from '../work/merged-hook.js';
 import { checkPayoutAddress } from '../work/miner-address.js';
-import { PoolWork, SHARE_VERSION } from '../work/pool-work.js';
+import { PoolWork, SHARE_VERSION, type TemplateProvider } from '../work/pool-work.js';
+import type { NodeWork } from '../work/work-source.js';
 import type { LogFunction, NodeLogger } from './logger.js';
 import { minerUrls, SyncProgress } from './sync-progress.js';
 import { watchPeerBlocks } from './peer-blocks.js';
 import { WorkerPort } from './worker-port.js';
 
 export interface NodeConfig {
-  net: P2PoolNetwork;
+  /** A v35 network, or a fair one (docs/fair-sharechain.md#networks). */
+  net: NodeNetwork;
   /** Data directory; the node keeps its files in DATADIR/<net>/. */
   datadir: string;
   bitcoind: {
@@ -60,8 +73,86 @@ export interface NodeConfig {
   p2p?: P2PConfig;
   /** `--merged-url` / `--merged-userpass`: aux chains to merge-mine. */
   merged?: AuxChainConfig[];
+  /** Fair networks: `--max-coinbase-outputs`, the class for miners that ask for none (docs/mining.md). */
+  maxCoinbaseOutputs?: number;
   /** Tests only: `noBlockFitting` builds jobs on every template transaction (PoolWork fitTransactions). */
   testing?: { noBlockFitting?: boolean };
+}
+
+/** What the work layer needs from the node, whichever rules it builds on. */
+interface WorkDeps {
+  templates: TemplateProvider;
+  syncState: (() => string | null) | undefined;
+  nodeAddress: string;
+  merged: MergedMiningHook | undefined;
+  submitter: BlockSubmitter;
+  log: LogFunction;
+}
+
+/**
+ * One rule set, as the node composes it (docs/architecture.md#one-node-two-rule-sets): the
+ * chain state, the sharechain interface the P2P layer, the node and the web layer use, the
+ * network as the P2P layer reads it, the share version that decides payable addresses, and the
+ * work layer and web figures built on them. The only place the node tells the rules apart.
+ */
+interface RuleSet<C, W extends NodeWork> {
+  chain: C;
+  sharechain: NodeSharechain;
+  p2pNet: P2PNet;
+  shareVersion: number;
+  makeWork(deps: WorkDeps): W;
+  makeStats(work: W, startedAt: number): ChainStats;
+}
+
+function v35Rules(config: NodeConfig, net: P2PoolNetwork, store: ShareStore, log: LogFunction, rel: HeightRelHighest): RuleSet<ChainState, PoolWork> {
+  const chain = new ChainState({ net, store, log: (level, msg) => log(level, msg), getHeightRelHighest: rel });
+  const sharechain = new V35Sharechain(chain, net);
+  return {
+    chain,
+    sharechain,
+    p2pNet: net,
+    shareVersion: SHARE_VERSION,
+    makeWork: (d) => new PoolWork({
+      net,
+      chain,
+      syncState: d.syncState,
+      templates: d.templates,
+      nodeAddress: d.nodeAddress,
+      feePercent: config.feePercent,
+      donationPercent: config.donationPercent,
+      merged: d.merged,
+      log: d.log,
+      submitter: d.submitter,
+      fitTransactions: config.testing?.noBlockFitting === true ? false : undefined,
+    }),
+    makeStats: (_work, startedAt) => new V35ChainStats(chain, net, startedAt),
+  };
+}
+
+function fairRules(config: NodeConfig, net: FairNetwork, store: ShareStore, log: LogFunction, rel: HeightRelHighest): RuleSet<FairChainState, FairWork> {
+  const chain = new FairChainState({ net, store, log: (level, msg) => log(level, msg), getHeightRelHighest: rel });
+  const sharechain = new FairSharechain(chain, net);
+  return {
+    chain,
+    sharechain,
+    // Our own peers only (the prefix is the rules' identity): the handshake is v35's protocol.
+    p2pNet: { ...net, minimumProtocolVersion: PROTOCOL_VERSION, chainLength: net.windowLinks },
+    shareVersion: net.shareVersion,
+    makeWork: (d) => new FairWork({
+      net,
+      chain,
+      syncState: d.syncState,
+      templates: d.templates,
+      nodeAddress: d.nodeAddress,
+      feePercent: config.feePercent,
+      maxCoinbaseOutputs: config.maxCoinbaseOutputs,
+      merged: d.merged,
+      log: d.log,
+      submitter: d.submitter,
+      fitTransactions: config.testing?.noBlockFitting === true ? false : undefined,
+    }),
+    makeStats: (work, startedAt) => new FairChainStats(chain, sharechain, net, work, startedAt),
+  };
 }
 
 export interface P2PConfig {
@@ -81,17 +172,26 @@ export interface P2PConfig {
   banLoopback?: boolean;
 }
 
-export class P2PoolNode {
-  readonly startedAt = Date.now();
+/**
+ * A running node. `C` and `W` are the rule set's chain state and work layer (ChainState and
+ * PoolWork on the v35 networks, FairChainState and FairWork on the fair ones); everything the
+ * layers share goes through `sharechain` (NodeSharechain), `work` (NodeWork) and `stats`.
+ */
+export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W extends NodeWork = PoolWork> {
   private constructor(
     readonly config: NodeConfig,
+    readonly startedAt: number,
     readonly store: ShareStore,
-    readonly chain: ChainState,
+    /** The rule set's own chain state (tools and tests). */
+    readonly chain: C,
+    /** The sharechain through the interface every layer uses. */
+    readonly sharechain: NodeSharechain,
+    readonly stats: ChainStats,
     readonly rpc: RpcClient,
     readonly bitcoind: Bitcoind,
     readonly bitcoindP2p: BitcoindP2p,
     readonly templates: TemplateSource,
-    readonly work: PoolWork,
+    readonly work: W,
     readonly stratum: StratumServer,
     readonly getwork: GetworkServer,
     readonly workerPort: WorkerPort,
@@ -106,7 +206,11 @@ export class P2PoolNode {
     private readonly stopHooks: Array<() => void | Promise<void>>,
   ) {}
 
-  static async start(config: NodeConfig): Promise<P2PoolNode> {
+  static start(config: NodeConfig & { net: FairNetwork }): Promise<P2PoolNode<FairChainState, FairWork>>;
+  static start(config: NodeConfig & { net: P2PoolNetwork }): Promise<P2PoolNode<ChainState, PoolWork>>;
+  static start(config: NodeConfig): Promise<P2PoolNode<ChainState | FairChainState, NodeWork>>;
+  static async start(config: NodeConfig): Promise<P2PoolNode<ChainState | FairChainState, NodeWork>> {
+    const startedAt = Date.now();
     const { net } = config;
     // Every line also goes to the in-memory ring behind /web/log and the dashboard.
     const logRing = new LogRing();
@@ -146,24 +250,27 @@ export class P2PoolNode {
     const rpc = new RpcClient({ host: config.bitcoind.host, port: config.bitcoind.rpcPort, auth: config.bitcoind.auth });
     const bitcoind = new Bitcoind({ rpc, chain: net.parent, log: sub('bitcoind') });
     let tipHeight = -1;
-    const chain = new ChainState({
-      net,
-      store,
-      log: (level, msg) => sub('chain')(level, msg),
-      // Work since a point in the past is measured in parent blocks (docs/sharechain.md#best-share): heights relative
-      // to the tip, fetched in the background and cached.
-      getHeightRelHighest: (prevHex) => {
-        const h = bitcoind.cachedHeight(displayHexToHash(prevHex));
-        if (h === null) {
-          void bitcoind.getBlockHeight(displayHexToHash(prevHex)).catch(() => null);
-          return UNKNOWN_BLOCK_HEIGHT;
-        }
-        return tipHeight < 0 ? UNKNOWN_BLOCK_HEIGHT : h - tipHeight;
-      },
-    });
+    // Work since a point in the past is measured in parent blocks (docs/sharechain.md#best-share): heights relative
+    // to the tip, fetched in the background and cached.
+    const getHeightRelHighest: HeightRelHighest = (prevHex) => {
+      const h = bitcoind.cachedHeight(displayHexToHash(prevHex));
+      if (h === null) {
+        void bitcoind.getBlockHeight(displayHexToHash(prevHex)).catch(() => null);
+        return UNKNOWN_BLOCK_HEIGHT;
+      }
+      return tipHeight < 0 ? UNKNOWN_BLOCK_HEIGHT : h - tipHeight;
+    };
+    const chainLog = sub('chain');
+    const rules: RuleSet<ChainState | FairChainState, NodeWork> = isFairNetwork(net)
+      ? fairRules(config, net, store, chainLog, getHeightRelHighest)
+      : v35Rules(config, net, store, chainLog, getHeightRelHighest);
+    const { sharechain } = rules;
     const t0 = Date.now();
-    const loaded = chain.load();
-    log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${chain.best ?? 'none'}`);
+    const loaded = sharechain.load();
+    log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${sharechain.best ?? 'none'}`);
+    if (isFairNetwork(net) && config.donationPercent > 0) {
+      log('warn', `--give-author has no effect on ${net.name}: the fair rules have no donation output`);
+    }
 
     try {
       // checkNode logs its own warnings (IBD, pruned, soft forks pending on a test chain).
@@ -174,7 +281,7 @@ export class P2PoolNode {
       throw e;
     }
 
-    const payoutAddress = await resolvePayoutAddress(config, bitcoind, dir);
+    const payoutAddress = await resolvePayoutAddress(config, bitcoind, dir, rules.shareVersion);
     log('info', `payout address ${payoutAddress}`);
     log('info', `SHA-256: ${sha256Implementation()}`);
 
@@ -182,11 +289,11 @@ export class P2PoolNode {
     bitcoindP2p.start();
     const templates = new TemplateSource({ bitcoind, blockNotifier: bitcoindP2p, log: sub('bitcoind') });
 
-    // P2P before the work layer: PoolWork asks it whether the sharechain is still downloading.
+    // P2P before the work layer: the work layer asks it whether the sharechain is still downloading.
     const p2p = config.p2p
       ? new P2PNode({
-          net,
-          chain,
+          net: rules.p2pNet,
+          chain: sharechain,
           port: config.p2p.port,
           host: config.p2p.host,
           connect: config.p2p.connect,
@@ -204,19 +311,14 @@ export class P2PoolNode {
 
     const merged = config.merged?.length ? new MergedMining({ chains: config.merged, parent: net.parent, log: sub('merged') }) : null;
 
-    const work = new PoolWork({
-      net,
-      chain,
-      syncState: p2p ? () => p2p.syncState() : undefined,
+    const work = rules.makeWork({
       templates,
+      syncState: p2p ? () => p2p.syncState() : undefined,
       nodeAddress: payoutAddress,
-      feePercent: config.feePercent,
-      donationPercent: config.donationPercent,
       merged: merged ?? undefined,
       log: sub('work'),
       // P2P announce + RPC submitblock (docs/bitcoind.md); bad blocks kept for a report.
       submitter: new ChainBlockSubmitter({ bitcoind, p2p: bitcoindP2p, badBlockDir: join(dir, 'bad-blocks') }),
-      fitTransactions: config.testing?.noBlockFitting === true ? false : undefined,
     });
     const stratum = new StratumServer(work, { log: (m) => sub('stratum')('info', m) });
     const getwork = new GetworkServer(work, { log: (m) => sub('getwork')('debug', m) });
@@ -242,9 +344,9 @@ export class P2PoolNode {
     bitcoindP2p.on('connected', () => {
       if (templates.stale) void templates.refresh();
     });
-    chain.on('best', (best) => {
+    sharechain.on('best', (best) => {
       log('debug', `new best share ${best ?? 'none'}`);
-      work.workChanged(true);
+      work.bestChanged();
     });
     work.on('work', (clean) => {
       stratum.broadcastWork(clean);
@@ -259,7 +361,7 @@ export class P2PoolNode {
     await templates.start();
     if (p2p) {
       await p2p.start();
-      stopHooks.push(watchPeerBlocks({ net, chain, work, templates, bitcoind, bitcoindP2p, p2p, log: sub('p2p') }));
+      stopHooks.push(watchPeerBlocks({ chain: sharechain, work, templates, bitcoind, bitcoindP2p, p2p, log: sub('p2p') }));
       if (!config.p2p!.disableUpnp) {
         // In the background: a router that does not answer must not delay startup.
         let mapping: PortMapping | null = null;
@@ -274,7 +376,8 @@ export class P2PoolNode {
         });
       }
     }
-    const node = { current: null as P2PoolNode | null };
+    const stats = rules.makeStats(work, startedAt);
+    const node = { current: null as P2PoolNode<ChainState | FairChainState, NodeWork> | null };
     const web = new WebServices(() => node.current!, { dir, logRing, log: sub('web') });
     const workerPort = new WorkerPort((s, first) => stratum.accept(s, first), [
       (req, res) => getwork.handle(req, res),
@@ -282,7 +385,7 @@ export class P2PoolNode {
     ]);
     const bound = await workerPort.listen(config.workerPort, config.workerHost ?? '0.0.0.0');
     log('info', `serving miners (Stratum, getwork) and the API on port ${bound}`);
-    node.current = new P2PoolNode(config, store, chain, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound, p2p, merged, web, logRing, stopHooks);
+    node.current = new P2PoolNode(config, startedAt, store, rules.chain, sharechain, stats, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound, p2p, merged, web, logRing, stopHooks);
     web.start();
     // The sharechain download on a TTY's status line (periodic lines otherwise), and one line
     // saying where to point miners once work is ready (docs/operations.md#starting).
@@ -316,9 +419,9 @@ export class P2PoolNode {
 }
 
 /** `-a`, else the address cached in the data directory, else a new one from the wallet. */
-async function resolvePayoutAddress(config: NodeConfig, bitcoind: Bitcoind, dir: string): Promise<string> {
+async function resolvePayoutAddress(config: NodeConfig, bitcoind: Bitcoind, dir: string, shareVersion: number): Promise<string> {
   const check = (a: string): string => {
-    const c = checkPayoutAddress(a, config.net.parent, SHARE_VERSION);
+    const c = checkPayoutAddress(a, config.net.parent, shareVersion);
     if (!c.ok) throw new Error(`payout address ${a} cannot be used: ${c.reason}`);
     return a;
   };
@@ -326,7 +429,7 @@ async function resolvePayoutAddress(config: NodeConfig, bitcoind: Bitcoind, dir:
   const cacheFile = join(dir, 'cached_payout_address');
   if (existsSync(cacheFile)) {
     const cached = readFileSync(cacheFile, 'utf8').trim();
-    if (checkPayoutAddress(cached, config.net.parent, SHARE_VERSION).ok) return cached;
+    if (checkPayoutAddress(cached, config.net.parent, shareVersion).ok) return cached;
     config.log('warn', `ignoring the cached payout address ${cached.slice(0, 100)}: not usable on ${config.net.name}`);
   }
   let address: string;

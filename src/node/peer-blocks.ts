@@ -17,17 +17,15 @@ import type { BitcoindP2p } from '../chain/bitcoind-p2p.js';
 import type { BlockTemplate } from '../chain/block-template.js';
 import type { TemplateSource } from '../chain/template-source.js';
 import type { P2PNode } from '../p2p/p2p-node.js';
-import type { ChainState } from '../sharechain/chain-state.js';
-import type { P2PoolNetwork } from '../sharechain/networks.js';
-import { isBlockSolution, rebuildShareBlock } from '../sharechain/share-block.js';
-import type { Share, ShareHash } from '../sharechain/types.js';
-import type { PoolWork } from '../work/pool-work.js';
+import type { ChainShare, NodeSharechain } from '../sharechain/node-chain.js';
+import type { ShareHash } from '../sharechain/types.js';
+import type { NodeWork } from '../work/work-source.js';
 import type { LogFunction } from './logger.js';
 
 export interface PeerBlockDeps {
-  net: P2PoolNetwork;
-  chain: ChainState;
-  work: PoolWork;
+  /** The sharechain, v35 or fair (it rebuilds its shares' blocks). */
+  chain: NodeSharechain;
+  work: NodeWork;
   templates: TemplateSource;
   bitcoind: Bitcoind;
   bitcoindP2p: BitcoindP2p;
@@ -63,12 +61,12 @@ export function watchPeerBlocks(deps: PeerBlockDeps): () => void {
   remember(templates.current);
 
   // A share's hash is its header's sha256d: the block hash too.
-  const describe = (s: Share): string => s.hash;
+  const describe = (s: ChainShare): string => s.hash;
 
   /** Rebuild and hand to bitcoind; resolves with bitcoind's answer (null = accepted) or why not. */
-  const submit = async (share: Share, what: string): Promise<void> => {
+  const submit = async (share: ChainShare, what: string): Promise<void> => {
     // Our own work's transaction sets too: a block of ours that left transactions out matches no template.
-    const built = rebuildShareBlock(share, chain.tracker, deps.net, [...recent, ...work.recentBodies()], Math.floor(Date.now() / 1000));
+    const built = chain.rebuildBlock(share, [...recent, ...work.recentBodies()], Math.floor(Date.now() / 1000));
     if (!built.ok) {
       log('warn', `${what} ${describe(share)} cannot be rebuilt, not submitted: ${built.reason}`);
       return;
@@ -85,18 +83,22 @@ export function watchPeerBlocks(deps: PeerBlockDeps): () => void {
   };
 
   const tryPeerBlock = (hash: ShareHash): void => {
-    const share = chain.tracker.get(hash);
-    if (!share) return void pending.delete(hash);
-    if (!chain.tracker.isVerified(hash)) return;
+    const share = chain.get(hash);
+    if (!share) {
+      // Not held (yet): a fair share waiting for its parent or references is not served by get().
+      if (!chain.has(hash)) pending.delete(hash);
+      return;
+    }
+    if (!chain.isVerified(hash)) return;
     pending.delete(hash);
     handled.add(hash);
     const tip = templates.current?.previousBlockHash;
-    const from = chain.tracker.peerOf(hash) ?? 'a peer';
+    const from = chain.peerOf(hash) ?? 'a peer';
     if (tip && share.hashBytes.equals(tip)) {
       log('info', `GOT BLOCK FROM PEER ${from}: share ${describe(share)}, already bitcoind's tip`);
       return;
     }
-    if (tip && !share.minHeader.prevBlock?.equals(tip)) {
+    if (tip && !chain.prevBlockOf(share).equals(tip)) {
       log('info', `GOT BLOCK FROM PEER ${from}: share ${describe(share)} on an older block; not submitted`);
       return;
     }
@@ -104,10 +106,10 @@ export function watchPeerBlocks(deps: PeerBlockDeps): () => void {
     void submit(share, 'peer block');
   };
 
-  const onShares = (shares: Share[]): void => {
+  const onShares = (shares: ChainShare[]): void => {
     const now = Date.now();
     for (const s of shares) {
-      if (handled.has(s.hash) || pending.has(s.hash) || !isBlockSolution(s)) continue;
+      if (handled.has(s.hash) || pending.has(s.hash) || !chain.isBlock(s)) continue;
       pending.set(s.hash, now);
       if (pending.size > MAX_PENDING) pending.delete(pending.keys().next().value!);
     }
@@ -125,8 +127,8 @@ export function watchPeerBlocks(deps: PeerBlockDeps): () => void {
   };
 
   /** Our own share that is a block: PoolWork submitted it; look again in 5 s. */
-  const onOwnShare = (share: Share): void => {
-    if (!isBlockSolution(share)) return;
+  const onOwnShare = (share: ChainShare): void => {
+    if (!chain.isBlock(share)) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
       if (stopped) return;

@@ -1,8 +1,10 @@
 /**
  * The node's P2Pool network presence (docs/protocol.md): listens for peers, dials peers, answers
  * their messages, relays new best shares, downloads missing shares and bans misbehaving peers.
- * It talks to the sharechain only through ChainState (addShares, 'best', 'bad', desired) and to
- * the rest of the node through two hooks (a verified bestblock header; log lines).
+ * It talks to the sharechain only through the node's sharechain interface (NodeSharechain,
+ * src/sharechain/node-chain.ts: decode, addShares, 'best', 'bad', 'fresh', desired), whichever
+ * rules it runs, and to the rest of the node through two hooks (a verified bestblock header; log
+ * lines). A v35 ChainState may be given as it is.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -15,8 +17,7 @@ import { bitsToTarget } from '../bitcoin/target.js';
 import type { ChainState } from '../sharechain/chain-state.js';
 import { InvalidShare } from '../sharechain/invalid-share.js';
 import type { P2PoolNetwork } from '../sharechain/networks.js';
-import { decodeShare } from '../sharechain/share.js';
-import type { Share } from '../sharechain/types.js';
+import { asNodeSharechain, type ChainShare, type NodeSharechain } from '../sharechain/node-chain.js';
 import { AddressBook, type AddressBackend } from './address-book.js';
 import { AddressExchange } from './address-exchange.js';
 import { BanList, type BanOptions } from './bans.js';
@@ -32,9 +33,25 @@ import { ShareSync } from './share-sync.js';
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
 
+/** What the P2P layer reads of a network (a v35 P2PoolNetwork has all of it). */
+export interface P2PNet {
+  name: string;
+  parent: P2PoolNetwork['parent'];
+  /** 8 bytes that start every message: networks with other rules never understand each other. */
+  prefix: Buffer;
+  p2pPort: number;
+  bootstrapAddrs: readonly string[];
+  /** Refuse work until the sharechain is downloaded. */
+  persist: boolean;
+  minimumProtocolVersion: number;
+  /** Shares (v35) or links (fair) a download aims at, for the progress line. */
+  chainLength: number;
+}
+
 export interface P2PNodeOptions {
-  net: P2PoolNetwork;
-  chain: ChainState;
+  net: P2PNet;
+  /** The sharechain (a v35 ChainState is wrapped as it is, with `net` its network). */
+  chain: ChainState | NodeSharechain;
   /** Port to listen on (0: any free port); null: do not listen. */
   port: number | null;
   /** Listen address; default all interfaces. */
@@ -75,7 +92,7 @@ export interface P2PNodeEvents {
   /** A peer was banned. */
   banned: [host: string, reason: string];
   /** Shares from a peer were decoded and handed to the chain (new or not). */
-  shares: [shares: Share[], peer: string];
+  shares: [shares: ChainShare[], peer: string];
   /** A new best share was relayed (`peers`: how many peers were sent shares). */
   relayed: [best: string, peers: number];
 }
@@ -85,6 +102,8 @@ const BOOK_SAVE_MS = 60_000;
 const PING_PROBE_MS = 30_000;
 /** How far down the new best chain the switch log looks for the fork point. */
 const FORK_SEARCH_DEPTH = 1_000;
+/** Fresh shares (fair sub-shares, uncles) sent to a peer in one relay: twice R_MAX is plenty. */
+const MAX_FRESH_RELAY = 120;
 
 interface PeerState {
   peer: Peer;
@@ -120,15 +139,19 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private stopped = false;
   private readonly log: Log;
   private readonly timing: PeerTiming;
+  /** The sharechain, through its interface. */
+  readonly chain: NodeSharechain;
   private readonly onBest = (best: string | null, previous: string | null): void => {
     // Relay first: peers' latency is the network's orphan rate (issue 5: under 5 ms per hop).
     this.relayBest(best);
     this.logSwitch(best, previous);
   };
+  private readonly onFresh = (shares: ChainShare[]): void => this.relayFresh(shares);
   private readonly onBad = (peerKey: string, reason: string): void => this.punish(peerKey, `sent an invalid share: ${reason}`);
 
   constructor(private readonly opts: P2PNodeOptions) {
     super();
+    this.chain = asNodeSharechain(opts.chain, opts.net as P2PoolNetwork);
     this.log = opts.log ?? (() => {});
     this.timing = { ...defaultTiming(), ...opts.timing };
     this.bans = new BanList(opts.bans);
@@ -146,13 +169,13 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       maxConns: opts.maxConns ?? 40,
     });
     this.addresses = new AddressExchange(this.book, () => this.readyPeers(), opts.getaddrsMeanMs, Math.random, opts.advertiseScale);
-    const tracker = opts.chain.tracker;
+    const chain = this.chain;
     this.sync = new ShareSync({
       source: {
-        desired: () => opts.chain.desired,
-        heads: () => [...tracker.all.heads().keys()],
-        getHeight: (h) => tracker.getHeight(h),
-        getNthParent: (h, n) => tracker.getNthParent(h, n),
+        desired: () => chain.desired,
+        heads: () => chain.heads(),
+        getHeight: (h) => chain.height(h),
+        getNthParent: (h, n) => chain.nthParent(h, n),
       },
       peers: () => this.readyPeers(),
       peerByKey: (k) => {
@@ -167,10 +190,11 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
 
   /** Listen and start dialling; resolves with the bound port (0 when not listening). */
   async start(): Promise<number> {
-    const { chain } = this.opts;
+    const { chain } = this;
     // Ahead of every other 'best' listener: the work layer's listener rebuilds and broadcasts
     // jobs to every miner (synchronously), which must not delay the relay to peers.
     chain.prependListener('best', this.onBest);
+    chain.prependListener('fresh', this.onFresh);
     chain.on('bad', this.onBad);
     if (this.opts.port !== null) {
       const server = createServer((s) => this.onIncoming(s));
@@ -200,8 +224,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.sync.stop();
-    this.opts.chain.off('best', this.onBest);
-    this.opts.chain.off('bad', this.onBad);
+    this.chain.off('best', this.onBest);
+    this.chain.off('fresh', this.onFresh);
+    this.chain.off('bad', this.onBad);
     for (const t of this.timers) clearInterval(t);
     this.addresses.stop();
     for (const st of [...this.peers.values()]) st.peer.close('shutting down');
@@ -240,7 +265,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   }
 
   syncState(): string | null {
-    if (!this.opts.net.persist || this.opts.chain.best !== null) return null;
+    if (!this.opts.net.persist || this.chain.best !== null) return null;
     return `downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength}`;
   }
 
@@ -249,7 +274,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
    * shares held of the chain length, and the peers it comes from; null when none is.
    */
   syncProgress(): { downloaded: number; target: number; peers: number } | null {
-    if (this.opts.chain.best !== null || this.opts.chain.desired.length === 0) return null;
+    if (this.chain.best !== null || this.chain.desired.length === 0) return null;
     if (!this.opts.net.persist && this.readyPeers().length === 0) return null;
     return { downloaded: this.downloadedHeight(), target: this.opts.net.chainLength, peers: this.readyPeers().length };
   }
@@ -313,7 +338,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       ourVersion: () => ({
         nonce: this.nonce,
         subVersion: this.opts.subVersion,
-        bestShareHash: this.opts.chain.best === null ? null : displayHexToHash(this.opts.chain.best),
+        bestShareHash: this.chain.best === null ? null : displayHexToHash(this.chain.best),
         port: this.listenPort,
       }),
       timing: this.timing,
@@ -342,7 +367,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.emit('peer', peer);
     // Reference: an unknown best share is requested at once (parents=0); the download loop
     // then fetches its ancestry in batches.
-    if (best !== null && !this.opts.chain.tracker.has(hashToDisplayHex(best))) {
+    if (best !== null && !this.chain.has(hashToDisplayHex(best))) {
       peer
         .requestShares([best], 0, [])
         .then((r) => {
@@ -393,7 +418,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       case 'shares':
         return void this.receiveShares(peer, msg.shares);
       case 'sharereq': {
-        const reply = serveShareRequest(this.opts.chain.tracker, msg.hashes, msg.parents, msg.stops);
+        const reply = serveShareRequest(this.chain, msg.hashes, msg.parents, msg.stops);
         peer.send({ command: 'sharereply', id: msg.id, result: reply.result, shares: reply.shares });
         for (const h of reply.hashes) st.known.add(h);
         return;
@@ -435,11 +460,11 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private receiveShares(peer: Peer, wire: readonly WireShare[]): boolean {
     if (wire.length === 0) return true;
     const st = this.peers.get(peer.key);
-    const shares: Share[] = [];
+    const shares: ChainShare[] = [];
     const now = Date.now();
     for (const w of wire) {
       try {
-        shares.push(decodeShare(w.raw, this.opts.net, now));
+        shares.push(this.chain.decode(w.raw, now));
       } catch (e) {
         if (e instanceof DecodeError || e instanceof InvalidShare) {
           peer.close(`sent an invalid share: ${e.message}`, true);
@@ -449,7 +474,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       }
     }
     for (const s of shares) st?.known.add(s.hash);
-    this.opts.chain.addShares(shares, peer.key);
+    this.chain.addShares(shares, peer.key);
     this.emit('shares', shares, peer.key);
     this.sync.kick();
     return !peer.isClosed;
@@ -465,16 +490,35 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.emit('relayed', best, sent);
   }
 
+  /**
+   * Newly verified shares besides the best chain (the fair rules' sub-shares and uncles): every
+   * peer gets those it does not have, oldest first, in one message.
+   */
+  private relayFresh(shares: readonly ChainShare[]): void {
+    const frames = new Map<string, Buffer>();
+    let sent = 0;
+    for (const st of this.peers.values()) {
+      if (!st.peer.isReady || st.peer.isClosed) continue;
+      const unknown = shares.filter((s) => !st.known.has(s.hash)).slice(-MAX_FRESH_RELAY);
+      if (unknown.length > 0 && this.sendShares(st, unknown, frames)) sent++;
+    }
+    if (sent > 0) this.emit('relayed', shares.at(-1)!.hash, sent);
+  }
+
   private relayTo(st: PeerState, best: string, frames: Map<string, Buffer>): boolean {
     if (st.peer.isClosed) return false;
-    const tracker = this.opts.chain.tracker;
-    const shares = sharesToRelay(tracker, best, st.known);
+    const shares = sharesToRelay(this.chain, best, st.known);
     if (shares.length === 0) return false;
+    return this.sendShares(st, shares, frames);
+  }
+
+  /** One `shares` message to a peer; the frame is shared by peers that get the same shares. */
+  private sendShares(st: PeerState, shares: readonly ChainShare[], frames: Map<string, Buffer>): boolean {
     for (const s of shares) st.known.add(s.hash);
     const key = shares.map((s) => s.hash).join();
     let frame = frames.get(key);
     if (frame === undefined) {
-      // At most MAX_RELAY_SHARES v35 shares: far below the payload limit.
+      // At most MAX_RELAY_SHARES (v35) or MAX_FRESH_RELAY (fair) shares: far below the payload limit.
       const { command, payload } = encodeMessage({ command: 'shares', shares: shares.map((s) => ({ type: s.version, raw: s.raw })) });
       frame = encodeFrame(this.opts.net.prefix, command, payload);
       frames.set(key, frame);
@@ -489,19 +533,22 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
    */
   private logSwitch(best: string | null, previous: string | null): void {
     if (best === null || previous === null) return;
-    const forest = this.opts.chain.tracker.all;
-    if (!forest.has(previous) || forest.isAncestor(previous, best)) return;
+    const chain = this.chain;
+    if (!chain.has(previous) || chain.isAncestor(previous, best)) return;
     const h = (x: string): string => x.slice(0, 16);
     let fork: string | null = null;
     // Bounded: a switch is rare, but a chain can be CHAIN_LENGTH deep.
-    for (const s of forest.chain(best, Math.min(forest.getHeight(best), FORK_SEARCH_DEPTH))) {
-      if (forest.isAncestor(s.hash, previous)) {
-        fork = s.hash;
+    const depth = Math.min(chain.height(best), FORK_SEARCH_DEPTH);
+    for (let i = 0; i < depth; i++) {
+      const s = chain.nthParent(best, i);
+      if (s === null) break;
+      if (chain.isAncestor(s, previous)) {
+        fork = s;
         break;
       }
     }
-    const from = this.opts.chain.tracker.peerOf(best);
-    this.log('info', `P2P: switched to another chain: best share ${h(best)}… (height ${forest.getHeight(best)}${from ? `, from ${from}` : ''}) does not build on the previous best ${h(previous)}…; ${fork ? `they fork after ${h(fork)}…` : `no common share in the newest ${FORK_SEARCH_DEPTH}`}`);
+    const from = chain.peerOf(best);
+    this.log('info', `P2P: switched to another chain: best share ${h(best)}… (height ${chain.height(best)}${from ? `, from ${from}` : ''}) does not build on the previous best ${h(previous)}…; ${fork ? `they fork after ${h(fork)}…` : `no common share in the newest ${FORK_SEARCH_DEPTH}`}`);
   }
 
   // ---- periodic -----------------------------------------------------------------------------
@@ -515,9 +562,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   }
 
   private downloadedHeight(): number {
-    const t = this.opts.chain.tracker;
     let max = 0;
-    for (const h of t.all.heads().keys()) max = Math.max(max, t.getHeight(h));
+    for (const h of this.chain.heads()) max = Math.max(max, this.chain.height(h));
     return Math.min(max, this.opts.net.chainLength);
   }
 }

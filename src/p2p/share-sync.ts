@@ -1,6 +1,6 @@
 /**
  * Share download (docs/protocol.md#messages, `download_shares`): while the tracker wants
- * missing parents (`ChainState.desired`), ask a peer for them with `sharereq`, in bounded
+ * missing parents (the sharechain's `desired`; for the fair rules also missing references), ask a peer for them with `sharereq`, in bounded
  * batches, until the chain is complete. The peer that sent the child is asked first (it has
  * the parents), else a random peer; `stops` are our chain heads and their 10th parents (first
  * 100) so the peer stops where we already have shares.
@@ -10,12 +10,12 @@
  * peer that answered with nothing for a hash is not asked for it again for a while.
  */
 import { displayHexToHash } from '../bitcoin/hex.js';
-import type { DesiredShare } from '../sharechain/tracker.js';
+import type { WantedShare } from '../sharechain/node-chain.js';
 import type { WireShare } from './messages.js';
 import type { Peer } from './peer.js';
 
 export interface SyncSource {
-  desired(): readonly DesiredShare[];
+  desired(): readonly WantedShare[];
   /** Current heads of every chain in the tracker. */
   heads(): string[];
   getHeight(hash: string): number;
@@ -75,7 +75,7 @@ export class ShareSync {
     }
   }
 
-  private pickPeer(d: DesiredShare, random: () => number): Peer | undefined {
+  private pickPeer(d: WantedShare, random: () => number): Peer | undefined {
     const usable = (p: Peer | undefined): p is Peer =>
       p !== undefined && p.isReady && !p.isClosed && !this.emptyFrom.has(`${p.key}|${d.hash}`);
     const sender = d.peer !== undefined ? this.opts.peerByKey(d.peer) : undefined;

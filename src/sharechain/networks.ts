@@ -277,3 +277,16 @@ export function getSharechainNetwork(name: string): SharechainNetwork {
   if (isFairNetName(name)) return { rules: 'fair', net: getFairNetwork(name) };
   return { rules: 'v35', net: getP2PoolNetwork(name) };
 }
+
+/** Any network a node can run: a v35 one, or a fair one (docs/fair-sharechain.md#networks). */
+export type NodeNetwork = P2PoolNetwork | FairNetwork;
+
+/** True for a fair network (it carries a consensus ID; a v35 network has a fixed identifier). */
+export function isFairNetwork(net: NodeNetwork): net is FairNetwork {
+  return 'consensusId' in net;
+}
+
+/** The network named `name`, v35 or fair, as the node runs it. */
+export function getNodeNetwork(name: string): NodeNetwork {
+  return isFairNetName(name) ? getFairNetwork(name) : getP2PoolNetwork(name);
+}

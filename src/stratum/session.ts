@@ -230,7 +230,9 @@ export class StratumSession {
       return;
     }
     const job = made;
-    const difficulty = this.wantedDifficulty();
+    let difficulty = this.wantedDifficulty();
+    const cap = this.work.maxDifficultyFor?.(job);
+    if (cap !== undefined && difficulty > cap) difficulty = cap;
     if (difficulty !== this.targetDifficulty) {
       this.targetDifficulty = difficulty;
       this.difficultyTarget = difficultyToTarget(difficulty / this.work.difficultyMultiplier);

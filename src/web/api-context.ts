@@ -1,8 +1,7 @@
 /**
  * What every endpoint handler gets: the node's view, the clock, the per-best-share cache and
- * the web layer's own state (graph history, stat log, our shares, log lines, version votes).
+ * the web layer's own state (graph history, stat log, our shares, log lines).
  */
-import type { VoteCounter } from '../sharechain/votes.js';
 import type { BestCache } from './best-cache.js';
 import type { GraphHistory } from './graph-data.js';
 import type { LogRing } from './log-ring.js';
@@ -15,8 +14,6 @@ export interface WebState {
   /** Hashes of the shares this node's miners found (display hex), oldest first. */
   myShareHashes(): readonly string[];
   readonly logRing: LogRing;
-  /** Work per desired share version over a window (null until the web services started). */
-  votes(): VoteCounter | null;
 }
 
 export interface ApiContext {
@@ -30,8 +27,7 @@ export interface ApiContext {
 }
 
 export function bestKeyOf(node: NodeView): string {
-  const best = node.chain.best;
-  return `${best ?? 'none'}/${node.chain.tracker.getHeight(best)}`;
+  return node.stats.bestKey();
 }
 
 /** Cache key that also covers the template (payouts depend on its subsidy and bits). */

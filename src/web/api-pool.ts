@@ -7,32 +7,20 @@
 import { randomInt } from 'node:crypto';
 import { bitsToDifficulty } from '../bitcoin/target.js';
 import type { ChainName } from '../bitcoin/chain-params.js';
-import { averageStaleProportion, userStaleProportions } from '../sharechain/stale.js';
-import { workKeyOf, type ApiContext } from './api-context.js';
+import type { ApiContext } from './api-context.js';
 import { ApiError, json, type ApiBody } from './http-json.js';
-import { minDifficulty } from './local-stats.js';
 import type { NodeView } from './node-view.js';
-import {
-  decentHeight, expectedPayouts, hourLookbehind, poolAttemptsPerSecond, recentBlocks, staleCounts, userFractions,
-} from './pool-stats.js';
 
 /** /rate: pool hash rate over min(height, 720) shares, stales included (÷ (1 − stale share)). */
 export function poolRate(ctx: ApiContext): number {
-  return ctx.cache.get('rate', ctx.bestKey, () => {
-    const { tracker, best } = ctx.node.chain;
-    const dist = decentHeight(tracker, best);
-    return poolAttemptsPerSecond(tracker, best, dist) / (1 - averageStaleProportion(tracker, best, dist));
-  });
+  return ctx.node.stats.poolRate();
 }
 
 /** Expected payouts in satoshis (docs/api.md#pool), cached per best share and template. */
 export function currentPayoutsSat(ctx: ApiContext): Map<string, bigint> {
-  return ctx.cache.get('payouts', workKeyOf(ctx), () => {
-    const n = ctx.node;
-    const t = n.templates.current;
-    if (!t) return new Map<string, bigint>();
-    return expectedPayouts(n.chain.tracker, n.chain.best, n.config.net, t.bits, t.coinbaseValue);
-  });
+  const t = ctx.node.templates.current;
+  if (!t) return new Map<string, bigint>();
+  return ctx.node.stats.expectedPayouts(t.bits, t.coinbaseValue);
 }
 
 export function currentPayouts(ctx: ApiContext): Record<string, number> {
@@ -101,19 +89,15 @@ export function patronSendmany(ctx: ApiContext, totalArg: string | undefined, tr
 /** /global_stats: null under 10 shares, as the reference. */
 export function globalStats(ctx: ApiContext): Record<string, number> | null {
   const n = ctx.node;
-  const { tracker, best } = n.chain;
-  if (tracker.getHeight(best) < 10) return null;
-  const pool = ctx.cache.get('global', ctx.bestKey, () => {
-    const lookbehind = hourLookbehind(tracker, best, n.config.net);
-    return { rate: poolAttemptsPerSecond(tracker, best, lookbehind), staleProp: averageStaleProportion(tracker, best, lookbehind) };
-  });
+  const pool = n.stats.hourPool();
+  if (pool === null) return null;
   const t = n.templates.current;
   const diff = t ? bitsToDifficulty(t.bits) : 0;
   return {
     pool_nonstale_hash_rate: pool.rate,
     pool_hash_rate: pool.rate / (1 - pool.staleProp),
     pool_stale_prop: pool.staleProp,
-    min_difficulty: minDifficulty(n),
+    min_difficulty: n.stats.minDifficulty(),
     network_block_difficulty: diff,
     // The reference's floor division of a float: 0.0 on regtest.
     network_hashrate: Math.floor((diff * 2 ** 32) / n.config.net.parent.blockPeriod),
@@ -146,24 +130,24 @@ export function currencyInfo(n: NodeView): Record<string, string> {
 /** The exact-path pool endpoints; undefined when `path` is not one of them. */
 export function poolEndpoint(ctx: ApiContext, path: string): ApiBody | undefined {
   const n = ctx.node;
-  const { tracker, best } = n.chain;
+  const stats = n.stats;
   switch (path) {
     case '/rate':
       return json(poolRate(ctx));
     case '/difficulty':
-      return json(minDifficulty(n));
+      return json(stats.minDifficulty());
     case '/users':
-      return json(ctx.cache.get('users', ctx.bestKey, () => userFractions(tracker, best)));
+      return json(stats.users());
     case '/user_stales':
-      return json(ctx.cache.get('user-stales', ctx.bestKey, () => Object.fromEntries(userStaleProportions(tracker, best, tracker.getHeight(best)))));
+      return json(stats.userStales());
     case '/current_payouts':
       return json(currentPayouts(ctx));
     case '/global_stats':
       return json(globalStats(ctx));
     case '/stale_rates':
-      return json(ctx.cache.get('stale-rates', ctx.bestKey, () => staleCounts(tracker, best, decentHeight(tracker, best), true)));
+      return json(stats.staleRates());
     case '/recent_blocks':
-      return json(ctx.cache.get('recent-blocks', ctx.bestKey, () => recentBlocks(tracker, best, n.config.net)));
+      return json(stats.recentBlocks());
     case '/fee':
       return json(n.config.feePercent);
     case '/payout_addr':

@@ -7,9 +7,8 @@
 import { parseUsername } from '../work/username.js';
 import { poolRate, globalStats } from './api-pool.js';
 import type { ApiContext } from './api-context.js';
-import { attemptsToBlock, attemptsToShare, localRates, nodeWarnings, peerCounts } from './local-stats.js';
+import { attemptsToBlock, attemptsToShare, fairMinersJson, localRates, nodeWarnings, peerCounts } from './local-stats.js';
 import { PROTOCOL_VERSION } from './local-stats.js';
-import { recentBlocks } from './pool-stats.js';
 
 export interface StatusPeer {
   address: string;
@@ -28,22 +27,29 @@ export interface StatusMiner {
   dead_hash_rate: number;
   /** The pseudoshare difficulty it mines at now (null: not connected over Stratum now). */
   difficulty: number | null;
+  /** Fair networks: its own share difficulty, coinbase class and expectations (docs/api.md#fair-networks). */
+  share_difficulty?: number;
+  max_outputs?: number;
+  expected_payout?: number;
+  expected_payout_per_day?: number | null;
+  time_to_share?: number | null;
 }
 
 export function nodeStatus(ctx: ApiContext): Record<string, unknown> {
   const n = ctx.node;
-  const { tracker, best } = n.chain;
+  const stats = n.stats;
+  const best = stats.best();
   const unavailable = n.work.unavailable();
   const { rates, dead } = localRates(n, ctx.now);
   const nodeRate = Object.values(rates).reduce((a, b) => a + b, 0);
   const nodeDead = Object.values(dead).reduce((a, b) => a + b, 0);
   const poolHashRate = best === null ? 0 : poolRate(ctx);
   const global = globalStats(ctx);
-  const sc = n.chain.stale.staleCounts(best);
+  const sc = stats.ourShares();
   const g = global?.pool_stale_prop ?? 0;
   const toShare = attemptsToShare(n);
   const toBlock = attemptsToBlock(n);
-  const last = best === null ? undefined : recentBlocks(tracker, best, n.config.net)[0];
+  const last = best === null ? undefined : stats.recentBlocks()[0];
   const t = n.templates.current;
   const c = n.work.counters;
 
@@ -58,8 +64,14 @@ export function nodeStatus(ctx: ApiContext): Record<string, unknown> {
   const difficultyOf = new Map<string, number>();
   for (const s of n.stratum.sessions) if (s.miner && s.difficulty > 0) difficultyOf.set(s.miner.username, s.difficulty / n.work.difficultyMultiplier);
   const usernames = new Set([...Object.keys(rates), ...difficultyOf.keys()]);
+  // Fair networks: each miner's own share difficulty and expectations, by its rate name.
+  const fair = new Map<string, Record<string, unknown>>();
+  for (const [username, m] of Object.entries(fairMinersJson(n))) {
+    fair.set(username.slice(0, 256).split(/[+/~]/, 1)[0]!.trim(), m);
+  }
   const miners: StatusMiner[] = [...usernames].map((username) => {
     const u = parseUsername(username);
+    const f = fair.get(username);
     return {
       username,
       address: u.address,
@@ -67,6 +79,13 @@ export function nodeStatus(ctx: ApiContext): Record<string, unknown> {
       hash_rate: rates[username] ?? 0,
       dead_hash_rate: dead[username] ?? 0,
       difficulty: difficultyOf.get(username) ?? null,
+      ...(f ? {
+        share_difficulty: f['share_difficulty'] as number,
+        max_outputs: f['max_outputs'] as number,
+        expected_payout: f['expected_payout'] as number,
+        expected_payout_per_day: f['expected_payout_per_day'] as number | null,
+        time_to_share: f['expected_time_to_share'] as number | null,
+      } : {}),
     };
   });
   miners.sort((a, b) => b.hash_rate - a.hash_rate || a.username.localeCompare(b.username));
@@ -80,8 +99,8 @@ export function nodeStatus(ctx: ApiContext): Record<string, unknown> {
     sync: {
       synced: unavailable === null,
       state: unavailable ?? 'synced',
-      height: tracker.getHeight(best),
-      chain_length: n.config.net.chainLength,
+      height: stats.height(),
+      chain_length: stats.chainLength,
       best_share: best,
       download: n.p2p?.syncProgress() ?? null,
     },

@@ -6,70 +6,19 @@
  * always answer the object (the proportions that need shares are null, as in the reference
  * when a node has none), so a dashboard shows a starting node's version, peers and warnings.
  */
-import { bitsToTarget, targetToDifficulty, targetToWork } from '../bitcoin/target.js';
-import { averageStaleProportion } from '../sharechain/stale.js';
-import { unsupportedMajorityWarning } from '../sharechain/votes.js';
-import { SHARE_VERSION } from '../work/pool-work.js';
+import { bitsToTarget, targetToWork } from '../bitcoin/target.js';
 import type { ApiContext } from './api-context.js';
 import type { NodeView } from './node-view.js';
-import { hourLookbehind } from './pool-stats.js';
 
 /** P2P protocol version we speak (JT's, docs/protocol.md#messages). */
 export const PROTOCOL_VERSION = 3501;
-
-interface HourCounts {
-  unstale: number;
-  orphan: number;
-  doa: number;
-  /** Work of our shares over lookbehind-1 shares, per second of the time they span. */
-  shareAttemptsPerSecond: number;
-  globalStaleProp: number;
-}
-
-/** Our shares in the last hour of the best chain (walks it: cached per best share). */
-function hourCounts(n: NodeView): HourCounts {
-  const { tracker, stale } = n.chain;
-  const best = n.chain.best;
-  const lookbehind = hourLookbehind(tracker, best, n.config.net);
-  let unstale = 0;
-  let orphan = 0;
-  let doa = 0;
-  let myWork = 0n;
-  let i = 0;
-  for (const s of tracker.all.chain(best, lookbehind)) {
-    if (stale.isMine(s.hash)) {
-      unstale++;
-      const info = s.shareInfo.shareData.staleInfo;
-      if (info === 'orphan') orphan++;
-      if (info === 'doa') doa++;
-      if (i < lookbehind - 1) myWork += targetToWork(s.target);
-    }
-    i++;
-  }
-  const near = n.chain.bestShare;
-  const far = tracker.get(tracker.getNthParent(best, Math.max(0, lookbehind - 1)) ?? '');
-  let time = near && far ? near.shareInfo.timestamp - far.shareInfo.timestamp : 0;
-  if (time <= 0) time = 1;
-  return {
-    unstale,
-    orphan,
-    doa,
-    shareAttemptsPerSecond: Number(myWork) / time,
-    globalStaleProp: averageStaleProportion(tracker, best, lookbehind),
-  };
-}
 
 /** Reference get_warnings plus what our node knows is wrong (bitcoind unreachable, no work). */
 export function nodeWarnings(ctx: ApiContext): string[] {
   const n = ctx.node;
   const warnings: string[] = [];
-  const votes = ctx.state.votes();
-  if (votes) {
-    const w = ctx.cache.get('version-warning', ctx.bestKey, () =>
-      unsupportedMajorityWarning(votes, n.chain.tracker, n.chain.best, n.config.net, [SHARE_VERSION]),
-    );
-    if (w) warnings.push(w.message);
-  }
+  const version = n.stats.versionWarning();
+  if (version) warnings.push(version);
   if (n.templates.stale) warnings.push('LOST CONTACT WITH BITCOIND: miners get no new work until it answers again');
   const unavailable = n.work.unavailable();
   if (unavailable && !n.templates.stale) warnings.push(`no work for miners: ${unavailable}`);
@@ -109,8 +58,7 @@ export function peerCounts(n: NodeView): { incoming: number; outgoing: number } 
 }
 
 export function attemptsToShare(n: NodeView): number {
-  const best = n.chain.bestShare;
-  return Number(targetToWork(best ? best.maxTarget : n.config.net.maxTarget));
+  return n.stats.attemptsToShare();
 }
 
 export function attemptsToBlock(n: NodeView): number {
@@ -120,15 +68,15 @@ export function attemptsToBlock(n: NodeView): number {
 
 export function localStats(ctx: ApiContext): Record<string, unknown> {
   const n = ctx.node;
-  const hour = ctx.cache.get('hour-counts', ctx.bestKey, () => hourCounts(n));
+  const hour = n.stats.hourCounts();
   const myShares = hour.unstale + hour.orphan + hour.doa;
   const myStaleProp = myShares ? (hour.orphan + hour.doa) / myShares : null;
   const { rates, dead } = localRates(n, ctx.now);
-  const sc = n.chain.stale.staleCounts(n.chain.best);
+  const sc = n.stats.ourShares();
   const t = n.templates.current;
   const c = n.work.counters;
   const g = hour.globalStaleProp;
-  return {
+  const out: Record<string, unknown> = {
     my_hash_rates_in_last_hour: {
       note: 'DEPRECATED',
       nonstale: hour.shareAttemptsPerSecond,
@@ -174,6 +122,32 @@ export function localStats(ctx: ApiContext): Record<string, unknown> {
     },
     block_template: blockTemplateStats(n),
   };
+  // Ours, fair networks only (docs/api.md#fair-networks): references, own targets, expectations.
+  const fair = n.stats.fair(t?.bits ?? null, t?.coinbaseValue ?? null);
+  if (fair !== null) out['fair'] = { ...fair, miners: fairMinersJson(n) };
+  return out;
+}
+
+/** Per miner on a fair network: its share difficulty, class and what it can expect. */
+export function fairMinersJson(n: NodeView): Record<string, Record<string, unknown>> {
+  const t = n.templates.current;
+  const miners = n.stats.fairMiners(t?.bits ?? null, t?.coinbaseValue ?? null) ?? [];
+  const toBlock = attemptsToBlock(n);
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of miners) {
+    const rate = m.hashRate;
+    out[m.username] = {
+      address: m.address,
+      hash_rate: rate,
+      share_difficulty: m.shareDifficulty,
+      max_outputs: m.maxOutputs,
+      expected_payout: m.expectedPayout,
+      // Its part of the network's blocks, at its hash rate: coins per day in the long run.
+      expected_payout_per_day: toBlock > 0 && t ? (rate * 86_400 * (t.coinbaseValue / 1e8)) / toBlock : null,
+      expected_time_to_share: m.expectedTimeToShare,
+    };
+  }
+  return out;
 }
 
 /**
@@ -197,8 +171,7 @@ function blockTemplateStats(n: NodeView): Record<string, unknown> | null {
   };
 }
 
-/** /difficulty and /global_stats' min_difficulty: the best share's minimum share difficulty. */
+/** /difficulty and /global_stats' min_difficulty: the easiest share difficulty. */
 export function minDifficulty(n: NodeView): number {
-  const best = n.chain.bestShare;
-  return targetToDifficulty(best ? best.maxTarget : n.config.net.maxTarget);
+  return n.stats.minDifficulty();
 }

@@ -77,24 +77,18 @@ export class NodeMetrics {
       c.inc({ kind: 'ours' }, w.shares);
       c.inc({ kind: 'ours_dead' }, w.deadShares);
     }, ['kind']);
-    gauge('p2pool_stale_shares', 'Our shares that did not make the best chain: orphan, or dead (DOA), as /local_stats shares.', (g) => {
-      const n = node();
-      const sc = n.chain.stale.staleCounts(n.chain.best);
+    gauge('p2pool_stale_shares', 'Our shares that did not make the best chain: orphan, or dead (DOA), as /local_stats shares (fair networks: orphan = not paid).', (g) => {
+      const sc = node().stats.ourShares();
       g.set({ kind: 'orphan' }, sc.orphans);
       g.set({ kind: 'dead' }, sc.doas);
     }, ['kind']);
     gauge('p2pool_sharechain_shares', 'Shares in the sharechain now: all, verified, from peers (received over P2P).', (g) => {
-      const { tracker } = node().chain;
-      const fromPeers = src.cache.get('metrics-peer-shares', `${bestKeyOf(node())}/${tracker.size}`, () => {
-        let k = 0;
-        for (const s of tracker.all.items()) if (tracker.peerOf(s.hash) !== undefined) k++;
-        return k;
-      });
-      g.set({ set: 'all' }, tracker.size);
-      g.set({ set: 'verified' }, tracker.verified.size);
-      g.set({ set: 'peers' }, fromPeers);
+      const c = node().stats.counts();
+      g.set({ set: 'all' }, c.all);
+      g.set({ set: 'verified' }, c.verified);
+      g.set({ set: 'peers' }, c.peers);
     }, ['set']);
-    gauge('p2pool_sharechain_height', 'Length of the best chain in shares.', (g) => g.set(node().chain.tracker.getHeight(node().chain.best)));
+    gauge('p2pool_sharechain_height', 'Length of the best chain in shares (fair networks: in links).', (g) => g.set(node().stats.height()));
     counter('p2pool_pseudoshares_total', 'Pseudoshares accepted from miners (all, and on dead work).', (c) => {
       const w = node().work.counters;
       c.inc({ kind: 'all' }, w.pseudoshares);
@@ -143,6 +137,28 @@ export class NodeMetrics {
       const b = node().work.blockStatus();
       if (b) g.set(b.reservedWeightNeeded);
     });
+
+    // Fair networks only (docs/metrics.md#fair-networks): references and own targets.
+    gauge('p2pool_fair_references', 'Fair networks: references of the links of the last hour, by kind (uncle: a link that lost a race; sub-share).', (g) => {
+      const n = node();
+      const t = n.templates.current;
+      const f = n.stats.fair(t?.bits ?? null, t?.coinbaseValue ?? null);
+      if (!f) return;
+      const r = f['references'] as { uncles: number; sub_shares: number };
+      g.set({ kind: 'uncle' }, r.uncles);
+      g.set({ kind: 'sub-share' }, r.sub_shares);
+    }, ['kind']);
+    gauge('p2pool_fair_difficulty', 'Fair networks: the link and floor share difficulties of the next share.', (g) => {
+      const n = node();
+      const f = n.stats.fair(null, null);
+      if (!f) return;
+      g.set({ target: 'link' }, f['link_difficulty'] as number);
+      g.set({ target: 'floor' }, f['floor_difficulty'] as number);
+    }, ['target']);
+    gauge('p2pool_fair_miner_share_difficulty', `Fair networks: each miner's own share difficulty, the ${MAX_MINER_SERIES} most recent.`, (g) => {
+      const n = node();
+      for (const m of (n.stats.fairMiners(null, null) ?? []).slice(-MAX_MINER_SERIES)) g.set({ miner: label(m.username) }, m.shareDifficulty);
+    }, ['miner']);
 
     // Peers and sync.
     gauge('p2pool_peers', 'Connected P2Pool peers by direction.', (g) => {

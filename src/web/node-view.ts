@@ -1,22 +1,24 @@
 /**
  * What the web layer reads from the node: the parts of P2PoolNode (src/node/node.ts) the API,
  * the graphs and /metrics look at, as a structural type so the node satisfies it as it is and
- * tests can hand in the real node. Read-only by convention: nothing in src/web changes state.
+ * tests can hand in the real node. The sharechain is read only through `stats`, whichever
+ * rules it runs. Read-only by convention: nothing in src/web changes state.
  */
+import type { ChainParams } from '../bitcoin/chain-params.js';
 import type { AuxChainStats } from '../merged/merged-mining.js';
 import type { PeerInfo } from '../p2p/p2p-node.js';
-import type { ChainState } from '../sharechain/chain-state.js';
-import type { P2PoolNetwork } from '../sharechain/networks.js';
 import type { StratumStats } from '../stratum/server.js';
-import type { PoolWork } from '../work/pool-work.js';
+import type { NodeWork } from '../work/work-source.js';
+import type { ChainStats } from './chain-stats.js';
 
 export interface NodeView {
   /** ms since epoch. */
   readonly startedAt: number;
   readonly payoutAddress: string;
-  readonly config: { net: P2PoolNetwork; feePercent: number; donationPercent: number; version: string };
-  readonly chain: ChainState;
-  readonly work: PoolWork;
+  readonly config: { net: { name: string; parent: ChainParams; p2pPort: number }; feePercent: number; donationPercent: number; version: string };
+  /** The sharechain's figures, for the rules it runs (v35-stats.ts or fair-stats.ts). */
+  readonly stats: ChainStats;
+  readonly work: NodeWork;
   readonly templates: {
     current: { coinbaseValue: number; bits: number; height: number } | null;
     stale: boolean;

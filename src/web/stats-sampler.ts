@@ -11,15 +11,10 @@
  *  - traffic_rate: the P2P layer does not count bytes (yet), so the stream stays empty.
  * The clock is passed in (`now`), so tests drive it.
  */
-import type { Share } from '../sharechain/types.js';
-import { averageStaleProportion } from '../sharechain/stale.js';
-import type { VoteCounter } from '../sharechain/votes.js';
-import { bestKeyOf } from './api-context.js';
-import type { BestCache } from './best-cache.js';
+import type { ChainShare } from '../sharechain/node-chain.js';
 import { GraphHistory } from './graph-data.js';
 import { attemptsToBlock, attemptsToShare, localRates, peerCounts } from './local-stats.js';
 import type { NodeView } from './node-view.js';
-import { expectedPayouts, poolAttemptsPerSecond, staleCounts } from './pool-stats.js';
 import { STAT_LOG_SECONDS, type StatsDb } from './stats-db.js';
 
 /** Reference: add_point every 5 s, the stat log every 5 min. */
@@ -41,8 +36,6 @@ export class StatsSampler {
 
   constructor(
     private readonly db: StatsDb,
-    private readonly votes: () => VoteCounter | null,
-    private readonly cache: BestCache,
     now: number,
   ) {
     this.history.load(db.loadBins(), now / 1000);
@@ -62,7 +55,7 @@ export class StatsSampler {
   }
 
   /** A share our miners found (PoolWork 'share'): the local share rates, and later the orphan check. */
-  onShare(share: Share, dead: boolean, now: number): void {
+  onShare(share: ChainShare, dead: boolean, now: number): void {
     const work = Number(share.work);
     this.history.add('local_share_hash_rates', now / 1000, dead ? { dead: work } : { good: work });
     this.mine.unshift(share.hash);
@@ -97,10 +90,9 @@ export class StatsSampler {
 
   /** Reference: 200 s later, a good share not in the best chain moves to 'orphan', a dead one that made it to 'good'. */
   private checkOrphans(n: NodeView, now: number): void {
-    const { tracker, best } = n.chain;
     while (this.pending.length > 0 && now - this.pending[0]!.at >= ORPHAN_CHECK_MS) {
       const p = this.pending.shift()!;
-      const inChain = best !== null && tracker.has(p.hash) && tracker.has(best) && tracker.all.isAncestor(p.hash, best);
+      const inChain = n.stats.inBestChain(p.hash);
       const t = p.at / 1000;
       if (inChain && p.dead) this.history.add('local_share_hash_rates', t, { dead: -p.work, good: p.work });
       else if (!inChain && !p.dead) this.history.add('local_share_hash_rates', t, { good: -p.work, orphan: p.work });
@@ -132,20 +124,13 @@ export class StatsSampler {
 
   /** Reference add_point: nothing under 10 shares; the window is min(CHAIN_LENGTH, 1 h of shares, height). */
   private samplePool(n: NodeView, t: number): void {
-    const { tracker, best } = n.chain;
-    const height = tracker.getHeight(best);
-    if (height < 10) return;
-    const net = n.config.net;
-    const lookbehind = Math.min(net.chainLength, Math.floor(3600 / net.sharePeriod), height);
-    const key = bestKeyOf(n);
-    const poolRates = this.cache.get('sample-pool-rates', key, () => staleCounts(tracker, best, lookbehind, true));
+    const poolRates = n.stats.poolRatesSample();
+    if (poolRates === null) return;
     this.history.add('pool_rates', t, poolRates);
     const poolTotal = Object.values(poolRates).reduce((s, v) => s + v, 0);
     const tpl = n.templates.current;
     if (tpl) {
-      const payouts = this.cache.get('sample-payouts', `${key}/${tpl.coinbaseValue}:${tpl.bits}`, () =>
-        expectedPayouts(tracker, best, net, tpl.bits, tpl.coinbaseValue),
-      );
+      const payouts = n.stats.expectedPayouts(tpl.bits, tpl.coinbaseValue);
       this.history.add('current_payout', t, Number(payouts.get(n.payoutAddress) ?? 0n) / 1e8);
       // The reference lists the payouts of the miners mining here now.
       const mineNow: Record<string, number> = {};
@@ -155,32 +140,24 @@ export class StatsSampler {
       }
       this.history.add('current_payouts', t, mineNow);
     }
-    const votes = this.votes();
-    if (votes) {
-      const counts = votes.counts(best, lookbehind);
-      let vsTotal = 0;
-      for (const v of counts.values()) vsTotal += Number(v);
-      if (vsTotal > 0) {
-        this.history.add('desired_version_rates', t, Object.fromEntries([...counts].map(([v, w]) => [String(v), (Number(w) / vsTotal) * poolTotal])));
-      }
+    const versions = n.stats.versionFractions();
+    if (versions) {
+      this.history.add('desired_version_rates', t, Object.fromEntries([...versions].map(([v, f]) => [String(v), f * poolTotal])));
     }
   }
 
   /** Reference update_stat_log: one entry, once the chain holds an hour of shares. */
   private statLogEntry(n: NodeView, t: number, now: number): Record<string, unknown> | null {
-    const { tracker, best } = n.chain;
-    const net = n.config.net;
-    const lookbehind = Math.floor(3600 / net.sharePeriod);
-    if (tracker.getHeight(best) < lookbehind) return null;
-    const staleProp = averageStaleProportion(tracker, best, lookbehind);
-    const sc = n.chain.stale.staleCounts(best);
+    const pool = n.stats.statLogPool();
+    if (pool === null) return null;
+    const sc = n.stats.ourShares();
     const { rates, dead } = localRates(n, now);
     const tpl = n.templates.current;
-    const payout = tpl ? expectedPayouts(tracker, best, net, tpl.bits, tpl.coinbaseValue).get(n.payoutAddress) ?? 0n : 0n;
+    const payout = tpl ? n.stats.expectedPayouts(tpl.bits, tpl.coinbaseValue).get(n.payoutAddress) ?? 0n : 0n;
     return {
       time: t,
-      pool_hash_rate: poolAttemptsPerSecond(tracker, best, lookbehind) / (1 - staleProp),
-      pool_stale_prop: staleProp,
+      pool_hash_rate: pool.rate,
+      pool_stale_prop: pool.staleProp,
       local_hash_rates: rates,
       local_dead_hash_rates: dead,
       shares: sc.total,
@@ -194,4 +171,3 @@ export class StatsSampler {
     };
   }
 }
-

@@ -7,8 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { Share } from '../sharechain/types.js';
-import { VoteCounter } from '../sharechain/votes.js';
+import type { ChainShare } from '../sharechain/node-chain.js';
 import type { WebState } from './api-context.js';
 import { ApiHandler } from './api.js';
 import { BestCache } from './best-cache.js';
@@ -40,7 +39,6 @@ export class WebServices {
   private readonly cache = new BestCache();
   private sampler: StatsSampler | null = null;
   private db: StatsDb | null = null;
-  private votes: VoteCounter | null = null;
   private timer: NodeJS.Timeout | null = null;
   private templateAt: number | null = null;
   private readonly emptyHistory = new GraphHistory();
@@ -55,7 +53,6 @@ export class WebServices {
       statLog: () => this.sampler?.statEntries() ?? [],
       myShareHashes: () => this.sampler?.myShareHashes() ?? [],
       logRing: opts.logRing,
-      votes: () => this.votes,
     };
     this.api = new ApiHandler(view, state, (level, msg) => opts.log(level, msg));
     this.metrics = new NodeMetrics({
@@ -72,11 +69,11 @@ export class WebServices {
     if (this.sampler) return;
     const node = this.view();
     const now = Date.now();
-    this.votes = new VoteCounter(node.chain.tracker);
+    node.stats.startVotes?.();
     this.db = StatsDb.open(join(this.opts.dir, STATS_FILE), (m) => this.opts.log('warn', m));
-    this.sampler = new StatsSampler(this.db, () => this.votes, this.cache, now);
+    this.sampler = new StatsSampler(this.db, now);
     if (node.templates.current) this.templateAt = now;
-    const onShare = (share: Share, dead: boolean): void => this.sampler?.onShare(share, dead, Date.now());
+    const onShare = (share: ChainShare, dead: boolean): void => this.sampler?.onShare(share, dead, Date.now());
     const onTemplate = (): void => {
       this.templateAt = Date.now();
     };

@@ -15,8 +15,8 @@ interface Bucket {
   start: number;
   work: number;
   count: number;
-  /** miner -> [work, dead work] */
-  miners: Map<string, [number, number]>;
+  /** miner -> [work, dead work, pseudoshares] */
+  miners: Map<string, [number, number, number]>;
 }
 
 export interface MinerRates {
@@ -53,8 +53,9 @@ export class HashrateEstimator {
     if (m) {
       m[0] += work;
       if (dead) m[1] += work;
+      m[2]++;
     } else {
-      b.miners.set(miner, [work, dead ? work : 0]);
+      b.miners.set(miner, [work, dead ? work : 0, 1]);
     }
   }
 
@@ -75,6 +76,27 @@ export class HashrateEstimator {
     if (count < 2) return null;
     const span = Math.max(1, now - this.buckets[0]!.start) / 1000;
     return work / span;
+  }
+
+  /**
+   * One miner's hashes per second over the time it has been seen in the window (at least
+   * `minSpanMs`), or null with fewer than `minCount` pseudoshares: a miner that just connected is
+   * measured over its own few minutes, not diluted over the whole window as perMiner() does.
+   */
+  minerRate(now: number, miner: string, minCount = 4, minSpanMs = 30_000): number | null {
+    this.trim(now);
+    let work = 0;
+    let count = 0;
+    let first: number | null = null;
+    for (const b of this.buckets) {
+      const m = b.miners.get(miner);
+      if (!m) continue;
+      first ??= b.start;
+      work += m[0];
+      count += m[2];
+    }
+    if (first === null || count < minCount) return null;
+    return work / (Math.max(minSpanMs, now - first) / 1000);
   }
 
   /** Per-miner (username) rates over the window. */

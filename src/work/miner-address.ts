@@ -8,9 +8,19 @@
 import { AddressError } from '../bitcoin/errors.js';
 import { decodeAddress } from '../bitcoin/address.js';
 import type { ChainParams } from '../bitcoin/chain-params.js';
+import { payoutScriptProblem } from '../sharechain/fair/share.js';
 import { payoutScriptForAddress, PayoutAddressError } from '../sharechain/payout-script.js';
 
 export const PAYABLE_TYPES_TEXT = 'use a P2PKH (1…/m…), P2SH (3…/2…) or segwit v0 (bc1q…/tb1q…/bcrt1q…) address';
+/** The address forms a fair share can pay (docs/fair-sharechain.md#validation, rule 3). */
+export const FAIR_PAYABLE_TYPES_TEXT = 'use a P2PKH (1…/m…), P2SH (3…/2…), segwit v0 (bc1q…) or taproot (bc1p…) address';
+
+/**
+ * Share versions from this one on carry the payee as an output script (the fair rules, share
+ * version 64, docs/fair-sharechain.md#wire-format); the v35 family (17-36) carries an address
+ * string that every node rebuilds its own way.
+ */
+export const FIRST_SCRIPT_PAYEE_VERSION = 64;
 
 export type AddressCheck =
   | { ok: true; address: string }
@@ -29,6 +39,11 @@ export function checkPayoutAddress(address: string, chain: ChainParams, shareVer
   } catch (e) {
     if (e instanceof AddressError) return { ok: false, invalid: true, reason: e.message };
     throw e;
+  }
+  if (shareVersion >= FIRST_SCRIPT_PAYEE_VERSION) {
+    // The share pays the address's own script: any of the five standard forms, taproot included.
+    const problem = payoutScriptProblem(decoded.script);
+    return problem === null ? { ok: true, address } : { ok: false, invalid: false, reason: `${decoded.type} addresses cannot be paid by fair shares; ${FAIR_PAYABLE_TYPES_TEXT}` };
   }
   if (decoded.type === 'p2tr' || decoded.type === 'witness_unknown') {
     return {

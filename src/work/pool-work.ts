@@ -265,6 +265,11 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     if (this.unavailable() === null) this.emit('work', clean);
   }
 
+  /** A new best share: every job handed out so far is dead (docs/mining.md#dead-and-stale-work). */
+  bestChanged(): void {
+    this.workChanged(true);
+  }
+
   authorize(username: string): AuthorizeResult {
     const parsed = parseUsername(username);
     let address = parsed.address;

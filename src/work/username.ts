@@ -46,3 +46,30 @@ export function parseUsername(username: string): ParsedUsername {
   }
   return { address: head, worker, pseudoDifficulty, shareDifficulty };
 }
+
+/** A fair-network user name: the v35 parts plus `~N`, the most payout outputs the miner's firmware takes. */
+export interface ParsedFairUsername extends ParsedUsername {
+  /** From `~N` (a whole number from 1 up), or null. */
+  maxOutputs: number | null;
+}
+
+/**
+ * `ADDRESS[.WORKER|_WORKER][+PSEUDO_DIFF][/SHARE_DIFF][~MAX_OUTPUTS]` on the fair networks
+ * (docs/mining.md#the-user-name): `~N` asks for a coinbase with at most N payout outputs (the
+ * node picks the largest of the network's classes up to N). Modifiers come in any order; a
+ * malformed one is ignored, as `+` and `/` are. The v35 parse (parseUsername) is unchanged.
+ */
+export function parseFairUsername(username: string): ParsedFairUsername {
+  const name = username.slice(0, MAX_USERNAME_LENGTH).trim();
+  let maxOutputs: number | null = null;
+  const kept: string[] = [];
+  // Split off every `~N` (up to the next modifier), keep the rest for the v35 parse.
+  for (const part of name.split(/(?=[+/~])/)) {
+    if (part.startsWith('~')) {
+      if (/^~\d{1,6}$/.test(part) && Number(part.slice(1)) >= 1) maxOutputs = Number(part.slice(1));
+      continue;
+    }
+    kept.push(part);
+  }
+  return { ...parseUsername(kept.join('')), maxOutputs };
+}

@@ -3,7 +3,11 @@
  * protocols and per-connection bookkeeping; the work layer owns payouts, jobs and what a
  * solution is worth.
  */
+import type { ChainShare, ShareBlockBody } from '../sharechain/node-chain.js';
+import type { BlockOutcome, FoundBlock } from './block-submission.js';
+import type { HashrateEstimator } from './hashrate.js';
 import type { Job } from './job.js';
+import type { WorkBlockStatus, WorkCounters } from './pool-work.js';
 
 /** An authorized miner (one payout address; a connection may authorize several). */
 export interface Miner {
@@ -52,4 +56,35 @@ export interface WorkSource {
   /** Allowed range for stratum difficulty (sane target range). */
   minDifficulty: number;
   maxDifficulty: number;
+  /**
+   * The most a session may announce for this job (Stratum units): no more than the job's share
+   * difficulty, so that every share reaches the node (a miner submits only what meets the
+   * announced difficulty, and a share is paid the work of its own target). The fair rules give
+   * each miner its own share target, which can be below a session's vardiff; undefined: no cap.
+   */
+  maxDifficultyFor?(job: Job): number;
+}
+
+/**
+ * The work layer as the node and the web layer see it, whichever sharechain rules it builds on
+ * (PoolWork for v35, FairWork for the fair rules): Stratum's and getwork's WorkSource, plus the
+ * node's hooks (new template or best share, blocks and shares found) and what the API shows.
+ */
+export interface NodeWork extends WorkSource {
+  readonly counters: WorkCounters;
+  readonly hashrate: HashrateEstimator;
+  /** The template changed (`clean`: a new block, or bitcoind went away) or bitcoind is back. */
+  workChanged(clean: boolean): void;
+  /** The best share changed: new work, old jobs dead (v35) or still paid within the horizon (fair). */
+  bestChanged(): void;
+  /** Why there is no work right now, or null. */
+  unavailable(): string | null;
+  blockStatus(): WorkBlockStatus | null;
+  recentBodies(): readonly ShareBlockBody[];
+  on(event: 'work', listener: (clean: boolean) => void): this;
+  on(event: 'block', listener: (block: FoundBlock, outcome: BlockOutcome) => void): this;
+  on(event: 'share', listener: (share: ChainShare, deadOnArrival: boolean) => void): this;
+  off(event: 'work', listener: (clean: boolean) => void): this;
+  off(event: 'block', listener: (block: FoundBlock, outcome: BlockOutcome) => void): this;
+  off(event: 'share', listener: (share: ChainShare, deadOnArrival: boolean) => void): this;
 }

@@ -47,11 +47,11 @@ async function poll<T>(what: string, fn: () => Promise<T | null | undefined | fa
 
 const statText = (id: string): Promise<string> => page.locator(`[data-stat="${id}"] .stat-value`).innerText();
 
-describeWithBrowser('the dashboard in Chromium during a live regtest run', () => {
+describeWithBrowser('the dashboard in Chromium during a live regtest run (v35)', () => {
   beforeAll(async () => {
     ensureBundle();
     mkdirSync(artifacts, { recursive: true });
-    demo = await startDemo({ log: () => undefined, share: () => undefined, block: () => undefined });
+    demo = await startDemo({ log: () => undefined, share: () => undefined, block: () => undefined }, { rules: 'v35' });
     origins = demo.nodes.map((n) => new URL(n.dashboardUrl).origin);
     await waitFor('the nodes peered', () => demo.nodes.every((n) => n.pool.node.p2p!.readyPeers().length === 1), 20_000);
     browser = await launchBrowser();
@@ -155,4 +155,79 @@ describeWithBrowser('the dashboard in Chromium during a live regtest run', () =>
     await page.screenshot({ path: join(artifacts, 'dashboard-phone.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 60_000);
+});
+
+/**
+ * The same dashboard on the fair network (the demo's default): the references of recent links
+ * (uncles and sub-shares) are listed, and each miner shows its own share difficulty, its
+ * coinbase class, its payout if a block is found now and per day, and the time to its next
+ * share; a link's page names its references.
+ */
+describeWithBrowser('the dashboard in Chromium on the fair network', () => {
+  let fairDemo: Demo;
+  let fairBrowser: Browser;
+  let fairPage: Page;
+  const fairProblems: string[] = [];
+
+  beforeAll(async () => {
+    ensureBundle();
+    mkdirSync(artifacts, { recursive: true });
+    fairDemo = await startDemo({ log: () => undefined, share: () => undefined, block: () => undefined });
+    const allowed = fairDemo.nodes.map((n) => new URL(n.dashboardUrl).origin);
+    fairBrowser = await launchBrowser();
+    fairPage = await (await fairBrowser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    fairPage.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') fairProblems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    fairPage.on('pageerror', (e) => fairProblems.push(`page error: ${e.message}`));
+    fairPage.on('requestfailed', (r) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') fairProblems.push(`request failed: ${r.url()}`);
+    });
+    fairPage.on('request', (r) => {
+      if (!allowed.includes(new URL(r.url()).origin)) fairProblems.push(`request off the node's origin: ${r.url()}`);
+    });
+    fairPage.on('response', (r) => {
+      if (r.status() >= 400) fairProblems.push(`HTTP ${r.status()} for ${r.url()}`);
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await fairBrowser?.close();
+    await fairDemo?.stop();
+  });
+
+  it('lists uncles and sub-shares, and each miner\'s share difficulty, payout and time to its next share', async () => {
+    const a = fairDemo.nodes[0]!;
+    const b = fairDemo.nodes[1]!;
+    await fairPage.goto(a.dashboardUrl);
+    const refs = fairPage.locator('#references');
+    await refs.locator('.ref').first().waitFor({ timeout: 90_000 });
+    const kinds = await refs.locator('.ref').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds.every((k) => k === 'uncle' || k === 'sub-share')).toBe(true);
+    expect(await fairPage.locator('[data-stat="references-count"] .stat-value').innerText()).toMatch(/^[1-9]\d*$/);
+    // Node B's miner (the small one, with its own share difficulty) in B's miners table.
+    await fairPage.goto(b.dashboardUrl);
+    const row = fairPage.locator('#miners tbody tr', { has: fairPage.locator(`a[title="${b.minerAddress}"]`) });
+    await row.first().waitFor({ timeout: 30_000 });
+    const cells = await row.first().locator('td').allInnerTexts();
+    // miner, hash rate, share difficulty, outputs, payout now, per day, next share
+    expect(cells).toHaveLength(7);
+    expect(cells[1]).toMatch(/H\/s$/);
+    expect(Number(cells[2])).toBeGreaterThan(0);
+    expect(cells[3]).toBe('200');
+    await poll('a payout for the small miner', async () => {
+      const t = await row.first().locator('td').allInnerTexts();
+      return /rBTC$/.test(t[4]!) && Number(t[4]!.split(' ')[0]) > 0;
+    });
+    expect(cells[6]).toMatch(/\d+(\.\d+)? (s|min|h)$/);
+    await fairPage.screenshot({ path: join(artifacts, 'dashboard-fair.png'), fullPage: true });
+    // A link with references: its page names them.
+    const link = (await fairPage.locator('#references tbody tr', { has: fairPage.locator('.ref') }).first().locator('a.hash').first().getAttribute('title'))!;
+    await fairPage.goto(`${b.dashboardUrl}#/share/${link}`);
+    const kv = fairPage.locator('#share-page');
+    await kv.locator('.share-title').waitFor({ timeout: 20_000 });
+    await poll('the share page rows', async () => /kind\s+link/.test(await kv.innerText()));
+    expect(await kv.innerText()).toMatch(/references\s+[0-9a-f]{10}…/);
+    expect(fairProblems).toEqual([]);
+  }, 150_000);
 });

@@ -65,8 +65,9 @@ export async function startNode(opts: Partial<P2PNodeOptions> = {}): Promise<Tes
 export class RawPeer {
   readonly received: P2PoolMessage[] = [];
   readonly closed: Promise<'closed'>;
-  private readonly decoder = new FrameDecoder(net.prefix);
-  private constructor(readonly socket: Socket) {
+  private readonly decoder: FrameDecoder;
+  private constructor(readonly socket: Socket, private readonly prefix: Buffer) {
+    this.decoder = new FrameDecoder(prefix);
     socket.on('data', (c: Buffer) => {
       for (const ev of this.decoder.push(c)) if (ev.kind === 'frame') this.received.push(decodeMessage(ev.command, ev.payload));
     });
@@ -74,17 +75,18 @@ export class RawPeer {
     this.closed = new Promise((resolve) => socket.on('close', () => resolve('closed')));
   }
 
-  static open(port: number, localAddress = '127.0.0.1'): Promise<RawPeer> {
+  /** `prefix`: the network's message prefix (default regtest's; a fair network's for its tests). */
+  static open(port: number, localAddress = '127.0.0.1', prefix: Buffer = net.prefix): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
       const s = connect({ host: '127.0.0.1', port, localAddress });
-      s.once('connect', () => resolve(new RawPeer(s)));
+      s.once('connect', () => resolve(new RawPeer(s, prefix)));
       s.once('error', reject);
     });
   }
 
   send(msg: P2PoolMessage): void {
     const { command, payload } = encodeMessage(msg);
-    this.socket.write(encodeFrame(net.prefix, command, payload));
+    this.socket.write(encodeFrame(this.prefix, command, payload));
   }
 
   sendRaw(bytes: Buffer): void {

@@ -7,19 +7,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Level } from '../../src/node/logger.js';
-import { P2PoolNode } from '../../src/node/node.js';
+import { P2PoolNode, type NodeConfig } from '../../src/node/node.js';
+import type { FairChainState } from '../../src/sharechain/fair/chain-state.js';
+import { getFairNetwork, type FairNetwork } from '../../src/sharechain/fair/networks.js';
 import { getP2PoolNetwork, type P2PoolNetwork } from '../../src/sharechain/networks.js';
+import type { FairWork } from '../../src/work/fair-work.js';
 import type { BcoinNode } from './bcoin-node.js';
 import type { AuxChainConfig } from '../../src/merged/merged-mining.js';
 
-export interface TestPoolNode {
-  node: P2PoolNode;
+export interface TestPoolNode<N = P2PoolNode> {
+  node: N;
   datadir: string;
   /** Stop the node and delete its data directory (`keepData`: keep it, to restart from it). */
   stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startPoolNode(opts: {
+interface PoolNodeOptions {
   bcoin: BcoinNode;
   address: string;
   log: (level: Level, msg: string) => void;
@@ -28,15 +31,13 @@ export async function startPoolNode(opts: {
   p2p?: { connect?: string[]; port?: number; banLoopback?: boolean };
   /** Merge-mine these aux chains. */
   merged?: AuxChainConfig[];
-  /** A test-only variant of the regtest P2Pool network (default: regtest as it is). */
-  net?: P2PoolNetwork;
   /** Switch block fitting off (NodeConfig.testing). */
   noBlockFitting?: boolean;
-}): Promise<TestPoolNode> {
-  const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), 'p2pool-node-'));
+}
+
+function nodeConfig(opts: PoolNodeOptions, datadir: string): Omit<NodeConfig, 'net'> {
   const { bcoin } = opts;
-  const node = await P2PoolNode.start({
-    net: opts.net ?? getP2PoolNetwork('regtest'),
+  return {
     datadir,
     bitcoind: { host: bcoin.host, rpcPort: bcoin.rpcPort, p2pPort: bcoin.p2pPort, auth: { kind: 'password', user: bcoin.rpcUser, password: bcoin.rpcPassword } },
     address: opts.address,
@@ -57,7 +58,10 @@ export async function startPoolNode(opts: {
     },
     merged: opts.merged,
     testing: opts.noBlockFitting ? { noBlockFitting: true } : undefined,
-  });
+  };
+}
+
+function handle<N extends { stop(): Promise<void> }>(node: N, datadir: string): TestPoolNode<N> {
   return {
     node,
     datadir,
@@ -66,4 +70,24 @@ export async function startPoolNode(opts: {
       if (!o.keepData) rmSync(datadir, { recursive: true, force: true });
     },
   };
+}
+
+export async function startPoolNode(opts: PoolNodeOptions & {
+  /** A test-only variant of the regtest P2Pool network (default: regtest as it is). */
+  net?: P2PoolNetwork;
+}): Promise<TestPoolNode> {
+  const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), 'p2pool-node-'));
+  const node = await P2PoolNode.start({ ...nodeConfig(opts, datadir), net: opts.net ?? getP2PoolNetwork('regtest') });
+  return handle(node, datadir);
+}
+
+/** One of our nodes on the fair regtest network (regtest-fair, or a test variant of it). */
+export async function startFairPoolNode(opts: PoolNodeOptions & {
+  net?: FairNetwork;
+  /** `--max-coinbase-outputs`. */
+  maxCoinbaseOutputs?: number;
+}): Promise<TestPoolNode<P2PoolNode<FairChainState, FairWork>>> {
+  const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), 'p2pool-fair-node-'));
+  const node = await P2PoolNode.start({ ...nodeConfig(opts, datadir), net: opts.net ?? getFairNetwork('regtest-fair'), maxCoinbaseOutputs: opts.maxCoinbaseOutputs });
+  return handle(node, datadir);
 }

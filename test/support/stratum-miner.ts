@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { sha256d } from '../../src/bitcoin/hash.js';
 import { hashToBigInt, hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { difficultyToTarget } from '../../src/bitcoin/target.js';
 
 const DIFF1 = 0xffffn << 208n;
 
@@ -28,6 +29,16 @@ export interface MinerOptions {
    * hash is a share (and a block), and each one makes new work anyway.
    */
   onePerJob?: boolean;
+  /**
+   * At most this many hashes per second (a small miner beside a large one, the demo's miners of
+   * different sizes); unlimited by default.
+   */
+  hashrate?: number;
+  /**
+   * Read the pool's difficulty exactly (any value, e.g. the fair regtest network's 2.3e-10);
+   * by default difficulties are read to 6 decimals (at least 1e-6), as the v35 tests were made with.
+   */
+  exactDifficulty?: boolean;
 }
 
 export interface Notify {
@@ -171,7 +182,10 @@ export class StratumTestMiner extends EventEmitter {
   private async loop(): Promise<void> {
     this.mining = true;
     const pow = this.opts.pow ?? sha256d;
-    const batch = this.opts.batch ?? 2000;
+    const rate = this.opts.hashrate;
+    const batch = rate === undefined ? (this.opts.batch ?? 2000) : Math.max(1, Math.min(this.opts.batch ?? 2000, Math.ceil(rate / 20)));
+    let t0 = Date.now();
+    let hashes = 0;
     try {
       while (!this.stopped && !this.socket.destroyed) {
         const job = this.job;
@@ -179,7 +193,9 @@ export class StratumTestMiner extends EventEmitter {
           await new Promise((r) => setTimeout(r, 10));
           continue;
         }
-        const target = (DIFF1 * 1_000_000n) / BigInt(Math.max(1, Math.round((this.difficulty / (this.opts.difficultyMultiplier ?? 1)) * 1_000_000)));
+        const target = this.opts.exactDifficulty
+          ? difficultyToTarget(this.difficulty / (this.opts.difficultyMultiplier ?? 1))
+          : (DIFF1 * 1_000_000n) / BigInt(Math.max(1, Math.round((this.difficulty / (this.opts.difficultyMultiplier ?? 1)) * 1_000_000)));
         const en2 = (this.en2++ >>> 0).toString(16).padStart(this.extranonce2Size * 2, '0');
         const ntime = parseInt(job.ntime, 16);
         const baseVersion = parseInt(job.version, 16);
@@ -200,10 +216,17 @@ export class StratumTestMiner extends EventEmitter {
             });
             if (this.opts.onePerJob) {
               while (this.job === job && !this.stopped && !this.socket.destroyed) await new Promise((r) => setTimeout(r, 5));
+              // Time spent waiting is not saved up for a burst.
+              t0 = Date.now();
+              hashes = 0;
               break;
             }
           }
-          if (nonce % batch === batch - 1) await new Promise((r) => setImmediate(r));
+          if (++hashes % batch === 0) {
+            // Throttled: sleep until the hashes so far fit the rate; else just yield.
+            const ahead = rate === undefined ? 0 : (hashes / rate) * 1000 - (Date.now() - t0);
+            await new Promise((r) => (ahead > 0 ? setTimeout(r, ahead) : setImmediate(r)));
+          }
         }
       }
     } finally {

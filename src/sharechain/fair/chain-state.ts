@@ -34,6 +34,19 @@ export interface FairChainStateOptions {
    * passes a timed one that verifies each share once per process (docs/simulate.md#verification).
    */
   verify?: (share: FairShare, view: FairTracker, nowSeconds: number) => { refs: readonly FairShare[] };
+  /**
+   * Start from a sync base when the held chain has no bottom (docs/fair-sharechain.md#sync-base):
+   * default true. The simulator and tests of verification may turn it off.
+   */
+  syncBase?: boolean;
+}
+
+/** A sync base once taken: shares on its chain below `until` are taken without verification. */
+interface SyncBase {
+  bottom: ShareHash;
+  height: number;
+  until: number;
+  exactFrom: number;
 }
 
 export interface FairChainStateEvents {
@@ -55,6 +68,7 @@ export class FairChainState extends EventEmitter<FairChainStateEvents> {
   private lastPrune = 0;
   private readonly now: () => number;
   private readonly keepLinks: number;
+  private base: SyncBase | null = null;
 
   constructor(private readonly opts: FairChainStateOptions) {
     super();
@@ -98,6 +112,8 @@ export class FairChainState extends EventEmitter<FairChainStateEvents> {
     const seen = this.now();
     for (const s of shares) {
       if (this.tracker.has(s.hash)) continue;
+      // History below a sync base can never be placed under it (and is not needed).
+      if (this.base !== null && s.info.height < this.base.height) continue;
       if (s.timeSeen === 0) s.timeSeen = seen;
       this.tracker.add(s, peer);
       fresh.push(s);
@@ -117,6 +133,36 @@ export class FairChainState extends EventEmitter<FairChainStateEvents> {
     return this.addShares([share]).length === 1;
   }
 
+  /** The sync base's bottom link and height, once one was taken. */
+  get syncBase(): { bottom: ShareHash; height: number } | null {
+    return this.base && { bottom: this.base.bottom, height: this.base.height };
+  }
+
+  /**
+   * A node that holds a chain whose bottom's parent it cannot get (a peer pruned it, or the
+   * store did) cannot verify the shares whose window reaches below that bottom. Once such a
+   * chain of waiting links is window_links + H + 1 deep, its bottom becomes the sync base: the
+   * shares on it below the bottom's height + window_links + H are taken as verified (the links
+   * from H above the bottom only once they have all their references, so that every window
+   * above is exactly the one the peers computed), and everything above is verified as usual.
+   * Returns how many shares were taken.
+   */
+  private takeSyncBase(): number {
+    const net = this.net;
+    if (this.base === null) {
+      const need = net.windowLinks + net.refDepth + 1;
+      let deepest: { bottom: FairShare; depth: number } | undefined;
+      for (const c of this.tracker.waitingChains()) if (c.depth >= need && (!deepest || c.depth > deepest.depth)) deepest = c;
+      if (!deepest) return 0;
+      const h = deepest.bottom.info.height;
+      this.base = { bottom: deepest.bottom.hash, height: h, until: h + net.windowLinks + net.refDepth, exactFrom: h + net.refDepth };
+      const dropped = this.tracker.dropPendingBelow(h);
+      this.opts.log?.('info', `sync base: link ${deepest.bottom.hash} at height ${h} (its parent is not held; ${deepest.depth} links above it): ` +
+        `shares below height ${this.base.until} are taken as verified, the ones above are verified${dropped ? `; ${dropped} older shares dropped` : ''}`);
+    }
+    return this.tracker.takeBase(this.base.bottom, this.base.until, this.base.exactFrom).length;
+  }
+
   /** Where a share stands relative to the best link. */
   classify(hash: ShareHash): FairShareStatus {
     return this.tracker.classify(hash, this.bestHash);
@@ -125,6 +171,11 @@ export class FairChainState extends EventEmitter<FairChainStateEvents> {
   /** Verify what can be, choose the best link, prune now and then; emits the events. */
   update(): void {
     const { verified, bad } = this.tracker.process();
+    if (this.opts.syncBase !== false && this.takeSyncBase() > 0) {
+      const again = this.tracker.process();
+      verified.push(...again.verified);
+      bad.push(...again.bad);
+    }
     for (const b of bad) {
       this.opts.log?.('warn', `dropped invalid share ${b.hash}${b.peer ? ` from ${b.peer}` : ''}: ${b.reason}`);
       if (b.peer) this.emit('bad', b.peer, b.reason);

@@ -173,6 +173,11 @@ const ROWS: Record<FairNetName, Row> = {
     linkMaxTarget: (1n << 252n) - 1n,
     maxTarget: (1n << 256n) - 1n,
     floorLookbehind: 10,
+    // A regtest block is worth ~2 hashes (target 2**255): SPREAD 3 would cap the window at a
+    // fraction of one share, so every block would pay its parent link alone and references
+    // nothing. 2**40 blocks' worth (2.2e12 hashes) leaves the window bounded by windowLinks,
+    // as on the real networks.
+    spread: 2 ** 40,
     windowLinks: (60 * 60) / 10, // one hour of 10-second links
     windowEntries: (COMMON.ceilingRefsPerLink + 2) * 360,
     p2pPort: 19464,

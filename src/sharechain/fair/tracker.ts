@@ -292,6 +292,89 @@ export class FairTracker implements RefSource, FairChainView {
     return { verified, bad: bads };
   }
 
+  // ---- sync base ---------------------------------------------------------------------------
+
+  /**
+   * Chains of waiting links whose bottom link's parent is missing (not held, not waiting, not
+   * invalid): each bottom link with the number of waiting links on its longest chain, itself
+   * included. What a node that holds no history below them may start from
+   * (docs/fair-sharechain.md#sync-base).
+   */
+  waitingChains(): Array<{ bottom: FairShare; depth: number }> {
+    const byParent = new Map<ShareHash, FairShare[]>();
+    for (const { share } of this.pending.values()) {
+      if (!share.isLink || share.prevHash === null) continue;
+      let list = byParent.get(share.prevHash);
+      if (!list) byParent.set(share.prevHash, (list = []));
+      list.push(share);
+    }
+    const out: Array<{ bottom: FairShare; depth: number }> = [];
+    for (const [parent, bottoms] of byParent) {
+      if (this.has(parent)) continue;
+      for (const bottom of bottoms) {
+        // Depth-first over waiting links, iteratively (a chain can be thousands of links long).
+        let depth = 0;
+        const stack: Array<[FairShare, number]> = [[bottom, 1]];
+        while (stack.length > 0) {
+          const [s, d] = stack.pop()!;
+          if (d > depth) depth = d;
+          for (const c of byParent.get(s.hash) ?? []) stack.push([c, d + 1]);
+        }
+        out.push({ bottom, depth });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Take the waiting shares on the chain above link `bottom` (itself included) with a height
+   * below `belowHeight` as verified without checks (assumeVerified), parents before children;
+   * a link at `exactFrom` or above waits
+   * until every reference it lists is held, so that its window entries are the ones its peers
+   * computed. Shares that were waiting on the ones taken are queued for the next process().
+   * Returns the shares taken.
+   */
+  takeBase(bottom: ShareHash, belowHeight: number, exactFrom: number): FairShare[] {
+    let candidates: FairShare[] = [];
+    for (const { share } of this.pending.values()) if (share.info.height < belowHeight) candidates.push(share);
+    candidates.sort((a, b) => a.info.height - b.info.height);
+    const taken: FairShare[] = [];
+    for (let progress = true; progress && candidates.length > 0; ) {
+      progress = false;
+      const left: FairShare[] = [];
+      for (const s of candidates) {
+        const placed = s.hash === bottom || (s.prevHash !== null && this.links.has(s.prevHash) && this.links.has(bottom) && this.links.isAncestor(bottom, s.prevHash));
+        const exact = !s.isLink || s.info.height < exactFrom || s.refHashes.every((h) => this.isVerified(h));
+        if (!placed || !exact) {
+          left.push(s);
+          continue;
+        }
+        this.assumeVerified(s);
+        taken.push(s);
+        progress = true;
+        const waiters = this.waiting.get(s.hash);
+        if (waiters) {
+          this.waiting.delete(s.hash);
+          for (const w of waiters) this.fresh.push(w);
+        }
+      }
+      candidates = left;
+    }
+    return taken;
+  }
+
+  /** Forget waiting shares below `height` (under a sync base they can never be placed). */
+  dropPendingBelow(height: number): number {
+    let n = 0;
+    for (const [hash, { share }] of [...this.pending]) {
+      if (share.info.height < height) {
+        this.dropPending(hash);
+        n++;
+      }
+    }
+    return n;
+  }
+
   private reject(hash: ShareHash, peer: string | undefined, reason: string, bads: BadFairShare[], queue: ShareHash[]): void {
     this.pending.delete(hash);
     this.bad.set(hash, reason);

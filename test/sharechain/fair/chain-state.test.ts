@@ -82,7 +82,9 @@ describe('fair chain state', () => {
     const c1 = src.mine({ parent: b.hash, payoutScript: testScript(4), kind: 'link', refs: [], desiredTarget: b.linkTarget }).share;
     const c2 = src.mine({ parent: b.hash, payoutScript: testScript(4), kind: 'link', refs: [], desiredTarget: b.linkTarget, nonceStart: 100_000 }).share;
     expect(c1.work).toBe(c2.work);
+    // Seen a second apart (dst's clock follows src's): with the same clock the lower hash decides.
     dst.addShares([c2]);
+    src.clock += 1;
     dst.addShares([c1]);
     expect(dst.best).toBe(c2.hash);
   });
@@ -140,6 +142,42 @@ describe('fair chain state', () => {
     expect(b.load()).toBe(3);
     expect(b.best).toBe(l.hash);
     expect(b.tracker.verifiedCount).toBe(3);
+    store.close();
+  });
+
+  it('starts from a sync base when the chain below the shares it holds is gone (a pruned peer, a pruned store)', () => {
+    const small = withFairRules(net, { windowLinks: 6, linkLookbehind: 4, floorLookbehind: 4 });
+    const store = ShareStore.open(':memory:');
+    const src = new FairTestChain(small);
+    const top = src.grow(null, 30, 1);
+    const old = src.tracker.link(src.tracker.nthLink(top.hash, 14))!;
+    // The source keeps 14 links (>= window 6 + H 4 + 1), like a peer that pruned its history.
+    src.tracker.prune(top.hash, 13);
+    const held = [...src.tracker.links.items()].map((i) => i.share);
+    const subs = held.flatMap((l) => [...src.tracker.childrenOf(l.hash)].filter((c) => !c.isLink));
+    const bottom = held.reduce((a, b) => (a.info.height < b.info.height ? a : b));
+    const logs: string[] = [];
+    const dst = new FairChainState({ net: small, store, now: () => (src.clock + 60) * 1000, log: (_l, m) => logs.push(m) });
+    const checked: string[] = [];
+    dst.on('verified', (v) => checked.push(...v.map((x) => x.hash)));
+    // Newest first, as a download delivers them; the bottom's parent is asked for and never comes.
+    dst.addShares([...held, ...subs].sort((a, b) => b.info.height - a.info.height), 'peer');
+    expect(dst.syncBase).toEqual({ bottom: bottom.hash, height: bottom.info.height });
+    expect(logs.join('\n')).toMatch(/^sync base: link [0-9a-f]{64} at height \d+/m);
+    expect(dst.best).toBe(top.hash);
+    // Everything from bottom + 6 + 4 up was verified, not assumed: the windows are exact.
+    expect(checked).toContain(top.hash);
+    expect(checked).not.toContain(bottom.hash);
+    expect(dst.desired).toEqual([]);
+    expect(dst.addShares([old])).toEqual([]);
+    // A share the source builds next verifies on the destination, and older history is refused.
+    const next = src.link(top.hash, 7);
+    dst.addShares([next]);
+    expect(dst.best).toBe(next.hash);
+    // Restarted from its store (which never held the chain's bottom): the same base, the same best.
+    const again = new FairChainState({ net: small, store, now: () => (src.clock + 60) * 1000 });
+    again.load();
+    expect(again.best).toBe(next.hash);
     store.close();
   });
 });
