@@ -173,7 +173,7 @@ export class FairSimRules implements SimRules<FairSimShare> {
           },
         };
     this.kTarget = kTarget ?? DEFAULT_K_TARGET;
-    this.defaultOutputs = net.outputClasses.includes(200) ? 200 : net.outputClasses[net.outputClasses.length - 1]!;
+    this.defaultOutputs = net.defaultOutputs;
     this.sharePeriod = net.linkPeriod;
     // Three times the reference horizon: the shares found just before the end get their links.
     this.settleSeconds = 3 * net.refDepth * net.linkPeriod;
