@@ -100,6 +100,8 @@ const ZERO32 = Buffer.alloc(32);
 const NO_REFERENCES: SimShareLinks['references'] = [];
 /** Shares remembered per peer for relay (as v35-rules.ts: the relay only needs the recent ones). */
 const KNOWN_PER_PEER = 4_000;
+/** Start-chain shares handed to a node's chain per call (below the tracker's pending cap). */
+const LOAD_BATCH = 4_096;
 /** Link and floor targets cached per parent, per process. */
 const MAX_TARGETS_CACHED = 4_096;
 
@@ -377,7 +379,11 @@ class FairNode implements SimNodeChain<FairSimShare> {
   load(shares: readonly FairSimShare[]): void {
     this.loading = true;
     try {
-      this.state.addShares(shares.map((s) => ({ ...s.share, timeSeen: 0 })));
+      // In parent-first order, a batch at a time: the tracker holds at most MAX_PENDING
+      // unverified shares (tracker.ts) and would drop the oldest of a bigger single batch.
+      for (let i = 0; i < shares.length; i += LOAD_BATCH) {
+        this.state.addShares(shares.slice(i, i + LOAD_BATCH).map((s) => ({ ...s.share, timeSeen: 0 })));
+      }
     } finally {
       this.loading = false;
     }
