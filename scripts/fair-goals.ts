@@ -23,7 +23,10 @@ interface Cls {
   perBlock: { cv: number | null; cvStdError: number | null; zeroFraction: number | null; zeroFractionStdError: number | null };
   derivedPeriod: { cv: number | null; cvStdError: number | null; zeroPayoutFraction: number | null; zeroPayoutFractionStdError: number | null };
 }
-interface Miner { hashrate: number; efficiency: number | null; shares: { found: number }; maxOutputs: number | null; expectedPayoutSats: number; node: number }
+interface Miner {
+  hashrate: number; efficiency: number | null; shares: { found: number }; maxOutputs: number | null; expectedPayoutSats: number; node: number;
+  perBlock: { meanSats: number; cv: number | null; zeroFraction: number } | null;
+}
 interface Node { meanLatencyMs: number; efficiency: number | null; shares: { found: number }; p2p: { sentBytesPerSecond: number; receivedBytesPerSecond: number } }
 interface Report {
   scenario: { name: string; seed: number; durationSeconds: number; poolHashrate: number; rules: Record<string, unknown> };
@@ -53,10 +56,12 @@ const pct = (x: number | null | undefined, d = 2): string => (x === null || x ==
 const pm = (x: number | null, e: number | null, d = 3): string => (e === null || e === undefined ? f(x, d) : `${f(x, d)} ± ${f(e, 2)}`);
 const dur = (s: number | null): string => (s === null ? 'n/a' : s >= 86400 ? `${f(s / 86400)} d` : s >= 3600 ? `${f(s / 3600)} h` : `${f(s / 60)} min`);
 
-function small(r: Report): Cls {
-  const want = process.env['SMALL'];
-  return r.classes.find((c) => (want ? c.label === want : c.minHashrate <= 1e12 && c.maxHashrate > 1e12))!;
+/** The small miners: SMALL="lo-hi" in TH/s (default 0.8-1.25: "a 1 TH/s miner"). */
+const [LO, HI] = (process.env['SMALL'] ?? '0.8-1.25').split('-').map((x) => Number(x) * 1e12) as [number, number];
+function small(_r: Report): Cls {
+  return { label: `${LO / 1e12}-${HI / 1e12} TH/s`, minHashrate: LO, maxHashrate: HI } as Cls;
 }
+const inSmall = (r: Report): Miner[] => r.miners.filter((m) => m.hashrate >= LO && m.hashrate < HI);
 
 /** Efficiency with its share-count standard error for a set of miners. */
 function eff(r: Report, ms: Miner[]): string {
@@ -67,6 +72,43 @@ function eff(r: Report, ms: Miner[]): string {
   const n = ms.reduce((a, m) => a + m.shares.found, 0);
   const e = payout / r.pool.expectedPayout.totalSats / (hash / pool);
   return n > 0 ? `${e.toFixed(3)} ± ${(e / Math.sqrt(n)).toFixed(3)}` : `${e.toFixed(3)}`;
+}
+
+/**
+ * Payout figures of "a miner of this class" (docs/simulate.md#payout-per-block), from the
+ * miners' own per-block figures: each payout scaled by the miner's hash-rate share, moments
+ * pooled over the class (a miner never paid counts as 0), so its bad luck stays in; standard
+ * errors by resampling the class's miners (400 draws, seeded).
+ */
+function pooled(r: Report, c: Cls): { cv: [number, number]; zero: [number, number]; dcv: [number, number]; dzero: [number, number] } {
+  const mu = r.pool.perBlock.expectedBlocksPerPeriod;
+  const ms = r.miners.filter((m) => m.hashrate >= c.minHashrate && m.hashrate < c.maxHashrate);
+  const xs = ms.map((m) => {
+    const f = m.hashrate / r.scenario.poolHashrate;
+    const b = m.perBlock;
+    const m1 = b ? b.meanSats / f : 0;
+    const cv = b?.cv ?? 0;
+    return { m1, m2: m1 * m1 * (1 + cv * cv), zero: b ? b.zeroFraction : 1 };
+  });
+  const stats = (sample: typeof xs): [number, number, number, number] => {
+    const n = sample.length;
+    const m1 = sample.reduce((a, x) => a + x.m1, 0) / n;
+    const m2 = sample.reduce((a, x) => a + x.m2, 0) / n;
+    const zero = sample.reduce((a, x) => a + x.zero, 0) / n;
+    const dzero = sample.reduce((a, x) => a + Math.exp(-mu * (1 - x.zero)), 0) / n;
+    return [Math.sqrt(Math.max(0, m2 - m1 * m1)) / m1, zero, Math.sqrt(m2 / (mu * m1 * m1)), dzero];
+  };
+  const point = stats(xs);
+  let seed = 12345;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const draws: number[][] = [];
+  for (let k = 0; k < 400; k++) draws.push(stats(xs.map(() => xs[Math.floor(rand() * xs.length)]!)));
+  const sd = (j: number): number => {
+    const v = draws.map((d) => d[j]!).filter(Number.isFinite);
+    const mean = v.reduce((a, x) => a + x, 0) / v.length;
+    return Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1));
+  };
+  return { cv: [point[0], sd(0)], zero: [point[1], sd(1)], dcv: [point[2], sd(2)], dzero: [point[3], sd(3)] };
 }
 
 function row(what: string, cells: string[], floor: string): string {
@@ -80,12 +122,14 @@ out.push(`| --- | ${reports.map(() => '---').join(' | ')} | --- |`);
 out.push(row('pool-wide unpaid work (orphaned + dead, by work)', reports.map((r) => pct(r.pool.unpaidWork)), '0'));
 out.push(row('shares: orphaned / dead / uncles / sub-shares referenced', reports.map((r) => `${pct(r.pool.orphan)} / ${pct(r.pool.dead)} / ${r.pool.shares.uncle} / ${r.pool.shares.subShare}`), ''));
 const s0 = small(reports[0]!);
-out.push(row(`${s0.label} miners: time between a miner's shares`, reports.map((r) => dur(small(r).secondsBetweenShares)), ''));
-out.push(row(`${s0.label} miners: 30-day payout CV (derived from per block)`, reports.map((r) => pm(small(r).derivedPeriod.cv, small(r).derivedPeriod.cvStdError)), `${f(reports[0]!.pool.perBlock.luckFloor.cv)} (pool luck, √(1/μ), μ = ${f(reports[0]!.pool.perBlock.expectedBlocksPerPeriod)})`));
-out.push(row(`${s0.label} miners: fraction of 30-day periods paying nothing`, reports.map((r) => pm(small(r).derivedPeriod.zeroPayoutFraction, small(r).derivedPeriod.zeroPayoutFractionStdError)), `${f(reports[0]!.pool.perBlock.luckFloor.zeroPayoutFraction)} (e^-μ)`));
-out.push(row(`${s0.label} miners: CV of one block's payout`, reports.map((r) => pm(small(r).perBlock.cv, small(r).perBlock.cvStdError)), '0'));
-out.push(row(`${s0.label} miners: fraction of blocks paying nothing`, reports.map((r) => pm(small(r).perBlock.zeroFraction, small(r).perBlock.zeroFractionStdError)), '0'));
-out.push(row(`efficiency: ${s0.label} class`, reports.map((r) => (small(r).efficiency === null ? 'n/a' : `${small(r).efficiency!.toFixed(3)} ± ${small(r).efficiencyStdError!.toFixed(3)}`)), '1'));
+out.push(row(`${s0.label} miners (${inSmall(reports[0]!).length}): time between a miner's shares`, reports.map((r) => dur((r.scenario.durationSeconds * inSmall(r).length) / inSmall(r).reduce((a, m) => a + m.shares.found, 0))), ''));
+const P = reports.map((r) => pooled(r, small(r)));
+out.push(row(`${s0.label} miners: 30-day payout CV (derived from per block)`, P.map((p) => pm(p.dcv[0], p.dcv[1])), `${f(reports[0]!.pool.perBlock.luckFloor.cv)} (pool luck, √(1/μ), μ = ${f(reports[0]!.pool.perBlock.expectedBlocksPerPeriod)})`));
+out.push(row(`${s0.label} miners: fraction of 30-day periods paying nothing`, P.map((p) => pm(p.dzero[0], p.dzero[1])), `${f(reports[0]!.pool.perBlock.luckFloor.zeroPayoutFraction)} (e^-μ)`));
+out.push(row(`${s0.label} miners: CV of one block's payout`, P.map((p) => pm(p.cv[0], p.cv[1])), '0'));
+out.push(row(`${s0.label} miners: fraction of blocks paying nothing`, P.map((p) => pm(p.zero[0], p.zero[1])), '0'));
+out.push(row(`efficiency: the ${s0.label} miners`, reports.map((r) => eff(r, inSmall(r))), '1'));
+out.push(row('efficiency: the smallest 10% of miners', reports.map((r) => eff(r, [...r.miners].sort((a, b) => a.hashrate - b.hashrate).slice(0, Math.ceil(r.miners.length / 10)))), '1'));
 const median = (r: Report): Miner[] => {
   const sorted = [...r.miners].sort((a, b) => a.hashrate - b.hashrate);
   const m = sorted[Math.floor(sorted.length / 2)]!;

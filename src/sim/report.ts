@@ -162,42 +162,68 @@ export function buildReport(run: RunData, wall: WallClock) {
   const periodSeconds = sc.report.period;
   const mu = seconds > 0 ? (run.moments.all.p * periodSeconds) / seconds : 0;
   const perBlock = Array.from({ length: M }, (_, i) => blockStats(run.moments.all, i));
-  const batchBlock = run.moments.batches.map((b) => Array.from({ length: M }, (_, i) => blockStats(b, i)));
   const derived = (b: { m1: number; m2: number; zero: number }): { cv: number; zero: number } => ({
     cv: mu > 0 ? Math.sqrt(b.m2 / (mu * b.m1 * b.m1)) : Infinity,
     zero: Math.exp(-mu * (1 - b.zero)),
   });
   const minerBlockFigures = (i: number) => {
     const b = perBlock[i];
-    if (!b) return { perBlock: null, derivedPeriod: null };
+    if (!b) {
+      // Never paid by any share of the run: every block paid it nothing.
+      return run.moments.all.p > 0 ? { perBlock: { meanSats: 0, cv: null, zeroFraction: 1 }, derivedPeriod: { cv: null, zeroPayoutFraction: 1 } } : { perBlock: null, derivedPeriod: null };
+    }
     const d = derived(b);
     return {
       perBlock: { meanSats: r6(b.m1), cv: r6(blockCv(b)), zeroFraction: r6(b.zero) },
       derivedPeriod: { cv: r6(d.cv), zeroPayoutFraction: r6(d.zero) },
     };
   };
-  /** A group's figures: the mean over its miners, with standard errors from the time batches. */
+  /**
+   * A class's figures, for "a miner of this size": its miners are replicates, each payout
+   * scaled by the miner's hash-rate share, and the moments pooled (a miner never paid counts
+   * with 0, so bad luck is not left out): m1 = mean of x/f, m2 = mean of (x/f)^2, the
+   * zero fraction the mean of the miners'. Standard errors from the time batches.
+   */
+  const pooledMoments = (members: readonly number[], m: BlockMoments): { m1: number; m2: number; zero: number } | null => {
+    if (m.p <= 0 || members.length === 0) return null;
+    let m1 = 0;
+    let m2 = 0;
+    let zero = 0;
+    for (const i of members) {
+      const f = run.miners[i]!.hashrate / poolHashrate;
+      m1 += m.sum[i]! / m.p / f;
+      m2 += m.sq[i]! / m.p / (f * f);
+      zero += 1 - m.paid[i]! / m.p;
+    }
+    const n = members.length;
+    return m1 > 0 ? { m1: m1 / n, m2: m2 / n, zero: zero / n } : null;
+  };
   const groupBlockFigures = (members: readonly number[]) => {
-    const pick = (stat: (b: { m1: number; m2: number; zero: number }) => number, of: ReadonlyArray<ReturnType<typeof blockStats>>): number | null => {
-      const xs = members.map((i) => of[i]).filter((b): b is NonNullable<typeof b> => b !== null).map(stat);
-      return xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : null;
-    };
+    const all = pooledMoments(members, run.moments.all);
+    const batches = run.moments.batches.map((b) => pooledMoments(members, b)).filter((b): b is NonNullable<typeof b> => b !== null);
     const one = (stat: (b: { m1: number; m2: number; zero: number }) => number) => {
-      const value = pick(stat, perBlock);
-      if (value === null) return { value: null, stdError: null };
-      const batches = meanAndError(batchBlock.map((bb) => pick(stat, bb)).filter((x): x is number => x !== null));
-      // Each batch holds 1/MOMENT_BATCHES of the run: the spread of their means over sqrt(n).
-      return { value: r6(value), stdError: batches?.stdError === null || batches === null ? null : r6(batches.stdError) };
+      if (all === null) return { value: null, stdError: null };
+      const e = meanAndError(batches.map(stat));
+      return { value: r6(stat(all)), stdError: e === null || e.stdError === null ? null : r6(e.stdError) };
+    };
+    // The zero fraction over a period is the mean of the miners' e^(-mu (1 - zero_i)).
+    const derivedZero = (m: BlockMoments): number | null => {
+      if (m.p <= 0 || members.length === 0) return null;
+      let z = 0;
+      for (const i of members) z += Math.exp(-mu * (m.paid[i]! / m.p));
+      return z / members.length;
     };
     const cv = one(blockCv);
     const zero = one((b) => b.zero);
     const dcv = one((b) => derived(b).cv);
-    const dzero = one((b) => derived(b).zero);
+    const dz = derivedZero(run.moments.all);
+    const dzErr = meanAndError(run.moments.batches.map(derivedZero).filter((x): x is number => x !== null));
     return {
       perBlock: { cv: cv.value, cvStdError: cv.stdError, zeroFraction: zero.value, zeroFractionStdError: zero.stdError },
-      derivedPeriod: { cv: dcv.value, cvStdError: dcv.stdError, zeroPayoutFraction: dzero.value, zeroPayoutFractionStdError: dzero.stdError },
+      derivedPeriod: { cv: dcv.value, cvStdError: dcv.stdError, zeroPayoutFraction: dz === null ? null : r6(dz), zeroPayoutFractionStdError: dzErr === null || dzErr.stdError === null ? null : r6(dzErr.stdError) },
     };
   };
+
   const exp = run.expected;
   const payoutShare = (m: number): number => (exp.total > 0 ? exp.perMiner[m]! / exp.total : 0);
   const efficiency = (payout: number, hashrate: number): number | null => (exp.total > 0 && hashrate > 0 ? r6(payout / exp.total / (hashrate / poolHashrate)) : null);
