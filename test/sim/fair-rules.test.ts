@@ -97,4 +97,24 @@ describe('the fair rules in p2pool simulate', () => {
     // Seconds between a small miner's shares: the window over k.
     expect(Math.abs(smallClass.secondsBetweenShares! / (WINDOW_SECONDS / K_TARGET) - 1)).toBeLessThan(0.1);
   }, 240_000);
+
+  it('gives the same report for the same seed (wall-clock figures aside)', () => {
+    const sc = parseScenario({
+      name: 'fair determinism',
+      rules: { name: 'fair', network: 'regtest-fair' },
+      duration: '30 min',
+      parentChain: { difficulty: (3600 * 1e12) / 2 ** 32, blockReward: 50 },
+      nodes: { count: 3 },
+      links: { latency: { uniform: ['50 ms', '300 ms'] }, jitter: '10 ms' },
+      miners: [{ count: 12, hashrate: { logUniform: ['5 GH/s', '200 GH/s'] }, restartDelay: '1 s', maxOutputs: { oneOf: [11, 200] } }],
+      report: { replicates: 200 },
+    });
+    const json = (seed: number): string => {
+      const { wallClock: _w, ...rest } = buildReport(simulate(sc, { seed }), { runSeconds: 0, peakRssBytes: 0 });
+      return JSON.stringify(rest);
+    };
+    const a = json(3);
+    expect(json(3)).toBe(a);
+    expect(json(4)).not.toBe(a);
+  }, 120_000);
 });
