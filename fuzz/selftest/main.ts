@@ -21,7 +21,7 @@ const fuzzer = new Fuzzer({
   maxLen: 64,
   run(data) {
     try {
-      decodeToy(data);
+      decodeToy(data, Number(kind));
     } catch (e) {
       if (!(e instanceof ToyError)) throw e;
     }

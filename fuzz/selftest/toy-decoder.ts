@@ -5,7 +5,12 @@
  */
 export class ToyError extends Error {}
 
-export function decodeToy(b: Uint8Array): number {
+/**
+ * `armed` is the one planted bug that is live in this run (the others return quietly), so that a
+ * run finds the bug it was set on and not another one its mutations happen to reach first (which
+ * one comes first depends on timing-guided scheduling, so on the machine's load).
+ */
+export function decodeToy(b: Uint8Array, armed: number): number {
   if (b.length < 6) throw new ToyError('short');
   if (b[0] !== 0x46) throw new ToyError('magic 0');
   if (b[1] !== 0x55) throw new ToyError('magic 1');
@@ -13,6 +18,7 @@ export function decodeToy(b: Uint8Array): number {
   if (b[3] !== 0x5a) throw new ToyError('magic 3');
   const kind = b[4]!;
   const n = b[5]!;
+  if (kind !== armed) return n;
   if (kind === 1) {
     // Bug: trusts the length byte (an out-of-range read becomes a TypeError).
     return (b[6 + n] as number).toFixed(0).length;
