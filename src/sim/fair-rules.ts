@@ -175,7 +175,8 @@ export class FairSimRules implements SimRules<FairSimShare> {
           },
         };
     this.kTarget = kTarget ?? DEFAULT_K_TARGET;
-    this.defaultOutputs = net.defaultOutputs;
+    // The largest class up to the network's default (200; a variant may lack it).
+    this.defaultOutputs = net.outputClasses.reduce((k, c) => (c <= net.defaultOutputs ? c : k), net.outputClasses[0]!);
     this.sharePeriod = net.linkPeriod;
     // Three times the reference horizon: the shares found just before the end get their links.
     this.settleSeconds = 3 * net.refDepth * net.linkPeriod;

@@ -216,7 +216,7 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
    */
   outputClass(n: number | null): number {
     const classes = this.opts.net.outputClasses;
-    if (n === null) return this.opts.net.defaultOutputs;
+    if (n === null) n = this.opts.net.defaultOutputs; // the largest class up to the default (a variant may lack 200)
     let k = classes[0]!;
     for (const c of classes) if (c <= n) k = c;
     return k;
