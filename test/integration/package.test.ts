@@ -126,7 +126,7 @@ describe.skipIf(skip)('the installed package', { timeout: 300_000 }, () => {
     expect(top).toEqual(['LICENSE', 'README.md', 'contrib', 'dist', 'docs', 'native', 'node_modules', 'package.json', 'scripts', 'sim']);
     // p2pool simulate's example scenarios (docs/simulate.md).
     expect(readdirSync(join(installed, 'sim', 'scenarios')).sort()).toEqual([
-      'big-pool-fair.json', 'big-pool-v35.json', 'fair-baseline-k1000.json', 'fair-baseline.json', 'fair-latency-sweep.json', 'fair-small-pool.json',
+      'big-pool-fair-k1000.json', 'big-pool-fair.json', 'big-pool-v35.json', 'fair-baseline-k1000.json', 'fair-baseline.json', 'fair-latency-sweep.json', 'fair-small-pool.json',
       'latency-sweep.json', 'small-pool.json', 'v35-baseline-2d.json', 'v35-baseline.json',
     ]);
     expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['dashboard', 'src']);
