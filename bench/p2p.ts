@@ -178,6 +178,11 @@ export async function benchRelay(): Promise<Record<string, unknown>> {
     budgetMs: 5,
     ok: { p50: ours.p50Ms! < 5, p90: ours.p90Ms! < 5, p99: ours.p99Ms! < 5 },
     floor,
+    // Issue 18: p50 and p99 each within 3x the floor's in the same run.
+    versusFloor: {
+      p50: { ratio: Math.round((ours.p50Ms! / floor.p50Ms!) * 100) / 100, budgetRatio: 3, ok: ours.p50Ms! <= 3 * floor.p50Ms! },
+      p99: { ratio: Math.round((ours.p99Ms! / floor.p99Ms!) * 100) / 100, budgetRatio: 3, ok: ours.p99Ms! <= 3 * floor.p99Ms! },
+    },
     loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
   };
 }

@@ -6,6 +6,7 @@
  * one error type. Integers are little-endian unless the method name says otherwise.
  */
 import { DecodeError } from './errors.js';
+import { bytesToBigIntLE } from './hex.js';
 
 /** Upper bound for any single length prefix we accept, whatever the caller's limit (32 MiB). */
 export const MAX_VAR_BYTES = 32 * 1024 * 1024;
@@ -89,8 +90,7 @@ export class ByteReader {
   /** Unsigned little-endian integer of `n` bytes as bigint (u128 abswork, u256 hashes). */
   readUIntLE(n: number): bigint {
     this.need(n, `u${n * 8}`);
-    let v = 0n;
-    for (let i = this.pos + n - 1; i >= this.pos; i--) v = (v << 8n) | BigInt(this.buf[i]!);
+    const v = bytesToBigIntLE(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return v;
   }

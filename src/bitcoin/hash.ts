@@ -307,6 +307,23 @@ export class Sha256dPrefix {
   }
 }
 
+/** State words of sha256dResumeFromBytes, reused: the resume reads them and does not keep them. */
+const resumeWords = new Int32Array(8);
+
+/**
+ * sha256d of a message whose first `done` bytes (a multiple of 64) are compressed into `state`
+ * (eight big-endian words as 32 bytes: a hash_link's state), followed by `tail` then `suffix`;
+ * written to `out[outOffset..+32]`. One call, no Buffer made (a share's gentx txid on load).
+ */
+export function sha256dResumeFromBytes(state: Uint8Array, done: number, tail: Uint8Array, suffix: Uint8Array, out: Uint8Array, outOffset = 0): void {
+  if (state.length !== 32) throw new RangeError('SHA-256 state must be 32 bytes');
+  for (let i = 0; i < 8; i++) {
+    const o = i * 4;
+    resumeWords[i] = (state[o]! << 24) | (state[o + 1]! << 16) | (state[o + 2]! << 8) | state[o + 3]!;
+  }
+  ops.sha256dResume(resumeWords, done, tail, suffix, out, outOffset);
+}
+
 /** One SHA-256 compression of the 64-byte block at `block[offset..]` into `state` (in place). */
 export function sha256Compress(state: Uint32Array, block: Uint8Array, offset = 0): void {
   ops.compress(state, block, offset, 1);

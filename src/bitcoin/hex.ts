@@ -25,9 +25,17 @@ export function fromHex(hex: string, expectedLength?: number): Buffer {
   return out;
 }
 
-/** Internal (little-endian) 32-byte hash -> display hex (big-endian). */
+/** The reversed bytes of a 32-byte hash, rewritten per call (single-threaded, never held). */
+const reversed = Buffer.alloc(32);
+
+/**
+ * Internal (little-endian) 32-byte hash -> display hex (big-endian). Two per share decoded
+ * (its hash and its parent's): reversed in a scratch buffer, no Buffer made per call.
+ */
 export function hashToDisplayHex(hash: Uint8Array): string {
-  return toHex(Buffer.from(hash).reverse());
+  if (hash.length !== 32) return toHex(Buffer.from(hash).reverse());
+  for (let i = 0; i < 32; i++) reversed[i] = hash[31 - i]!;
+  return reversed.toString('hex');
 }
 
 /** Display hex (big-endian, as RPC shows it) -> internal little-endian bytes. */
@@ -35,10 +43,20 @@ export function displayHexToHash(hex: string): Buffer {
   return fromHex(hex, 32).reverse();
 }
 
-/** Little-endian bytes -> unsigned bigint. */
+/**
+ * Little-endian bytes -> unsigned bigint. Read in 32-bit words from the top (a 256-bit hash
+ * is 8 BigInt steps, not 32: each step allocates), the bytes below a whole word first.
+ */
 export function bytesToBigIntLE(bytes: Uint8Array): bigint {
+  const len = bytes.length;
+  const rest = len & 3;
   let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  let i = len - 1;
+  for (; i >= len - rest; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  for (; i >= 3; i -= 4) {
+    const w = ((bytes[i]! << 24) | (bytes[i - 1]! << 16) | (bytes[i - 2]! << 8) | bytes[i - 3]!) >>> 0;
+    n = (n << 32n) | BigInt(w);
+  }
   return n;
 }
 

@@ -8,10 +8,10 @@
  * JavaScript code.
  */
 import { hash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { findPackageRoot } from './package-root.js';
 
 /**
  * What hash.ts hands to either implementation (native, or its own JavaScript). Buffers are
@@ -47,25 +47,6 @@ export const NATIVE_ADDON = join('native', 'build', 'Release', 'p2pool_sha256.no
 const FUNCTIONS = ['compress', 'sha256d64', 'sha256dBranch', 'sha256', 'sha256d', 'sha256dResume', 'backend', 'useBackend'] as const;
 
 /**
- * The package root: the nearest folder above with our package.json (this file runs from
- * src/bitcoin under vitest and tsx, from dist/src/bitcoin when built). The bitcoin layer may
- * not import web/static.ts's packageRoot, hence this small walk of its own.
- */
-function packageRoot(): string | null {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'p2pool') return dir;
-      } catch {
-        // unreadable or not ours: keep going up
-      }
-    }
-    if (dirname(dir) === dir) return null;
-  }
-}
-
-/**
  * A known answer before first use, like OpenSSL's power-on self-test: sha256d of 64 bytes,
  * a two-level branch, and a resumed 80-byte header, against node:crypto. A miscompiled or
  * foreign addon is refused, not trusted with every share.
@@ -88,7 +69,7 @@ function selfTest(addon: NativeSha256): boolean {
 
 function load(): { addon: NativeSha256 | null; why: string } {
   if (process.env.P2POOL_NATIVE === '0') return { addon: null, why: 'P2POOL_NATIVE=0' };
-  const root = packageRoot();
+  const root = findPackageRoot()?.dir ?? null;
   const file = root === null ? null : join(root, NATIVE_ADDON);
   if (file === null || !existsSync(file)) return { addon: null, why: `${NATIVE_ADDON} not built` };
   try {

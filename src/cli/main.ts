@@ -12,33 +12,18 @@
  * Every failure reaches the user as one line on stderr (`error: ...`) with exit code 1
  * (docs/architecture.md#errors: "errors reach the user as one clear line").
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerChainCommand } from './chain-command.js';
 import { registerInspectCommand } from './inspect-command.js';
 import { registerNodeCommand } from './node-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { findPackageRoot } from '../bitcoin/package-root.js';
 import { versionText } from './version.js';
 
-/**
- * The package version. main.ts runs from src/cli (tsx) or dist/src/cli (built), so walk up
- * to the nearest package.json rather than hard-coding a relative path.
- */
+/** The package version (src/bitcoin/package-root.ts). */
 function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'p2pool' && typeof pkg.version === 'string') return pkg.version;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
+  return findPackageRoot()?.version ?? 'unknown';
 }
 
 function buildProgram(): Command {

@@ -24,7 +24,7 @@ import { BanList, type BanOptions } from './bans.js';
 import { formatHostPort, normalizeHost, parseHostPort, type HostPort } from './host.js';
 import { encodeFrame } from './framing.js';
 import { encodeMessage, type P2PoolMessage, type WireShare } from './messages.js';
-import { defaultTiming, Peer, type CloseInfo, type PeerTiming } from './peer.js';
+import { defaultTiming, Peer, type CloseInfo, type P2PTraffic, type PeerTiming } from './peer.js';
 import { PeerManager } from './peer-manager.js';
 import { PeerTxs } from './peer-txs.js';
 import { KnownShares, sharesToRelay } from './relay.js';
@@ -130,6 +130,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   readonly book: AddressBook;
   readonly manager: PeerManager;
   readonly sync: ShareSync;
+  /** Bytes in and out over every P2P link since start (docs/metrics.md, the traffic graph). */
+  readonly traffic: P2PTraffic = { bytesIn: 0, bytesOut: 0 };
   private readonly addresses: AddressExchange;
   private readonly peers = new Map<string, PeerState>();
   private readonly dialing = new Set<string>();
@@ -343,6 +345,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       }),
       timing: this.timing,
       requestRate: this.opts.requestRate,
+      traffic: this.traffic,
       maxQueuedBytes: this.opts.maxQueuedBytes,
     });
     const st: PeerState = { peer, dialed, known: new KnownShares(), txs: new PeerTxs() };

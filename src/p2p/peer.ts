@@ -68,6 +68,17 @@ export interface PeerOptions {
   requestRate?: number;
   /** Bytes queued for a peer that does not read before it is dropped (default MAX_QUEUED_BYTES). */
   maxQueuedBytes?: number;
+  /** Totals this link adds its bytes to (shared by every peer of a P2PNode: /metrics, the traffic graph). */
+  traffic?: P2PTraffic;
+}
+
+/**
+ * Bytes moved over P2P links since start: every byte read from a peer's socket and every frame
+ * handed to it (headers included; a frame refused because the peer does not read is not counted).
+ */
+export interface P2PTraffic {
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /**
@@ -176,6 +187,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       return false;
     }
     this.opts.socket.write(frame);
+    if (this.opts.traffic) this.opts.traffic.bytesOut += frame.length;
     return true;
   }
 
@@ -287,6 +299,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.opts.traffic) this.opts.traffic.bytesIn += chunk.length;
     if (this.closed) return;
     if (this.ready) this.resetIdle();
     for (const ev of this.decoder.push(chunk)) {

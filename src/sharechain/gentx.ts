@@ -97,6 +97,17 @@ export interface DerivedShareInfo {
   segwitActive: boolean;
 }
 
+/** targetToWork of the last block target asked for: consecutive shares share their block's bits. */
+let lastBlockTarget = -1n;
+let lastBlockWork = 0n;
+function blockWork(target: bigint): bigint {
+  if (target !== lastBlockTarget) {
+    lastBlockWork = targetToWork(target);
+    lastBlockTarget = target;
+  }
+  return lastBlockWork;
+}
+
 /** Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError. */
 export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
   const { net, chain, version, shareData } = p;
@@ -118,7 +129,7 @@ export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
   const weights = chain.cumulativeWeights(
     prev?.prevHash ?? null,
     Math.max(0, Math.min(height, net.realChainLength) - 1),
-    65535n * BigInt(net.spread) * targetToWork(p.blockTarget),
+    65535n * BigInt(net.spread) * blockWork(p.blockTarget),
   );
   if (weights.totalWeight !== sumWeights(weights.weights) + weights.donationWeight) {
     throw new GentxError('inconsistent PPLNS weights from the chain view');

@@ -9,7 +9,7 @@
  *
  * txid = sha256d(stripped gentx) = sha256(sha256 resumed from the midstate).
  */
-import { sha256, sha256Midstate, sha256Resume } from '../bitcoin/hash.js';
+import { sha256dResumeFromBytes, sha256Midstate } from '../bitcoin/hash.js';
 import type { HashLink } from './types.js';
 
 /** Reference prefix_to_hash_link: the midstate of `prefix`, which must end with `constEnding`. */
@@ -23,6 +23,17 @@ export function prefixToHashLink(prefix: Uint8Array, constEnding: Uint8Array = B
   return { state: midstate.state, extraData, length: p.length };
 }
 
+/** The last n (0..63) bytes of the constant ending, one view per n (the same constant for every share). */
+let tailsOf: Uint8Array | null = null;
+let tails: Array<Uint8Array | undefined> = [];
+function endingTail(constEnding: Uint8Array, n: number): Uint8Array {
+  if (constEnding !== tailsOf) {
+    tailsOf = constEnding;
+    tails = [];
+  }
+  return (tails[n] ??= constEnding.subarray(constEnding.length - n));
+}
+
 /**
  * Reference check_hash_link: finish hashing `data` (the bytes after the prefix) from the
  * link's midstate and return sha256d of the whole message, internal byte order.
@@ -34,8 +45,15 @@ export function checkHashLink(link: HashLink, data: Uint8Array, constEnding: Uin
     throw new RangeError('hash_link.extra_data has the wrong length');
   }
   // extra_data is empty in practice (docs/sharechain.md#identity-sharefromcontents): then the partial block is the end of constEnding.
-  const known = link.extraData.length === 0 ? constEnding : Buffer.concat([link.extraData, constEnding]);
-  const extra = known.subarray(known.length - extraLength);
-  const first = sha256Resume({ state: link.state, length: link.length - extraLength }, Buffer.concat([extra, data]));
-  return sha256(first);
+  let extra: Uint8Array;
+  if (link.extraData.length === 0) {
+    extra = endingTail(constEnding, extraLength);
+  } else {
+    const known = Buffer.concat([link.extraData, constEnding]);
+    extra = known.subarray(known.length - extraLength);
+  }
+  // Resumed from the midstate and hashed twice in one call (no padded copy, no second Buffer).
+  const out = Buffer.allocUnsafe(32);
+  sha256dResumeFromBytes(link.state, link.length - extraLength, extra, data, out, 0);
+  return out;
 }

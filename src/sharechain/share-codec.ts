@@ -67,9 +67,15 @@ export function encodeShareWrapper(type: number, contents: Uint8Array): Buffer {
 
 // ---- PossiblyNone hashes ----
 
-function readOptionalHash(r: ByteReader): Buffer | null {
+/**
+ * Decoders take `own`: false copies every field out of the input (which the caller may reuse),
+ * true leaves them as views into it (decodeShare decodes its own copy of the bytes: one Buffer
+ * per share instead of one per field).
+ */
+function readOptionalHash(r: ByteReader, own: boolean): Buffer | null {
   const h = r.readHash();
-  return h.equals(ZERO_HASH) ? null : Buffer.from(h);
+  for (let i = 0; i < 32; i++) if (h[i] !== 0) return own ? h : Buffer.from(h);
+  return null;
 }
 
 function writeOptionalHash(w: ByteWriter, h: Buffer | null, what: string): void {
@@ -82,8 +88,8 @@ function writeOptionalHash(w: ByteWriter, h: Buffer | null, what: string): void 
   w.writeBytes(h);
 }
 
-function readHashList(r: ByteReader, max: number): Buffer[] {
-  return r.readList(max, (x) => Buffer.from(x.readHash()));
+function readHashList(r: ByteReader, max: number, own: boolean): Buffer[] {
+  return r.readList(max, (x) => (own ? x.readHash() : Buffer.from(x.readHash())));
 }
 
 function writeHashList(w: ByteWriter, list: readonly Uint8Array[]): void {
@@ -94,8 +100,8 @@ function writeHashList(w: ByteWriter, list: readonly Uint8Array[]): void {
 }
 
 /** {branch: List(uint256), index: IntType(0)}: the index is not on the wire and is always 0. */
-function readMerkleLink(r: ByteReader): MerkleLink {
-  return { branch: readHashList(r, MAX_MERKLE_BRANCH), index: 0 };
+function readMerkleLink(r: ByteReader, own: boolean): MerkleLink {
+  return { branch: readHashList(r, MAX_MERKLE_BRANCH, own), index: 0 };
 }
 
 function writeMerkleLink(w: ByteWriter, link: MerkleLink, what: string): void {
@@ -122,12 +128,12 @@ function staleToByte(s: StaleInfo): number {
 
 // ---- min header ----
 
-function readMinHeader(r: ByteReader): MinHeader {
+function readMinHeader(r: ByteReader, own: boolean): MinHeader {
   const start = r.offset;
   const version = r.readCompactSize();
   // The header packs the version as a u32 (block_header_type), so larger values cannot hash.
   if (version > 0xffffffff) throw new DecodeError('min_header.version does not fit in 32 bits', start);
-  const prevBlock = readOptionalHash(r);
+  const prevBlock = readOptionalHash(r, own);
   const timestamp = r.readU32LE();
   const bits = r.readU32LE();
   const nonce = r.readU32LE();
@@ -142,9 +148,10 @@ function writeMinHeader(w: ByteWriter, h: MinHeader): void {
 
 // ---- share_info ----
 
-function readShareData(r: ByteReader, version: number): ShareData {
-  const previousShareHash = readOptionalHash(r);
-  const coinbase = Buffer.from(r.readVarBytes(MAX_COINBASE_READ));
+function readShareData(r: ByteReader, version: number, own: boolean): ShareData {
+  const previousShareHash = readOptionalHash(r, own);
+  const coinbaseView = r.readVarBytes(MAX_COINBASE_READ);
+  const coinbase = own ? coinbaseView : Buffer.from(coinbaseView);
   const nonce = r.readU32LE();
   let pubkeyHash: Buffer | undefined;
   let address: string | undefined;
@@ -152,7 +159,8 @@ function readShareData(r: ByteReader, version: number): ShareData {
     // Bytes kept as latin1 so that any byte string round-trips; validity is checked later.
     address = r.readVarBytes(MAX_ADDRESS_LENGTH).toString('latin1');
   } else {
-    pubkeyHash = Buffer.from(r.readBytes(20));
+    const pkh = r.readBytes(20);
+    pubkeyHash = own ? pkh : Buffer.from(pkh);
   }
   const subsidy = r.readU64LESafe();
   const donation = r.readU16LE();
@@ -184,9 +192,10 @@ function writeShareData(w: ByteWriter, d: ShareData, version: number): void {
   w.writeCompactSize(d.desiredVersion);
 }
 
-function readSegwitData(r: ByteReader): SegwitData | null {
-  const txidMerkleLink = readMerkleLink(r);
-  const wtxidMerkleRoot = Buffer.from(r.readHash());
+function readSegwitData(r: ByteReader, own: boolean): SegwitData | null {
+  const txidMerkleLink = readMerkleLink(r, own);
+  const root = r.readHash();
+  const wtxidMerkleRoot = own ? root : Buffer.from(root);
   if (txidMerkleLink.branch.length === 0 && wtxidMerkleRoot.equals(NONE_WTXID_ROOT)) return null;
   return { txidMerkleLink, wtxidMerkleRoot };
 }
@@ -204,19 +213,19 @@ function writeSegwitData(w: ByteWriter, s: SegwitData | null): void {
   w.writeBytes(s.wtxidMerkleRoot);
 }
 
-function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork): ShareInfo {
-  const shareData = readShareData(r, version);
+function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork, own: boolean): ShareInfo {
+  const shareData = readShareData(r, version, own);
   const info = { shareData } as ShareInfo;
-  if (isSegwitActivated(version, net)) info.segwitData = readSegwitData(r);
+  if (isSegwitActivated(version, net)) info.segwitData = readSegwitData(r, own);
   if (version < 34) {
-    info.newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES);
+    info.newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES, own);
     const pairs = r.readCompactSize(MAX_TRANSACTION_HASH_REFS);
     if (pairs * 2 > r.remaining) throw new DecodeError(`${pairs} transaction_hash_refs cannot fit`, r.offset);
     const refs: Array<[number, number]> = new Array<[number, number]>(pairs);
     for (let i = 0; i < pairs; i++) refs[i] = [r.readCompactSize(), r.readCompactSize()];
     info.transactionHashRefs = refs;
   }
-  info.farShareHash = readOptionalHash(r);
+  info.farShareHash = readOptionalHash(r, own);
   info.maxBits = r.readU32LE();
   info.bits = r.readU32LE();
   info.timestamp = r.readU32LE();
@@ -254,8 +263,9 @@ export function encodeShareInfo(info: ShareInfo, version: number, net: P2PoolNet
 /** Shared by every decoded hash_link: a zero-length buffer cannot be written to. */
 const NO_EXTRA_DATA = Buffer.alloc(0);
 
-function readHashLink(r: ByteReader): HashLink {
-  const state = Buffer.from(r.readBytes(32));
+function readHashLink(r: ByteReader, own: boolean): HashLink {
+  const view = r.readBytes(32);
+  const state = own ? view : Buffer.from(view);
   // extra_data is FixedStr(0): never on the wire (docs/sharechain.md#identity-sharefromcontents).
   const length = r.readCompactSize();
   return { state, extraData: NO_EXTRA_DATA, length };
@@ -271,30 +281,32 @@ function writeHashLink(w: ByteWriter, h: HashLink): void {
 
 /** Decode share contents (the wrapper's VarStr) of a loadable `version`; the whole input must be used. */
 export function decodeShareContents(contents: Uint8Array, version: number, net: P2PoolNetwork): ShareContents {
-  return decodeShareContentsWithInfo(contents, version, net).contents;
+  return decodeShareContentsWithInfo(contents, version, net, false).contents;
 }
 
 /**
  * decodeShareContents, also returning the share_info bytes as they were on the wire (a view
  * into `contents`). Decoding accepts only canonical encodings and decode -> encode is
  * byte-identical, so these are exactly encodeShareInfo(contents.shareInfo): the bytes ref_hash
- * hashes, without serializing share_info again.
+ * hashes, without serializing share_info again. With `own`, the caller hands over `contents`
+ * (never reused or written to): the decoded hashes and byte fields are views into it.
  */
 export function decodeShareContentsWithInfo(
   contents: Uint8Array,
   version: number,
   net: P2PoolNetwork,
+  own = false,
 ): { contents: ShareContents; shareInfoBytes: Buffer } {
   if (!LOADABLE_SHARE_VERSIONS.includes(version)) throw new DecodeError(`share version ${version} has no layout`);
   const r = new ByteReader(contents);
-  const minHeader = readMinHeader(r);
+  const minHeader = readMinHeader(r, own);
   const infoStart = r.offset;
-  const shareInfo = readShareInfo(r, version, net);
+  const shareInfo = readShareInfo(r, version, net, own);
   const shareInfoBytes = r.sliceFrom(infoStart);
-  const refMerkleLink = readMerkleLink(r);
+  const refMerkleLink = readMerkleLink(r, own);
   const lastTxoutNonce = r.readU64LE();
-  const hashLink = readHashLink(r);
-  const merkleLink = readMerkleLink(r);
+  const hashLink = readHashLink(r, own);
+  const merkleLink = readMerkleLink(r, own);
   r.expectEnd('share contents');
   return { contents: { minHeader, shareInfo, refMerkleLink, lastTxoutNonce, hashLink, merkleLink }, shareInfoBytes };
 }

@@ -9,14 +9,12 @@
  * fail with InvalidShare: coinbase 2..100 bytes, a payable payee, the transaction-reference
  * rules of old versions, target <= MAX_TARGET and pow <= target.
  */
-import { encodeHeader } from '../bitcoin/block.js';
 import { powHash as parentPowHash } from '../bitcoin/chain-params.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { bytesToBigIntLE, hashToDisplayHex } from '../bitcoin/hex.js';
 import { checkMerkleLink, type MerkleLink } from '../bitcoin/merkle.js';
 import { p2pkhScript } from '../bitcoin/script.js';
 import { bitsToTarget, targetToWork } from '../bitcoin/target.js';
-import { ByteWriter } from '../bitcoin/bytes.js';
 import { GENTX_BEFORE_REFHASH } from './coinbase-layout.js';
 import { checkHashLink } from './hash-link.js';
 import { InvalidShare } from './invalid-share.js';
@@ -43,15 +41,45 @@ export function computeRefHash(info: ShareInfo, version: number, refMerkleLink: 
   return refHashOfPacked(encodeShareInfo(info, version, net), refMerkleLink, net);
 }
 
+/** IDENTIFIER ‖ share_info, assembled here to be hashed (single-threaded, never held across calls). */
+let refScratch = Buffer.alloc(512);
+
 /** computeRefHash from share_info already serialized. */
 function refHashOfPacked(packed: Uint8Array, refMerkleLink: MerkleLink, net: P2PoolNetwork): Buffer {
-  const h = sha256d(Buffer.concat([net.identifier, packed]));
+  const n = net.identifier.length + packed.length;
+  if (refScratch.length < n) refScratch = Buffer.alloc(n * 2);
+  refScratch.set(net.identifier, 0);
+  refScratch.set(packed, net.identifier.length);
+  const h = sha256d(refScratch.subarray(0, n));
   return refMerkleLink.branch.length === 0 ? h : checkMerkleLink(h, refMerkleLink);
 }
 
+/** The 44 bytes hashed after the hash_link prefix, rewritten per share (see refScratch). */
+const suffixScratch = Buffer.alloc(44);
+
 /** The 44 bytes hashed after the hash_link prefix: ref_hash ‖ u64 nonce ‖ u32 locktime 0. */
 function gentxSuffix(refHash: Buffer, lastTxoutNonce: bigint): Buffer {
-  return new ByteWriter(44).writeBytes(refHash).writeU64LE(lastTxoutNonce).writeU32LE(0).toBytes();
+  suffixScratch.set(refHash, 0);
+  suffixScratch.writeBigUInt64LE(lastTxoutNonce, 32);
+  suffixScratch.writeUInt32LE(0, 40);
+  return suffixScratch;
+}
+
+/**
+ * Target and work of a share's compact bits. A pure function of the bits, remembered because
+ * neighbouring shares carry the same bits (a retarget moves them slowly) and the work is a
+ * 256-bit division; bounded so hostile bits cannot grow it.
+ */
+const bitsCache = new Map<number, { target: bigint; work: bigint }>();
+function targetAndWork(bits: number): { target: bigint; work: bigint } {
+  let e = bitsCache.get(bits);
+  if (e === undefined) {
+    const target = bitsToTarget(bits);
+    e = { target, work: targetToWork(target) };
+    if (bitsCache.size >= 4096) bitsCache.clear();
+    bitsCache.set(bits, e);
+  }
+  return e;
 }
 
 /**
@@ -61,7 +89,10 @@ function gentxSuffix(refHash: Buffer, lastTxoutNonce: bigint): Buffer {
  * rejected from its own bytes (unknown version, bad PoW, target above the network's max).
  */
 export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): Share {
-  const wrapper = decodeShareWrapper(raw);
+  // One copy of the bytes (the caller's buffer may be a reused network read); every decoded
+  // field is a view into it rather than a Buffer of its own (docs/mining.md#performance-how-the-hot-paths-are-kept-cheap).
+  const owned = Buffer.from(raw);
+  const wrapper = decodeShareWrapper(owned);
   if (!LOADABLE_SHARE_VERSIONS.includes(wrapper.type)) {
     throw new InvalidShare(
       wrapper.type < OLDEST_SHARE_VERSION
@@ -70,8 +101,8 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): 
     );
   }
   const version = wrapper.type as ShareVersion;
-  const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net);
-  return deriveShare(version, contents, net, Buffer.from(raw), timeSeen, shareInfoBytes);
+  const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net, true);
+  return deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes);
 }
 
 /** Encode the wrapper; decode -> encode is byte-identical. */
@@ -148,22 +179,24 @@ function deriveShare(
   }
   const link = segwit ? shareInfo.segwitData!.txidMerkleLink : contents.merkleLink;
   const merkleRoot = link.branch.length === 0 ? gentxHash : checkMerkleLink(gentxHash, link);
-  const header = encodeHeader({
-    version: minHeader.version,
-    prevBlock: minHeader.prevBlock ?? ZERO_HASH,
-    merkleRoot,
-    timestamp: minHeader.timestamp,
-    bits: minHeader.bits,
-    nonce: minHeader.nonce,
-  });
+  // The 80-byte header written in place (encodeHeader's layout, docs/sharechain.md#identity-sharefromcontents).
+  const prevBlock = minHeader.prevBlock ?? ZERO_HASH;
+  if (prevBlock.length !== 32 || merkleRoot.length !== 32) throw new RangeError('header hashes must be 32 bytes');
+  const header = Buffer.allocUnsafe(80);
+  header.writeUInt32LE(minHeader.version, 0);
+  header.set(prevBlock, 4);
+  header.set(merkleRoot, 36);
+  header.writeUInt32LE(minHeader.timestamp, 68);
+  header.writeUInt32LE(minHeader.bits, 72);
+  header.writeUInt32LE(minHeader.nonce, 76);
   const hashBytes = sha256d(header);
   const hash = hashToDisplayHex(hashBytes);
   // A simulated network (src/sim) supplies the PoW value it drew for this header; the check
   // below then runs on it unchanged (docs/simulate.md#proof-of-work).
   const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header));
 
-  const target = bitsToTarget(shareInfo.bits);
-  const maxTarget = bitsToTarget(shareInfo.maxBits);
+  const { target, work } = targetAndWork(shareInfo.bits);
+  const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
   if (target > net.maxTarget) throw new InvalidShare('share target invalid (above the network maximum)', hash);
   // hash is the display (big-endian) hex of hashBytes: its integer without a byte loop.
   const powValue = powHash === hashBytes ? BigInt('0x' + hash) : bytesToBigIntLE(powHash);
@@ -189,8 +222,8 @@ function deriveShare(
     refHash,
     target,
     maxTarget,
-    work: targetToWork(target),
-    minWork: targetToWork(maxTarget),
+    work,
+    minWork,
     payoutScript,
     payee,
     timeSeen,

@@ -166,6 +166,11 @@ export class NodeMetrics {
       g.set({ direction: 'in' }, p.incoming);
       g.set({ direction: 'out' }, p.outgoing);
     }, ['direction']);
+    counter('p2pool_p2p_bytes_total', 'Bytes over P2Pool peer links since start, by direction (frames whole, headers included).', (c) => {
+      const t = node().p2p?.traffic;
+      c.inc({ direction: 'in' }, t?.bytesIn ?? 0);
+      c.inc({ direction: 'out' }, t?.bytesOut ?? 0);
+    }, ['direction']);
     gauge('p2pool_synced', '1 when the node has the sharechain and gives miners work, 0 while it waits (downloading shares, no template, bitcoind away).', (g) => g.set(node().work.unavailable() === null ? 1 : 0));
     gauge('p2pool_bitcoind_reachable', '0 while bitcoind does not answer (the template is stale).', (g) => g.set(node().templates.stale ? 0 : 1));
     gauge('p2pool_template_age_seconds', 'Seconds since the current block template arrived.', (g) => {

@@ -34,6 +34,8 @@ export interface NodeView {
     peerInfo(): PeerInfo[];
     syncState(): string | null;
     syncProgress(): { downloaded: number; target: number; peers: number } | null;
+    /** Bytes in and out over P2P since start (src/p2p/peer.ts P2PTraffic). */
+    readonly traffic: { readonly bytesIn: number; readonly bytesOut: number };
   } | null;
   readonly merged: { stats(): AuxChainStats[] } | null;
 }

@@ -7,10 +7,10 @@
  * a 304 when nothing changed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve, sep } from 'node:path';
+import { findPackageRoot } from '../bitcoin/package-root.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -40,19 +40,11 @@ interface CachedFile {
   lastModified: string;
 }
 
-/** The package root: the nearest folder above this file with our package.json (src/ under tsx, dist/src/ when built). */
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'p2pool') return dir;
-      } catch {
-        // not ours: keep going up
-      }
-    }
-    if (dirname(dir) === dir) throw new Error('dashboard: package root not found');
-  }
+/** The package root (src/bitcoin/package-root.ts); throws when there is none. */
+export function packageRoot(from?: string): string {
+  const root = findPackageRoot(from);
+  if (root === null) throw new Error('dashboard: package root not found');
+  return root.dir;
 }
 
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => boolean;

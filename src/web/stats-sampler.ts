@@ -8,7 +8,8 @@
  *    interval is added as that interval's work (the streams are rates: work / bin width);
  *  - getwork_latency: the last new-work broadcast's duration (the reference times the
  *    getblocktemplate call; ours is what miners wait for);
- *  - traffic_rate: the P2P layer does not count bytes (yet), so the stream stays empty.
+ *  - traffic_rate: the bytes the P2P layer moved since the last sample, in and out (the stream
+ *    is a rate: bytes / bin width).
  * The clock is passed in (`now`), so tests drive it.
  */
 import type { ChainShare } from '../sharechain/node-chain.js';
@@ -33,6 +34,8 @@ export class StatsSampler {
   private readonly mine: string[] = [];
   private lastSample = 0;
   private lastStatLog = 0;
+  /** P2P byte totals at the last sample (the node's totals start at 0 with it). */
+  private lastTraffic = { bytesIn: 0, bytesOut: 0 };
 
   constructor(
     private readonly db: StatsDb,
@@ -120,6 +123,14 @@ export class StatsSampler {
     this.history.add('getwork_latency', t, n.stratum.stats.lastBroadcastMs / 1000);
     this.history.add('memory_usage', t, process.memoryUsage().rss);
     this.history.add('peers', t, peerCounts(n));
+    const traffic = n.p2p?.traffic;
+    if (traffic) {
+      // A node whose totals went back (another P2P layer) starts again from them.
+      const dIn = traffic.bytesIn >= this.lastTraffic.bytesIn ? traffic.bytesIn - this.lastTraffic.bytesIn : traffic.bytesIn;
+      const dOut = traffic.bytesOut >= this.lastTraffic.bytesOut ? traffic.bytesOut - this.lastTraffic.bytesOut : traffic.bytesOut;
+      this.lastTraffic = { bytesIn: traffic.bytesIn, bytesOut: traffic.bytesOut };
+      this.history.add('traffic_rate', t, { 'p2p/in': dIn, 'p2p/out': dOut });
+    }
   }
 
   /** Reference add_point: nothing under 10 shares; the window is min(CHAIN_LENGTH, 1 h of shares, height). */

@@ -285,6 +285,9 @@ describe('the JSON API of a node mining on bcoin regtest', () => {
     expect(value('p2pool_local_hashrate')).toBeGreaterThan(0);
     expect(value('p2pool_miner_hashrate', { miner: MINER_B })).toBeGreaterThan(0);
     expect(value('p2pool_peers', { direction: 'in' })).toBe(0);
+    expect(f.get('p2pool_p2p_bytes_total')!.type).toBe('counter');
+    expect(value('p2pool_p2p_bytes_total', { direction: 'in' })).toBe(node.p2p?.traffic.bytesIn ?? 0);
+    expect(value('p2pool_p2p_bytes_total', { direction: 'out' })).toBe(node.p2p?.traffic.bytesOut ?? 0);
     expect(value('p2pool_synced')).toBe(1);
     expect(value('p2pool_template_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(value('p2pool_job_latency_seconds')).toBeGreaterThanOrEqual(0);

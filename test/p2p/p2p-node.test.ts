@@ -42,6 +42,13 @@ describe('P2P node: sync and relay', () => {
     const [fromB] = chain.extend(1);
     b.chain.addShares([fromB!]);
     await waitFor('share from b on a', () => a.chain.best === fromB!.hash, 2_000);
+
+    // Byte counts (the traffic graph, /metrics): each side's bytes out are the other's bytes in,
+    // and b read at least every share's wire bytes it downloaded or was relayed.
+    await waitFor('both directions counted alike', () => a.p2p.traffic.bytesOut === b.p2p.traffic.bytesIn && b.p2p.traffic.bytesOut === a.p2p.traffic.bytesIn, 2_000);
+    const sharesToB = chain.shares.slice(0, -1).reduce((n, s) => n + s.raw.length, 0);
+    expect(b.p2p.traffic.bytesIn).toBeGreaterThan(sharesToB);
+    expect(a.p2p.traffic.bytesIn).toBeGreaterThan(fromB!.raw.length);
   });
 
   it('three nodes in a line converge on one best share', async () => {

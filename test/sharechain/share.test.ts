@@ -11,6 +11,17 @@ const orig = loadFixture('orig_v17_generated.json');
 
 describe('JT v35 generated chain: identity', () => {
   const net = jtGeneratedNet();
+  it('a decoded share owns its bytes: overwriting the buffer it came from changes none of its fields', () => {
+    const raw = Buffer.from(jt.shares[1]!.wrapped_share_hex, 'hex');
+    const s = decodeShare(raw, net);
+    const before = { enc: encodeShare(s, net), prev: toHex(s.shareInfo.shareData.previousShareHash!), coinbase: toHex(s.shareInfo.shareData.coinbase), state: toHex(s.hashLink.state) };
+    raw.fill(0xaa);
+    expect(encodeShare(s, net).equals(before.enc)).toBe(true);
+    expect(toHex(s.shareInfo.shareData.previousShareHash!)).toBe(before.prev);
+    expect(toHex(s.shareInfo.shareData.coinbase)).toBe(before.coinbase);
+    expect(toHex(s.hashLink.state)).toBe(before.state);
+    expect(s.raw.equals(before.enc)).toBe(true);
+  });
   for (const f of jt.shares) {
     it(`share #${f.index}: decode, hashes, header, payee; encode is byte-identical`, () => {
       const raw = Buffer.from(f.wrapped_share_hex, 'hex');

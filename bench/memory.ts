@@ -1,0 +1,136 @@
+/**
+ * Memory of a node with a full chain and 1,000 miners (issue 18: RSS under 150 MB), measured in
+ * a fresh process so nothing else the bench made is counted:
+ * 1. the store the sharechain bench wrote (2 x 8,640 shares) is loaded and verified by
+ *    ChainState, as the node does at start;
+ * 2. PoolWork works on that chain with the mining bench's 3,000-transaction template, and a
+ *    StratumServer behind the WorkerPort serves 1,000 real TCP miners from the load child
+ *    (bench/mining-load.ts, a process of its own: its memory is not ours);
+ * 3. every miner gets three rounds of new work (no submits: on this chain's raised MAX_TARGET
+ *    every hash is a share, and the submit path's memory is the mining bench's); then process.memoryUsage() is read (after a full GC when the child runs with --expose-gc).
+ * On the way it times the first job: from the process's start (Node's own start and every
+ * import included) to the first mining.notify a TCP miner receives, with the full store loaded
+ * and verified before the port opens, as the node does (src/node/node.ts). Not counted: the
+ * node's RPCs to bitcoind after the load (its checks and the first getblocktemplate), which
+ * take what bitcoind takes; the template is at hand here.
+ */
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { ChainState } from '../src/sharechain/chain-state.js';
+import { getP2PoolNetwork, type P2PoolNetwork } from '../src/sharechain/networks.js';
+import { ShareStore } from '../src/sharechain/store.js';
+import { WorkerPort } from '../src/node/worker-port.js';
+import { StratumServer } from '../src/stratum/server.js';
+import { PoolWork } from '../src/work/pool-work.js';
+import { buildTemplate, payoutAddress } from './mining.js';
+import { LoadChild } from './mining-load.js';
+
+const MINERS = 1000;
+export const RSS_BUDGET_MB = 150;
+
+type Result = Record<string, unknown>;
+
+const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
+
+function memory(): Result {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) };
+}
+
+/** Run the measurement in a child process on the store at `storePath` (network `net`, the sharechain bench's). */
+export function benchMemory(storePath: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', storePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`memory bench child exited with ${code}`));
+      try {
+        resolve(JSON.parse(out) as Result);
+      } catch (e) {
+        reject(new Error(`memory bench child: ${(e as Error).message}: ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+/** The sharechain bench's network: bitcoin's constants with MAX_TARGET raised (bench/sharechain.ts). */
+export function benchNet(): P2PoolNetwork {
+  return { ...getP2PoolNetwork('bitcoin'), maxTarget: (1n << 256n) - 1n };
+}
+
+/**
+ * One miner over TCP: subscribe, authorize, and the time (ms since this process started, so
+ * Node's start and every import count) at which its first mining.notify line arrived.
+ */
+function firstNotify(port: number, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let buf = '';
+    sock.setEncoding('latin1');
+    sock.on('connect', () => sock.write(`{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["${address}","x"]}\n`));
+    sock.on('data', (d: string) => {
+      buf += d;
+      if (buf.includes('"mining.notify"')) {
+        const at = performance.now();
+        sock.destroy();
+        resolve(at);
+      }
+    });
+    sock.on('error', reject);
+    setTimeout(() => reject(new Error('memory bench: no notify within 10 s')), 10_000).unref();
+  });
+}
+
+async function child(storePath: string): Promise<Result> {
+  const baseline = memory();
+  const net = benchNet();
+  const store = ShareStore.open(storePath);
+  const chain = new ChainState({ net, store });
+  const t0 = performance.now();
+  const loaded = chain.load();
+  const loadMs = Math.round(performance.now() - t0);
+  const afterChain = memory();
+
+  const templates = { current: buildTemplate(3000), stale: false };
+  const work = new PoolWork({ net, chain, templates, submitter: { submitBlock: () => Promise.resolve('bench: no block expected') }, nodeAddress: payoutAddress(net, 0) });
+  const stratum = new StratumServer(work);
+  work.on('work', (clean) => stratum.broadcastWork(clean));
+  const port = new WorkerPort((s, first) => stratum.accept(s, first), []);
+  const bound = await port.listen(0, '127.0.0.1');
+  const firstNotifyMs = await firstNotify(bound, payoutAddress(net, 1_000_001));
+  const firstJob = { msSinceProcessStart: Math.round(firstNotifyMs), storeLoadMs: loadMs, budgetMs: 1000, ok: firstNotifyMs < 1000 };
+  const load = new LoadChild();
+  let afterMiners: Result;
+  try {
+    await load.ask({ type: 'connect', port: bound, usernames: Array.from({ length: MINERS }, (_, i) => `${payoutAddress(net, 1 + i)}+1e-12`) }, 'connected');
+    for (let r = 0; r < 3; r++) {
+      await load.ask({ type: 'arm' }, 'armed');
+      const notified = load.next('notified');
+      work.workChanged(true);
+      await notified;
+    }
+    afterMiners = { ...memory(), miners: stratum.sessions.filter((s) => s.authorized).length };
+  } finally {
+    await load.stop();
+    stratum.close();
+    await port.close();
+    store.close();
+  }
+  const rss = afterMiners.rssMb as number;
+  return { sharesLoaded: loaded, firstJob, baseline, afterChain, afterMiners, rssBudgetMb: RSS_BUDGET_MB, ok: rss < RSS_BUDGET_MB };
+}
+
+if (process.argv[2] === '--memory-child') {
+  child(process.argv[3]!).then(
+    (r) => process.stdout.write(JSON.stringify(r)),
+    (e: unknown) => {
+      process.stderr.write(`memory bench: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

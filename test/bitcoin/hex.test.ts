@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ByteReader } from '../../src/bitcoin/bytes.js';
+import { bytesToBigIntLE, hashToDisplayHex } from '../../src/bitcoin/hex.js';
+
+/** The definition: sum of byte[i] * 256**i, from the display (big-endian) hex. */
+function byDefinition(bytes: Uint8Array): bigint {
+  const hex = Buffer.from(bytes).reverse().toString('hex');
+  return hex === '' ? 0n : BigInt('0x' + hex);
+}
+
+describe('bytesToBigIntLE (read in 32-bit words)', () => {
+  it('equals the little-endian integer for every length 0..40, including all-0xff and bytes past a word', () => {
+    for (let len = 0; len <= 40; len++) {
+      for (const bytes of [randomBytes(len), Buffer.alloc(len, 0xff), Buffer.alloc(len), Buffer.from(Array.from({ length: len }, (_, i) => i + 1))]) {
+        expect(bytesToBigIntLE(bytes)).toBe(byDefinition(bytes));
+      }
+    }
+  });
+
+  it('reads a view at an odd offset (a hash inside a larger buffer), and ByteReader.readUIntLE agrees', () => {
+    const big = randomBytes(64);
+    const view = big.subarray(3, 35);
+    expect(bytesToBigIntLE(view)).toBe(byDefinition(view));
+    const r = new ByteReader(big);
+    r.readBytes(3);
+    expect(r.readUIntLE(16)).toBe(byDefinition(big.subarray(3, 19)));
+    expect(r.offset).toBe(19);
+  });
+});
+
+describe('hashToDisplayHex', () => {
+  it('is the reversed bytes in hex, for hashes and for other lengths, and leaves its input alone', () => {
+    for (const len of [32, 0, 20, 33]) {
+      const bytes = randomBytes(len);
+      const copy = Buffer.from(bytes);
+      expect(hashToDisplayHex(bytes)).toBe(Buffer.from(bytes).reverse().toString('hex'));
+      expect(bytes.equals(copy)).toBe(true);
+    }
+    // Two calls in one expression: the second does not change the first's string.
+    const a = randomBytes(32);
+    const b = randomBytes(32);
+    expect([hashToDisplayHex(a), hashToDisplayHex(b)]).toEqual([Buffer.from(a).reverse().toString('hex'), Buffer.from(b).reverse().toString('hex')]);
+  });
+});
