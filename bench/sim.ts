@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScenario } from '../src/sim/scenario.js';
 import { simulate } from '../src/sim/simulator.js';
@@ -36,6 +36,7 @@ function runBaseline(days: number | null): Record<string, unknown> {
       scenario = join(dir, 'baseline-short.json');
       writeFileSync(scenario, JSON.stringify(raw));
     }
+    const loadBefore = loadavg()[0]!;
     const t0 = process.hrtime.bigint();
     const p = spawnSync(process.execPath, [repoPath('dist/src/cli/main.js'), 'simulate', scenario, '--seed', '1', '--out', join(dir, 'out'), '--quiet'], { encoding: 'utf8' });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -51,6 +52,9 @@ function runBaseline(days: number | null): Record<string, unknown> {
       msPerShare: +((w.runSeconds * 1000) / report.pool.shares.found).toFixed(2),
       verifiedInFull: w.verification.sharesVerifiedInFull,
       verifyMsPerShare: w.verification.meanMsPerShare,
+      // The machine's 1-minute load average before and after: wall time is only comparable to
+      // the budget on a machine that was otherwise idle (load below ~1 on 2 cores).
+      loadAverage: { before: +loadBefore.toFixed(2), after: +loadavg()[0]!.toFixed(2) },
       budget: { seconds: BUDGET_SECONDS, rssMB: BUDGET_RSS_BYTES / 1e6 },
       withinBudget: days === null ? seconds < BUDGET_SECONDS && w.peakRssBytes < BUDGET_RSS_BYTES : null,
     };

@@ -50,16 +50,21 @@ export interface ForestNode<T extends ForestItem> {
   cumMinWork: bigint;
   /** The parent node while it is present. */
   parent: ForestNode<T> | undefined;
-  /** up[k] = the 2^k-th ancestor, when known (valid while not `removed`). */
-  up: ForestNode<T>[];
+  /** up[k] = the 2^k-th ancestor, when known (valid while not `removed`); NO_UP until one is. */
+  up: Array<ForestNode<T> | undefined>;
   removed: boolean;
 }
 
 export class Forest<T extends ForestItem> {
   private readonly nodes = new Map<ShareHash, ForestNode<T>>();
-  /** prevHash -> children present (also for parents that are missing). */
-  private readonly children = new Map<ShareHash, Set<ShareHash>>();
+  /**
+   * prevHash -> children present (also for parents that are missing): the one child's hash, or
+   * a Set when there are several (a Set per share cost ~160 bytes per share per forest, and
+   * nearly every share has one child).
+   */
+  private readonly children = new Map<ShareHash, ShareHash | Set<ShareHash>>();
   private readonly comps = new Set<Component>();
+  private removedSinceSweep = 0;
 
   get size(): number {
     return this.nodes.size;
@@ -85,7 +90,33 @@ export class Forest<T extends ForestItem> {
 
   /** Children present of `hash` (which itself may be missing). */
   childrenOf(hash: ShareHash): ReadonlySet<ShareHash> {
-    return this.children.get(hash) ?? EMPTY;
+    const c = this.children.get(hash);
+    return c === undefined ? EMPTY : typeof c === 'string' ? new Set([c]) : c;
+  }
+
+  /** The children present of `hash`, for iteration inside the forest. */
+  private kids(hash: ShareHash): Iterable<ShareHash> {
+    const c = this.children.get(hash);
+    return c === undefined ? NO_KIDS : typeof c === 'string' ? [c] : c;
+  }
+
+  private addChild(parent: ShareHash, child: ShareHash): void {
+    const c = this.children.get(parent);
+    if (c === undefined) this.children.set(parent, child);
+    else if (typeof c === 'string') this.children.set(parent, new Set([c, child]));
+    else c.add(child);
+  }
+
+  private removeChild(parent: ShareHash, child: ShareHash): void {
+    const c = this.children.get(parent);
+    if (c === undefined) return;
+    if (typeof c === 'string') {
+      if (c === child) this.children.delete(parent);
+      return;
+    }
+    c.delete(child);
+    if (c.size === 1) this.children.set(parent, c.values().next().value!);
+    else if (c.size === 0) this.children.delete(parent);
   }
 
   /** head -> root of its component (the reference's `heads`, keyed to our tail key). */
@@ -96,7 +127,7 @@ export class Forest<T extends ForestItem> {
   }
 
   isHead(hash: ShareHash): boolean {
-    return this.nodes.has(hash) && !this.children.get(hash)?.size;
+    return this.nodes.has(hash) && !this.children.has(hash);
   }
 
   /** root -> heads of its component (the reference's `tails`). */
@@ -147,6 +178,7 @@ export class Forest<T extends ForestItem> {
     const cached = node.up[k];
     if (cached !== undefined && !cached.removed) return cached;
     const target = this.jump(this.jump(node, k - 1), k - 1);
+    if (node.up === NO_UP) node.up = [];
     node.up[k] = target;
     return target;
   }
@@ -208,7 +240,7 @@ export class Forest<T extends ForestItem> {
     if (this.nodes.has(hash)) throw new Error(`forest: ${hash} already present`);
     const parent = this.node(item.prevHash);
     const parentRoot = parent?.comp.root;
-    const kids = [...(this.children.get(hash) ?? [])].map((h) => this.nodes.get(h)!);
+    const kids = [...this.kids(hash)].map((h) => this.nodes.get(h)!);
 
     // Join the largest neighbouring component (small-to-large); re-anchor the others.
     let big: Component | undefined = parent?.comp;
@@ -218,21 +250,19 @@ export class Forest<T extends ForestItem> {
     if (!big) {
       const comp = new Component(hash);
       this.comps.add(comp);
-      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: item.minWork, parent, up: [], removed: false };
+      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: item.minWork, parent, up: NO_UP, removed: false };
     } else if (parent && big === parent.comp) {
-      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: parent.cumMinWork + item.minWork, parent, up: [], removed: false };
+      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: parent.cumMinWork + item.minWork, parent, up: NO_UP, removed: false };
     } else {
       const k = kids.find((c) => c.comp === big)!;
-      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: k.cumMinWork - k.item.minWork, parent, up: [], removed: false };
+      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: k.cumMinWork - k.item.minWork, parent, up: NO_UP, removed: false };
     }
     for (const k of kids) k.parent = node;
     const comp = node.comp;
     this.nodes.set(hash, node);
     comp.size++;
     if (item.prevHash != null) {
-      let set = this.children.get(item.prevHash);
-      if (!set) this.children.set(item.prevHash, (set = new Set()));
-      set.add(hash);
+      this.addChild(item.prevHash, hash);
     }
 
     if (parent && parent.comp !== comp) {
@@ -266,7 +296,7 @@ export class Forest<T extends ForestItem> {
       n.cumWork += dWork;
       n.cumMinWork += dMin;
       to.size++;
-      for (const c of this.children.get(h) ?? []) stack.push(c);
+      for (const c of this.kids(h)) stack.push(c);
     }
     for (const h of from.heads) to.heads.add(h);
     this.comps.delete(from);
@@ -274,7 +304,37 @@ export class Forest<T extends ForestItem> {
 
   private fillJumps(node: ForestNode<T>): void {
     const height = this.getHeight(node.item.hash);
-    for (let k = 0; 2 ** k < height; k++) this.jump(node, k);
+    let levels = 0;
+    while (2 ** levels < height) levels++;
+    // Sized once (a table grown entry by entry kept ~2x the slots it used).
+    if (levels > 1) node.up = new Array<ForestNode<T> | undefined>(levels);
+    for (let k = 0; k < levels; k++) this.jump(node, k);
+  }
+
+  /**
+   * Forget jump-table entries that point at removed nodes. A live node's table reaches up to
+   * 2^14 shares down, so as pruning eats the bottom of a chain, the tables of the shares above
+   * keep pointing at removed nodes: about as many as the chain holds, per forest. Those entries
+   * are never followed again (a query only jumps within the present chain) but kept every
+   * removed node reachable, and the set grew with every share pruned until it was several times
+   * the chain (p2pool simulate: a month of shares, 20 nodes x 2 forests). Cleared once per
+   * size/8 removals, so at most that many removed nodes stay reachable; amortized a few table
+   * reads per removal.
+   */
+  /** Removed nodes still reachable from live nodes' jump tables (a diagnostic; bounded by the sweep below). */
+  removedInJumpTables(): number {
+    const seen = new Set<ForestNode<T>>();
+    for (const n of this.nodes.values()) for (const u of n.up) if (u?.removed) seen.add(u);
+    return seen.size;
+  }
+
+  private sweepRemoved(): void {
+    if (++this.removedSinceSweep < Math.max(SWEEP_MIN, this.nodes.size >> 3)) return;
+    this.removedSinceSweep = 0;
+    for (const n of this.nodes.values()) {
+      const up = n.up;
+      for (let k = 1; k < up.length; k++) if (up[k]?.removed) up[k] = undefined;
+    }
   }
 
   /** Remove `hash` and all its descendants; returns the removed items (top-down order not guaranteed). */
@@ -289,7 +349,7 @@ export class Forest<T extends ForestItem> {
       const h = stack.pop()!;
       const n = this.nodes.get(h);
       if (!n) continue;
-      for (const c of this.children.get(h) ?? []) stack.push(c);
+      for (const c of this.kids(h)) stack.push(c);
       removed.push(n.item);
       this.detach(n);
       comp.heads.delete(h);
@@ -299,7 +359,7 @@ export class Forest<T extends ForestItem> {
       this.comps.delete(comp);
     } else {
       const p = topPrev!;
-      if (!this.children.get(p)?.size) comp.heads.add(p);
+      if (!this.children.has(p)) comp.heads.add(p);
     }
     return removed;
   }
@@ -314,31 +374,49 @@ export class Forest<T extends ForestItem> {
     if (!n || n.comp.root !== hash) throw new Error(`forest: ${hash} is not a root`);
     const comp = n.comp;
     const item = n.item;
-    const kids = [...(this.children.get(hash) ?? [])];
+    const kids = [...this.kids(hash)];
     this.detach(n);
     comp.size--;
     comp.heads.delete(hash);
     if (kids.length === 0) {
       this.comps.delete(comp);
-    } else {
+    } else if (kids.length === 1) {
       comp.root = kids[0]!;
-      for (const k of kids.slice(1)) this.splitOff(comp, k);
+    } else {
+      // The largest subtree keeps the component; the others are split off. Which is largest is
+      // found by walking all of them a step at a time until one is left: the cost is the
+      // smaller subtrees', not the chain's. (Keeping the first child's, as before, walked the
+      // whole chain whenever an orphan at the bottom happened to be the first child: pruning
+      // reaches every fork, so about once per orphan per node and forest, 17,290 shares each on
+      // mainnet.)
+      const walks = kids.map((root) => ({ root, stack: [root], seen: [] as ShareHash[] }));
+      let open = walks.length;
+      while (open > 1) {
+        for (const w of walks) {
+          if (w.stack.length === 0) continue;
+          const h = w.stack.pop()!;
+          w.seen.push(h);
+          for (const c of this.kids(h)) w.stack.push(c);
+          if (w.stack.length === 0 && --open <= 1) break;
+        }
+      }
+      const big = walks.find((w) => w.stack.length > 0) ?? walks.reduce((a, b) => (b.seen.length > a.seen.length ? b : a));
+      comp.root = big.root;
+      for (const w of walks) if (w !== big) this.splitOff(comp, w.root, w.seen);
     }
     return item;
   }
 
-  private splitOff(from: Component, root: ShareHash): void {
+  /** Move the subtree of `root` (all its hashes: `members`) out of `from` into a new component. */
+  private splitOff(from: Component, root: ShareHash, members: readonly ShareHash[]): void {
     const comp = new Component(root);
     this.comps.add(comp);
-    const stack = [root];
-    while (stack.length) {
-      const h = stack.pop()!;
+    for (const h of members) {
       const n = this.nodes.get(h)!;
       n.comp = comp;
       comp.size++;
       from.size--;
       if (from.heads.delete(h)) comp.heads.add(h);
-      for (const c of this.children.get(h) ?? []) stack.push(c);
     }
   }
 
@@ -347,26 +425,30 @@ export class Forest<T extends ForestItem> {
     const p = n.item.prevHash;
     this.nodes.delete(h);
     n.removed = true;
-    for (const c of this.children.get(h) ?? []) {
+    for (const c of this.kids(h)) {
       const cn = this.nodes.get(c);
       if (cn) cn.parent = undefined;
     }
-    if (p != null) {
-      const set = this.children.get(p);
-      set?.delete(h);
-      if (set && set.size === 0) this.children.delete(p);
-    }
+    if (p != null) this.removeChild(p, h);
     // A removed node may still be in live nodes' jump tables (up[k], checked by `removed` on
     // use, and then never read). Its own links go: kept, each removed node would keep its
     // ancestors alive through them, and through theirs every share the forest ever held
     // (p2pool simulate's memory grew without bound over a month of shares; a long-running
     // node's would too). Its item goes too: live nodes' tables reach up to 2^14 shares down, so
     // about as many removed nodes stay referenced as a pruned chain holds.
-    n.up = [];
+    n.up = NO_UP;
     n.parent = undefined;
+    n.cumWork = 0n;
+    n.cumMinWork = 0n;
     (n as { item: T | undefined }).item = undefined;
+    this.sweepRemoved();
   }
 
 }
 
 const EMPTY: ReadonlySet<ShareHash> = new Set();
+const NO_KIDS: readonly ShareHash[] = [];
+/** The (empty, never written) jump table of a node that has none yet, or was removed. */
+const NO_UP: never[] = [];
+/** Sweep removed nodes out of the jump tables at most once per this many removals (see sweepRemoved). */
+const SWEEP_MIN = 1024;

@@ -18,9 +18,53 @@ export interface PayoutAmount {
 }
 
 /**
+ * The part of the amounts that does not depend on the finder: subsidy·199·weight // (200·total)
+ * per payee, their sum, and (made on first use by orderPayouts) the non-donation payees in
+ * output order. A pure function of (weights, subsidy); remembered per weights object, since a
+ * share's window is asked for several times with the same result object (the work layer's
+ * base, the rebuild of a solved job, verification: weights-window.ts returns one object per
+ * query while the chain below it is unchanged), and a node's work asks again per finder.
+ */
+interface BaseAmounts {
+  subsidy: bigint;
+  donationKey: string;
+  perPayee: Map<string, bigint>;
+  sum: bigint;
+  sorted: SortEntry[] | null;
+}
+
+interface SortEntry {
+  payee: string;
+  value: bigint;
+  n: number;
+}
+
+const bases = new WeakMap<CumulativeWeights, BaseAmounts>();
+/** The base each computeAmounts result was made from, and its finder (for orderPayouts). */
+const made = new WeakMap<Map<string, bigint>, { base: BaseAmounts; finder: string; size: number }>();
+
+function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: string): BaseAmounts {
+  const hit = bases.get(weights);
+  if (hit !== undefined && hit.subsidy === subsidy && hit.donationKey === donationKey) return hit;
+  const perPayee = new Map<string, bigint>();
+  const denominator = 200n * weights.totalWeight;
+  let sum = 0n;
+  for (const [payee, weight] of weights.weights) {
+    const v = (subsidy * 199n * weight) / denominator;
+    if (v < 0n) throw new Error('negative payout amount');
+    perPayee.set(payee, v);
+    sum += v;
+  }
+  const base: BaseAmounts = { subsidy, donationKey, perPayee, sum, sorted: null };
+  bases.set(weights, base);
+  return base;
+}
+
+/**
  * Amounts per payee. `finder` is the share's own payee; `donationKey` the donation's key
  * (donationPayee(parent)). Throws if the amounts do not add up to the subsidy (cannot happen
- * with consistent weights; the reference raises ValueError too).
+ * with consistent weights; the reference raises ValueError too). The result is the caller's,
+ * but orderPayouts reads it as made here: do not change it before ordering it.
  */
 export function computeAmounts(
   weights: CumulativeWeights,
@@ -28,24 +72,17 @@ export function computeAmounts(
   finder: string,
   donationKey: string,
 ): Map<string, bigint> {
-  const amounts = new Map<string, bigint>();
-  const denominator = 200n * weights.totalWeight;
-  let sum = 0n;
-  for (const [payee, weight] of weights.weights) {
-    const v = (subsidy * 199n * weight) / denominator;
-    amounts.set(payee, v);
-    sum += v;
-  }
+  const base = baseAmounts(weights, subsidy, donationKey);
+  const amounts = new Map(base.perPayee);
   const finderShare = subsidy / 200n;
   amounts.set(finder, (amounts.get(finder) ?? 0n) + finderShare);
-  sum += finderShare;
-  amounts.set(donationKey, (amounts.get(donationKey) ?? 0n) + subsidy - sum);
-  let check = 0n;
-  for (const v of amounts.values()) {
-    if (v < 0n) throw new Error('negative payout amount');
-    check += v;
-  }
-  if (check !== subsidy) throw new Error(`payouts sum to ${check}, not the subsidy ${subsidy}`);
+  const sum = base.sum + finderShare;
+  const donation = (amounts.get(donationKey) ?? 0n) + subsidy - sum;
+  amounts.set(donationKey, donation);
+  // Every per-payee amount is >= 0 (checked in the base) and the finder's only grew; the
+  // donation takes the rest, so the amounts sum to the subsidy exactly when it is >= 0.
+  if (donation < 0n) throw new Error('negative payout amount');
+  made.set(amounts, { base, finder, size: amounts.size });
   return amounts;
 }
 
@@ -53,21 +90,63 @@ function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The output order of non-donation payees: ascending amount, then payee. */
+function compareEntries(a: SortEntry, b: SortEntry): number {
+  return a.n - b.n || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) || compareKeys(a.payee, b.payee);
+}
+
 /**
  * The ordered outputs: payees ascending by (amount, payee) among the last 4,000 destinations,
  * zero amounts dropped, then the donation (always present).
  */
 export function orderPayouts(amounts: Map<string, bigint>, donationKey: string): PayoutAmount[] {
-  // One entry per payee, sorted on a plain number (satoshi amounts are below 2**53; the bigints
-  // settle anything beyond): a comparator doing two Map lookups and a bigint compare made this
-  // sort the largest part of a share's verification with hundreds of payees (p2pool simulate).
-  const entries: Array<{ payee: string; value: bigint; n: number }> = [];
-  for (const [payee, value] of amounts) if (payee !== donationKey) entries.push({ payee, value, n: Number(value) });
-  entries.sort((a, b) => a.n - b.n || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) || compareKeys(a.payee, b.payee));
+  const from = made.get(amounts);
+  const entries = from !== undefined && from.size === amounts.size && from.base.donationKey === donationKey
+    ? orderedFromBase(from.base, from.finder, amounts, donationKey)
+    : sortedEntries(amounts, donationKey);
   // The donation sorts last and is always among the last 4,000 destinations (when present).
   const kept = entries.slice(-(amounts.has(donationKey) ? MAX_COINBASE_DESTINATIONS - 1 : MAX_COINBASE_DESTINATIONS));
   const out: PayoutAmount[] = [];
   for (const e of kept) if (e.value !== 0n) out.push({ payee: e.payee, value: e.value });
   out.push({ payee: donationKey, value: amounts.get(donationKey) ?? 0n });
+  return out;
+}
+
+/**
+ * Non-donation entries sorted on a plain number (satoshi amounts are below 2**53; the bigints
+ * settle anything beyond): a comparator doing two Map lookups and a bigint compare made this
+ * sort the largest part of a share's verification with hundreds of payees (p2pool simulate).
+ */
+function sortedEntries(amounts: Map<string, bigint>, donationKey: string): SortEntry[] {
+  const entries: SortEntry[] = [];
+  for (const [payee, value] of amounts) if (payee !== donationKey) entries.push({ payee, value, n: Number(value) });
+  return entries.sort(compareEntries);
+}
+
+/**
+ * The same order from the finder-free base, sorted once: the finder's entry leaves its place
+ * and is inserted (binary search, same comparator: the order is total) at its new amount.
+ * Every other payee's amount is the base's, so the result is the full sort's.
+ */
+function orderedFromBase(base: BaseAmounts, finder: string, amounts: Map<string, bigint>, donationKey: string): SortEntry[] {
+  base.sorted ??= sortedEntries(base.perPayee, donationKey);
+  if (finder === donationKey) return base.sorted;
+  const value = amounts.get(finder)!;
+  const entry: SortEntry = { payee: finder, value, n: Number(value) };
+  const out: SortEntry[] = [];
+  const sorted = base.sorted;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntries(sorted[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === lo) out.push(entry);
+    const e = sorted[i]!;
+    if (e.payee !== finder) out.push(e);
+  }
+  if (lo === sorted.length) out.push(entry);
   return out;
 }

@@ -44,6 +44,45 @@ export function compareScores(a: ChainScore, b: ChainScore): number {
   return a.rate < b.rate ? -1 : a.rate > b.rate ? 1 : 0;
 }
 
+/**
+ * The distinct parent blocks (display hex, null for none) of the `count` shares from `endPoint`
+ * down: which blocks the score's window builds on. A fact of the hash chain (every share's hash
+ * commits to its parent block and its parent share), so it is remembered by `endPoint`'s hash
+ * for any tracker that has those shares: think() asks it for every new share at every node, a
+ * walk of CHAIN_LENGTH/16 shares (540 on mainnet) that p2pool simulate's 20 nodes otherwise
+ * repeat 20 times over the same shares. Only a complete walk is remembered; the heights
+ * (relative to the parent chain's tip, which moves) are looked up on every call.
+ */
+const parentBlocksMemo = new Map<string, Array<string | null>>();
+const PARENT_BLOCKS_MEMO = 4096;
+
+function parentBlocksBelow(v: ShareTracker<unknown>['verified'], endPoint: ShareHash, count: number): Array<string | null> {
+  const key = `${endPoint}/${count}`;
+  const hit = parentBlocksMemo.get(key);
+  if (hit !== undefined) return hit;
+  const out: Array<string | null> = [];
+  // Consecutive shares nearly always build on the same parent block: compare with the last
+  // one seen (shares of one parent block often share the Buffer) before a set lookup.
+  let lastPrev: Buffer | null | undefined;
+  const seen = new Set<string | null>();
+  let i = 0;
+  for (let n = v.node(endPoint); n !== undefined && i < count; n = n.parent, i++) {
+    const prev = n.item.minHeader.prevBlock;
+    if (lastPrev !== undefined && (prev === lastPrev || (prev !== null && lastPrev !== null && prev.equals(lastPrev)))) continue;
+    lastPrev = prev;
+    const hex = prev ? hashToDisplayHex(prev) : null;
+    if (!seen.has(hex)) {
+      seen.add(hex);
+      out.push(hex);
+    }
+  }
+  if (i === count) {
+    if (parentBlocksMemo.size >= PARENT_BLOCKS_MEMO) parentBlocksMemo.delete(parentBlocksMemo.keys().next().value!);
+    parentBlocksMemo.set(key, out);
+  }
+  return out;
+}
+
 export function scoreHead(tracker: ShareTracker<unknown>, head: ShareHash, opts: ScoreOptions): ChainScore {
   const v = tracker.verified;
   const L = opts.chainLength;
@@ -51,19 +90,8 @@ export function scoreHead(tracker: ShareTracker<unknown>, head: ShareHash, opts:
   if (headHeight < L) return { height: headHeight, rate: null };
   const endPoint = v.getNthParent(head, Math.floor((L * 15) / 16));
   let blockHeight = -Infinity;
-  // Runs for every new share (think() on the relay path) over CHAIN_LENGTH/16 shares (540 on
-  // mainnet). Consecutive shares nearly always build on the same parent block, so the block is
-  // looked up (and its hash converted to display hex) once per run of equal prevBlocks: the
-  // maximum is the same.
-  let lastPrev: Buffer | null | undefined;
-  // Down the parent links directly: this runs at every node for every share (20 nodes in
-  // p2pool simulate's baseline), where the chain() generator's per-step cost showed.
-  const count = Math.floor(L / 16);
-  for (let n = v.node(endPoint), i = 0; n !== undefined && i < count; n = n.parent, i++) {
-    const prev = n.item.minHeader.prevBlock;
-    if (lastPrev !== undefined && (prev === lastPrev || (prev !== null && lastPrev !== null && prev.equals(lastPrev)))) continue;
-    lastPrev = prev;
-    const h = prev ? opts.getHeightRelHighest(hashToDisplayHex(prev)) : UNKNOWN_BLOCK_HEIGHT;
+  for (const prev of parentBlocksBelow(v, endPoint!, Math.floor(L / 16))) {
+    const h = prev === null ? UNKNOWN_BLOCK_HEIGHT : opts.getHeightRelHighest(prev);
     if (h > blockHeight) blockHeight = h;
   }
   if (blockHeight === -Infinity) blockHeight = UNKNOWN_BLOCK_HEIGHT;

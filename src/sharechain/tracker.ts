@@ -66,6 +66,7 @@ export class ShareTracker<R = unknown> implements ChainView {
         return n && { comp: n.comp, depth: n.depth };
       },
       nthParent: (h, n) => this.all.ancestor(this.all.node(h)!, n).item.hash,
+      height: (h) => this.all.getHeight(h),
     };
     this.windows = this.makeWindows(pplnsWeighing);
   }

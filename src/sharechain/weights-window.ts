@@ -45,7 +45,21 @@ export interface WindowChain<T extends WeightedItem> {
   locate(hash: ShareHash): { comp: unknown; depth: number } | undefined;
   /** n-th ancestor, n below the height. */
   nthParent(hash: ShareHash, n: number): ShareHash;
+  /** Shares from `hash` down to the first missing parent (grows when ancestors arrive). */
+  height(hash: ShareHash): number;
 }
+
+/** A recent answer, valid while the chain below `start` is what it was (see `cumulativeWeights`). */
+interface Answer {
+  start: ShareHash;
+  maxShares: number;
+  desiredWeight: bigint;
+  height: number;
+  result: CumulativeWeights;
+}
+
+/** Recent answers kept: a share's window is asked for a few times in a row (work, rebuild, verification). */
+const ANSWERS = 8;
 
 interface Delta {
   payee: string;
@@ -157,6 +171,7 @@ export class WeightsWindows<T extends WeightedItem> {
   private windows: Window[] = [];
   private clock = 0;
   private readonly deltas = new WeakMap<T, Delta>();
+  private answers: Answer[] = [];
 
   constructor(
     private readonly chain: WindowChain<T>,
@@ -168,6 +183,7 @@ export class WeightsWindows<T extends WeightedItem> {
   /** Forget every window. */
   clear(): void {
     this.windows = [];
+    this.answers = [];
   }
 
   /**
@@ -189,10 +205,31 @@ export class WeightsWindows<T extends WeightedItem> {
     return { hash, prevHash: item.prevHash, delta: d };
   }
 
+  /**
+   * The weights of the window from `start` down. The same question asked again while the chain
+   * below `start` is unchanged gets the same result object (callers must not modify it): the
+   * answer is a function of the shares present among `start`'s ancestors, and those are fixed
+   * by the hash chain and `start`'s height (the first `height` ancestors are present, the next
+   * one is missing): pruning the bottom lowers it, missing ancestors arriving raise it, and
+   * removing a subtree either removes `start` or none of its ancestors. So an answer is reused
+   * exactly when `start`, the limits and the height match. pplns-amounts.ts remembers its work
+   * per result object.
+   */
   cumulativeWeights(start: ShareHash | null, maxShares: number, desiredWeight: bigint): CumulativeWeights {
     if (start == null || maxShares <= 0 || desiredWeight <= 0n || !this.chain.get(start)) {
       return { weights: new Map(), totalWeight: 0n, donationWeight: 0n };
     }
+    const height = this.chain.height(start);
+    for (const a of this.answers) {
+      if (a.start === start && a.maxShares === maxShares && a.desiredWeight === desiredWeight && a.height === height) return a.result;
+    }
+    const result = this.compute(start, maxShares, desiredWeight);
+    if (this.answers.length >= ANSWERS) this.answers.shift();
+    this.answers.push({ start, maxShares, desiredWeight, height, result });
+    return result;
+  }
+
+  private compute(start: ShareHash, maxShares: number, desiredWeight: bigint): CumulativeWeights {
     const w = this.windowAt(start);
     w.lastUsed = ++this.clock;
 

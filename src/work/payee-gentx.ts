@@ -29,7 +29,7 @@ import { randomFillSync } from 'node:crypto';
 import { ByteWriter } from '../bitcoin/bytes.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { coinbaseSigopCost, WITNESS_SCALE_FACTOR } from '../bitcoin/sigops.js';
-import { encodeTransaction, type TxOut } from '../bitcoin/transaction.js';
+import { encodeTransaction, txSize, type TxOut } from '../bitcoin/transaction.js';
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
 import { assembleGentx, deriveShareInfo, type GentxParams } from '../sharechain/gentx.js';
 import { payoutScriptForAddress } from '../sharechain/payout-script.js';
@@ -321,7 +321,8 @@ export class GenerationBase {
     this.tailHex = donation.toString('hex') + ref.toString('hex', 0, ref.length - 40);
     // ref_hash 32 + last_txout_nonce 8 + locktime 4 follow the tail.
     const suffix = 32 + 8 + 4;
-    const witnessBytes = encodeTransaction(base.gentx).length - base.stripped.length;
+    // Sized, not serialized (txSize is encodeTransaction's length): the gentx has hundreds of outputs.
+    const witnessBytes = txSize(base.gentx) - base.stripped.length;
     const strippedSize = this.usable
       ? Math.max(
         (this.headHexInWindow.length + outputsHex.length + this.tailHex.length) / 2 + suffix,

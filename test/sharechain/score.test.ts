@@ -30,7 +30,7 @@ describe('chain score (docs/sharechain.md#best-share)', () => {
     expect(scoreHead(t, chain[39]!.hash, opts)).toEqual({ height: L, rate: work / BigInt((1 + 4) * 600) });
   });
 
-  it('takes the highest parent block over the sampled shares, looking each run of equal blocks up once', () => {
+  it('takes the highest parent block over the sampled shares, looking each block up once per call', () => {
     const L64 = { ...opts, chainLength: 64 }; // end point 60 down, 4 shares sampled
     const t = new ShareTracker({ chainLength: 64 }, () => true);
     // Sampled (from the end point down): shares 3, 2, 1, 0 on OLD, OLD, TIP, OLD.
@@ -42,7 +42,18 @@ describe('chain score (docs/sharechain.md#best-share)', () => {
     const counting = { ...L64, getHeightRelHighest: (h: string) => (asked.push(h), opts.getHeightRelHighest(h)) };
     // Highest is TIP (0) although the first sampled share is on OLD (-4): rate = work / 600.
     expect(scoreHead(t, chain[63]!.hash, counting)).toEqual({ height: 64, rate: (60n * 7n) / 600n });
-    expect(asked).toEqual([OLD, TIP, OLD]);
+    expect(asked).toEqual([OLD, TIP]);
+    // The blocks below an end point are remembered (by its hash), their heights are not: the
+    // parent chain moved on (TIP is now 2 blocks old, OLD 6), and another tracker holding the
+    // same shares gets the same answer.
+    asked.length = 0;
+    const moved = new Map([[TIP, -2], [OLD, -6]]);
+    const later = { ...L64, getHeightRelHighest: (h: string) => (asked.push(h), moved.get(h) ?? -1e9) };
+    const other = new ShareTracker({ chainLength: 64 }, () => true);
+    for (const s of chain) other.add(s);
+    other.verifyHeads();
+    expect(scoreHead(other, chain[63]!.hash, later)).toEqual({ height: 64, rate: (60n * 7n) / (3n * 600n) });
+    expect(asked).toEqual([OLD, TIP]);
   });
 
   it('orders scores like the reference tuples', () => {
