@@ -59,7 +59,8 @@ for (let i = 0; i < 24; i++) {
     file.push(late);
     picks.late_sub_share = late.hash;
   }
-  const maxOutputs = i % 3 === 2 ? 11 : 200;
+  // K = 11 (the lottery) on every third link, the opt-in K_MAX = 1,000 on one, else the default 200.
+  const maxOutputs = i % 3 === 2 ? 11 : i === 13 ? 1000 : 200;
   const link = add({ parent, payoutScript: payee(i), kind: 'link', maxOutputs });
   if (i === 0) picks.genesis = link.hash;
   if (i === 10) {
@@ -72,6 +73,7 @@ for (let i = 0; i < 24; i++) {
   if (i === 11) picks.link_with_uncle_ref = link.hash;
   if (i === 20) picks.lottery_k11 = link.hash;
   if (i === 9) picks.p2tr_finder = link.hash;
+  if (i === 13) picks.link_k1000 = link.hash;
   parent = link.hash;
 }
 

@@ -62,7 +62,7 @@ export const NODE_OPTIONS: readonly NodeOptionSpec[] = [
   { key: 'disable-upnp', kind: bool, description: "don't map the P2P port on the router with UPnP/NAT-PMP" },
   { key: 'outgoing-conns', arg: 'N', kind: { type: 'count', max: 10 }, defaultValue: '6', description: 'outgoing P2P connections besides -n nodes (0-10)' },
   { key: 'max-conns', arg: 'N', kind: { type: 'count', max: 100_000 }, defaultValue: '40', description: 'maximum incoming P2P connections' },
-  { key: 'max-coinbase-outputs', arg: 'N', kind: { type: 'count', max: 255 }, description: "fair networks only: the most payout outputs a job's coinbase may carry for miners that ask for no size class (the largest of the network's classes up to N; default: the largest class). See docs/mining.md" },
+  { key: 'max-coinbase-outputs', arg: 'N', kind: { type: 'count', max: 65535 }, description: "fair networks only: the most payout outputs a job's coinbase may carry for miners that ask for no size class (the largest of the network's classes up to N; default: the default class, 200). See docs/mining.md" },
   { key: 'worker-port', short: 'w', arg: 'PORT', kind: port, description: "port for miners (Stratum and getwork) and the web API (default: the network's)" },
   { key: 'worker-host', arg: 'HOST', kind: str, defaultValue: '0.0.0.0', description: 'address to listen on for miners' },
   { key: 'fee', short: 'f', arg: 'PERCENT', kind: percent, defaultValue: '0', description: 'charge miners on this node this percentage (work paying the node address)' },

@@ -67,6 +67,11 @@ export class ShareLedger {
     return i;
   }
 
+  /** The shares share `i` pays by reference (none for v35). */
+  references(i: number): SimShareLinks['references'] {
+    return this.refs.get(i) ?? [];
+  }
+
   /**
    * Classify every share against the final chain ending at `tip` (the network's consensus
    * best share at the end): on it, referenced from it (uncle / sub-share), or neither (dead if

@@ -19,6 +19,8 @@ export interface MinerSpec {
   /** Work-restart delay, ms. */
   restartDelayMs: number;
   shareDifficulty: number | null;
+  /** The miner's `~N` (fair rules: the largest output class up to it), or null for the default. */
+  maxOutputs: number | null;
 }
 
 /**
@@ -73,6 +75,8 @@ export function buildMiners(sc: Scenario, rng: Prng): MinerSpec[] {
     const rates = groupHashrates(g, rng.fork(`rates/${g.label}`));
     const pick = rng.fork(`nodes/${g.label}`);
     const delays = rng.fork(`delays/${g.label}`);
+    // Its own stream: drawing classes does not move any other draw.
+    const classes = rng.fork(`classes/${g.label}`);
     for (let i = 0; i < g.count; i++) {
       let node: number;
       if (typeof g.node === 'number') node = g.node;
@@ -90,6 +94,7 @@ export function buildMiners(sc: Scenario, rng: Prng): MinerSpec[] {
         nodeDelayMs: drawFrom(g.nodeDelay, () => delays.float()) * 1000,
         restartDelayMs: drawFrom(g.restartDelay, () => delays.float()) * 1000,
         shareDifficulty: g.shareDifficulty,
+        maxOutputs: g.maxOutputs === null ? null : drawFrom(g.maxOutputs, () => classes.float()),
       });
     }
   }

@@ -10,8 +10,9 @@
  *   share target a miner works at, a miner's job, turning a found solution into a share, taking
  *   shares from peers, and which shares to relay.
  *
- * The v35 implementation is v35-rules.ts (the node's real ChainState, PoolWork and relay code).
- * A new rule set implements the same two interfaces and is added to rules-registry.ts.
+ * The v35 implementation is v35-rules.ts (the node's real ChainState, PoolWork and relay code);
+ * the fair rules' is fair-rules.ts (FairChainState and the fair generation code). A new rule set
+ * implements the same two interfaces and is added to rules-registry.ts.
  *
  * Conventions: time is virtual milliseconds since the unix epoch (SimNodeEnv.now); targets are
  * bigints (a hash meets target t when its value is <= t); payees are address strings; amounts
@@ -30,7 +31,7 @@ export interface SimShareLinks {
   /** The share this one extends in the chain (null for a chain's first share). */
   parent: string | null;
   /**
-   * Shares this one pays by reference without extending them (future rules: uncles,
+   * Shares this one pays by reference without extending them (the fair rules' uncles and
    * sub-shares); v35: none. A share that is not on the final chain but referenced from it is
    * classified as its `kind` instead of orphaned.
    */
@@ -55,6 +56,11 @@ export interface SimMinerSpec {
   hashrate: number;
   /** Stratum `/D`: the share difficulty the miner asks for, or null for the node's choice. */
   shareDifficulty: number | null;
+  /**
+   * The most payout outputs the miner's firmware takes (the fair networks' `~N`: the largest
+   * output class up to it), or null for the network's default class. v35 has no classes.
+   */
+  maxOutputs: number | null;
 }
 
 /** A unit of work handed to a miner. */
@@ -96,6 +102,8 @@ export interface SimNodeEnv {
   submitBlock(block: Buffer): string | null;
   /** This node's random stream (nonces, fee draws). */
   rng: Prng;
+  /** The node's peers (the engine relays to every one of them in one round). */
+  peers: readonly number[];
 }
 
 /** Wall-clock costs a node's rules measured (never part of the deterministic report). */
@@ -137,6 +145,18 @@ export interface SimNodeChain<S extends SimShare> {
   receive(shares: readonly S[], from: number): boolean;
   /** The shares to send peer `peer` now (after the best changed); marks them as known to it. */
   relayTo(peer: number): S[];
+  /**
+   * Optional: true when the node has shares to relay although its best did not change (a rule
+   * set with sub-shares relays them as they are verified); the engine then runs a relay round
+   * (relayTo every peer) without starting new work.
+   */
+  wantsRelay?(): boolean;
+  /**
+   * Optional: the key of the miner's share-target class. Miners with one key get one target per
+   * generation. Default: the node's target, or the miner's `/D`. A rule set with a target per
+   * miner gives each miner its own key.
+   */
+  targetClass?(miner: unknown): string;
   cpu(): SimNodeCpu;
 }
 
@@ -151,6 +171,8 @@ export interface SimBootstrap {
   /** Shares wanted, or null for the rules' default. */
   shares: number | null;
   rng: Prng;
+  /** Every miner of the run (a rule set with per-miner targets lays out their shares). */
+  miners: ReadonlyArray<{ address: string; hashrate: number; maxOutputs: number | null }>;
 }
 
 export interface SimRules<S extends SimShare> {
@@ -162,6 +184,12 @@ export interface SimRules<S extends SimShare> {
   readonly sharePeriod: number;
   /** The payee key of the donation output. */
   readonly donationPayee: string;
+  /**
+   * Optional: seconds mining goes on after the scenario's end so that shares found before the
+   * end can still be paid by reference (their fate is then the network's, not the run's end);
+   * shares found in that time count for nothing. Default 0.
+   */
+  readonly settleSeconds?: number;
   /** A valid payout address for the run's `kind` number `index` (deterministic). */
   payoutAddress(kind: 'miner' | 'node', index: number): string;
   /** The chain every node starts from, oldest first (loaded by every node at time 0). */

@@ -3,6 +3,7 @@
  * out. Every field has a unit and a bound; an error names the field. A `sweep` turns one file
  * into a family of scenarios that differ in one parameter.
  */
+import { FAIR_NET_NAMES, type FairNetName } from '../sharechain/fair/networks.js';
 import { P2POOL_NET_NAMES, type P2PoolNetName } from '../sharechain/networks.js';
 import {
   ScenarioError, maxOf, parseDistribution, parseDuration, parseHashrate, type Distribution,
@@ -11,7 +12,7 @@ import {
 export { ScenarioError } from './units.js';
 
 /** Rule sets the simulator knows (src/sim/rules.ts). */
-export const RULE_NAMES = ['v35'] as const;
+export const RULE_NAMES = ['v35', 'fair'] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 
 /** Network constants a scenario may override (v35 rules). */
@@ -22,6 +23,25 @@ export interface NetworkOverrides {
   targetLookbehind?: number;
   spread?: number;
 }
+
+/**
+ * What a fair scenario may override (docs/simulate.md#fields): the fair network's constants
+ * (a network unlike any real one: another identity) and the own-target policy's k.
+ */
+export interface FairOverrides {
+  linkPeriod?: number;
+  windowLinks?: number;
+  linkLookbehind?: number;
+  floorLookbehind?: number;
+  spread?: number;
+  refDepth?: number;
+  maxRefs?: number;
+  /** Policy: expected shares per window per miner (policy.ts DEFAULT_K_TARGET). */
+  kTarget?: number;
+}
+
+const V35_OVERRIDES = ['sharePeriod', 'chainLength', 'realChainLength', 'targetLookbehind', 'spread'] as const;
+const FAIR_OVERRIDES = ['linkPeriod', 'windowLinks', 'linkLookbehind', 'floorLookbehind', 'spread', 'refDepth', 'maxRefs', 'kTarget'] as const;
 
 export type HashrateSpec =
   | { kind: 'dist'; dist: Distribution }
@@ -39,6 +59,8 @@ export interface MinerGroup {
   restartDelay: Distribution;
   /** Stratum `/D` share difficulty, or null for the node's choice. */
   shareDifficulty: number | null;
+  /** Fair rules: the miner's `~N` (most payout outputs), drawn per miner; null: the default class. */
+  maxOutputs: Distribution | null;
 }
 
 export interface NodeSpec {
@@ -57,7 +79,9 @@ export interface LinkPair {
 export interface Scenario {
   name: string;
   description: string;
-  rules: { name: RuleName; network: P2PoolNetName; overrides: NetworkOverrides };
+  rules:
+    | { name: 'v35'; network: P2PoolNetName; overrides: NetworkOverrides }
+    | { name: 'fair'; network: FairNetName; overrides: FairOverrides };
   /** Unix seconds at virtual time 0. */
   start: number;
   /** Seconds of simulated mining. */
@@ -151,23 +175,36 @@ function parseRules(v: unknown, where: string): Scenario['rules'] {
   const name = str(o['name'], `${where}.name`);
   if (!(RULE_NAMES as readonly string[]).includes(name)) throw new ScenarioError(`${where}.name: unknown rules "${name}" (known: ${RULE_NAMES.join(', ')})`);
   const network = str(o['network'], `${where}.network`);
-  if (!(P2POOL_NET_NAMES as readonly string[]).includes(network)) throw new ScenarioError(`${where}.network: unknown network "${network}" (known: ${P2POOL_NET_NAMES.join(', ')})`);
-  const overrides: NetworkOverrides = {};
-  if (o['overrides'] !== undefined) {
-    const ov = obj(o['overrides'], `${where}.overrides`);
-    onlyKeys(ov, ['sharePeriod', 'chainLength', 'realChainLength', 'targetLookbehind', 'spread'], `${where}.overrides`);
-    if (ov['sharePeriod'] !== undefined) {
-      overrides.sharePeriod = parseDuration(ov['sharePeriod'], `${where}.overrides.sharePeriod`);
-      if (!Number.isInteger(overrides.sharePeriod) || overrides.sharePeriod < 1 || overrides.sharePeriod > 3600) {
-        throw new ScenarioError(`${where}.overrides.sharePeriod: must be a whole number of seconds in [1, 3600]`);
-      }
-    }
-    if (ov['chainLength'] !== undefined) overrides.chainLength = num(ov['chainLength'], `${where}.overrides.chainLength`, 10, 100_000, true);
-    if (ov['realChainLength'] !== undefined) overrides.realChainLength = num(ov['realChainLength'], `${where}.overrides.realChainLength`, 1, 100_000, true);
-    if (ov['targetLookbehind'] !== undefined) overrides.targetLookbehind = num(ov['targetLookbehind'], `${where}.overrides.targetLookbehind`, 2, 100_000, true);
-    if (ov['spread'] !== undefined) overrides.spread = num(ov['spread'], `${where}.overrides.spread`, 1, 1000, true);
+  const nets: readonly string[] = name === 'fair' ? FAIR_NET_NAMES : P2POOL_NET_NAMES;
+  if (!nets.includes(network)) throw new ScenarioError(`${where}.network: unknown network "${network}" for the ${name} rules (known: ${nets.join(', ')})`);
+  const ov = o['overrides'] === undefined ? {} : obj(o['overrides'], `${where}.overrides`);
+  const w = `${where}.overrides`;
+  const period = (key: string): number => {
+    const p = parseDuration(ov[key], `${w}.${key}`);
+    if (!Number.isInteger(p) || p < 1 || p > 3600) throw new ScenarioError(`${w}.${key}: must be a whole number of seconds in [1, 3600]`);
+    return p;
+  };
+  if (name === 'fair') {
+    onlyKeys(ov, FAIR_OVERRIDES, w);
+    const overrides: FairOverrides = {};
+    if (ov['linkPeriod'] !== undefined) overrides.linkPeriod = period('linkPeriod');
+    if (ov['windowLinks'] !== undefined) overrides.windowLinks = num(ov['windowLinks'], `${w}.windowLinks`, 10, 100_000, true);
+    if (ov['linkLookbehind'] !== undefined) overrides.linkLookbehind = num(ov['linkLookbehind'], `${w}.linkLookbehind`, 2, 10_000, true);
+    if (ov['floorLookbehind'] !== undefined) overrides.floorLookbehind = num(ov['floorLookbehind'], `${w}.floorLookbehind`, 1, 10_000, true);
+    if (ov['spread'] !== undefined) overrides.spread = num(ov['spread'], `${w}.spread`, 1, 2 ** 48, true);
+    if (ov['refDepth'] !== undefined) overrides.refDepth = num(ov['refDepth'], `${w}.refDepth`, 1, 100, true);
+    if (ov['maxRefs'] !== undefined) overrides.maxRefs = num(ov['maxRefs'], `${w}.maxRefs`, 0, 255, true);
+    if (ov['kTarget'] !== undefined) overrides.kTarget = num(ov['kTarget'], `${w}.kTarget`, 0.01, 1e6);
+    return { name: 'fair', network: network as FairNetName, overrides };
   }
-  return { name: name as RuleName, network: network as P2PoolNetName, overrides };
+  onlyKeys(ov, V35_OVERRIDES, w);
+  const overrides: NetworkOverrides = {};
+  if (ov['sharePeriod'] !== undefined) overrides.sharePeriod = period('sharePeriod');
+  if (ov['chainLength'] !== undefined) overrides.chainLength = num(ov['chainLength'], `${w}.chainLength`, 10, 100_000, true);
+  if (ov['realChainLength'] !== undefined) overrides.realChainLength = num(ov['realChainLength'], `${w}.realChainLength`, 1, 100_000, true);
+  if (ov['targetLookbehind'] !== undefined) overrides.targetLookbehind = num(ov['targetLookbehind'], `${w}.targetLookbehind`, 2, 100_000, true);
+  if (ov['spread'] !== undefined) overrides.spread = num(ov['spread'], `${w}.spread`, 1, 1000, true);
+  return { name: 'v35', network: network as P2PoolNetName, overrides };
 }
 
 function parseNodes(v: unknown, where: string): NodeSpec[] {
@@ -252,7 +289,7 @@ function parseMiners(v: unknown, where: string, nodes: number): MinerGroup[] {
   return v.map((g, i) => {
     const w = `${where}[${i}]`;
     const o = obj(g, w);
-    onlyKeys(o, ['label', 'count', 'hashrate', 'node', 'nodeDelay', 'restartDelay', 'shareDifficulty'], w);
+    onlyKeys(o, ['label', 'count', 'hashrate', 'node', 'nodeDelay', 'restartDelay', 'shareDifficulty', 'maxOutputs'], w);
     const count = opt(o, 'count', 1, (x, ww) => num(x, ww, 1, LIMITS.minersTotal, true), w);
     total += count;
     if (total > LIMITS.minersTotal) throw new ScenarioError(`${where}: at most ${LIMITS.minersTotal} miners in all`);
@@ -271,6 +308,9 @@ function parseMiners(v: unknown, where: string, nodes: number): MinerGroup[] {
       nodeDelay: opt(o, 'nodeDelay', { kind: 'fixed', value: 0 } as Distribution, dur, w),
       restartDelay: opt(o, 'restartDelay', { kind: 'fixed', value: 0 } as Distribution, dur, w),
       shareDifficulty: o['shareDifficulty'] === undefined || o['shareDifficulty'] === null ? null : num(o['shareDifficulty'], `${w}.shareDifficulty`, 1e-12, 1e18),
+      maxOutputs: o['maxOutputs'] === undefined || o['maxOutputs'] === null
+        ? null
+        : parseDistribution(o['maxOutputs'], `${w}.maxOutputs`, (x, ww) => num(x, ww, 2, 65_535, true)),
     };
   });
 }
@@ -361,6 +401,13 @@ export function parseScenario(raw: unknown): Scenario {
     options: parseOptions(o['options'], 'options'),
   };
   if (scenario.nodes.every((n) => n.weight === 0)) throw new ScenarioError('nodes: at least one node needs a weight > 0');
+  if (scenario.rules.name !== 'fair') {
+    const i = scenario.miners.findIndex((g) => g.maxOutputs !== null);
+    if (i >= 0) throw new ScenarioError(`miners[${i}].maxOutputs: only the fair rules have payout-output classes`);
+  }
+  if (scenario.rules.name === 'fair' && scenario.miners.some((g) => g.maxOutputs !== null && g.maxOutputs.kind !== 'fixed' && g.maxOutputs.kind !== 'oneOf')) {
+    throw new ScenarioError('miners[].maxOutputs: a number or {"oneOf": [...]} of counts');
+  }
   if (maxOf(scenario.links.latency) > 3600) throw new ScenarioError('links.latency: at most 1 h');
   return scenario;
 }

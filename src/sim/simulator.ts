@@ -112,6 +112,8 @@ export interface RunData {
   /** Index of the first share found in the run (earlier ones are the start chain). */
   firstFound: number;
   expected: { perMiner: Float64Array; donation: number; nodeFees: number; other: number; total: number };
+  /** Per-block payout moments over the whole run and per time batch (docs/simulate.md#payout-per-block). */
+  moments: { all: BlockMoments; batches: BlockMoments[] };
   realizedPerMiner: Float64Array;
   poolBlocks: PoolBlock[];
   staleBlocks: number;
@@ -125,6 +127,28 @@ export interface RunData {
   events: number;
   wallSeconds: number;
   emitted: string[] | null;
+}
+
+/**
+ * Moments of each miner's payout per pool block, over "which share is the block": every share
+ * counted (after the warm-up) weighted by its chance p of being a block (docs/simulate.md#payout-per-block).
+ */
+export interface BlockMoments {
+  /** Σ p: the expected pool blocks. */
+  p: number;
+  /** Σ p · (what a block at the share pays all payees), satoshis. */
+  total: number;
+  /** Per miner: Σ p · sats, Σ p · sats², Σ p over the shares whose coinbase pays it. */
+  sum: Float64Array;
+  sq: Float64Array;
+  paid: Float64Array;
+}
+
+/** Time batches of the block moments (their spread is the figures' standard error). */
+export const MOMENT_BATCHES = 10;
+
+function emptyMoments(miners: number): BlockMoments {
+  return { p: 0, total: 0, sum: new Float64Array(miners), sq: new Float64Array(miners), paid: new Float64Array(miners) };
 }
 
 export interface SimulateOptions {
@@ -155,8 +179,11 @@ class Simulation {
   private readonly mc: PeriodMonteCarlo;
   private readonly startMs: number;
   private readonly endMs: number;
+  /** Mining goes on until here (rules' settleSeconds after the end; shares found then count for nothing). */
+  private readonly mineUntilMs: number;
   private readonly warmupMs: number;
   private readonly expected: RunData['expected'];
+  private readonly moments: RunData['moments'];
   private readonly realized: Float64Array;
   private readonly poolBlocks: PoolBlock[] = [];
   private readonly bytesCache = new Map<string, number>();
@@ -173,6 +200,7 @@ class Simulation {
     this.rules = rulesFor(sc);
     this.startMs = sc.start * 1000;
     this.endMs = sc.duration * 1000;
+    this.mineUntilMs = this.endMs + (this.rules.settleSeconds ?? 0) * 1000;
     this.warmupMs = sc.warmup * 1000;
     this.minerSpecs = buildMiners(sc, this.rng.fork('population'));
     this.addresses = this.minerSpecs.map((m) => this.rules.payoutAddress('miner', m.index));
@@ -188,6 +216,7 @@ class Simulation {
     this.externalRng = this.rng.fork('external');
     this.mc = new PeriodMonteCarlo(this.warmupMs, this.endMs, sc.report.period * 1000, sc.report.replicates, this.rng.fork('monte-carlo'));
     this.expected = { perMiner: new Float64Array(this.minerSpecs.length), donation: 0, nodeFees: 0, other: 0, total: 0 };
+    this.moments = { all: emptyMoments(this.minerSpecs.length), batches: Array.from({ length: MOMENT_BATCHES }, () => emptyMoments(this.minerSpecs.length)) };
     this.realized = new Float64Array(this.minerSpecs.length);
     this.emitted = sc.options.emitChain ? new Map() : null;
   }
@@ -210,6 +239,7 @@ class Simulation {
         heightRelTip: (prev) => this.parent.heightRelTip(i, prev),
         submitBlock: (block) => this.submitBlock(block),
         rng: envRng,
+        peers: this.links.of[i]!.map((l) => l.peer),
       });
       this.nodes.push({
         index: i, chain, miners: [], gens: [], bound: 0n, classes: new Map(), maxLag: 0,
@@ -218,8 +248,8 @@ class Simulation {
     });
     for (const spec of this.minerSpecs) {
       const node = this.nodes[spec.node]!;
-      const handle = node.chain.minerHandle({ address: this.addresses[spec.index]!, hashrate: spec.hashrate, shareDifficulty: spec.shareDifficulty });
-      const key = spec.shareDifficulty === null ? 'node' : `D${spec.shareDifficulty}`;
+      const handle = node.chain.minerHandle({ address: this.addresses[spec.index]!, hashrate: spec.hashrate, shareDifficulty: spec.shareDifficulty, maxOutputs: spec.maxOutputs });
+      const key = node.chain.targetClass?.(handle) ?? (spec.shareDifficulty === null ? 'node' : `D${spec.shareDifficulty}`);
       if (!node.classes.has(key)) node.classes.set(key, handle);
       const m: MinerState = {
         spec, address: this.addresses[spec.index]!, handle, key, lag: spec.nodeDelayMs + spec.restartDelayMs,
@@ -252,6 +282,7 @@ class Simulation {
       template: this.parent.template(0),
       shares: sc.options.bootstrapShares,
       rng: this.rng.fork('start-chain'),
+      miners: this.minerSpecs.map((m) => ({ address: this.addresses[m.index]!, hashrate: m.hashrate, maxOutputs: m.maxOutputs })),
     });
     for (const s of start) {
       const links = this.rules.links(s);
@@ -274,7 +305,7 @@ class Simulation {
     const others = 1 - Math.min(1, this.poolHashrate() / networkRate);
     if (others <= 0) return;
     const t = this.now + this.externalRng.exponential((pc.blockInterval * 1000) / others);
-    if (t < this.endMs) this.queue.push(t, { k: 'ext' });
+    if (t < this.mineUntilMs) this.queue.push(t, { k: 'ext' });
   }
 
   // ---- candidates and jobs --------------------------------------------------------------------
@@ -295,7 +326,7 @@ class Simulation {
   private pushHead(m: MinerState): void {
     this.extend(m, this.now);
     const c = m.queue[m.head]!;
-    if (c.t <= this.endMs) this.queue.push(c.t, { k: 'cand', m, epoch: m.epoch });
+    if (c.t <= this.mineUntilMs) this.queue.push(c.t, { k: 'cand', m, epoch: m.epoch });
   }
 
   /**
@@ -405,6 +436,17 @@ class Simulation {
 
   private onBestChanged(node: NodeState): void {
     // As the node does: relay first, then new work (p2p-node.ts before pool-work.ts).
+    this.relay(node);
+    this.newGeneration(node);
+  }
+
+  /** Shares new to the node but no new best (fair sub-shares): relayed, the work stays. */
+  private afterNoNewBest(node: NodeState): void {
+    if (node.chain.wantsRelay?.()) this.relay(node);
+  }
+
+  /** One relay round: every peer gets what the rules say it should now. */
+  private relay(node: NodeState): void {
     for (const link of this.links.of[node.index]!) {
       const shares = node.chain.relayTo(link.peer);
       if (shares.length === 0) continue;
@@ -419,7 +461,6 @@ class Simulation {
       node.messagesSent++;
       this.queue.push(this.links.arrival(link, this.now, this.jitter), { k: 'deliver', to: link.peer, from: node.index, shares, bytes });
     }
-    this.newGeneration(node);
   }
 
   // ---- recording ----------------------------------------------------------------------------
@@ -445,17 +486,33 @@ class Simulation {
     } else if (pow <= job.blockTarget && valid) {
       throw new SimError('internal: a block-meeting share was not submitted as a block');
     }
-    if (foundAt < this.warmupMs || p <= 0) return;
+    if (foundAt < this.warmupMs || foundAt >= this.endMs || p <= 0) return;
     const pp = Math.min(1, p);
+    const all = this.moments.all;
+    const span = this.endMs - this.warmupMs;
+    const batch = this.moments.batches[Math.min(MOMENT_BATCHES - 1, Math.floor(((foundAt - this.warmupMs) / span) * MOMENT_BATCHES))]!;
+    all.p += pp;
+    batch.p += pp;
     for (const [payee, sats] of cb.payouts) {
       const v = pp * sats;
       this.expected.total += v;
+      batch.total += v;
       const mi = this.minerOf.get(payee);
-      if (mi !== undefined) this.expected.perMiner[mi]! += v;
-      else if (payee === this.rules.donationPayee) this.expected.donation += v;
+      if (mi !== undefined) {
+        this.expected.perMiner[mi]! += v;
+        if (sats > 0) {
+          const v2 = v * sats;
+          all.sq[mi]! += v2;
+          all.paid[mi]! += pp;
+          batch.sum[mi]! += v;
+          batch.sq[mi]! += v2;
+          batch.paid[mi]! += pp;
+        }
+      } else if (payee === this.rules.donationPayee) this.expected.donation += v;
       else if (this.nodeFeePayees.has(payee)) this.expected.nodeFees += v;
       else this.expected.other += v;
     }
+    all.total = this.expected.total;
     this.mc.consider(foundAt, pp, () => this.compact(cb));
   }
 
@@ -505,6 +562,7 @@ class Simulation {
         if (out.share !== null) this.record(e.m, out.share, job, e.foundAt, out.dead, out.pow, this.rules.coinbase(out.share), valid);
         else if (this.submitted !== null) throw new SimError('internal: a block without a share');
         if (out.bestChanged) this.onBestChanged(node);
+        else this.afterNoNewBest(node);
         return;
       }
       case 'deliver': {
@@ -513,6 +571,7 @@ class Simulation {
         node.messagesReceived++;
         this.preCheck(node);
         if (node.chain.receive(e.shares, e.from)) this.onBestChanged(node);
+        else this.afterNoNewBest(node);
         return;
       }
       case 'ext': {
@@ -552,7 +611,7 @@ class Simulation {
   run(): RunData {
     const t0 = Date.now();
     this.setup();
-    const stop = this.endMs + DRAIN_MS;
+    const stop = this.mineUntilMs + DRAIN_MS;
     const progressEvery = 1 << 15;
     for (;;) {
       const next = this.queue.peekTime();
@@ -566,9 +625,18 @@ class Simulation {
     this.ledger.classify(tip);
     let emitted: string[] | null = null;
     if (this.emitted) {
-      emitted = [];
-      for (let i = this.ledger.indexOf(tip ?? '') ?? -1; i >= 0; i = this.ledger.parent[i]!) emitted.push(this.emitted.get(this.ledger.ids[i]!)!);
-      emitted.reverse();
+      // The final chain and everything it builds on or pays by reference (uncles, sub-shares,
+      // and their parents), each after what it needs: in the order the shares were found.
+      const keep = new Set<number>();
+      const stack = [this.ledger.indexOf(tip ?? '') ?? -1];
+      while (stack.length > 0) {
+        const i = stack.pop()!;
+        if (i < 0 || keep.has(i)) continue;
+        keep.add(i);
+        stack.push(this.ledger.parent[i]!);
+        for (const r of this.ledger.references(i)) stack.push(this.ledger.indexOf(r.id) ?? -1);
+      }
+      emitted = [...keep].sort((a, b) => a - b).map((i) => this.emitted!.get(this.ledger.ids[i]!)!);
     }
     return {
       scenario: this.sc,
@@ -589,6 +657,7 @@ class Simulation {
       ledger: this.ledger,
       firstFound: this.firstFound,
       expected: this.expected,
+      moments: { all: { ...this.moments.all, sum: this.expected.perMiner }, batches: this.moments.batches },
       realizedPerMiner: this.realized,
       poolBlocks: this.poolBlocks,
       staleBlocks: this.staleBlocks,

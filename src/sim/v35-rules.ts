@@ -119,7 +119,7 @@ export class V35Rules implements SimRules<V35Share> {
   private readonly realHashing: boolean;
   private readonly emitChain: boolean;
 
-  constructor(spec: Scenario['rules'], options: Scenario['options']) {
+  constructor(spec: Extract<Scenario['rules'], { name: 'v35' }>, options: Scenario['options']) {
     const base = getP2PoolNetwork(spec.network);
     const ov = spec.overrides;
     this.useCache = options.verifyCache;

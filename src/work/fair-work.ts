@@ -10,7 +10,7 @@
  *   hash rate (k = 20 shares per window; the link target until it is measured), always clamped
  *   to [link target, floor target];
  * - K: the largest of the network's output classes up to the miner's `~N`, else up to the
- *   operator's `--max-coinbase-outputs`, else the largest class;
+ *   operator's `--max-coinbase-outputs`, else the network's default class (200);
  * - the coinbase: generateFairShare on the best link, the generation's references and template.
  *
  * Stale work (docs/fair-sharechain.md#references): a new best link does not make older jobs
@@ -34,7 +34,7 @@ import { checkTemplateRules, type BlockTemplate } from '../chain/block-template.
 import type { FairChainState } from '../sharechain/fair/chain-state.js';
 import { buildFairGentx } from '../sharechain/fair/coinbase.js';
 import { assembleFairShare, FairGentxError, fairPayouts, generateFairShare, type GeneratedFairShare } from '../sharechain/fair/gentx.js';
-import { maxOutputsLimit, type FairNetwork } from '../sharechain/fair/networks.js';
+import type { FairNetwork } from '../sharechain/fair/networks.js';
 import { fairShareTarget, worstCaseCoinbaseBytes } from '../sharechain/fair/policy.js';
 import { forkPoint, selectRefs } from '../sharechain/fair/refs.js';
 import { deriveFairTargets, type FairTargets } from '../sharechain/fair/retarget.js';
@@ -210,10 +210,13 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
     if (!check.ok) throw new Error(`payout address ${opts.nodeAddress}: ${check.reason}`);
   }
 
-  /** The largest of the network's output classes up to `n` (the smallest when none is); null: the largest. */
+  /**
+   * The largest of the network's output classes up to `n` (the smallest when none is); null: the
+   * network's default class (200; the larger K_MAX class is opt-in).
+   */
   outputClass(n: number | null): number {
     const classes = this.opts.net.outputClasses;
-    if (n === null) return maxOutputsLimit(this.opts.net);
+    if (n === null) n = this.opts.net.defaultOutputs; // the largest class up to the default (a variant may lack 200)
     let k = classes[0]!;
     for (const c of classes) if (c <= n) k = c;
     return k;

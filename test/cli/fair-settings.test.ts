@@ -63,6 +63,6 @@ describe('node settings on the fair networks', () => {
     expect([s.net.name, s.workerPort, s.maxCoinbaseOutputs]).toEqual(['regtest-fair', 2000, 46]);
     expect(settingsOf(['--max-coinbase-outputs', '11', '--net', 'signet-fair']).maxCoinbaseOutputs).toBe(11);
     expect(settingsOf(['--net', 'testnet4-fair']).maxCoinbaseOutputs).toBe(null);
-    expect(failure(['--max-coinbase-outputs', '300'])).toMatch(/^--max-coinbase-outputs must be a whole number from 0 to 255/);
+    expect(failure(['--max-coinbase-outputs', '70000'])).toMatch(/^--max-coinbase-outputs must be a whole number from 0 to 65535/);
   });
 });

@@ -125,7 +125,10 @@ describe.skipIf(skip)('the installed package', { timeout: 300_000 }, () => {
     const top = readdirSync(installed).sort();
     expect(top).toEqual(['LICENSE', 'README.md', 'contrib', 'dist', 'docs', 'native', 'node_modules', 'package.json', 'scripts', 'sim']);
     // p2pool simulate's example scenarios (docs/simulate.md).
-    expect(readdirSync(join(installed, 'sim', 'scenarios')).sort()).toEqual(['latency-sweep.json', 'small-pool.json', 'v35-baseline.json']);
+    expect(readdirSync(join(installed, 'sim', 'scenarios')).sort()).toEqual([
+      'big-pool-fair-k1000.json', 'big-pool-fair.json', 'big-pool-v35.json', 'fair-baseline-k1000.json', 'fair-baseline.json', 'fair-latency-sweep.json', 'fair-small-pool.json',
+      'latency-sweep.json', 'small-pool.json', 'v35-baseline-2d.json', 'v35-baseline.json',
+    ]);
     expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['dashboard', 'src']);
     expect(existsSync(join(installed, 'dist', 'dashboard', 'index.html'))).toBe(true);
     expect(readdirSync(join(installed, 'scripts'))).toEqual(['build-native.mjs']);

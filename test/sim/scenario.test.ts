@@ -41,7 +41,13 @@ describe('scenario files', () => {
   });
 
   it('names the field of every error', () => {
-    expect(() => parseScenario({ ...base, rules: { name: 'fair', network: 'bitcoin' } })).toThrow(/rules\.name: unknown rules "fair"/);
+    expect(() => parseScenario({ ...base, rules: { name: 'p2pool-v99', network: 'bitcoin' } })).toThrow(/rules\.name: unknown rules "p2pool-v99"/);
+    // Each rule set takes only its own networks, overrides and miner fields.
+    expect(() => parseScenario({ ...base, rules: { name: 'fair', network: 'bitcoin' } })).toThrow(/rules\.network: unknown network "bitcoin" for the fair rules/);
+    expect(() => parseScenario({ ...base, rules: { name: 'v35', network: 'bitcoin-fair' } })).toThrow(/rules\.network: unknown network "bitcoin-fair" for the v35 rules/);
+    expect(() => parseScenario({ ...base, rules: { name: 'fair', network: 'regtest-fair', overrides: { sharePeriod: 10 } } })).toThrow(/rules\.overrides/);
+    expect(() => parseScenario({ ...base, miners: [{ hashrate: '1 TH/s', maxOutputs: 11 }] })).toThrow(/miners\[0\]\.maxOutputs: only the fair rules/);
+    expect(() => parseScenario({ ...base, rules: { name: 'fair', network: 'regtest-fair' }, miners: [{ hashrate: '1 TH/s', maxOutputs: 1 }] })).toThrow(/maxOutputs/);
     expect(() => parseScenario({ ...base, nodes: { count: 0 } })).toThrow(/nodes\.count/);
     expect(() => parseScenario({ ...base, miners: [{ count: 2, hashrate: '1 TH/s', node: 7 }] })).toThrow(/miners\[0\]\.node/);
     expect(() => parseScenario({ ...base, links: { latency: { uniform: ['300 ms', '20 ms'] } } })).toThrow(/links\.latency\.uniform: the upper bound/);

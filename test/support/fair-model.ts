@@ -65,6 +65,11 @@ class Reader {
   u8(): number {
     return this.b[this.pos++]!;
   }
+  u16(): number {
+    const v = this.b.readUInt16LE(this.pos);
+    this.pos += 2;
+    return v;
+  }
   u32(): number {
     const v = this.b.readUInt32LE(this.pos);
     this.pos += 4;
@@ -115,7 +120,7 @@ export function parseShare(raw: Buffer): ModelShare {
   const linkBits = r.u32();
   const floorBits = r.u32();
   const height = r.u32();
-  const maxOutputs = r.u8();
+  const maxOutputs = r.u16();
   const nRefs = r.varint();
   const refs: Buffer[] = [];
   for (let i = 0; i < nRefs; i++) refs.push(r.bytes(32));

@@ -160,11 +160,13 @@ describe('FairWork', () => {
   it('builds each job for the payout-output class the miner (~N) or the operator asks for; taproot is paid', () => {
     const { work } = setup({ maxCoinbaseOutputs: 150 });
     const k = (username: string): number => (jobFor(work, authorize(work, username)).context as { gen: { info: { maxOutputs: number } } }).gen.info.maxOutputs;
-    expect(net.outputClasses).toEqual([11, 46, 145, 200]);
+    expect(net.outputClasses).toEqual([11, 46, 145, 200, 1000]);
     expect(k(addr('s19') + '~11')).toBe(11);
     expect(k(addr('s21') + '.rig2~50')).toBe(46);
     expect(k(addr('tiny') + '~3')).toBe(11);
-    expect(k(addr('big') + '~1000/0.5')).toBe(200);
+    expect(k(addr('big') + '~999/0.5')).toBe(200);
+    // The opt-in K_MAX class: only for a miner that asks for 1,000 or more.
+    expect(k(addr('huge') + '~5000')).toBe(1000);
     // The operator's --max-coinbase-outputs 150 for everyone else: the largest class up to it.
     expect(k(addr('default'))).toBe(145);
     // A taproot payout address is accepted, and its script is the one the coinbase pays.
@@ -172,5 +174,8 @@ describe('FairWork', () => {
     expect(tr.address).toBe(TAPROOT);
     const gen = (jobFor(work, tr).context as { gen: { info: { payoutScript: Buffer } } }).gen;
     expect(gen.info.payoutScript.toString('hex')).toMatch(/^5120[0-9a-f]{64}$/);
+    // With no operator setting, a miner that asks for nothing gets the default class, 200, not K_MAX.
+    const plain = setup({}).work;
+    expect((jobFor(plain, authorize(plain, addr('plain'))).context as { gen: { info: { maxOutputs: number } } }).gen.info.maxOutputs).toBe(200);
   });
 });

@@ -30,6 +30,11 @@ export interface FairChainStateOptions {
    */
   keepLinks?: number;
   /**
+   * The share check (default: verify.ts verifyFairShare at the clock's second). The simulator
+   * passes a timed one that verifies each share once per process (docs/simulate.md#verification).
+   */
+  verify?: (share: FairShare, view: FairTracker, nowSeconds: number) => { refs: readonly FairShare[] };
+  /**
    * Start from a sync base when the held chain has no bottom (docs/fair-sharechain.md#sync-base):
    * default true. The simulator and tests of verification may turn it off.
    */
@@ -70,9 +75,8 @@ export class FairChainState extends EventEmitter<FairChainStateEvents> {
     this.net = opts.net;
     this.now = opts.now ?? Date.now;
     this.keepLinks = opts.keepLinks ?? opts.net.windowLinks + Math.max(opts.net.linkLookbehind, opts.net.floorLookbehind) + 64;
-    this.tracker = new FairTracker(opts.net, (share, view) =>
-      verifyFairShare(share, view, opts.net, { now: Math.floor(this.now() / 1000) }),
-    );
+    const verify = opts.verify ?? ((share: FairShare, view: FairTracker, now: number) => verifyFairShare(share, view, opts.net, { now }));
+    this.tracker = new FairTracker(opts.net, (share, view) => verify(share, view, Math.floor(this.now() / 1000)));
     this.tracker.onRemove = (hashes) => opts.store?.deleteShares(opts.net.name, hashes);
   }
 

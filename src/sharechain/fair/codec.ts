@@ -6,7 +6,7 @@
  *   header      u32 version ‖ 32 prev_block ‖ u32 timestamp ‖ u32 bits ‖ u32 nonce
  *   share_info  32 prev_share (0 = none) ‖ VarStr coinbase ‖ VarStr payout_script ‖ u64 subsidy ‖
  *               u32 timestamp ‖ u32 share_bits ‖ u32 link_bits ‖ u32 floor_bits ‖ u32 height ‖
- *               u8 max_outputs ‖ VarInt n ‖ n x 32 refs ‖ 32 wtxid_root
+ *               u16 max_outputs ‖ VarInt n ‖ n x 32 refs ‖ 32 wtxid_root
  *   merkle_branch  VarInt n ‖ n x 32
  *   last_txout_nonce  u64
  *   hash_link   32 state ‖ VarStr extra_data ‖ VarInt length
@@ -64,7 +64,7 @@ function readInfo(r: ByteReader): FairShareInfo {
   const linkBits = r.readU32LE();
   const floorBits = r.readU32LE();
   const height = r.readU32LE();
-  const maxOutputs = r.readU8();
+  const maxOutputs = r.readU16LE();
   const refs = r.readList(MAX_REFS_DECODE, (x) => Buffer.from(x.readHash()));
   const wtxidRoot = Buffer.from(r.readHash());
   return { prevShare, coinbase, payoutScript, subsidy, timestamp, shareBits, linkBits, floorBits, height, maxOutputs, refs, wtxidRoot };
@@ -83,8 +83,8 @@ function writeInfo(w: ByteWriter, i: FairShareInfo): void {
   if (!Number.isSafeInteger(i.subsidy) || i.subsidy < 0) throw new RangeError(`invalid subsidy ${i.subsidy}`);
   w.writeU64LE(BigInt(i.subsidy));
   w.writeU32LE(i.timestamp).writeU32LE(i.shareBits).writeU32LE(i.linkBits).writeU32LE(i.floorBits).writeU32LE(i.height);
-  if (!Number.isInteger(i.maxOutputs) || i.maxOutputs < 0 || i.maxOutputs > 255) throw new RangeError(`invalid max_outputs ${i.maxOutputs}`);
-  w.writeU8(i.maxOutputs);
+  if (!Number.isInteger(i.maxOutputs) || i.maxOutputs < 0 || i.maxOutputs > 0xffff) throw new RangeError(`invalid max_outputs ${i.maxOutputs}`);
+  w.writeU16LE(i.maxOutputs);
   if (i.refs.length > MAX_REFS_DECODE) throw new RangeError('too many refs');
   w.writeList(i.refs, (x, h) => writeHash(x, h, 'ref'));
   writeHash(w, i.wtxidRoot, 'wtxid_root');

@@ -77,6 +77,17 @@ export interface FairNetwork extends FairRules {
   bootstrapAddrs: string[];
   /** Refuse work when there are no peers / no shares (mainnet). */
   persist: boolean;
+  /**
+   * The output class of miners that ask for none (no `~N`, no operator setting): 200, the
+   * issue's default bound. A network constant but not consensus (a share may carry any class).
+   */
+  defaultOutputs: number;
+  /**
+   * The simulator's hook (docs/simulate.md#proof-of-work): the proof-of-work hash the simulator
+   * drew for the header whose sha256d is `headerHash` (internal byte order), or undefined to
+   * compute it. Not consensus (not in the identity); never set on a network a node runs on.
+   */
+  simulatedPow?: (headerHash: Buffer) => Buffer | undefined;
 }
 
 /** Difficulty 1 (bitcoin's pdiff-1 target rounded to a power of two), v35's MAX_TARGET on bitcoin. */
@@ -104,8 +115,11 @@ const COMMON = {
   bonusNumerator: 1,
   bonusDenominator: 10,
   // Largest counts whose worst-case coinbase (43-byte outputs, 100-byte scriptSig) fits 755,
-  // 2,250 and 6,500 bytes (policy.ts worstCaseCoinbaseBytes), then K_MAX.
-  outputClasses: [11, 46, 145, 200] as readonly number[],
+  // 2,250 and 6,500 bytes (policy.ts worstCaseCoinbaseBytes), the default bound of 200, then
+  // K_MAX = 1,000, opt-in for firmware that keeps the job on the heap (docs/fair-sharechain.md#networks).
+  outputClasses: [11, 46, 145, 200, 1000] as readonly number[],
+  // Not consensus: K of miners that ask for no class (docs/fair-sharechain.md#policy).
+  defaultOutputs: 200,
   spread: 3,
   finderDivisor: 200,
   maxFutureSeconds: 300,

@@ -65,13 +65,14 @@ export function fairShareTarget(p: {
  * The largest coinbase (stripped, as Stratum sends it) a fair share can make for K outputs:
  * version 4 + input count 1 + prevout 36 + scriptSig length 1 + scriptSig 100 + sequence 4 +
  * output count 1 + witness commitment 47 + ref output 51 + locktime 4 = 249 bytes, plus 43 per
- * payout (8 value + 1 length + 34-byte P2WSH/P2TR script, the largest payable form).
+ * payout (8 value + 1 length + 34-byte P2WSH/P2TR script, the largest payable form), plus 2 when
+ * the output count (K + 2) needs a 3-byte VarInt (K >= 251: the K_MAX class).
  */
 export const FIXED_COINBASE_BYTES_MAX = 249;
 export const MAX_PAYOUT_OUTPUT_BYTES = 43;
 
 export function worstCaseCoinbaseBytes(maxOutputs: number): number {
-  return FIXED_COINBASE_BYTES_MAX + MAX_PAYOUT_OUTPUT_BYTES * maxOutputs;
+  return FIXED_COINBASE_BYTES_MAX + (maxOutputs + 2 >= 0xfd ? 2 : 0) + MAX_PAYOUT_OUTPUT_BYTES * maxOutputs;
 }
 
 /** The largest output class of `net` whose worst-case coinbase fits `bytes`; null if none does. */

@@ -135,7 +135,9 @@ function deriveFairShare(
   const header80 = encodeHeader({ ...header, merkleRoot });
   const hashBytes = sha256d(header80);
   const hash = hashToDisplayHex(hashBytes);
-  const powHash = parentPowHash(net.parent, header80);
+  // sha256d chains: the header's hash is its proof of work (one hash, not two). The simulator's
+  // drawn value, when it has one, takes the place of the computed hash (networks.ts simulatedPow).
+  const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header80));
   // The display hex is the big-endian form: one BigInt parse instead of a 32-step byte loop.
   const pow = BigInt('0x' + hashToDisplayHex(powHash));
 

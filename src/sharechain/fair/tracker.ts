@@ -16,7 +16,6 @@ import type { FairNetwork } from './networks.js';
 import { payoutBase, type PayoutBase } from './payouts.js';
 import { forkPoint, type RefSource } from './refs.js';
 import type { FairShare, ShareHash } from './types.js';
-import type { FairVerified } from './verify.js';
 import { FairWindows, windowLinkOf, type WindowLink, type WindowWeights } from './window.js';
 
 /** A verified link in the forest. */
@@ -27,7 +26,12 @@ export interface LinkItem extends ForestItem {
   refSet: ReadonlySet<ShareHash>;
 }
 
-export type FairVerifyFn = (share: FairShare, view: FairTracker) => FairVerified;
+/**
+ * Verifies a share whose parent and references are verified (verify.ts verifyFairShare, with the
+ * clock); returns the referenced shares in wire order (empty for a sub-share). Throws when the
+ * share is invalid.
+ */
+export type FairVerifyFn = (share: FairShare, view: FairTracker) => { refs: readonly FairShare[] };
 
 export interface BadFairShare {
   hash: ShareHash;
@@ -71,6 +75,8 @@ export class FairTracker implements RefSource, FairChainView {
   private fresh: ShareHash[] = [];
   private readonly windows: FairWindows;
   private readonly bases = new Map<string, PayoutBase>();
+  /** The parent link and its height of each cached base (pruning keeps the ones it cannot reach). */
+  private readonly baseHeights = new Map<string, { parent: ShareHash | null; height: number }>();
   /** The last base computed: its order seeds the next sort. */
   private lastBase: PayoutBase | undefined;
   /** Called with the hashes of shares leaving the tracker (pruned). */
@@ -137,10 +143,16 @@ export class FairTracker implements RefSource, FairChainView {
       this.bases.set(key, base); // most recently used last
       return base;
     }
-    base = payoutBase(this.windowWeights(parent, desiredWeight), this.link(parent)?.hashBytes ?? null, this.lastBase);
+    const parentShare = this.link(parent);
+    base = payoutBase(this.windowWeights(parent, desiredWeight), parentShare?.hashBytes ?? null, this.lastBase);
     this.lastBase = base;
     this.bases.set(key, base);
-    if (this.bases.size > MAX_BASES) this.bases.delete(this.bases.keys().next().value!);
+    this.baseHeights.set(key, { parent: parentShare ? parent! : null, height: parentShare?.info.height ?? 0 });
+    if (this.bases.size > MAX_BASES) {
+      const oldest = this.bases.keys().next().value!;
+      this.bases.delete(oldest);
+      this.baseHeights.delete(oldest);
+    }
     return base;
   }
 
@@ -260,7 +272,7 @@ export class FairTracker implements RefSource, FairChainView {
         continue;
       }
       if (!ready) continue;
-      let result: FairVerified;
+      let result: { refs: readonly FairShare[] };
       try {
         result = this.verifyFn(share, this);
       } catch (err) {
@@ -469,9 +481,16 @@ export class FairTracker implements RefSource, FairChainView {
       for (const k of kids) stack.push(k);
     }
     if (removed.length > 0) {
-      this.windows.clear();
-      this.bases.clear();
-      this.lastBase = undefined;
+      // Windows and payout bases that reach no removed link stay (the links kept are
+      // window_links + lookbehind + 64 below the best: those of the shares being built and
+      // verified near the tip never do). Clearing them all made every prune (one every link)
+      // cost each node a rebuild of a whole window (8,640 links) on its next share.
+      this.windows.dropMissing();
+      for (const [key, at] of this.baseHeights) {
+        if (at.parent !== null && at.height - this.net.windowLinks + 1 >= cut && this.links.has(at.parent)) continue;
+        this.bases.delete(key);
+        this.baseHeights.delete(key);
+      }
       this.onRemove?.(removed);
     }
     return removed.length;

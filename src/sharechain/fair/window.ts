@@ -188,6 +188,20 @@ export class FairWindows {
     this.windows = [];
   }
 
+  /**
+   * Forget the windows that reach a link no longer held (after pruning). Links leave only from
+   * the bottom of the chain, and a window's links are consecutive, so a window whose bottom link
+   * is still held holds no removed link: it stays valid.
+   */
+  dropMissing(): number {
+    const before = this.windows.length;
+    this.windows = this.windows.filter((w) => {
+      const bottom = w.links.bottom();
+      return bottom !== undefined && this.source.windowLink(bottom.hash) === bottom;
+    });
+    return before - this.windows.length;
+  }
+
   /** The window's weights for a share built on `start` (see the module comment). */
   weights(start: ShareHash | null, desired: bigint): WindowWeights {
     const { maxLinks, maxEntries } = this.limits;

@@ -26,7 +26,7 @@ const contentsArb: fc.Arbitrary<FairShareContents> = fc.record({
     payoutScript: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
     subsidy: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     timestamp: u32, shareBits: u32, linkBits: u32, floorBits: u32, height: u32,
-    maxOutputs: fc.integer({ min: 0, max: 255 }),
+    maxOutputs: fc.integer({ min: 0, max: 0xffff }),
     refs: fc.array(hash32, { maxLength: 70 }),
     wtxidRoot: hash32,
   }),
@@ -63,7 +63,7 @@ describe('fair share codec', () => {
     const { contents: c } = decodeFairContents(contents);
     // 256 refs: above the decode limit, refused from the count.
     const many = encodeFairContents({ ...c, info: { ...c.info, refs: [] } });
-    const at = 48 + 32 + 1 + c.info.coinbase.length + 1 + c.info.payoutScript.length + 8 + 20 + 1; // refs count offset
+    const at = 48 + 32 + 1 + c.info.coinbase.length + 1 + c.info.payoutScript.length + 8 + 20 + 2; // refs count offset (after the u16 max_outputs)
     expect(many[at]).toBe(0);
     const bad = Buffer.concat([many.subarray(0, at), Buffer.from('fd0001', 'hex'), many.subarray(at + 1)]);
     expect(() => decodeFairContents(bad)).toThrow(/exceeds limit 255/);
@@ -119,7 +119,7 @@ describe('intrinsic rules (docs/fair-sharechain.md#validation, steps 2-12)', () 
     ['P2PK payee', (c) => (c.info.payoutScript = Buffer.from('21' + '02'.repeat(33) + 'ac', 'hex')), /is p2pk, not one of/],
     ['witness v2 payee', (c) => (c.info.payoutScript = Buffer.from('5220' + '11'.repeat(32), 'hex')), /witness_unknown/],
     ['subsidy above 21M coins', (c) => (c.info.subsidy = 21_000_000 * 100_000_000 + 1), /above 21,000,000 coins/],
-    ['max_outputs not a class', (c) => (c.info.maxOutputs = 12), /max_outputs 12 is not one of 11, 46, 145, 200/],
+    ['max_outputs not a class', (c) => (c.info.maxOutputs = 12), /max_outputs 12 is not one of 11, 46, 145, 200, 1000/],
     ['61 refs', (c) => (c.info.refs = Array.from({ length: 61 }, (_, i) => Buffer.alloc(32, i + 1))), /61 refs, more than 60/],
     ['refs out of order', (c) => (c.info.refs = [Buffer.alloc(32, 2), Buffer.alloc(32, 1)]), /not strictly ascending at 1/],
     ['a duplicate ref', (c) => (c.info.refs = [Buffer.alloc(32, 2), Buffer.alloc(32, 2)]), /not strictly ascending/],

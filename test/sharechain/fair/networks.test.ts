@@ -24,7 +24,8 @@ describe('fair networks', () => {
     expect(new Set(ports).size).toBe(ports.length);
     const btc = getFairNetwork('bitcoin-fair');
     expect([btc.shareVersion, btc.linkPeriod, btc.windowLinks, btc.refDepth, btc.maxRefs, btc.spread, btc.finderDivisor]).toEqual([64, 30, 8640, 4, 60, 3, 200]);
-    expect(btc.outputClasses).toEqual([11, 46, 145, 200]);
+    expect(btc.outputClasses).toEqual([11, 46, 145, 200, 1000]);
+    expect(btc.defaultOutputs).toBe(200);
     expect(() => getFairNetwork('litecoin-fair')).toThrow(/unknown fair network 'litecoin-fair'/);
   });
 
@@ -47,7 +48,7 @@ describe('fair networks', () => {
     const changes: Array<Partial<FairRules>> = [
       { rulesRevision: 2 }, { shareVersion: 65 }, { linkPeriod: 31 }, { linkLookbehind: 201 }, { linkMaxTarget: base.linkMaxTarget - 1n },
       { maxTarget: base.maxTarget - 1n }, { floorRangeLog2: 15 }, { floorLookbehind: 21 }, { ceilingRefsPerLink: 31 }, { floorStepDivisor: 33 },
-      { refDepth: 5 }, { maxRefs: 61 }, { bonusNumerator: 2 }, { bonusDenominator: 11 }, { outputClasses: [11, 46, 145, 201] },
+      { refDepth: 5 }, { maxRefs: 61 }, { bonusNumerator: 2 }, { bonusDenominator: 11 }, { outputClasses: [11, 46, 145, 200, 1001] },
       { windowLinks: 8641 }, { windowEntries: 1 }, { spread: 4 }, { finderDivisor: 201 }, { maxFutureSeconds: 301 },
     ];
     const seen = new Set([base.consensusId.toString('hex')]);
@@ -95,7 +96,8 @@ describe('node policy', () => {
 
   it('K from the firmware byte budget: 755 -> 11, 2,250 -> 46, 6,500 -> 145, unbounded -> 200, 500 -> none', () => {
     expect(FIRMWARE_COINBASE_LIMITS.map((f) => maxOutputsForCoinbaseBytes(net, f.bytes))).toEqual([11, 46, 145]);
-    expect(maxOutputsForCoinbaseBytes(net, 100_000)).toBe(200);
+    expect(maxOutputsForCoinbaseBytes(net, 43_250)).toBe(200);
+    expect(maxOutputsForCoinbaseBytes(net, 43_251)).toBe(1000); // 249 + 2 (a 3-byte output count) + 43 x 1,000
     expect(maxOutputsForCoinbaseBytes(net, 500)).toBeNull();
   });
 

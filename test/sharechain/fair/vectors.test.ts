@@ -79,6 +79,8 @@ describe('fair sharechain test vectors', () => {
     const lottery = fixture.shares.find((v) => v.name === 'lottery_k11')!;
     expect(byIndex.get(lottery.index)!.maxOutputs).toBe(11);
     expect(lottery.payouts.length).toBeLessThanOrEqual(11);
+    // The opt-in K_MAX class: max_outputs above 255 (a u16 on the wire), read by the model.
+    expect(byIndex.get(fixture.shares.find((v) => v.name === 'link_k1000')!.index)!.maxOutputs).toBe(1000);
     expect(fixture.shares.find((v) => v.name === 'p2tr_finder')!.payouts.some((p) => p.script.startsWith('5120'))).toBe(true);
   });
 });
