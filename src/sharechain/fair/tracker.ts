@@ -53,8 +53,16 @@ export type FairShareStatus =
   | { status: 'pending' }
   | { status: 'unknown' };
 
-/** Shares waiting for something are kept up to this many; the oldest go first. */
-const MAX_PENDING = 20_000;
+/**
+ * Shares waiting for something are kept up to this many; the oldest go first. A node that joins
+ * late holds the whole chain it downloads as pending until it is deep enough for a sync base
+ * (docs/fair-sharechain.md#sync-base): windowLinks + refDepth + 1 links and their sub-shares,
+ * ~3 shares per link on the simulated bitcoin-fair network (~27,000 for a window). The cap is
+ * twice that per link, and never under 20,000.
+ */
+export function maxPending(net: Pick<FairNetwork, 'windowLinks' | 'refDepth'>): number {
+  return Math.max(20_000, (net.windowLinks + net.refDepth + 1) * 6);
+}
 /** Payout bases cached (one per parent link and block target in use). */
 const MAX_BASES = 16;
 /** Hashes of shares found invalid, remembered so shares built on them are refused at once. */
@@ -82,10 +90,13 @@ export class FairTracker implements RefSource, FairChainView {
   /** Called with the hashes of shares leaving the tracker (pruned). */
   onRemove: ((hashes: ShareHash[]) => void) | undefined;
 
+  private readonly pendingCap: number;
+
   constructor(
     readonly net: FairNetwork,
     private readonly verifyFn: FairVerifyFn,
   ) {
+    this.pendingCap = maxPending(net);
     this.windows = new FairWindows(
       {
         windowLink: (h) => this.links.get(h)?.window,
@@ -204,7 +215,7 @@ export class FairTracker implements RefSource, FairChainView {
     if (this.has(share.hash)) return false;
     this.pending.set(share.hash, { share, peer });
     this.fresh.push(share.hash);
-    if (this.pending.size > MAX_PENDING) {
+    if (this.pending.size > this.pendingCap) {
       const oldest = this.pending.keys().next().value!;
       this.dropPending(oldest);
     }
