@@ -201,7 +201,10 @@ describe('bitcoind unreachable mid-run, then back (bcoin regtest)', () => {
 
 describe('bitcoind restarted twice while a miner mines (issue 17 fault drill)', () => {
   it('tells the mining miner each time (no notify, its submits answered stale) and resumes by itself each time', async () => {
-    const m = await newMiner(`${MINER_A}.drill`, true);
+    // A fixed, low pseudoshare difficulty (+D): vardiff would follow this machine's hash rate, and
+    // on a fast one the hand-made solution below could need more than its 1,000,000 nonces.
+    const worker = `${MINER_A}.drill+0.00002`;
+    const m = await newMiner(worker, true);
     m.start();
     for (let outage = 1; outage <= 2; outage++) {
       const accepted = node.work.counters.blocksAccepted;
@@ -218,7 +221,8 @@ describe('bitcoind restarted twice while a miner mines (issue 17 fault drill)', 
       const submitsAtOutage = m.submits.length;
       // The miner keeps hashing on what it has (it waits for a new job after each solution), and
       // a solution on its last job is submitted by hand too: a few seconds of that.
-      const sol = solveAsBlock(m, `${MINER_A}.drill`, m.job!);
+      expect(m.difficulty).toBeLessThanOrEqual(0.00002);
+      const sol = solveAsBlock(m, worker, m.job!);
       expect((await m.call('mining.submit', sol.params)).error).toEqual([21, 'stale work', null]);
       await sleep(3_000);
       // No work is handed out while bitcoind is away...
