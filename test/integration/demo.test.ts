@@ -33,6 +33,7 @@ async function getJson(url: string): Promise<unknown> {
 describe('npm run demo', () => {
   it('finds blocks paying both miners, shows them on both dashboards, and stops cleanly', async () => {
     const t0 = Date.now();
+    out = ''; // a retry starts from this run's output only
     child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts', '--duration', String(DURATION_S)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -44,7 +45,8 @@ describe('npm run demo', () => {
     }, 90_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${out}`);
     });
-    const tempDir = /temporary folder: (\S+)/.exec(out)![1]!;
+    // Printed after the dashboard lines, possibly in a later chunk.
+    const tempDir = await waitFor('the temporary folder', () => /temporary folder: (\S+)/.exec(out)?.[1], 10_000);
     expect(existsSync(tempDir)).toBe(true);
 
     await waitFor('"block found"', () => out.includes('block found'), 120_000 - (Date.now() - t0));
