@@ -69,6 +69,22 @@ export function decodeHeader(bytes: Uint8Array): BlockHeader {
   return readHeader(new ByteReader(bytes));
 }
 
+/**
+ * A solved 80-byte header's fields other than the merkle root (which a share derives rather
+ * than carries): the prevBlock is copied, since the header buffer is usually reused.
+ */
+export function headerFieldsWithoutRoot(header: Uint8Array): Omit<BlockHeader, 'merkleRoot'> {
+  if (header.length !== HEADER_SIZE) throw new RangeError(`block header must be 80 bytes, got ${header.length}`);
+  const v = new DataView(header.buffer, header.byteOffset, HEADER_SIZE);
+  return {
+    version: v.getUint32(0, true),
+    prevBlock: Buffer.from(header.subarray(4, 36)),
+    timestamp: v.getUint32(68, true),
+    bits: v.getUint32(72, true),
+    nonce: v.getUint32(76, true),
+  };
+}
+
 function writeHeader(w: ByteWriter, h: BlockHeader): void {
   if (h.prevBlock.length !== 32 || h.merkleRoot.length !== 32) throw new RangeError('header hashes must be 32 bytes');
   w.writeU32LE(h.version).writeBytes(h.prevBlock).writeBytes(h.merkleRoot);

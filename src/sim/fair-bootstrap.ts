@@ -23,7 +23,7 @@
  * again shifted so that its last link is one link period before the simulation starts.
  */
 import type { BlockTemplate } from '../chain/block-template.js';
-import { encodeHeader } from '../bitcoin/block.js';
+import { encodeHeader, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { bip34HeightPush, pushData } from '../bitcoin/script.js';
 import { bitsToTarget, targetToWork } from '../bitcoin/target.js';
 import { assembleFairShare, generateFairShare } from '../sharechain/fair/gentx.js';
@@ -182,13 +182,7 @@ function lay(
       hi,
     );
     const share = assembleFairShare(gen, {
-      header: {
-        version: header.readUInt32LE(0),
-        prevBlock: Buffer.from(header.subarray(4, 36)),
-        timestamp: header.readUInt32LE(68),
-        bits: header.readUInt32LE(72),
-        nonce: header.readUInt32LE(76),
-      },
+      header: headerFieldsWithoutRoot(header),
       lastTxoutNonce: 0n,
       merkleBranch: [],
     });

@@ -31,7 +31,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { scriptToAddress } from '../bitcoin/address.js';
-import { assembleBlock, encodeHeader } from '../bitcoin/block.js';
+import { assembleBlock, encodeHeader, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { hash160, sha256d } from '../bitcoin/hash.js';
 import { bigIntToHash, hashToBigInt } from '../bitcoin/hex.js';
 import { bip34HeightPush, pushData, witnessScript } from '../bitcoin/script.js';
@@ -529,13 +529,7 @@ class FairNode implements SimNodeChain<FairSimShare> {
     let share: FairShare;
     try {
       share = assembleFairShare(gen, {
-        header: {
-          version: solved.header.readUInt32LE(0),
-          prevBlock: Buffer.from(solved.header.subarray(4, 36)),
-          timestamp: solved.header.readUInt32LE(68),
-          bits: solved.header.readUInt32LE(72),
-          nonce: solved.header.readUInt32LE(76),
-        },
+        header: headerFieldsWithoutRoot(solved.header),
         lastTxoutNonce,
         merkleBranch: [],
       });

@@ -12,7 +12,7 @@
  * one share period before the simulation starts (the retarget only sees differences).
  */
 import type { BlockTemplate } from '../chain/block-template.js';
-import { encodeHeader } from '../bitcoin/block.js';
+import { encodeHeader, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { displayHexToHash } from '../bitcoin/hex.js';
 import { calculateMerkleLink, checkMerkleLink, merkleRoot } from '../bitcoin/merkle.js';
 import { bip34HeightPush, pushData } from '../bitcoin/script.js';
@@ -166,13 +166,7 @@ function lay(input: V35BootstrapInput, hold: bigint, payees: string[], base: num
       target,
     );
     const share = assembleShare(gen, {
-      minHeader: {
-        version: header.readUInt32LE(0),
-        prevBlock: Buffer.from(header.subarray(4, 36)),
-        timestamp: header.readUInt32LE(68),
-        bits: header.readUInt32LE(72),
-        nonce: header.readUInt32LE(76),
-      },
+      minHeader: headerFieldsWithoutRoot(header),
       lastTxoutNonce: 0n,
       merkleLink: link,
       merkleRoot: root,

@@ -22,7 +22,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { decodeAddress } from '../bitcoin/address.js';
-import { assembleBlock } from '../bitcoin/block.js';
+import { assembleBlock, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
@@ -566,13 +566,7 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
       let share: FairShare;
       try {
         share = assembleFairShare(ctx.gen, {
-          header: {
-            version: s.header.readUInt32LE(0),
-            prevBlock: Buffer.from(s.header.subarray(4, 36)),
-            timestamp: s.header.readUInt32LE(68),
-            bits: s.header.readUInt32LE(72),
-            nonce: s.header.readUInt32LE(76),
-          },
+          header: headerFieldsWithoutRoot(s.header),
           lastTxoutNonce,
           merkleBranch: s.job.merkleBranch,
         }, this.now());

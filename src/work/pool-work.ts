@@ -10,7 +10,7 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
-import { assembleBlock } from '../bitcoin/block.js';
+import { assembleBlock, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
 import { bip34HeightPush, pushData } from '../bitcoin/script.js';
@@ -575,13 +575,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       const share = assembleShare(
         gen,
         {
-          minHeader: {
-            version: s.header.readUInt32LE(0),
-            prevBlock: Buffer.from(s.header.subarray(4, 36)),
-            timestamp: s.header.readUInt32LE(68),
-            bits: s.header.readUInt32LE(72),
-            nonce: s.header.readUInt32LE(76),
-          },
+          minHeader: headerFieldsWithoutRoot(s.header),
           lastTxoutNonce,
           merkleLink: { branch: s.job.merkleBranch, index: 0 },
           merkleRoot: s.header.subarray(36, 68),

@@ -4,38 +4,18 @@
  * accepted there and still refused on v35 with the same reason, `[NAME-fair]` sections apply,
  * `--max-coinbase-outputs` is read, and `--testnet` does not combine with a fair name.
  */
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
 import { getChainParams } from '../../src/bitcoin/chain-params.js';
 import { witnessScript } from '../../src/bitcoin/script.js';
-import { parseConfig, type ParsedConfig } from '../../src/cli/config-file.js';
-import { addNodeOptions, commandLineOf } from '../../src/cli/node-command.js';
-import { payoutShareVersion, resolveSettings, type NodeSettings } from '../../src/cli/node-settings.js';
+import { parseConfig } from '../../src/cli/config-file.js';
+import { payoutShareVersion } from '../../src/cli/node-settings.js';
 import { getFairNetwork } from '../../src/sharechain/fair/networks.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import { failure, settingsOf } from '../support/node-settings.js';
 
 const TAPROOT_REGTEST = scriptToAddress(witnessScript(1, Buffer.alloc(32, 0x42)), getChainParams('regtest'))!;
 const TAPROOT_MAINNET = 'bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297';
-
-function settingsOf(args: string[], config: ParsedConfig | null = null): NodeSettings {
-  let result: NodeSettings | null = null;
-  const cmd = addNodeOptions(new Command('run').argument('[RPCUSER]').argument('[RPCPASSWORD]').exitOverride().configureOutput({ writeErr: () => {} }));
-  cmd.action((user: string | undefined, password: string | undefined) => {
-    result = resolveSettings(commandLineOf(cmd, user, password), config, '/home/miner');
-  });
-  cmd.parse(args, { from: 'user' });
-  return result!;
-}
-
-function failure(args: string[], config: ParsedConfig | null = null): string {
-  try {
-    settingsOf(args, config);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('no error');
-}
 
 describe('node settings on the fair networks', () => {
   it('--net NAME-fair: the fair rules, their ports and share version', () => {

@@ -5,37 +5,14 @@
  * section its top level; a bad address, port or value is one line naming where it came from.
  */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type ParsedConfig } from '../../src/cli/config-file.js';
-import { addNodeOptions, commandLineOf } from '../../src/cli/node-command.js';
+import { parseConfig } from '../../src/cli/config-file.js';
 import { NODE_OPTIONS } from '../../src/cli/node-options.js';
-import { resolveSettings, type NodeSettings } from '../../src/cli/node-settings.js';
+import { failure, HOME, settingsOf } from '../support/node-settings.js';
 
-const HOME = '/home/miner';
 const docs = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
 /** The ```ini block of docs/operations.md that starts with its every-key comment. */
 const EXAMPLE = /```ini\n(# p2pool\.conf: every key[\s\S]*?)```/.exec(docs)![1]!;
-
-/** Parse `args` with the node command's own options, as `p2pool ARGS` would. */
-function settingsOf(args: string[], config: ParsedConfig | null = null): NodeSettings {
-  let result: NodeSettings | null = null;
-  const cmd = addNodeOptions(new Command('run').argument('[RPCUSER]').argument('[RPCPASSWORD]').exitOverride().configureOutput({ writeErr: () => {} }));
-  cmd.action((user: string | undefined, password: string | undefined) => {
-    result = resolveSettings(commandLineOf(cmd, user, password), config, HOME);
-  });
-  cmd.parse(args, { from: 'user' });
-  return result!;
-}
-
-function failure(args: string[], config: ParsedConfig | null = null): string {
-  try {
-    settingsOf(args, config);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('no error');
-}
 
 /** The example's top-level settings as command-line options (a flag only when it is 1). */
 function asCommandLine(text: string): string[] {
