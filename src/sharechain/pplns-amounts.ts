@@ -48,9 +48,10 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
   if (hit !== undefined && hit.subsidy === subsidy && hit.donationKey === donationKey) return hit;
   const perPayee = new Map<string, bigint>();
   const denominator = 200n * weights.totalWeight;
+  const scale = subsidy * 199n;
   let sum = 0n;
   for (const [payee, weight] of weights.weights) {
-    const v = (subsidy * 199n * weight) / denominator;
+    const v = (scale * weight) / denominator;
     if (v < 0n) throw new Error('negative payout amount');
     perPayee.set(payee, v);
     sum += v;

@@ -159,7 +159,7 @@ export function chooseBest(tracker: ShareTracker<unknown>, opts: ScoreOptions): 
     const p = punish(share);
     const fifth = v.getNthParent(hash, Math.min(5, v.getHeight(hash)));
     const work5 = v.getWork(fifth) - BigInt(Math.min(p, 1)) * share.work;
-    return { hash, work5, punish: p, timeSeen: share.timeSeen };
+    return { hash, work5, punish: p, timeSeen: tracker.timeSeen(hash) };
   });
   decorated.sort((a, b) => {
     if (a.work5 !== b.work5) return a.work5 < b.work5 ? -1 : 1;

@@ -20,6 +20,8 @@ import { ChainState } from '../../src/sharechain/chain-state.js';
 import { assembleShare, generateShare } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import { orderPayouts, MAX_COINBASE_DESTINATIONS } from '../../src/sharechain/pplns-amounts.js';
+import { pruneTracker } from '../../src/sharechain/prune.js';
+import { chooseBest } from '../../src/sharechain/score.js';
 import { ShareTracker } from '../../src/sharechain/tracker.js';
 import type { Share, ShareHash } from '../../src/sharechain/types.js';
 import { PoolWork } from '../../src/work/pool-work.js';
@@ -202,5 +204,53 @@ describe('Forest removal', () => {
     // And the chain still answers as before.
     expect(tracker.getNthParent(chain[599]!.hash, 299)).toBe(chain[300]!.hash);
     expect(tracker.getHeight(chain[599]!.hash)).toBe(300);
+  });
+});
+
+describe('One Share object in several trackers (p2pool simulate)', () => {
+  it("gives each tracker its own first-seen time: the best-share tie-break and pruning read the tracker's", () => {
+    const base = makeChain(10, null, () => ({ work: 5n }));
+    const [a, b] = [0, 1].map((i) => makeChain(1, base[9]!.hash, () => ({ work: 5n, salt: `twin${i}`, timeSeen: 1_000 }))[0]!);
+    const opts = { chainLength: 32, blockPeriod: 600, getHeightRelHighest: () => 0, punish: () => 0 };
+    const bestWith = (seenA: number, seenB: number): { best: string | null; tracker: ShareTracker } => {
+      const tracker = new ShareTracker({ chainLength: 32 }, () => true);
+      for (const s of base) tracker.add(s);
+      tracker.noteSeen(a!.hash, seenA);
+      tracker.noteSeen(b!.hash, seenB);
+      tracker.add(a!);
+      tracker.add(b!);
+      tracker.verifyHeads();
+      return { best: chooseBest(tracker, opts).best, tracker };
+    };
+    // Equal work: the earlier seen wins, by each tracker's own times (the objects say 1,000 for both).
+    expect(bestWith(100_000, 200_000).best).toBe(a!.hash);
+    const { best, tracker } = bestWith(300_000, 200_000);
+    expect(best).toBe(b!.hash);
+    expect([a!.timeSeen, b!.timeSeen]).toEqual([1_000, 1_000]);
+    expect(tracker.timeSeen(base[0]!.hash)).toBe(0); // not noted: the object's own
+    // Pruning reads it too: at 450 s a head first seen at 200 s is not 5 minutes old (by the
+    // object's 1 s it would be); at 510 s it is.
+    expect(pruneTracker(tracker, { now: 450, chainLength: 32, keep: new Set([a!.hash]) })).toEqual([]);
+    expect(pruneTracker(tracker, { now: 510, chainLength: 32, keep: new Set([a!.hash]) }).map((s) => s.hash)).toEqual([b!.hash]);
+    expect(tracker.timeSeen(b!.hash)).toBe(0); // forgotten with the share
+  });
+
+  it('weighs a share once for every tracker holding it, with the same PPLNS weights as a naive walk', () => {
+    const chain = makeChain(120, null, (i) => ({ work: BigInt(1 + (i % 3)), payee: `p${i % 5}`, donation: i % 2 ? 655 : 0 }));
+    const trackers = [0, 1].map(() => new ShareTracker({ chainLength: 50 }, () => undefined));
+    for (const t of trackers) for (const s of chain) t.add(s);
+    const top = chain[119]!.hash;
+    const want = new Map<string, bigint>();
+    let total = 0n;
+    for (const s of chain.slice(70).reverse()) {
+      const d = BigInt(s.shareInfo.shareData.donation);
+      want.set(s.payee, (want.get(s.payee) ?? 0n) + s.work * (65535n - d));
+      total += s.work * 65535n;
+    }
+    for (const t of trackers) {
+      const w = t.cumulativeWeights(top, 50, 1n << 60n);
+      expect(w.weights).toEqual(want);
+      expect(w.totalWeight).toBe(total);
+    }
   });
 });
