@@ -24,7 +24,7 @@ import {
 import { prefixToHashLink } from './hash-link.js';
 import type { P2PoolNetwork } from './networks.js';
 import { payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
-import { computeAmounts, orderPayouts } from './pplns-amounts.js';
+import { payoutsFromWeights } from './pplns-amounts.js';
 import {
   computeFarShareHash, computeShareTargets, computeShareTimestamp, nextAbsheight, nextAbswork,
 } from './retarget.js';
@@ -146,8 +146,7 @@ function payoutsFor(weights: CumulativeWeights, subsidy: bigint, finder: string,
     payoutsMemo.set(weights, (memo = []));
   }
   const donationKey = donationPayee(parent);
-  const amounts = computeAmounts(weights, subsidy, finder, donationKey);
-  const payouts: TxOut[] = orderPayouts(amounts, donationKey).map(({ payee, value }) => ({
+  const payouts: TxOut[] = payoutsFromWeights(weights, subsidy, finder, donationKey).map(({ payee, value }) => ({
     value: Number(value),
     script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, parent, version),
   }));

@@ -466,7 +466,7 @@ class Simulation {
     for (const link of this.links.of[node.index]!) {
       const shares = node.chain.relayTo(link.peer);
       if (shares.length === 0) continue;
-      const key = shares.map((s) => s.id).join();
+      const key = shares.length === 1 ? shares[0]!.id : shares.map((s) => s.id).join(); // (join's own key for one)
       let bytes = this.bytesCache.get(key);
       if (bytes === undefined) {
         bytes = this.rules.messageBytes(shares);

@@ -1,8 +1,9 @@
 /**
  * What p2pool simulate changed in the node's own code (docs/simulate.md#what-the-simulator-changed-in-the-nodes-code):
- * the hooks (PoolWork.shareTargetFor, P2PoolNetwork.simulatedPow, ChainState's verify option)
- * and two speed-ups found by its profile (PPLNS windows that survive pruning, the payout sort).
- * Each must leave the node's behaviour exactly as it was.
+ * the hooks (PoolWork.shareTargetFor, P2PoolNetwork.simulatedPow, ChainState's verify option,
+ * ShareTracker.noteSeen) and the speed-ups found by its profile (PPLNS windows that survive
+ * pruning, the payout sort and payouts without the amounts map, forest jump tables, weighing a
+ * share once per process). Each must leave the node's behaviour exactly as it was.
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { parseBlockTemplate } from '../../src/chain/block-template.js';
 import { ChainState } from '../../src/sharechain/chain-state.js';
 import { assembleShare, generateShare } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
-import { orderPayouts, MAX_COINBASE_DESTINATIONS } from '../../src/sharechain/pplns-amounts.js';
+import { computeAmounts, orderPayouts, payoutsFromWeights, MAX_COINBASE_DESTINATIONS } from '../../src/sharechain/pplns-amounts.js';
 import { pruneTracker } from '../../src/sharechain/prune.js';
 import { chooseBest } from '../../src/sharechain/score.js';
 import { ShareTracker } from '../../src/sharechain/tracker.js';
@@ -126,6 +127,28 @@ describe('orderPayouts', () => {
     const many = new Map(Array.from({ length: 4100 }, (_, i) => [`p${i}`, BigInt(i % 97)] as [string, bigint]));
     many.set('DON', 0n);
     expect(orderPayouts(many, 'DON')).toEqual(referenceOrder(many, 'DON'));
+  });
+
+  it('payoutsFromWeights, which gentx.ts uses, gives what computeAmounts then orderPayouts give, finder anywhere', () => {
+    const check = (weights: Map<string, bigint>, finder: string, subsidy: bigint): void => {
+      let total = 0n;
+      for (const w of weights.values()) total += w;
+      const cw = { weights, totalWeight: total + 7n, donationWeight: 7n };
+      expect(payoutsFromWeights(cw, subsidy, finder, 'DON')).toEqual(orderPayouts(computeAmounts(cw, subsidy, finder, 'DON'), 'DON'));
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'DON'), fc.bigInt({ min: 1n, max: 1n << 40n })), { maxLength: 8 }),
+        fc.constantFrom('a', 'c', 'z', 'DON'),
+        fc.bigInt({ min: 0n, max: 5_000_000_000n }),
+        (entries, finder, subsidy) => check(new Map(entries), finder, subsidy),
+      ),
+      { numRuns: 300 },
+    );
+    // The 4,000-destination cut, with the finder's entry moving across it.
+    const many = new Map(Array.from({ length: 4100 }, (_, i) => [`p${i}`, BigInt(1 + (i % 97))] as [string, bigint]));
+    check(many, 'p5', 5_000_000_000n);
+    check(many, 'new', 5_000_000_000n);
   });
 });
 
