@@ -105,7 +105,7 @@ const THREE_DAYS_OF_30S_LINKS = 3 * DAY_OF_30S_LINKS; // 8,640
  * Per network only the periods, windows and targets differ.
  */
 const COMMON = {
-  rulesRevision: 1,
+  rulesRevision: 2, // 2: no finder bonus, S = K, dust to the first output (docs/fair-sharechain.md#payouts)
   // A number no live P2Pool network uses: 17-36 are taken (36 by the Litecoin community fork).
   shareVersion: 64,
   floorRangeLog2: 16,

@@ -46,7 +46,7 @@ describe('fair networks', () => {
   it('changing any consensus constant changes the identity', () => {
     const base = getFairNetwork('bitcoin-fair');
     const changes: Array<Partial<FairRules>> = [
-      { rulesRevision: 2 }, { shareVersion: 65 }, { linkPeriod: 31 }, { linkLookbehind: 201 }, { linkMaxTarget: base.linkMaxTarget - 1n },
+      { rulesRevision: 3 }, { shareVersion: 65 }, { linkPeriod: 31 }, { linkLookbehind: 201 }, { linkMaxTarget: base.linkMaxTarget - 1n },
       { maxTarget: base.maxTarget - 1n }, { floorRangeLog2: 15 }, { floorLookbehind: 21 }, { ceilingRefsPerLink: 31 }, { floorStepDivisor: 33 },
       { refDepth: 5 }, { maxRefs: 61 }, { bonusNumerator: 2 }, { bonusDenominator: 11 }, { outputClasses: [11, 46, 145, 200, 1001] },
       { windowLinks: 8641 }, { windowEntries: 1 }, { spread: 4 }, { finderDivisor: 200 }, { maxFutureSeconds: 301 },
