@@ -23,7 +23,7 @@ describe('fair networks', () => {
       ...FAIR_NET_NAMES.flatMap((n) => [getFairNetwork(n).p2pPort, getFairNetwork(n).workerPort])];
     expect(new Set(ports).size).toBe(ports.length);
     const btc = getFairNetwork('bitcoin-fair');
-    expect([btc.shareVersion, btc.linkPeriod, btc.windowLinks, btc.refDepth, btc.maxRefs, btc.spread, btc.finderDivisor]).toEqual([64, 30, 8640, 4, 60, 3, 200]);
+    expect([btc.shareVersion, btc.linkPeriod, btc.windowLinks, btc.refDepth, btc.maxRefs, btc.spread, btc.finderDivisor]).toEqual([64, 30, 8640, 4, 60, 3, 0]);
     expect(btc.outputClasses).toEqual([11, 46, 145, 200, 1000]);
     expect(btc.defaultOutputs).toBe(200);
     expect(() => getFairNetwork('litecoin-fair')).toThrow(/unknown fair network 'litecoin-fair'/);
@@ -46,10 +46,10 @@ describe('fair networks', () => {
   it('changing any consensus constant changes the identity', () => {
     const base = getFairNetwork('bitcoin-fair');
     const changes: Array<Partial<FairRules>> = [
-      { rulesRevision: 2 }, { shareVersion: 65 }, { linkPeriod: 31 }, { linkLookbehind: 201 }, { linkMaxTarget: base.linkMaxTarget - 1n },
+      { rulesRevision: 3 }, { shareVersion: 65 }, { linkPeriod: 31 }, { linkLookbehind: 201 }, { linkMaxTarget: base.linkMaxTarget - 1n },
       { maxTarget: base.maxTarget - 1n }, { floorRangeLog2: 15 }, { floorLookbehind: 21 }, { ceilingRefsPerLink: 31 }, { floorStepDivisor: 33 },
       { refDepth: 5 }, { maxRefs: 61 }, { bonusNumerator: 2 }, { bonusDenominator: 11 }, { outputClasses: [11, 46, 145, 200, 1001] },
-      { windowLinks: 8641 }, { windowEntries: 1 }, { spread: 4 }, { finderDivisor: 201 }, { maxFutureSeconds: 301 },
+      { windowLinks: 8641 }, { windowEntries: 1 }, { spread: 4 }, { finderDivisor: 200 }, { maxFutureSeconds: 301 },
     ];
     const seen = new Set([base.consensusId.toString('hex')]);
     for (const c of changes) {
