@@ -75,23 +75,23 @@ describe('node policy', () => {
   const linkTarget = (1n << 256n) / linkWork - 1n;
   const floorTarget = linkTarget << 16n;
 
-  it('gives every miner k = 20 shares per window, between the floor and the link work', () => {
+  it('gives every miner k = 40 shares per window, between the floor and the link work', () => {
     const windowSeconds = net.windowLinks * net.linkPeriod;
     for (const h of [1e12, 14e12, 50e12]) {
       const t = fairShareTarget({ net, linkTarget, floorTarget, hashrate: h });
       expect(t.expectedSharesPerWindow).toBeGreaterThan(DEFAULT_K_TARGET * 0.999);
       expect(t.expectedSharesPerWindow).toBeLessThan(DEFAULT_K_TARGET * 1.001);
       expect(t.work).toBe(targetToWork(bitsToTarget(t.bits)));
-      expect(Math.abs(Number(t.work) - (h * windowSeconds) / 20) / ((h * windowSeconds) / 20)).toBeLessThan(1e-3);
+      expect(Math.abs(Number(t.work) - (h * windowSeconds) / 40) / ((h * windowSeconds) / 40)).toBeLessThan(1e-3);
     }
-    // A 100 TH/s miner would want more work than a link: its shares are all links, more than 20.
-    const big = fairShareTarget({ net, linkTarget, floorTarget, hashrate: 100e12 });
+    // A 200 TH/s miner would want more work than a link: its shares are all links, more than 40.
+    const big = fairShareTarget({ net, linkTarget, floorTarget, hashrate: 200e12 });
     expect(big.target <= linkTarget).toBe(true);
-    expect(big.expectedSharesPerWindow).toBeCloseTo((100e12 * windowSeconds) / Number(linkWork), 1);
+    expect(big.expectedSharesPerWindow).toBeCloseTo((200e12 * windowSeconds) / Number(linkWork), 1);
     // A 10 MH/s NerdMiner is at the floor, with fewer shares.
     const tiny = fairShareTarget({ net, linkTarget, floorTarget, hashrate: 1e7 });
     expect(tiny.target).toBeLessThanOrEqual(floorTarget);
-    expect(tiny.expectedSharesPerWindow).toBeLessThan(20);
+    expect(tiny.expectedSharesPerWindow).toBeLessThan(40);
   });
 
   it('K from the firmware byte budget: 755 -> 11, 2,250 -> 46, 6,500 -> 145, unbounded -> 200, 500 -> none', () => {
