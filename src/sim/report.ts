@@ -242,6 +242,7 @@ export function buildReport(run: RunData, wall: WallClock) {
     shares: minerCounts[i]!,
     staleRate: rates(minerCounts[i]!).stale,
     unpaidWork: ratio(minerWork[i]!.unpaid, minerWork[i]!.found),
+    workFound: r6(minerWork[i]!.found),
     secondsBetweenShares: minerCounts[i]!.found > 0 ? r6(seconds / minerCounts[i]!.found) : null,
     expectedPayoutSats: r6(exp.perMiner[i]!),
     payoutShare: r6(payoutShare(i)),

@@ -165,8 +165,9 @@ export class FairChainStats implements ChainStats {
 
   /**
    * What each address gets, in expectation, from a block found now: the subsidy less the
-   * finder's 0.5% in proportion to the window's weights (the lottery pays the tail exactly this
-   * in expectation, docs/fair-sharechain.md#lottery). Sums to the subsidy less the finder's part.
+   * finder's bonus (none on the fair networks) in proportion to the window's weights (the
+   * lottery pays the tail exactly this in expectation, docs/fair-sharechain.md#lottery). Sums
+   * to the subsidy less the finder's part and the floors' dust.
    */
   expectedPayouts(bits: number, subsidy: number): Map<string, bigint> {
     return this.cache.get('payouts', `${this.bestKey()}/${subsidy}:${bits}`, () => {
@@ -175,7 +176,7 @@ export class FairChainStats implements ChainStats {
       const base = this.tracker.payoutBase(this.chain.best, desiredWindowWeight(this.net, bits));
       if (base.total === 0n) return out;
       const r = BigInt(subsidy);
-      const rest = r - r / BigInt(this.net.finderDivisor);
+      const rest = this.net.finderDivisor > 0 ? r - r / BigInt(this.net.finderDivisor) : r;
       for (const p of base.payees) {
         const a = this.address(p.key);
         out.set(a, (out.get(a) ?? 0n) + (rest * p.weight) / base.total);

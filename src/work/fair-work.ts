@@ -7,7 +7,7 @@
  *
  * Per job (docs/fair-sharechain.md#policy):
  * - the own target: the miner's `/DIFF` if it gave one, else fairShareTarget from its measured
- *   hash rate (k = 20 shares per window; the link target until it is measured), always clamped
+ *   hash rate (k = 40 shares per window; the link target until it is measured), always clamped
  *   to [link target, floor target];
  * - K: the largest of the network's output classes up to the miner's `~N`, else up to the
  *   operator's `--max-coinbase-outputs`, else the network's default class (200);

@@ -119,7 +119,7 @@ function modelOf(pool: FairPool): FairModel {
     identifier: net.identifier,
     linkPeriod: 2, linkLookbehind: 20, linkMaxTarget: (1n << 248n) - 1n, maxTarget: (1n << 256n) - 1n,
     floorRangeLog2: 16, floorLookbehind: 10, ceilingRefsPerLink: 30, floorStepDivisor: 32,
-    bonusNumerator: 1, bonusDenominator: 10, windowLinks: 360, windowEntries: 32 * 360, spread: 2 ** 40, finderDivisor: 200,
+    bonusNumerator: 1, bonusDenominator: 10, windowLinks: 360, windowEntries: 32 * 360, spread: 2 ** 40, finderDivisor: 0,
   });
   const t = pool.node.chain.tracker;
   let left: FairShare[] = [];
@@ -289,7 +289,7 @@ describe('the fair network on bcoin regtest: three nodes', () => {
     expect(local.fair.floor_difficulty).toBeLessThanOrEqual(local.fair.link_difficulty);
     expect(local.fair.references.links).toBeGreaterThan(0);
     expect(local.fair.recent_links.length).toBeGreaterThan(0);
-    // Expected payouts are keyed by address, the taproot one included, and sum to the subsidy less the finder's 0.5%.
+    // Expected payouts are keyed by address, the taproot one included, and sum to the subsidy (no finder bonus on the fair networks) less the floors' dust.
     const payouts = (await api('/current_payouts')) as Record<string, number>;
     expect(payouts[address(SCRIPTS.c)]).toBeGreaterThan(0);
     const metrics = await (await fetch(`http://127.0.0.1:${a.node.boundWorkerPort}/metrics`)).text();

@@ -4,7 +4,7 @@
  * the real fair code, and the report's figures held to what the rules' own definitions give:
  *
  * - own targets: a miner small enough not to be clamped to the link target gets
- *   k = 20 shares per window (policy.ts), so in 4 h of 1 h windows 80 shares, Poisson; a miner
+ *   k = 40 shares per window (policy.ts), so in 4 h of 1 h windows 160 shares, Poisson; a miner
  *   bigger than that mines links only;
  * - stale work is paid: with 200 ms links and 1 s work restarts, ~10% of links lose their race
  *   or are found on an old parent, yet every share but those beyond the reference horizon is on
@@ -20,7 +20,7 @@ import { parseScenario } from '../../src/sim/scenario.js';
 import { simulate } from '../../src/sim/simulator.js';
 
 const HOURS = 4;
-const K_TARGET = 20;
+const K_TARGET = 40;
 const WINDOW_SECONDS = 360 * 10; // regtest-fair: 360 links of 10 s
 
 describe('the fair rules in p2pool simulate', () => {

@@ -234,7 +234,7 @@ export class FairModel {
     const w = this.window(parent, desired);
     const list = [...w.entries()].sort((a, b) => (a[1] !== b[1] ? (a[1] > b[1] ? -1 : 1) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const W = list.reduce((acc, [, v]) => acc + v, 0n);
-    const S = s.maxOutputs - 1;
+    const S = R.finderDivisor > 0 ? s.maxOutputs - 1 : s.maxOutputs;
     const chosen: Array<[string, bigint]> = [];
     if (list.length <= S) {
       chosen.push(...list);
@@ -259,11 +259,12 @@ export class FairModel {
         chosen.push([winner[0], ((j + 1n) * WT) / m - (j * WT) / m]);
       }
     }
-    const rest = s.subsidy - s.subsidy / BigInt(R.finderDivisor);
+    const F = R.finderDivisor > 0 ? s.subsidy / BigInt(R.finderDivisor) : 0n;
+    const rest = s.subsidy - F;
     const out = chosen.map(([k, v]) => ({ script: k, value: W === 0n ? 0n : (rest * v) / W }));
     const given = out.reduce((acc, o) => acc + o.value, 0n);
     const finder = s.script.toString('hex');
-    const mine = out.find((o) => o.script === finder);
+    const mine = out.find((o) => o.script === finder) ?? (F === 0n ? out[0] : undefined);
     if (mine) mine.value += s.subsidy - given;
     else out.push({ script: finder, value: s.subsidy - given });
     return out.filter((o) => o.value > 0n);

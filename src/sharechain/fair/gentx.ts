@@ -50,7 +50,7 @@ export function fairPayouts(
   p: { blockBits: number; subsidy: number; finderScript: Buffer; maxOutputs: number },
 ): FairPayoutsResult {
   const base = view.payoutBase(parentHash, desiredWindowWeight(net, p.blockBits));
-  const plan = lotteryPlan(base, p.maxOutputs);
+  const plan = lotteryPlan(base, p.maxOutputs, net.finderDivisor > 0);
   const { amounts, bytes } = payoutOutputs(base, plan, BigInt(p.subsidy), p.finderScript.toString('hex'), net.finderDivisor);
   let outputs: TxOut[] | undefined;
   return {

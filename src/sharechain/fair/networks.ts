@@ -57,7 +57,10 @@ export interface FairRules {
   windowEntries: number;
   /** ...and at most SPREAD parent blocks' worth of work (the last entry partial). */
   spread: number;
-  /** The share's own payee gets floor(subsidy / finderDivisor) first (0.5%). */
+  /**
+   * The share's own payee gets floor(subsidy / finderDivisor) first; 0 means no finder bonus
+   * (the fair networks: docs/fair-sharechain.md#networks says why).
+   */
   finderDivisor: number;
   /** A share's timestamp may be at most this far ahead of the receiver's clock. */
   maxFutureSeconds: number;
@@ -102,7 +105,7 @@ const THREE_DAYS_OF_30S_LINKS = 3 * DAY_OF_30S_LINKS; // 8,640
  * Per network only the periods, windows and targets differ.
  */
 const COMMON = {
-  rulesRevision: 1,
+  rulesRevision: 2, // 2: no finder bonus, S = K, dust to the first output (docs/fair-sharechain.md#payouts)
   // A number no live P2Pool network uses: 17-36 are taken (36 by the Litecoin community fork).
   shareVersion: 64,
   floorRangeLog2: 16,
@@ -121,7 +124,9 @@ const COMMON = {
   // Not consensus: K of miners that ask for no class (docs/fair-sharechain.md#policy).
   defaultOutputs: 200,
   spread: 3,
-  finderDivisor: 200,
+  // No finder bonus: v35's 0.5% is a lottery prize that dominates a small miner's payout
+  // variance and buys nothing against withholding (docs/fair-sharechain.md#networks).
+  finderDivisor: 0,
   maxFutureSeconds: 300,
 } as const;
 

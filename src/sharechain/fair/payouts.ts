@@ -4,8 +4,8 @@
  * 1. Base (per parent link and block target): the window's weights (window.ts), payees sorted
  *    by weight descending, ties by payout script bytes ascending; the lottery seed
  *    sha256d("p2pool-fair lottery" ‖ parent hash) read as a big-endian integer.
- * 2. Plan (per base and max_outputs K): S = K - 1 slots for the window (one is kept for the
- *    finder). With n <= S payees every payee is paid exactly. Otherwise the first E payees are
+ * 2. Plan (per base and max_outputs K): S = K slots for the window, K - 1 on a network with a
+ *    finder bonus (one is kept for the finder). With n <= S payees every payee is paid exactly. Otherwise the first E payees are
  *    paid exactly, E the smallest number with  w[E] * (S - E) <= W_T(E)  (W_T = the weight of
  *    payees E..n-1, the tail); the m = S - E remaining slots are drawn by systematic sampling
  *    over the tail: r = seed mod W_T, point j at r + j*W_T on a line where tail payee t owns
@@ -13,11 +13,14 @@
  *    interval and no payee gets two (m*w_t <= W_T), so payee t wins with probability
  *    m*w_t/W_T and then receives slot weight s_j = floor((j+1)W_T/m) - floor(j*W_T/m):
  *    in expectation its own weight, whatever K.
- * 3. Amounts (per share): F = subsidy // finderDivisor first to the share's payee; the rest R'
+ * 3. Amounts (per share): F = subsidy // finderDivisor first to the share's payee (F = 0 when
+ *    finderDivisor is 0, as on every fair network); the rest R'
  *    by weight, floor(R' * w / W) per exact payee and floor(R' * s_j / W) per slot; what the
  *    floors leave goes to the share's payee too. Outputs: exact payees in order, then slot
- *    winners in point order; the share's payee is added to its output if it has one, else
- *    appended last. Zero amounts are dropped. The amounts sum to the subsidy.
+ *    winners in point order; the share's payee's part (F and the dust) is added to its output
+ *    if it has one, else appended last; but with F = 0 (only dust) and some output present, the
+ *    dust goes to the first output instead (no output of a few satoshis). Zero amounts are
+ *    dropped. The amounts sum to the subsidy.
  *
  * The draw depends only on the chain (weights, parent hash) and K: not on the subsidy (fees),
  * the share's payee or anything else its miner picks (see #attacks for what K can do).
@@ -123,11 +126,14 @@ export function payoutBase(window: WindowWeights, parentHash: Buffer | null, hin
   return { payees, total, seed: lotterySeed(parentHash), plans: new Map() };
 }
 
-/** Step 2: who is paid exactly and who wins the slots, for K = maxOutputs (cached on the base). */
-export function lotteryPlan(base: PayoutBase, maxOutputs: number): LotteryPlan {
+/**
+ * Step 2: who is paid exactly and who wins the slots, for K = maxOutputs (cached on the base,
+ * whose network fixes `finderSlot`: true where the network pays a finder bonus).
+ */
+export function lotteryPlan(base: PayoutBase, maxOutputs: number, finderSlot: boolean): LotteryPlan {
   const cached = base.plans.get(maxOutputs);
   if (cached) return cached;
-  const S = maxOutputs - 1;
+  const S = finderSlot ? maxOutputs - 1 : maxOutputs;
   if (S < 1) throw new RangeError(`max_outputs ${maxOutputs} leaves no slot`);
   const { payees } = base;
   const n = payees.length;
@@ -188,7 +194,7 @@ function plannedAmounts(base: PayoutBase, plan: LotteryPlan, subsidy: bigint, fi
   const lines: PayoutAmount[] = [];
   let paid = 0n;
   if (base.total > 0n) {
-    const rest = subsidy - subsidy / BigInt(finderDivisor);
+    const rest = finderDivisor > 0 ? subsidy - subsidy / BigInt(finderDivisor) : subsidy;
     for (let i = 0; i < plan.exact; i++) {
       const p = base.payees[i]!;
       const value = (rest * p.weight) / base.total;
@@ -238,13 +244,21 @@ export function payoutOutputs(
   finderDivisor: number,
 ): FairOutputs {
   const { lines, serialized, finderValue } = plannedAmounts(base, plan, subsidy, finderDivisor);
+  const bonus = finderDivisor > 0 ? subsidy / BigInt(finderDivisor) : 0n;
+  // Where the share's payee's part goes: its own output, else (only dust) the first output.
+  let at = -1;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.key === finderKey) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0 && bonus === 0n && lines.length > 0) at = 0;
   const amounts: PayoutAmount[] = [];
   const parts: Buffer[] = [];
-  let merged = false;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    if (!merged && l.key === finderKey) {
-      merged = true;
+    if (i === at) {
       const value = l.value + finderValue;
       if (value !== 0n) {
         amounts.push({ key: l.key, value });
@@ -255,7 +269,7 @@ export function payoutOutputs(
       parts.push(serialized[i]!);
     }
   }
-  if (!merged && finderValue !== 0n) {
+  if (at < 0 && finderValue !== 0n) {
     amounts.push({ key: finderKey, value: finderValue });
     parts.push(serializeOutput(finderKey, finderValue));
   }

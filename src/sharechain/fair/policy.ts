@@ -5,10 +5,11 @@
  * 1. A miner's own target. The share-count part of a miner's payout variance is set by k, its
  *    expected shares in the PPLNS window: CV^2 = (1/mu)[1 + (1 + 1/X)(1 - f)/(f S)], which for a
  *    window much shorter than the pool's block interval (X -> 0) is (1/mu)(1 + 1/k). So each
- *    miner gets the work that gives it kTarget (20) shares per window:
+ *    miner gets the work that gives it kTarget (40) shares per window:
  *      own_work = clamp(hashrate * windowSeconds / kTarget, floor work, link work)
- *    20 shares put the share-count noise at 5% of the pool-luck variance nobody escapes; a
- *    smaller work would only add shares (bandwidth) for a variance already dominated by luck.
+ *    40 shares put the share-count noise at 2.5% of the pool-luck variance nobody escapes
+ *    (docs/fair-sharechain.md#policy says why not 20); a smaller work would only add shares
+ *    (bandwidth) for a variance already dominated by luck.
  * 2. K from the miner's firmware: the largest output class whose worst-case coinbase fits the
  *    byte budget of the miner's firmware (the limits below, with their sources).
  */
@@ -16,7 +17,7 @@ import { targetToBitsUpperBound, targetToWork, bitsToTarget, workToTarget } from
 import type { FairNetwork } from './networks.js';
 
 /** k: expected shares per window the policy gives every miner that the floor allows. */
-export const DEFAULT_K_TARGET = 20;
+export const DEFAULT_K_TARGET = 40;
 
 export interface MinerTarget {
   target: bigint;

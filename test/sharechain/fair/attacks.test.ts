@@ -35,21 +35,27 @@ function base(entries: Array<[string, bigint]>, seed: bigint): PayoutBase {
 }
 
 describe('attacks', () => {
-  it('block withholding: the finder of a block gets subsidy/200 on top of its weight, so a withheld block costs at least that', () => {
+  it('block withholding: a withheld block costs its finder its own window share of it; finding pays no bonus', () => {
     const chain = new FairTestChain(net);
     const top = chain.grow(null, 6, 2);
     const subsidy = 312_500_000;
     const x = testScript(1);
     const y = testScript(2);
+    const payouts = (finder: Buffer) =>
+      fairPayouts(chain.tracker, net, top.hash, { blockBits: HARD_BLOCK_BITS, subsidy, finderScript: finder, maxOutputs: 200 }).outputs;
     const valueOf = (finder: Buffer, who: Buffer): number =>
-      fairPayouts(chain.tracker, net, top.hash, { blockBits: HARD_BLOCK_BITS, subsidy, finderScript: finder, maxOutputs: 200 })
-        .outputs.filter((o) => o.script.equals(who)).reduce((a, o) => a + o.value, 0);
+      payouts(finder).filter((o) => o.script.equals(who)).reduce((a, o) => a + o.value, 0);
     const whenXFinds = valueOf(x, x);
     const whenYFinds = valueOf(y, x);
-    expect(whenYFinds).toBeGreaterThan(0); // x has weight in the window
-    expect(whenXFinds - whenYFinds).toBeGreaterThanOrEqual(subsidy / 200);
-    // ...and at most the finder fraction plus the rounding dust (less than one satoshi per payee).
-    expect(whenXFinds - whenYFinds).toBeLessThan(subsidy / 200 + 20);
+    // x has weight in the window: the block it would withhold pays it that much, which it loses.
+    expect(whenYFinds).toBeGreaterThan(subsidy / 100);
+    // Finding the block itself pays x only the floors' dust (less than one satoshi per payee)...
+    expect(whenXFinds - whenYFinds).toBeGreaterThanOrEqual(0);
+    expect(whenXFinds - whenYFinds).toBeLessThan(20);
+    // ...and every output but the finder's is the same whoever finds the block.
+    const total = (outs: ReturnType<typeof payouts>): number => outs.reduce((a, o) => a + o.value, 0);
+    expect(total(payouts(x))).toBe(subsidy);
+    expect(total(payouts(y))).toBe(subsidy);
   });
 
   it('selfish mining of links: a released private chain that wins still leaves the honest link referenced and paid', () => {
@@ -159,7 +165,7 @@ describe('attacks', () => {
       let slot = 0;
       for (let i = 0; i < draws; i++) {
         const b = base([...honest, ...attacker], seedOf(i));
-        const plan = lotteryPlan(b, K);
+        const plan = lotteryPlan(b, K, net.finderDivisor > 0);
         slot = Number(plan.tailTotal) / plan.slots;
         const got = new Map<string, number>();
         for (let e = 0; e < plan.exact; e++) got.set(b.payees[e]!.key, Number(b.payees[e]!.weight));
@@ -198,7 +204,7 @@ describe('attacks', () => {
       const b = base([...honest, ...sybils], seedOf(i));
       let top = 0;
       for (const K of net.outputClasses) {
-        const plan = lotteryPlan(b, K);
+        const plan = lotteryPlan(b, K, net.finderDivisor > 0);
         let got = 0;
         for (let e = 0; e < plan.exact; e++) if (b.payees[e]!.key.startsWith('s')) got += Number(b.payees[e]!.weight);
         for (const w of plan.winners) if (w.key.startsWith('s')) got += Number(w.weight);

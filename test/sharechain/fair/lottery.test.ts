@@ -30,9 +30,9 @@ function seedOf(i: number): bigint {
 const zipf = (n: number, scale: bigint): bigint[] => Array.from({ length: n }, (_, i) => (scale * 1000n) / BigInt(i + 1) + BigInt(i % 7));
 
 describe('payout amounts', () => {
-  it('few payees: all exact, finder first gets subsidy/200 and the remainder, the sum is the subsidy', () => {
+  it('few payees, a network with a finder bonus: all exact, finder first gets subsidy/200 and the remainder, the sum is the subsidy', () => {
     const b = base([600n, 300n, 100n], 5n);
-    const plan = lotteryPlan(b, 11);
+    const plan = lotteryPlan(b, 11, true);
     expect(plan.exact).toBe(3);
     const finder = `0014${'ff'.repeat(20)}`;
     const out = payoutAmounts(b, plan, 1_000_003n, finder, 200);
@@ -46,18 +46,33 @@ describe('payout amounts', () => {
     expect(merged[1]!.value).toBe(1_000_003n - merged[0]!.value - merged[2]!.value);
   });
 
-  it('an empty window pays the whole subsidy to the finder', () => {
+  it('few payees, no finder bonus (the fair networks): the floors\' dust goes to the finder\'s own output, else to the first output', () => {
+    const b = base([600n, 300n, 100n], 5n);
+    const plan = lotteryPlan(b, 11, false);
+    const finder = `0014${'ff'.repeat(20)}`;
+    const out = payoutAmounts(b, plan, 1_000_003n, finder, 0);
+    // Not a payee: no output for it (it would be a few satoshis); the largest payee takes the dust.
+    expect(out.map((o) => o.key)).toEqual(b.payees.map((p) => p.key));
+    expect(out.map((o) => o.value)).toEqual([600_001n + 2n, 300_000n, 100_000n]);
+    // A payee: the dust is added to its own output.
+    const mine = payoutAmounts(b, plan, 1_000_003n, b.payees[2]!.key, 0);
+    expect(mine.map((o) => o.value)).toEqual([600_001n, 300_000n, 100_002n]);
+  });
+
+  it('an empty window pays the whole subsidy to the finder, bonus or not', () => {
     const b = base([], 1n);
-    expect(payoutAmounts(b, lotteryPlan(b, 200), 5000n, 'aa', 200)).toEqual([{ key: 'aa', value: 5000n }]);
+    expect(payoutAmounts(b, lotteryPlan(b, 200, true), 5000n, 'aa', 200)).toEqual([{ key: 'aa', value: 5000n }]);
+    const c = base([], 1n);
+    expect(payoutAmounts(c, lotteryPlan(c, 200, false), 5000n, 'aa', 0)).toEqual([{ key: 'aa', value: 5000n }]);
   });
 
   it('many payees: at most K outputs, the exact part is the smallest E with w[E](S-E) <= W_T(E), one slot per winner', () => {
-    for (const K of [11, 46, 145, 200]) {
+    for (const [finderSlot, divisor] of [[true, 200], [false, 0]] as const) for (const K of [11, 46, 145, 200]) {
       for (const n of [K - 1, K, 3 * K, 1000]) {
         const b = base(zipf(n, 1000n), seedOf(n + K));
-        const plan = lotteryPlan(b, K);
-        const S = K - 1;
-        const out = payoutAmounts(b, plan, 312_500_000n, `5120${'ab'.repeat(32)}`, 200);
+        const plan = lotteryPlan(b, K, finderSlot);
+        const S = finderSlot ? K - 1 : K;
+        const out = payoutAmounts(b, plan, 312_500_000n, `5120${'ab'.repeat(32)}`, divisor);
         expect(out.length).toBeLessThanOrEqual(K);
         expect(new Set(out.map((o) => o.key)).size).toBe(out.length);
         expect(out.reduce((a, o) => a + o.value, 0n)).toBe(312_500_000n);
@@ -86,11 +101,11 @@ describe('payout amounts', () => {
     const exactBy = new Map(b.payees.map((p) => [p.key, p.weight]));
     for (let i = 0; i < draws; i++) {
       b = base(weights, seedOf(i));
-      const plan = lotteryPlan(b, K);
+      const plan = lotteryPlan(b, K, false);
       for (let e = 0; e < plan.exact; e++) sums.set(b.payees[e]!.key, (sums.get(b.payees[e]!.key) ?? 0n) + b.payees[e]!.weight);
       for (const win of plan.winners) sums.set(win.key, (sums.get(win.key) ?? 0n) + win.weight);
     }
-    const plan = lotteryPlan(b, K);
+    const plan = lotteryPlan(b, K, false);
     const slot = Number(plan.tailTotal) / plan.slots;
     let checked = 0;
     for (const [key, a] of exactBy) {

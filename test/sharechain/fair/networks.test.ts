@@ -23,7 +23,7 @@ describe('fair networks', () => {
       ...FAIR_NET_NAMES.flatMap((n) => [getFairNetwork(n).p2pPort, getFairNetwork(n).workerPort])];
     expect(new Set(ports).size).toBe(ports.length);
     const btc = getFairNetwork('bitcoin-fair');
-    expect([btc.shareVersion, btc.linkPeriod, btc.windowLinks, btc.refDepth, btc.maxRefs, btc.spread, btc.finderDivisor]).toEqual([64, 30, 8640, 4, 60, 3, 200]);
+    expect([btc.shareVersion, btc.linkPeriod, btc.windowLinks, btc.refDepth, btc.maxRefs, btc.spread, btc.finderDivisor]).toEqual([64, 30, 8640, 4, 60, 3, 0]);
     expect(btc.outputClasses).toEqual([11, 46, 145, 200, 1000]);
     expect(btc.defaultOutputs).toBe(200);
     expect(() => getFairNetwork('litecoin-fair')).toThrow(/unknown fair network 'litecoin-fair'/);
@@ -46,10 +46,10 @@ describe('fair networks', () => {
   it('changing any consensus constant changes the identity', () => {
     const base = getFairNetwork('bitcoin-fair');
     const changes: Array<Partial<FairRules>> = [
-      { rulesRevision: 2 }, { shareVersion: 65 }, { linkPeriod: 31 }, { linkLookbehind: 201 }, { linkMaxTarget: base.linkMaxTarget - 1n },
+      { rulesRevision: 3 }, { shareVersion: 65 }, { linkPeriod: 31 }, { linkLookbehind: 201 }, { linkMaxTarget: base.linkMaxTarget - 1n },
       { maxTarget: base.maxTarget - 1n }, { floorRangeLog2: 15 }, { floorLookbehind: 21 }, { ceilingRefsPerLink: 31 }, { floorStepDivisor: 33 },
       { refDepth: 5 }, { maxRefs: 61 }, { bonusNumerator: 2 }, { bonusDenominator: 11 }, { outputClasses: [11, 46, 145, 200, 1001] },
-      { windowLinks: 8641 }, { windowEntries: 1 }, { spread: 4 }, { finderDivisor: 201 }, { maxFutureSeconds: 301 },
+      { windowLinks: 8641 }, { windowEntries: 1 }, { spread: 4 }, { finderDivisor: 200 }, { maxFutureSeconds: 301 },
     ];
     const seen = new Set([base.consensusId.toString('hex')]);
     for (const c of changes) {
@@ -75,23 +75,23 @@ describe('node policy', () => {
   const linkTarget = (1n << 256n) / linkWork - 1n;
   const floorTarget = linkTarget << 16n;
 
-  it('gives every miner k = 20 shares per window, between the floor and the link work', () => {
+  it('gives every miner k = 40 shares per window, between the floor and the link work', () => {
     const windowSeconds = net.windowLinks * net.linkPeriod;
     for (const h of [1e12, 14e12, 50e12]) {
       const t = fairShareTarget({ net, linkTarget, floorTarget, hashrate: h });
       expect(t.expectedSharesPerWindow).toBeGreaterThan(DEFAULT_K_TARGET * 0.999);
       expect(t.expectedSharesPerWindow).toBeLessThan(DEFAULT_K_TARGET * 1.001);
       expect(t.work).toBe(targetToWork(bitsToTarget(t.bits)));
-      expect(Math.abs(Number(t.work) - (h * windowSeconds) / 20) / ((h * windowSeconds) / 20)).toBeLessThan(1e-3);
+      expect(Math.abs(Number(t.work) - (h * windowSeconds) / 40) / ((h * windowSeconds) / 40)).toBeLessThan(1e-3);
     }
-    // A 100 TH/s miner would want more work than a link: its shares are all links, more than 20.
-    const big = fairShareTarget({ net, linkTarget, floorTarget, hashrate: 100e12 });
+    // A 200 TH/s miner would want more work than a link: its shares are all links, more than 40.
+    const big = fairShareTarget({ net, linkTarget, floorTarget, hashrate: 200e12 });
     expect(big.target <= linkTarget).toBe(true);
-    expect(big.expectedSharesPerWindow).toBeCloseTo((100e12 * windowSeconds) / Number(linkWork), 1);
+    expect(big.expectedSharesPerWindow).toBeCloseTo((200e12 * windowSeconds) / Number(linkWork), 1);
     // A 10 MH/s NerdMiner is at the floor, with fewer shares.
     const tiny = fairShareTarget({ net, linkTarget, floorTarget, hashrate: 1e7 });
     expect(tiny.target).toBeLessThanOrEqual(floorTarget);
-    expect(tiny.expectedSharesPerWindow).toBeLessThan(20);
+    expect(tiny.expectedSharesPerWindow).toBeLessThan(40);
   });
 
   it('K from the firmware byte budget: 755 -> 11, 2,250 -> 46, 6,500 -> 145, unbounded -> 200, 500 -> none', () => {

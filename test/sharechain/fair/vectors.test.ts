@@ -27,7 +27,7 @@ function regtestRules(): ModelRules {
     identifier: Buffer.from(id.identifier, 'hex'),
     linkPeriod: 10, linkLookbehind: 20, linkMaxTarget: (1n << 252n) - 1n, maxTarget: (1n << 256n) - 1n,
     floorRangeLog2: 16, floorLookbehind: 10, ceilingRefsPerLink: 30, floorStepDivisor: 32,
-    bonusNumerator: 1, bonusDenominator: 10, windowLinks: 360, windowEntries: 32 * 360, spread: 2 ** 40, finderDivisor: 200,
+    bonusNumerator: 1, bonusDenominator: 10, windowLinks: 360, windowEntries: 32 * 360, spread: 2 ** 40, finderDivisor: 0,
   };
 }
 
