@@ -305,6 +305,8 @@ export class StratumServer {
       }
       return this.settleScratch(c);
     }
+    // Lent the scratch but sent nothing from it (the line was not finished): it is free again.
+    if (this.scratchHolder === c) this.scratchHolder = null;
     if (c.out === '') return;
     const data = c.out;
     const ascii = c.outAscii;
