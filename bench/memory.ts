@@ -8,6 +8,7 @@
  *    (bench/mining-load.ts, a process of its own: its memory is not ours);
  * 3. every miner gets three rounds of new work (no submits: on this chain's raised MAX_TARGET
  *    every hash is a share, and the submit path's memory is the mining bench's); then process.memoryUsage() is read (after a full GC when the child runs with --expose-gc).
+ * The child runs with the V8 flags of the `p2pool` executable (nodeExecutableFlags).
  * On the way it times the first job: from the process's start (Node's own start and every
  * import included) to the first mining.notify a TCP miner receives, with the full store loaded
  * and verified before the port opens, as the node does (src/node/node.ts). Not counted: the
@@ -15,6 +16,7 @@
  * take what bitcoind takes; the template is at hand here.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,7 @@ import { StratumServer } from '../src/stratum/server.js';
 import { PoolWork } from '../src/work/pool-work.js';
 import { buildTemplate, payoutAddress } from './mining.js';
 import { LoadChild } from './mining-load.js';
+import { repoPath } from './repo-path.js';
 
 const MINERS = 1000;
 export const RSS_BUDGET_MB = 150;
@@ -43,7 +46,7 @@ function memory(): Result {
 /** Run the measurement in a child process on the store at `storePath` (network `net`, the sharechain bench's). */
 export function benchMemory(storePath: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', storePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeExecutableFlags(), ...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', storePath], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -56,6 +59,17 @@ export function benchMemory(storePath: string): Promise<Result> {
       }
     });
   });
+}
+
+/**
+ * The V8 flags the `p2pool` executable runs with: its first line (`#!/usr/bin/env -S node
+ * FLAGS`, src/cli/main.ts), so the child is the process an operator runs.
+ */
+export function nodeExecutableFlags(): string[] {
+  const first = readFileSync(repoPath('src/cli/main.ts'), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env (?:-S )?node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
+  if (!m) throw new Error(`memory bench: cannot read the node flags from src/cli/main.ts's first line: ${first}`);
+  return m[1]!.split(' ').filter((f) => f !== '');
 }
 
 /** The sharechain bench's network: bitcoin's constants with MAX_TARGET raised (bench/sharechain.ts). */
@@ -87,13 +101,17 @@ function firstNotify(port: number, address: string): Promise<number> {
 }
 
 async function child(storePath: string): Promise<Result> {
+  // Node's own start and every import of the node's modules, before anything is loaded.
+  const startedMs = Math.round(performance.now());
   const baseline = memory();
   const net = benchNet();
   const store = ShareStore.open(storePath);
   const chain = new ChainState({ net, store });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const loaded = chain.load();
   const loadMs = Math.round(performance.now() - t0);
+  const loadCpu = process.cpuUsage(c0);
   const afterChain = memory();
 
   const templates = { current: buildTemplate(3000), stale: false };
@@ -103,7 +121,11 @@ async function child(storePath: string): Promise<Result> {
   const port = new WorkerPort((s, first) => stratum.accept(s, first), []);
   const bound = await port.listen(0, '127.0.0.1');
   const firstNotifyMs = await firstNotify(bound, payoutAddress(net, 1_000_001));
-  const firstJob = { msSinceProcessStart: Math.round(firstNotifyMs), storeLoadMs: loadMs, budgetMs: 1000, ok: firstNotifyMs < 1000 };
+  // storeLoadCpuMs: user + system CPU of the load (every thread of the process: the GC's helpers too).
+  const firstJob = {
+    msSinceProcessStart: Math.round(firstNotifyMs), processAndImportsMs: startedMs, storeLoadMs: loadMs, storeLoadCpuMs: Math.round((loadCpu.user + loadCpu.system) / 1000),
+    nodeFlags: nodeExecutableFlags().join(' '), budgetMs: 1000, ok: firstNotifyMs < 1000,
+  };
   const load = new LoadChild();
   let afterMiners: Result;
   try {

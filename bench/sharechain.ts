@@ -190,6 +190,7 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
 
   const hashing = hashingFloorMs(net, chain, stripped);
   const loadAndVerifyMs = reloadMs + reloadVerifyMs;
+  const nodeLoadMs = (memory.firstJob as { storeLoadMs: number }).storeLoadMs;
   return {
     chain: { shares: total, chainLength: net.chainLength, spread: net.spread, payees: ADDRESSES.length, windowShares: windowShares.weights.size > 0 ? net.realChainLength - 1 : 0 },
     buildMs: Math.round(buildMs),
@@ -212,6 +213,10 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
       ratio: +(loadAndVerifyMs / hashing).toFixed(2),
       budgetRatio: 2,
       ok: loadAndVerifyMs <= 2 * hashing,
+      // The same load as the node runs it: ChainState.load in a fresh process with the p2pool
+      // executable's V8 flags (bench/memory.ts firstJob.storeLoadMs), against the same floor.
+      nodeProcessLoadMs: nodeLoadMs,
+      nodeProcessRatio: +(nodeLoadMs / hashing).toFixed(2),
     },
     memory,
   };

@@ -79,20 +79,35 @@ export class ByteReader {
     return v;
   }
 
-  /** A u64 that must fit in a JS number exactly (satoshi amounts: 21e14 < 2^53). */
+  /**
+   * A u64 that must fit in a JS number exactly (satoshi amounts: 21e14 < 2^53). Read as two
+   * 32-bit halves: no BigInt made and compared per value (one per decoded share).
+   */
   readU64LESafe(): number {
-    const start = this.pos;
-    const v = this.readU64LE();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeError('64-bit value too large', start);
-    return Number(v);
+    this.need(8, 'u64');
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readUInt32LE(this.pos + 4);
+    // 2^53 - 1 = hi 0x1fffff, lo 0xffffffff: every value with hi <= 0x1fffff is safe.
+    if (hi > 0x1fffff) throw new DecodeError('64-bit value too large', this.pos);
+    this.pos += 8;
+    return hi * 0x100000000 + lo;
   }
 
   /** Unsigned little-endian integer of `n` bytes as bigint (u128 abswork, u256 hashes). */
   readUIntLE(n: number): bigint {
     this.need(n, `u${n * 8}`);
-    const v = bytesToBigIntLE(this.buf.subarray(this.pos, this.pos + n));
+    const v = bytesToBigIntLE(this.buf, this.pos, n);
     this.pos += n;
     return v;
+  }
+
+  /** CompactSize length then that many bytes as a latin1 string (no Buffer view made); `maxLength` bounds the length. */
+  readVarStringLatin1(maxLength: number = MAX_VAR_BYTES): string {
+    const len = this.readCompactSize(Math.min(maxLength, MAX_VAR_BYTES));
+    this.need(len, `${len} bytes`);
+    const s = this.buf.toString('latin1', this.pos, this.pos + len);
+    this.pos += len;
+    return s;
   }
 
   /** `n` raw bytes (a view into the input; copy it if the input buffer is reused). */

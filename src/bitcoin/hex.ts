@@ -46,14 +46,14 @@ export function displayHexToHash(hex: string): Buffer {
 /**
  * Little-endian bytes -> unsigned bigint. Read in 32-bit words from the top (a 256-bit hash
  * is 8 BigInt steps, not 32: each step allocates), the bytes below a whole word first.
+ * `start`/`length` read a range without making a view of it.
  */
-export function bytesToBigIntLE(bytes: Uint8Array): bigint {
-  const len = bytes.length;
-  const rest = len & 3;
+export function bytesToBigIntLE(bytes: Uint8Array, start = 0, length = bytes.length - start): bigint {
+  const rest = length & 3;
   let n = 0n;
-  let i = len - 1;
-  for (; i >= len - rest; i--) n = (n << 8n) | BigInt(bytes[i]!);
-  for (; i >= 3; i -= 4) {
+  let i = start + length - 1;
+  for (; i >= start + length - rest; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  for (; i >= start + 3; i -= 4) {
     const w = ((bytes[i]! << 24) | (bytes[i - 1]! << 16) | (bytes[i - 2]! << 8) | bytes[i - 3]!) >>> 0;
     n = (n << 32n) | BigInt(w);
   }

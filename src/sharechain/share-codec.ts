@@ -99,9 +99,29 @@ function writeHashList(w: ByteWriter, list: readonly Uint8Array[]): void {
   });
 }
 
+/**
+ * The empty merkle link, one frozen object shared by every decoded share that has one (every
+ * ref_merkle_link in practice): two objects fewer per share held in memory (docs/mining.md).
+ */
+const EMPTY_MERKLE_LINK: MerkleLink = Object.freeze({ branch: Object.freeze([]) as unknown as Buffer[], index: 0 });
+
 /** {branch: List(uint256), index: IntType(0)}: the index is not on the wire and is always 0. */
 function readMerkleLink(r: ByteReader, own: boolean): MerkleLink {
-  return { branch: readHashList(r, MAX_MERKLE_BRANCH, own), index: 0 };
+  const branch = readHashList(r, MAX_MERKLE_BRANCH, own);
+  return branch.length === 0 ? EMPTY_MERKLE_LINK : { branch, index: 0 };
+}
+
+/**
+ * Payout addresses as decoded, one string per address: a miner's address repeats in each of its
+ * shares, and every share of the chain is held in memory. Bounded (cleared when full).
+ */
+const addressStrings = new Map<string, string>();
+function internAddress(a: string): string {
+  const known = addressStrings.get(a);
+  if (known !== undefined) return known;
+  if (addressStrings.size >= 10_000) addressStrings.clear();
+  addressStrings.set(a, a);
+  return a;
 }
 
 function writeMerkleLink(w: ByteWriter, link: MerkleLink, what: string): void {
@@ -157,7 +177,7 @@ function readShareData(r: ByteReader, version: number, own: boolean): ShareData 
   let address: string | undefined;
   if (version >= 34) {
     // Bytes kept as latin1 so that any byte string round-trips; validity is checked later.
-    address = r.readVarBytes(MAX_ADDRESS_LENGTH).toString('latin1');
+    address = internAddress(r.readVarStringLatin1(MAX_ADDRESS_LENGTH));
   } else {
     const pkh = r.readBytes(20);
     pubkeyHash = own ? pkh : Buffer.from(pkh);

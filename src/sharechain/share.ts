@@ -11,7 +11,7 @@
  */
 import { powHash as parentPowHash } from '../bitcoin/chain-params.js';
 import { sha256d } from '../bitcoin/hash.js';
-import { bytesToBigIntLE, hashToDisplayHex } from '../bitcoin/hex.js';
+import { bigIntToHash, bytesToBigIntLE, hashToDisplayHex } from '../bitcoin/hex.js';
 import { checkMerkleLink, type MerkleLink } from '../bitcoin/merkle.js';
 import { p2pkhScript } from '../bitcoin/script.js';
 import { bitsToTarget, targetToWork } from '../bitcoin/target.js';
@@ -70,12 +70,18 @@ function gentxSuffix(refHash: Buffer, lastTxoutNonce: bigint): Buffer {
  * neighbouring shares carry the same bits (a retarget moves them slowly) and the work is a
  * 256-bit division; bounded so hostile bits cannot grow it.
  */
-const bitsCache = new Map<number, { target: bigint; work: bigint }>();
-function targetAndWork(bits: number): { target: bigint; work: bigint } {
+interface BitsEntry {
+  target: bigint;
+  work: bigint;
+  /** The target as 32 little-endian bytes (a hash is compared with it byte by byte); null above 2**256-1. */
+  targetBytes: Buffer | null;
+}
+const bitsCache = new Map<number, BitsEntry>();
+function targetAndWork(bits: number): BitsEntry {
   let e = bitsCache.get(bits);
   if (e === undefined) {
     const target = bitsToTarget(bits);
-    e = { target, work: targetToWork(target) };
+    e = { target, work: targetToWork(target), targetBytes: target < 1n << 256n ? bigIntToHash(target) : null };
     if (bitsCache.size >= 4096) bitsCache.clear();
     bitsCache.set(bits, e);
   }
@@ -191,16 +197,18 @@ function deriveShare(
   header.writeUInt32LE(minHeader.nonce, 76);
   const hashBytes = sha256d(header);
   const hash = hashToDisplayHex(hashBytes);
+  lastHashBytes = hashBytes;
+  lastHash = hash;
   // A simulated network (src/sim) supplies the PoW value it drew for this header; the check
   // below then runs on it unchanged (docs/simulate.md#proof-of-work).
   const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header));
 
-  const { target, work } = targetAndWork(shareInfo.bits);
+  const { target, work, targetBytes } = targetAndWork(shareInfo.bits);
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
   if (target > net.maxTarget) throw new InvalidShare('share target invalid (above the network maximum)', hash);
-  // hash is the display (big-endian) hex of hashBytes: its integer without a byte loop.
-  const powValue = powHash === hashBytes ? BigInt('0x' + hash) : bytesToBigIntLE(powHash);
-  if (powValue > target) throw new InvalidShare('share PoW invalid', hash);
+  // pow <= target as integers, compared on the little-endian bytes from the top (no BigInt per share).
+  const above = powHash.length === 32 && targetBytes !== null ? hashAboveTarget(powHash, targetBytes) : bytesToBigIntLE(powHash) > target;
+  if (above) throw new InvalidShare('share PoW invalid', hash);
 
   // The six ShareContents fields by name, not `...contents`: the spread clones through V8's
   // slow path and made this literal half the cost of decoding a share.
@@ -215,7 +223,7 @@ function deriveShare(
     raw: raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net)),
     hashBytes,
     hash,
-    prevHash: data.previousShareHash ? hashToDisplayHex(data.previousShareHash) : null,
+    prevHash: data.previousShareHash ? prevHashText(data.previousShareHash) : null,
     header,
     powHash,
     gentxHash,
@@ -228,6 +236,27 @@ function deriveShare(
     payee,
     timeSeen,
   };
+}
+
+/**
+ * The last share decoded here: shares are mostly decoded parent first (the store's load, a
+ * peer's batch), so a share's previous_share_hash is usually that share's hash, and its display
+ * string is reused instead of made again (the whole chain is held in memory).
+ */
+let lastHashBytes: Buffer = ZERO_HASH;
+let lastHash = '';
+function prevHashText(prev: Buffer): string {
+  return prev.equals(lastHashBytes) ? lastHash : hashToDisplayHex(prev);
+}
+
+/** Whether a 32-byte little-endian hash is above a target given as 32 little-endian bytes. */
+function hashAboveTarget(hash: Uint8Array, target: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const h = hash[i]!;
+    const t = target[i]!;
+    if (h !== t) return h > t;
+  }
+  return false;
 }
 
 /**

@@ -86,8 +86,13 @@ export function pushLine(method: string, params: unknown[]): string {
  * numbers and booleans, which the caller writes directly.
  */
 export function pushLineJson(method: string, paramsJson: string): string {
+  return `{"id":${nextPushId()},"method":${JSON.stringify(method)},"params":${paramsJson},"jsonrpc":"2.0"}\n`;
+}
+
+/** The id of the next server -> miner call (a line assembled elsewhere takes it here: notify-line.ts). */
+export function nextPushId(): number {
   pushId = (pushId + 1) % 0x7fffffff;
-  return `{"id":${pushId},"method":${JSON.stringify(method)},"params":${paramsJson},"jsonrpc":"2.0"}\n`;
+  return pushId;
 }
 
 export function stratumError(code: number, message: string): StratumError {

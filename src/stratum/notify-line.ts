@@ -6,7 +6,27 @@
  * template shares are made once and memoised on the template's own objects.
  */
 import { stratumPrevHash, type Job } from '../work/job.js';
-import { pushLineJson } from './messages.js';
+import { nextPushId, pushLineJson } from './messages.js';
+
+/**
+ * notifyLine as the bytes written to the socket, assembled in one Buffer from `alloc` (the
+ * server lends a reused one: stratum/server.ts): the job's coinb1 hex (1-40 KB, most of the
+ * line) is copied in by the work layer (Job.coinb1HexSource) instead of being joined into a
+ * string that V8 flattens into a new string for each session's write. The same bytes as
+ * notifyLine's string in latin1 (test/work/payee-gentx.test.ts).
+ */
+export function notifyLineBytes(job: Job, clean: boolean, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  const src = job.coinb1HexSource;
+  if (src === undefined) return Buffer.from(notifyLine(job, clean), 'latin1');
+  const head = `{"id":${nextPushId()},"method":"mining.notify","params":[${JSON.stringify(job.id)},"${prevHashField(job.prevBlock)}","`;
+  const tail = `","${job.coinb2.toString('hex')}",${branchJson(job.merkleBranch)},"${hex32(job.version)}","${hex32(job.bits)}","${hex32(job.ntime)}",${clean ? 'true' : 'false'}],"jsonrpc":"2.0"}\n`;
+  const out = alloc(head.length + src.coinb1HexLength + tail.length);
+  let at = out.write(head, 0, 'latin1');
+  at = src.writeCoinb1Hex(out, at);
+  at += out.write(tail, at, 'latin1');
+  if (at !== out.length) throw new Error(`notify line: wrote ${at} of ${out.length} bytes`);
+  return out;
+}
 
 export function notifyLine(job: Job, clean: boolean): string {
   const coinb1 = job.coinb1Hex ?? job.coinb1.toString('hex');

@@ -49,6 +49,9 @@ export interface StratumServerOptions {
   maxConnectionsPerIp?: number;
 }
 
+/** Lines longer than this (a coinbase paying thousands) are assembled in Buffers of their own. */
+const MAX_SCRATCH_BYTES = 256 * 1024;
+
 const isLoopback = (addr: string): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
 
 /** Counters for /metrics and the dashboard (read-only outside the server). */
@@ -75,6 +78,11 @@ interface Conn {
   out: string;
   /** Every line in `out` was sent as ASCII (written latin1, a plain copy, instead of UTF-8). */
   outAscii: boolean;
+  /**
+   * Lines sent as bytes during the batch (a notify), with the string lines before them turned
+   * into bytes in between to keep the order; `out` holds what came after the last of them.
+   */
+  outChunks: Buffer[] | null;
   /** The remote address as counted in `perIp` (null once uncounted). */
   counted: string | null;
 }
@@ -89,6 +97,9 @@ export class StratumServer {
   private extranonceCounter = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
+  /** Where notify lines are assembled, and the connection whose unsent line is in it (lendScratch). */
+  private scratch = Buffer.allocUnsafeSlow(0);
+  private scratchHolder: Conn | null = null;
 
   constructor(
     private readonly work: WorkSource,
@@ -132,7 +143,7 @@ export class StratumServer {
     extranonce1.writeUInt16BE(this.extranonceCounter++ & 0xffff, 2);
     const conn: Conn = {
       socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now(),
-      batching: false, out: '', outAscii: true, counted: remote,
+      batching: false, out: '', outAscii: true, outChunks: null, counted: remote,
     };
     this.perIp.set(remote, (this.perIp.get(remote) ?? 0) + 1);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -144,6 +155,18 @@ export class StratumServer {
         } else {
           this.write(conn, line, ascii === true);
         }
+      },
+      lineBuffer: (bytes) => this.lendScratch(conn, bytes),
+      sendBytes: (line) => {
+        if (!conn.batching) {
+          this.write(conn, line, true);
+          return this.settleScratch(conn);
+        }
+        const chunks = (conn.outChunks ??= []);
+        if (conn.out !== '') chunks.push(Buffer.from(conn.out, conn.outAscii ? 'latin1' : 'utf8'));
+        conn.out = '';
+        conn.outAscii = true;
+        chunks.push(line);
       },
       close: (reason, ban) => this.drop(conn, reason, ban),
       now: this.now,
@@ -251,25 +274,70 @@ export class StratumServer {
     this.refusals.set(reason, r);
   }
 
-  private write(c: Conn, data: string, ascii: boolean): void {
+  private write(c: Conn, data: string | Buffer, ascii: boolean): void {
     if (c.socket.destroyed) return;
     if (c.socket.writableLength > (this.opts.maxQueuedBytes ?? MAX_QUEUED_BYTES)) {
       this.drop(c, 'not reading its messages', false);
       return;
     }
     // latin1 copies a one-byte string as is; utf8 would re-encode the multi-kilobyte notify.
-    c.socket.write(data, ascii ? 'latin1' : 'utf8');
+    if (typeof data === 'string') c.socket.write(data, ascii ? 'latin1' : 'utf8');
+    else c.socket.write(data);
   }
 
   /** End a batch: what the session sent during it leaves in one write. */
   private flush(c: Conn): void {
     c.batching = false;
+    const chunks = c.outChunks;
+    if (chunks !== null) {
+      // Bytes lines (a notify) in the batch: one write of one Buffer when it is all there is
+      // (the usual broadcast), else the pieces in order, corked into one writev.
+      c.outChunks = null;
+      if (c.out !== '') chunks.push(Buffer.from(c.out, c.outAscii ? 'latin1' : 'utf8'));
+      c.out = '';
+      c.outAscii = true;
+      if (chunks.length === 1) {
+        this.write(c, chunks[0]!, true);
+      } else {
+        c.socket.cork();
+        for (const chunk of chunks) this.write(c, chunk, true);
+        c.socket.uncork();
+      }
+      return this.settleScratch(c);
+    }
+    // Lent the scratch but sent nothing from it (the line was not finished): it is free again.
+    if (this.scratchHolder === c) this.scratchHolder = null;
     if (c.out === '') return;
     const data = c.out;
     const ascii = c.outAscii;
     c.out = '';
     c.outAscii = true;
     this.write(c, data, ascii);
+  }
+
+  /**
+   * A Buffer of `bytes` for a line `c` is about to send as bytes (a notify: notify-line.ts): the
+   * server's scratch when no other line holds it, else a new one. Written at once (the usual
+   * case: the kernel takes the whole line), the scratch serves the next session's line, so a
+   * broadcast to 1,000 sessions assembles 1,000 lines in one Buffer instead of making 1,000
+   * strings that V8 flattened (copied) again on write.
+   */
+  private lendScratch(c: Conn, bytes: number): Buffer {
+    if (this.scratchHolder !== null || bytes > MAX_SCRATCH_BYTES) return Buffer.allocUnsafe(bytes);
+    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 16 * 1024));
+    this.scratchHolder = c;
+    return this.scratch.subarray(0, bytes);
+  }
+
+  /**
+   * After `c` wrote what it sent: if it held the scratch and the socket still queues bytes (the
+   * kernel did not take all, or the socket is corked), the queued line is in the scratch, which
+   * is then the socket's: the next line gets a new one.
+   */
+  private settleScratch(c: Conn): void {
+    if (this.scratchHolder !== c) return;
+    this.scratchHolder = null;
+    if (c.socket.writableLength !== 0) this.scratch = Buffer.allocUnsafeSlow(0);
   }
 
   private drop(c: Conn, reason: string, ban: boolean): void {

@@ -7,7 +7,7 @@
 import { difficultyToTarget } from '../bitcoin/target.js';
 import { buildHeader, hashExceedsTarget, targetToHashBytes, type BuiltHeader, type Job } from '../work/job.js';
 import { acceptedLine, BadRequest, StratumErrorCode as E, hexU32Param, pushLine, responseLine, stratumError, type StratumError } from './messages.js';
-import { notifyLine } from './notify-line.js';
+import { notifyLine, notifyLineBytes } from './notify-line.js';
 import { parseRequest } from './request-parser.js';
 import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
 import { Vardiff } from './vardiff.js';
@@ -50,6 +50,13 @@ export type SubmitOutcome = 'accepted' | 'stale' | 'rejected';
 export interface SessionHooks {
   /** Write a line; `ascii` when it is known to be pure ASCII (written as latin1, no UTF-8 pass). */
   send(line: string, ascii?: boolean): void;
+  /**
+   * Write a line already in bytes (mining.notify: notify-line.ts notifyLineBytes), in order with
+   * `send`'s lines. Without it the session sends the notify as a string.
+   */
+  sendBytes?(line: Buffer): void;
+  /** Where a line for sendBytes is assembled (a Buffer of exactly `bytes`); default a new one. */
+  lineBuffer?(bytes: number): Buffer;
   /** End the connection; `ban` asks the server to refuse the address for a while. */
   close(reason: string, ban: boolean): void;
   now(): number;
@@ -247,7 +254,8 @@ export class StratumSession {
     if (clean) this.jobs.clear();
     this.jobs.set(job.id, { job, miner: this.currentMiner, target, targetBytes: null, seen: null });
     while (this.jobs.size > MAX_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
-    this.hooks.send(notifyLine(job, clean), true);
+    if (this.hooks.sendBytes) this.hooks.sendBytes(notifyLineBytes(job, clean, this.hooks.lineBuffer));
+    else this.hooks.send(notifyLine(job, clean), true);
   }
 
   private submit(id: number | string | null, params: unknown[]): void {

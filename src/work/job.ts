@@ -19,6 +19,8 @@ export interface Job {
   coinb1: Buffer;
   /** coinb1 as hex when the work layer already has it (mining.notify), else made from coinb1. */
   coinb1Hex?: string;
+  /** coinb1's hex written straight into the notify line being assembled, when the work layer can. */
+  coinb1HexSource?: Coinb1HexSource;
   /** Stripped gentx bytes after the nonce area (the locktime). */
   coinb2: Buffer;
   /** Merkle branch from the coinbase to the root (internal byte order). */
@@ -37,6 +39,13 @@ export interface Job {
   createdAt: number;
   /** Opaque data the work layer needs to turn a solution into a share (share_info etc.). */
   context: unknown;
+}
+
+/** Writes coinb1's hex (ASCII, lower case) into a buffer without making it a string (payee-gentx.ts). */
+export interface Coinb1HexSource {
+  readonly coinb1HexLength: number;
+  /** Write the hex into `out` at `at`; returns the offset after it. */
+  writeCoinb1Hex(out: Buffer, at: number): number;
 }
 
 /** Stratum's prevhash field: the internal-order hash with each 4-byte word byte-swapped. */

@@ -17,8 +17,8 @@
  * What is per payee (forPayee): one lookup and one binary search for the finder's place in the
  * (amount, payee) order (docs/sharechain.md#pplns; pplns-amounts.ts orderPayouts), one sha256d for
  * ref_hash over a pre-made share_info buffer where only the nonce and address are written, and
- * coinb1's hex joined from slices of the shared hex (V8 keeps slices and joins as views; the
- * notify line copies them once). Nothing else is serialized per payee: the finder's script hex
+ * coinb1's hex kept as ranges of the shared hex (as ASCII bytes), copied straight into the
+ * payee's notify line (PayeeGentx). Nothing else is serialized per payee: the finder's script hex
  * is cached per address across generations.
  *
  * Only the miner's bytes (coinb1/coinb2) come from here. When a solution arrives, the work
@@ -38,6 +38,7 @@ import { encodeShareInfo } from '../sharechain/share-codec.js';
 import { computeRefHash } from '../sharechain/share.js';
 import type { ChainView, CumulativeWeights, ShareHash, ShareInfo } from '../sharechain/types.js';
 import type { CoinbaseSize } from './block-limits.js';
+import type { Coinb1HexSource } from './job.js';
 
 /**
  * The largest output a finder new to the PPLNS window can add: value 8 + length 1 + a P2WSH
@@ -93,26 +94,80 @@ interface WeightsQuery {
 }
 
 /**
- * The miner's part of one payee's gentx. Only the hex is made up front (mining.notify carries
- * it); the coinb1 bytes, which only a submit needs, are decoded from it on first use: most
- * jobs are replaced before a submit arrives, and building 3.5 KB per payee was a fifth of a
- * broadcast's own time (bench/mining.ts).
+ * The miner's part of one payee's gentx. coinb1's hex is kept as the pieces it is made of (the
+ * work's shared ASCII hex, ranges of its payouts, the finder's output and ref_hash) and written
+ * straight into the mining.notify line being assembled (writeCoinb1Hex): a joined string was a
+ * rope over the shared hex that V8 flattened again for every session's write (docs/mining.md,
+ * notify). The hex string and the coinb1 bytes, which a submit and the tests need, are made on
+ * first use: most jobs are replaced before a submit arrives.
  */
-export class PayeeGentx {
+export class PayeeGentx implements Coinb1HexSource {
   private bytes: Buffer | null = null;
+  private hex: string | null = null;
+  readonly coinb1HexLength: number;
   constructor(
-    /** coinb1 as hex: the stripped gentx before the 8-byte last_txout_nonce (ends with ref_hash). */
-    readonly coinb1Hex: string,
+    /** ASCII hex before the payouts (version, input, output count, witness commitment). */
+    private readonly head: Buffer,
+    /** The work's payout outputs as ASCII hex, shared by every payee. */
+    private readonly outputs: Buffer,
+    /** outputs[0, cutA) ‖ outputs[cutB, place) ‖ finder ‖ outputs[place, end). */
+    private readonly cutA: number,
+    private readonly cutB: number,
+    private readonly place: number,
+    /** The finder's output as hex (its amount and script). */
+    private readonly finder: string,
+    /** ASCII hex after the payouts (donation output, the ref output up to its ref_hash). */
+    private readonly tail: Buffer,
     /** The locktime. */
     readonly coinb2: Buffer,
     readonly refHash: Buffer,
-  ) {}
+  ) {
+    this.coinb1HexLength = head.length + cutA + (place - cutB) + finder.length + (outputs.length - place) + tail.length + 64;
+  }
+
+  /** Write coinb1's hex (ASCII) into `out` at `at`; returns the offset after it. */
+  writeCoinb1Hex(out: Buffer, at: number): number {
+    const outputs = this.outputs;
+    at += this.head.copy(out, at);
+    at += outputs.copy(out, at, 0, this.cutA);
+    at += outputs.copy(out, at, this.cutB, this.place);
+    at += out.write(this.finder, at, 'latin1');
+    at += outputs.copy(out, at, this.place);
+    at += this.tail.copy(out, at);
+    return writeHexAscii(this.refHash, out, at);
+  }
+
+  /** coinb1 as hex: the stripped gentx before the 8-byte last_txout_nonce (ends with ref_hash). */
+  get coinb1Hex(): string {
+    if (this.hex === null) {
+      const b = Buffer.allocUnsafe(this.coinb1HexLength);
+      this.writeCoinb1Hex(b, 0);
+      this.hex = b.toString('latin1');
+    }
+    return this.hex;
+  }
 
   /** Stripped gentx bytes before the 8-byte last_txout_nonce. */
   get coinb1(): Buffer {
     this.bytes ??= Buffer.from(this.coinb1Hex, 'hex');
     return this.bytes;
   }
+}
+
+/** ASCII codes of the hex digits of each byte value, high digit first. */
+const HEX_ASCII = new Uint16Array(256).map((_, i) => {
+  const d = (n: number): number => (n < 10 ? 0x30 + n : 0x57 + n);
+  return (d(i >> 4) << 8) | d(i & 15);
+});
+
+/** Write `bytes` as lower-case hex ASCII into `out` at `at`; returns the offset after it. */
+function writeHexAscii(bytes: Uint8Array, out: Buffer, at: number): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const h = HEX_ASCII[bytes[i]!]!;
+    out[at++] = h >> 8;
+    out[at++] = h & 0xff;
+  }
+  return at;
 }
 
 function txOutBytes(o: TxOut): Buffer {
@@ -237,8 +292,7 @@ export class GenerationBase {
   /** Their amounts in satoshis (safe integers: they sum to the subsidy, a number). */
   private readonly values: number[] = [];
   private readonly index = new Map<string, number>();
-  /** Their serialized outputs back to back as hex; entry i spans hexAt[i]..hexAt[i + 1]. */
-  private readonly outputsHex: string;
+  /** Entry i of the serialized outputs (outputsAscii) spans hexAt[i]..hexAt[i + 1]. */
   private readonly hexAt: number[] = [0];
   private readonly bonus: number;
   /** u64 hex of the bonus alone: the amount of every finder not among the payouts. */
@@ -250,6 +304,11 @@ export class GenerationBase {
   private readonly headHexNewPayee: string;
   /** Hex after the payouts: donation output, then the ref output's value, length, OP_RETURN push 40. */
   private readonly tailHex: string;
+  /** Their serialized outputs back to back as hex in ASCII bytes, copied into each payee's notify line (PayeeGentx.writeCoinb1Hex). */
+  private readonly outputsAscii: Buffer;
+  private readonly headAsciiInWindow: Buffer;
+  private readonly headAsciiNewPayee: Buffer;
+  private readonly tailAscii: Buffer;
   private readonly locktimeBytes: Buffer;
   /** identifier ‖ share_info per payee, or null when ref_hash needs computeRefHash. */
   private readonly refPreimages: RefPreimages | null;
@@ -303,7 +362,6 @@ export class GenerationBase {
         this.hexAt.push(outputsHex.length);
       }
     }
-    this.outputsHex = outputsHex;
     const empty = encodeTransaction({ ...base.gentx, outputs: [] }, { witness: false });
     // version | inputs | compactSize(0) | locktime: drop the count (1 byte) and the locktime.
     const head = empty.subarray(0, empty.length - 5).toString('hex');
@@ -319,6 +377,10 @@ export class GenerationBase {
     // The ref output up to its ref_hash: the last 40 bytes are ref_hash ‖ last_txout_nonce.
     const ref = txOutBytes({ value: 0, script: refOutputScript(Buffer.alloc(32), 0n) });
     this.tailHex = donation.toString('hex') + ref.toString('hex', 0, ref.length - 40);
+    this.outputsAscii = Buffer.from(outputsHex, 'latin1');
+    this.headAsciiInWindow = Buffer.from(this.headHexInWindow, 'latin1');
+    this.headAsciiNewPayee = Buffer.from(this.headHexNewPayee, 'latin1');
+    this.tailAscii = Buffer.from(this.tailHex, 'latin1');
     // ref_hash 32 + last_txout_nonce 8 + locktime 4 follow the tail.
     const suffix = 32 + 8 + 4;
     // Sized, not serialized (txSize is encodeTransaction's length): the gentx has hundreds of outputs.
@@ -385,14 +447,12 @@ export class GenerationBase {
       : computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
     const finder = (j >= 0 ? u64LEHex(value) : this.bonusHex) + varScriptHex(payoutScriptForAddress(address, net.parent, version));
     const at = this.hexAt;
-    const out = this.outputsHex;
     const place = at[lo]!;
     // head | count | commitment | payouts with the finder in its place | donation | ref output
-    // up to (not including) its 8-byte last_txout_nonce; the 4-byte locktime is coinb2.
-    const payouts = j >= 0
-      ? out.slice(0, at[j]!) + out.slice(at[j + 1]!, place) + finder + out.slice(place)
-      : out.slice(0, place) + finder + out.slice(place);
-    const hex = (j >= 0 ? this.headHexInWindow : this.headHexNewPayee) + payouts + this.tailHex + refHash.toString('hex');
-    return new PayeeGentx(hex, this.locktimeBytes, refHash);
+    // up to (not including) its 8-byte last_txout_nonce; the 4-byte locktime is coinb2. In the
+    // window, the finder's old entry (at[j]..at[j + 1]) is cut out; its new place is after it.
+    return j >= 0
+      ? new PayeeGentx(this.headAsciiInWindow, this.outputsAscii, at[j]!, at[j + 1]!, place, finder, this.tailAscii, this.locktimeBytes, refHash)
+      : new PayeeGentx(this.headAsciiNewPayee, this.outputsAscii, place, place, place, finder, this.tailAscii, this.locktimeBytes, refHash);
   }
 }

@@ -28,7 +28,7 @@ import { submitFoundBlock, type BlockCounters, type BlockOutcome, type BlockSubm
 import { firmwareWarning, exceededFirmwareLimits, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
 import { TransactionFitter, type JobTransactions } from './job-transactions.js';
-import { hashExceedsTarget, targetToHashBytes, type Job } from './job.js';
+import { hashExceedsTarget, targetToHashBytes, type Coinb1HexSource, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import { GenerationBase, shareNonce } from './payee-gentx.js';
@@ -155,7 +155,7 @@ interface TargetWork {
 interface PayeeWork {
   address: string;
   nonce: number;
-  gentx: { readonly coinb1: Buffer; readonly coinb1Hex: string; readonly coinb2: Buffer };
+  gentx: { readonly coinb1: Buffer; readonly coinb1Hex: string; readonly coinb2: Buffer } & Partial<Coinb1HexSource>;
   shareTarget: bigint;
   /** The general builder's result: made at once on the fallback path, else when a solution needs it. */
   gen: GeneratedShare | null;
@@ -174,7 +174,6 @@ interface JobContext {
  * prototype instead of making every job a fresh accessor object (one per session per broadcast).
  */
 class PoolJob implements Job {
-  readonly coinb1Hex: string;
   readonly coinb2: Buffer;
   readonly prevBlock: Buffer;
   readonly merkleBranch: Buffer[];
@@ -187,7 +186,6 @@ class PoolJob implements Job {
   constructor(readonly id: string, readonly context: JobContext, readonly ntime: number, readonly createdAt: number) {
     const { target, work } = context;
     const template = target.template;
-    this.coinb1Hex = work.gentx.coinb1Hex;
     this.coinb2 = work.gentx.coinb2;
     this.prevBlock = template.previousBlockHash;
     this.merkleBranch = target.merkleBranch;
@@ -196,6 +194,17 @@ class PoolJob implements Job {
     this.minTime = template.mintime;
     this.blockTarget = target.blockTarget;
     this.shareTarget = work.shareTarget;
+  }
+
+  /** Made when first read; the notify line takes coinb1HexSource (payee-gentx.ts). */
+  get coinb1Hex(): string {
+    return this.context.work.gentx.coinb1Hex;
+  }
+
+  /** The payee's gentx writes its hex straight into the notify line (the general builder's cannot). */
+  get coinb1HexSource(): Coinb1HexSource | undefined {
+    const g = this.context.work.gentx;
+    return g.writeCoinb1Hex === undefined ? undefined : (g as Coinb1HexSource);
   }
 
   /** Decoded from the hex when first read (a submit), not for every notify (payee-gentx.ts). */

@@ -161,6 +161,22 @@ describe('var bytes, lists and integers round-trip', () => {
     }
     expect(() => new ByteReader(Buffer.alloc(7)).readU64LESafe()).toThrow(DecodeError);
     expect(() => new ByteReader(Buffer.alloc(8, 0xff)).readU64LESafe()).toThrow(DecodeError);
+    // The edge: 2**53 - 1 reads (high half 0x1fffff), 2**53 does not; both halves count.
+    const u64 = (v: bigint): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64LE(v); return b; };
+    for (const v of [0n, 1n, 0xffffffffn, 0x100000000n, 2_100_000_000_000_000n, BigInt(Number.MAX_SAFE_INTEGER)]) {
+      expect(new ByteReader(u64(v)).readU64LESafe()).toBe(Number(v));
+    }
+    expect(() => new ByteReader(u64(BigInt(Number.MAX_SAFE_INTEGER) + 1n)).readU64LESafe()).toThrow('64-bit value too large');
+  });
+
+  it('readVarStringLatin1 reads a VarStr as latin1 (every byte value), bounded like readVarBytes', () => {
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const w = new ByteWriter(300).writeVarBytes(bytes).toBytes();
+    const r = new ByteReader(w);
+    expect(r.readVarStringLatin1()).toBe(bytes.toString('latin1'));
+    expect(r.remaining).toBe(0);
+    expect(() => new ByteReader(w).readVarStringLatin1(255)).toThrow(DecodeError);
+    expect(() => new ByteReader(w.subarray(0, 100)).readVarStringLatin1()).toThrow(DecodeError);
   });
 });
 

@@ -26,6 +26,10 @@ describe('bytesToBigIntLE (read in 32-bit words)', () => {
     r.readBytes(3);
     expect(r.readUIntLE(16)).toBe(byDefinition(big.subarray(3, 19)));
     expect(r.offset).toBe(19);
+    // A range read without a view: the same integer for every start and length.
+    for (let start = 0; start <= 8; start++) {
+      for (const len of [0, 1, 5, 16, 32]) expect(bytesToBigIntLE(big, start, len)).toBe(byDefinition(big.subarray(start, start + len)));
+    }
   });
 });
 

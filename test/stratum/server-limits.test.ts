@@ -7,6 +7,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StratumServer } from '../../src/stratum/server.js';
+import type { Job } from '../../src/work/job.js';
+import type { Miner } from '../../src/work/work-source.js';
 import { FixedWork } from '../support/fixed-work.js';
 import { StratumTestMiner } from '../support/stratum-miner.js';
 import { waitFor } from '../support/wait.js';
@@ -102,6 +104,63 @@ describe('a miner that never reads', () => {
     stratum.broadcastWork(true);
     await waitFor('a notify for the reader', () => reader.notifies.length > before);
     console.log(`silent miner dropped after ${rounds} broadcasts`);
+  });
+});
+
+/**
+ * Jobs whose 8 KB coinb1 hex the server assembles into its notify lines as bytes (Job.coinb1HexSource,
+ * as PoolWork's payee gentxs do): each job's coinb1 is made from its id, so a line tells what it must hold.
+ */
+class ByteLineWork extends FixedWork {
+  override makeJob(miner: Miner): Job {
+    const job = super.makeJob(miner);
+    const coinb1 = coinb1Of(job.id);
+    const hex = coinb1.toString('hex');
+    return { ...job, coinb1, coinb1HexSource: { coinb1HexLength: hex.length, writeCoinb1Hex: (out, at) => at + out.write(hex, at, 'latin1') } };
+  }
+}
+const coinb1Of = (id: string): Buffer => Buffer.concat([Buffer.alloc(4000, Number.parseInt(id, 16) & 0xff), Buffer.from(id)]);
+
+describe('notify lines written as bytes', () => {
+  it('a miner that reads late still gets every queued line intact while the others get theirs', async () => {
+    // The server assembles each line in one reused Buffer while the kernel takes lines whole; the
+    // paused miner's lines queue in Node once the kernel's buffers are full, and must not be
+    // overwritten by the lines assembled after them.
+    const logs: string[] = [];
+    const stratum = new StratumServer(new ByteLineWork(), { maxQueuedBytes: 64 * 1024 * 1024, log: (m) => logs.push(m) });
+    const tcp: Server = createServer((sock) => stratum.accept(sock));
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
+    const port = (tcp.address() as { port: number }).port;
+    const reader = new StratumTestMiner({ port, username: 'reader' });
+    cleanups.push(() => reader.close());
+    await reader.connect();
+    expect((await reader.login()).result).toBe(true);
+    const late = await open(port, '127.0.0.1');
+    late.socket.write('{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["late","x"]}\n');
+    await waitFor('both authorized', () => stratum.sessions.filter((x) => x.authorized).length === 2);
+    late.socket.pause();
+    const rounds = 1000; // ~8 MB per miner: beyond what the kernel's buffers take
+    for (let r = 0; r < rounds; r++) stratum.broadcastWork(r % 2 === 0);
+    let text = '';
+    let lines = 0;
+    late.socket.setEncoding('latin1');
+    late.socket.on('data', (d: string) => {
+      text += d;
+      for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) lines++;
+    });
+    late.socket.resume();
+    // subscribe and authorize answers, set_difficulty, then one notify per job.
+    await waitFor('every line read', () => lines >= rounds + 4, 30_000);
+    const notifies = text.split('\n').filter((l) => l.includes('"method":"mining.notify"'));
+    expect(notifies.length).toBeGreaterThanOrEqual(rounds + 1);
+    for (const line of notifies) {
+      const params = (JSON.parse(line) as { params: string[] }).params;
+      expect(params[2]).toBe(coinb1Of(params[0]!).toString('hex'));
+    }
+    await waitFor('the reader read its notifies', () => reader.notifies.length >= rounds + 1, 30_000);
+    for (const n of reader.notifies) expect(n.coinb1).toBe(coinb1Of(n.jobId).toString('hex'));
+    expect(logs.filter((l) => l.includes('not reading'))).toEqual([]);
   });
 });
 

@@ -16,6 +16,8 @@ import { decodeTransaction, encodeTransaction } from '../../src/bitcoin/transact
 import { donationPayee } from '../../src/sharechain/coinbase-layout.js';
 import { generateShare, type GentxParams } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
+import { notifyLine, notifyLineBytes } from '../../src/stratum/notify-line.js';
+import type { Job } from '../../src/work/job.js';
 import { GenerationBase } from '../../src/work/payee-gentx.js';
 import { buildChain, emptyTemplate, type ShareSpec } from '../support/chain-builder.js';
 
@@ -128,12 +130,34 @@ describe('GenerationBase.forPayee', () => {
         const fast = base.forPayee(address, nonce)!;
         const gen = generateShare(params(c, address, nonce, subsidy, donation));
         expect(fast.coinb1Hex, `payee ${i} (${KINDS[i % 4]})`).toBe(gen.coinb1.toString('hex'));
+        // Written into a line at an offset (the notify's path): exactly its bytes, nothing around.
+        const into = Buffer.alloc(fast.coinb1HexLength + 5, 0x2a);
+        expect(fast.writeCoinb1Hex(into, 3)).toBe(3 + fast.coinb1HexLength);
+        expect(into.toString('latin1', 3, 3 + fast.coinb1HexLength)).toBe(gen.coinb1.toString('hex'));
+        expect([into[2], into[3 + fast.coinb1HexLength]]).toEqual([0x2a, 0x2a]);
         expect(fast.coinb1.equals(gen.coinb1)).toBe(true);
         expect(fast.coinb2.equals(gen.coinb2)).toBe(true);
         expect(fast.refHash.equals(gen.refHash)).toBe(true);
       });
     });
   }
+
+  it('the mining.notify line written as bytes from the payee gentx is the string line of the same job', () => {
+    const c = chains['no donations in the window'];
+    const base = new GenerationBase(params(c, addr(0), 1, 5_000_041_930, 0));
+    for (const address of [addr(3), newPayees[0]!]) {
+      const fast = base.forPayee(address, 7)!;
+      const job: Job = {
+        id: '1f', prevBlock: Buffer.alloc(32, 0x11), coinb1: fast.coinb1, coinb2: fast.coinb2, merkleBranch: [Buffer.alloc(32, 0x22), Buffer.alloc(32, 0x33)],
+        version: 0x20000000, bits: BITS, ntime: t0 + 5, minTime: t0, blockTarget: 1n, shareTarget: 1n, createdAt: 0, context: null,
+      };
+      const withoutId = (line: string): string => line.replace(/^\{"id":\d+,/, '{"id":0,');
+      const text = notifyLine(job, true);
+      const bytes = notifyLineBytes({ ...job, coinb1HexSource: fast }, true);
+      expect(withoutId(bytes.toString('latin1'))).toBe(withoutId(text));
+      expect(JSON.parse(bytes.toString('latin1')).params[2]).toBe(fast.coinb1.toString('hex'));
+    }
+  });
 
   it('pays each in-window payee its amount plus the 0.5% bonus, and a new payee the bonus alone, in one more output', () => {
     const c = chains['no donations in the window'];
