@@ -20,9 +20,10 @@
  * n-th ancestor: binary lifting. `up[k]` caches the hash of the 2^k-th ancestor. The n-th
  * ancestor of a hash is a fact of the immutable hash chain, so a cached pointer never goes wrong;
  * we only follow it when n < height, which guarantees every share on the way is present (shares
- * leave the forest only as whole subtrees or as roots). Pointers are filled eagerly on insertion
- * when the parent is present (O(log n)) and lazily (memoised) for shares that got ancestors
- * later, so a query is O(log n) amortised.
+ * leave the forest only as whole subtrees or as roots). A node keeps only the jumps up to
+ * 2^ctz(depth) (about two on average; see `ancestor`). They are filled eagerly on insertion
+ * when the parent is present and lazily (memoised) for shares that got ancestors later, so a
+ * query is O(log n) amortised.
  */
 import type { ShareHash } from './types.js';
 
@@ -50,7 +51,14 @@ export interface ForestNode<T extends ForestItem> {
   cumMinWork: bigint;
   /** The parent node while it is present. */
   parent: ForestNode<T> | undefined;
-  /** up[k] = the 2^k-th ancestor, when known (valid while not `removed`); NO_UP until one is. */
+  /**
+   * up[k] = the 2^k-th ancestor, when known (valid while not `removed`); NO_UP until one is.
+   * Kept for k <= ctz(depth) only (Fenwick-style: about two entries per node on average instead
+   * of log2(height), ~130 bytes less per share per forest); `ancestor` asks for no others. The
+   * depth is relative to the component's anchor, which moves when components merge: a table
+   * filled under an old anchor still holds true ancestors (facts of the hash chain), and the
+   * entries the new depth wants are made on first use.
+   */
   up: Array<ForestNode<T> | undefined>;
   removed: boolean;
 }
@@ -164,21 +172,38 @@ export class Forest<T extends ForestItem> {
     return this.ancestor(node, n).item.hash;
   }
 
-  /** n-th ancestor node; caller guarantees n < height. */
+  /**
+   * n-th ancestor node; caller guarantees n < height. Jumps are powers of two, and a node at
+   * depth d keeps (or is asked for) only the jumps up to 2^ctz(d) (see `up`): each step takes
+   * the largest such jump that does not overshoot. While the remaining distance is at least
+   * 2^ctz(d), a jump clears d's lowest set bit (ctz grows); after that each jump takes the
+   * remaining distance's top bit. So at most ~2·log2(n) jumps.
+   */
   ancestor(node: ForestNode<T>, n: number): ForestNode<T> {
     let cur = node;
-    for (let k = 0; n > 0; k++, n >>>= 1) {
-      if (n & 1) cur = this.jump(cur, k);
+    while (n > 0) {
+      let k = 31 - Math.clz32(n);
+      const low = cur.depth & -cur.depth;
+      if (low !== 0) {
+        const c = 31 - Math.clz32(low);
+        if (c < k) k = c;
+      }
+      cur = this.jump(cur, k);
+      n -= 2 ** k;
     }
     return cur;
   }
 
+  /**
+   * The 2^k-th ancestor (present). Memoised in `up[k]`; asked only for k <= ctz(depth), so the
+   * node 2^(k-1) below (depth with ctz exactly k-1) is asked within its own pattern too.
+   */
   private jump(node: ForestNode<T>, k: number): ForestNode<T> {
     if (k === 0) return node.parent!;
     const cached = node.up[k];
     if (cached !== undefined && !cached.removed) return cached;
     const target = this.jump(this.jump(node, k - 1), k - 1);
-    if (node.up === NO_UP) node.up = [];
+    if (node.up === NO_UP) node.up = new Array<ForestNode<T> | undefined>(k + 1);
     node.up[k] = target;
     return target;
   }
@@ -302,13 +327,17 @@ export class Forest<T extends ForestItem> {
     this.comps.delete(from);
   }
 
+  /** The jumps a new node keeps (see `ancestor`): up to 2^ctz(depth), within its chain. */
   private fillJumps(node: ForestNode<T>): void {
     const height = this.getHeight(node.item.hash);
     let levels = 0;
     while (2 ** levels < height) levels++;
+    const low = node.depth & -node.depth;
+    const top = Math.min(levels - 1, low === 0 ? 31 : 31 - Math.clz32(low));
+    if (top < 1) return;
     // Sized once (a table grown entry by entry kept ~2x the slots it used).
-    if (levels > 1) node.up = new Array<ForestNode<T> | undefined>(levels);
-    for (let k = 0; k < levels; k++) this.jump(node, k);
+    node.up = new Array<ForestNode<T> | undefined>(top + 1);
+    for (let k = 1; k <= top; k++) this.jump(node, k);
   }
 
   /**

@@ -24,14 +24,14 @@ import {
 import { prefixToHashLink } from './hash-link.js';
 import type { P2PoolNetwork } from './networks.js';
 import { payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
-import { computeAmounts, orderPayouts } from './pplns-amounts.js';
+import { payoutsFromWeights } from './pplns-amounts.js';
 import {
   computeFarShareHash, computeShareTargets, computeShareTimestamp, nextAbsheight, nextAbswork,
 } from './retarget.js';
 import { computeRefHash, shareFromContents } from './share.js';
 import { isSegwitActivated } from './share-codec.js';
 import type {
-  HashLink, MinHeader, SegwitData, Share, ShareData, ShareHash, ShareInfo, ShareVersion, ChainView,
+  CumulativeWeights, HashLink, MinHeader, SegwitData, Share, ShareData, ShareHash, ShareInfo, ShareVersion, ChainView,
 } from './types.js';
 
 /** The chain cannot support this gentx (unknown parent, too short, unpayable payee...). */
@@ -108,6 +108,53 @@ function blockWork(target: bigint): bigint {
   return lastBlockWork;
 }
 
+/**
+ * Weights results whose sum was checked. A result object is never modified (ChainView's
+ * contract: weights-window.ts hands the same object to every caller while the chain below is
+ * unchanged), so the check, a pure function of the object, holds for as long as it lives.
+ */
+const checkedWeights = new WeakSet<CumulativeWeights>();
+
+interface PayoutsMemo {
+  subsidy: bigint;
+  finder: string;
+  version: number;
+  parent: P2PoolNetwork['parent'];
+  payouts: TxOut[];
+}
+
+/** Payout lists remembered per weights result (a few finders each). */
+const payoutsMemo = new WeakMap<CumulativeWeights, PayoutsMemo[]>();
+const PAYOUTS_PER_WEIGHTS = 4;
+
+/**
+ * The payout outputs (docs/sharechain.md#pplns): a pure function of the weights, the subsidy,
+ * the finder, the share version (the script's padding) and the parent chain (scripts, the
+ * donation's key). A share's window is asked for with the same weights result object by the
+ * work layer's base (finder: the node), the rebuild of a solved job and the share's
+ * verification (finder: the miner), so the last two share one list. The list is shared:
+ * callers must not modify it (assembleGentx copies it into the transaction's outputs).
+ */
+function payoutsFor(weights: CumulativeWeights, subsidy: bigint, finder: string, version: number, net: P2PoolNetwork): TxOut[] {
+  const parent = net.parent;
+  let memo = payoutsMemo.get(weights);
+  if (memo !== undefined) {
+    for (const m of memo) {
+      if (m.subsidy === subsidy && m.finder === finder && m.version === version && m.parent === parent) return m.payouts;
+    }
+  } else {
+    payoutsMemo.set(weights, (memo = []));
+  }
+  const donationKey = donationPayee(parent);
+  const payouts: TxOut[] = payoutsFromWeights(weights, subsidy, finder, donationKey).map(({ payee, value }) => ({
+    value: Number(value),
+    script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, parent, version),
+  }));
+  if (memo.length >= PAYOUTS_PER_WEIGHTS) memo.shift();
+  memo.push({ subsidy, finder, version, parent, payouts });
+  return payouts;
+}
+
 /** Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError. */
 export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
   const { net, chain, version, shareData } = p;
@@ -131,15 +178,13 @@ export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
     Math.max(0, Math.min(height, net.realChainLength) - 1),
     65535n * BigInt(net.spread) * blockWork(p.blockTarget),
   );
-  if (weights.totalWeight !== sumWeights(weights.weights) + weights.donationWeight) {
-    throw new GentxError('inconsistent PPLNS weights from the chain view');
+  if (!checkedWeights.has(weights)) {
+    if (weights.totalWeight !== sumWeights(weights.weights) + weights.donationWeight) {
+      throw new GentxError('inconsistent PPLNS weights from the chain view');
+    }
+    checkedWeights.add(weights);
   }
-  const donationKey = donationPayee(net.parent);
-  const amounts = computeAmounts(weights, BigInt(shareData.subsidy), payeeOf(shareData, version, net), donationKey);
-  const payouts: TxOut[] = orderPayouts(amounts, donationKey).map(({ payee, value }) => ({
-    value: Number(value),
-    script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, net.parent, version),
-  }));
+  const payouts = payoutsFor(weights, BigInt(shareData.subsidy), payeeOf(shareData, version, net), version, net);
 
   const shareInfo = { shareData } as ShareInfo;
   if (isSegwitActivated(version, net)) shareInfo.segwitData = p.segwitData;

@@ -48,9 +48,10 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
   if (hit !== undefined && hit.subsidy === subsidy && hit.donationKey === donationKey) return hit;
   const perPayee = new Map<string, bigint>();
   const denominator = 200n * weights.totalWeight;
+  const scale = subsidy * 199n;
   let sum = 0n;
   for (const [payee, weight] of weights.weights) {
-    const v = (subsidy * 199n * weight) / denominator;
+    const v = (scale * weight) / denominator;
     if (v < 0n) throw new Error('negative payout amount');
     perPayee.set(payee, v);
     sum += v;
@@ -84,6 +85,35 @@ export function computeAmounts(
   if (donation < 0n) throw new Error('negative payout amount');
   made.set(amounts, { base, finder, size: amounts.size });
   return amounts;
+}
+
+/**
+ * orderPayouts(computeAmounts(weights, subsidy, finder, donationKey), donationKey) without
+ * the amounts map: the base's order with the finder's entry moved and the donation's amount
+ * worked out, as computeAmounts and orderedFromBase do (the same checks, the same result).
+ * A share's gentx (gentx.ts) needs only the ordered outputs; the map is ~600 entries copied.
+ */
+export function payoutsFromWeights(weights: CumulativeWeights, subsidy: bigint, finder: string, donationKey: string): PayoutAmount[] {
+  const base = baseAmounts(weights, subsidy, donationKey);
+  const finderShare = subsidy / 200n;
+  const perPayee = base.perPayee;
+  const finderValue = (perPayee.get(finder) ?? 0n) + finderShare;
+  const sum = base.sum + finderShare;
+  // computeAmounts: the donation's entry (the finder's when the finder is the donation) plus the rest.
+  const donation = (finder === donationKey ? finderValue : (perPayee.get(donationKey) ?? 0n)) + subsidy - sum;
+  if (donation < 0n) throw new Error('negative payout amount');
+  base.sorted ??= sortedEntries(perPayee, donationKey);
+  const sorted = base.sorted;
+  const entries = finder === donationKey ? sorted : withFinder(sorted, { payee: finder, value: finderValue, n: Number(finderValue) });
+  // The donation is always among the amounts: the last 3,999 others are kept.
+  const from = Math.max(0, entries.length - (MAX_COINBASE_DESTINATIONS - 1));
+  const out: PayoutAmount[] = [];
+  for (let i = from; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.value !== 0n) out.push({ payee: e.payee, value: e.value });
+  }
+  out.push({ payee: donationKey, value: donation });
+  return out;
 }
 
 function compareKeys(a: string, b: string): number {
@@ -132,9 +162,13 @@ function orderedFromBase(base: BaseAmounts, finder: string, amounts: Map<string,
   base.sorted ??= sortedEntries(base.perPayee, donationKey);
   if (finder === donationKey) return base.sorted;
   const value = amounts.get(finder)!;
-  const entry: SortEntry = { payee: finder, value, n: Number(value) };
+  return withFinder(base.sorted, { payee: finder, value, n: Number(value) });
+}
+
+/** `sorted` (the base's order, the finder's entry among them or not) with `entry` in its place. */
+function withFinder(sorted: readonly SortEntry[], entry: SortEntry): SortEntry[] {
+  const finder = entry.payee;
   const out: SortEntry[] = [];
-  const sorted = base.sorted;
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

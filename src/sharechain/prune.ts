@@ -31,12 +31,12 @@ export function pruneTracker(tracker: ShareTracker<unknown>, opts: PruneOptions)
     const eat: ShareHash[] = [];
     for (const [head, root] of tracker.all.heads()) {
       if (opts.keep.has(head)) continue;
-      if (tracker.get(head)!.timeSeen > nowMs - 300_000) continue;
+      if (tracker.timeSeen(head) > nowMs - 300_000) continue;
       if (!tracker.isVerified(head)) {
         // The reference looks at every share hanging off the tail's missing parent.
         const rootShare = tracker.get(root)!;
         const siblings = rootShare.prevHash == null ? [root] : [...tracker.all.childrenOf(rootShare.prevHash)];
-        const newest = Math.max(...siblings.map((h) => tracker.get(h)?.timeSeen ?? 0));
+        const newest = Math.max(...siblings.map((h) => tracker.timeSeen(h)));
         if (newest > nowMs - 120_000) continue;
       }
       eat.push(head);

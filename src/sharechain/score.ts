@@ -132,7 +132,7 @@ export function chooseBest(tracker: ShareTracker<unknown>, opts: ScoreOptions): 
   const v = tracker.verified;
   const punish = opts.punish ?? defaultPunish;
 
-  let bestTail: { root: ShareHash; score: ChainScore; key: bigint } | undefined;
+  let bestTail: { root: ShareHash; heads: ReadonlySet<ShareHash>; score: ChainScore; key: bigint } | undefined;
   for (const [root, heads] of v.tails()) {
     let top: ShareHash | undefined;
     let topWork = -1n;
@@ -147,19 +147,19 @@ export function chooseBest(tracker: ShareTracker<unknown>, opts: ScoreOptions): 
     const score = scoreHead(tracker, top, opts);
     const key = hashKey(v.get(root)!.prevHash);
     if (!bestTail || compareScores(score, bestTail.score) > 0 || (compareScores(score, bestTail.score) === 0 && key > bestTail.key)) {
-      bestTail = { root, score, key };
+      bestTail = { root, heads, score, key };
     }
   }
   if (!bestTail) return { best: null, decoratedHeads: [], tailScore: null };
 
   // JT key: work to the 5th ancestor minus one share's work if punished, then -punish, then
   // earliest first seen.
-  const decorated = [...v.tails().get(bestTail.root)!].map((hash) => {
+  const decorated = [...bestTail.heads].map((hash) => {
     const share = v.get(hash)!;
     const p = punish(share);
     const fifth = v.getNthParent(hash, Math.min(5, v.getHeight(hash)));
     const work5 = v.getWork(fifth) - BigInt(Math.min(p, 1)) * share.work;
-    return { hash, work5, punish: p, timeSeen: share.timeSeen };
+    return { hash, work5, punish: p, timeSeen: tracker.timeSeen(hash) };
   });
   decorated.sort((a, b) => {
     if (a.work5 !== b.work5) return a.work5 < b.work5 ? -1 : 1;

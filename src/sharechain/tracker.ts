@@ -48,6 +48,8 @@ export class ShareTracker<R = unknown> implements ChainView {
   readonly all = new Forest<Share>();
   readonly verified = new Forest<Share>();
   private readonly peers = new Map<ShareHash, string>();
+  /** First-seen times that differ from the Share object's own (see `noteSeen`). */
+  private readonly seen = new Map<ShareHash, number>();
   private readonly assumedRoots = new Set<ShareHash>();
   private readonly windows: WeightsWindows<Share>;
   private readonly windowSets: WeightsWindows<Share>[] = [];
@@ -68,15 +70,18 @@ export class ShareTracker<R = unknown> implements ChainView {
       nthParent: (h, n) => this.all.ancestor(this.all.node(h)!, n).item.hash,
       height: (h) => this.all.getHeight(h),
     };
-    this.windows = this.makeWindows(pplnsWeighing);
+    // PPLNS weighs a share by its payee, work and donation: all from its share_info.
+    this.windows = this.makeWindows(pplnsWeighing, (s) => s.shareInfo);
   }
 
   /**
    * Sliding windows over this tracker's chain with another weighing (votes use the desired
-   * version as the key). Windows holding shares that leave the tracker are dropped.
+   * version as the key). Windows holding shares that leave the tracker are dropped. `keyOf`:
+   * see WeightsWindows (an object the weighing is a pure function of, to share its results
+   * across trackers).
    */
-  makeWindows(weigh: (share: Share) => Weighing): WeightsWindows<Share> {
-    const w = new WeightsWindows<Share>(this.windowChain, weigh);
+  makeWindows(weigh: (share: Share) => Weighing, keyOf?: (share: Share) => object): WeightsWindows<Share> {
+    const w = new WeightsWindows<Share>(this.windowChain, weigh, undefined, keyOf);
     this.windowSets.push(w);
     return w;
   }
@@ -89,6 +94,25 @@ export class ShareTracker<R = unknown> implements ChainView {
     this.all.add(share);
     if (peer !== undefined) this.peers.set(share.hash, peer);
     return true;
+  }
+
+  /**
+   * This node first saw `hash` at `timeSeen`, whatever the Share object says: lets trackers in
+   * one process (p2pool simulate's nodes, docs/simulate.md#wires-and-decoding) hold one
+   * immutable Share object, each with its own first-seen time. Note it before adding the share;
+   * it is forgotten when the share leaves.
+   */
+  noteSeen(hash: ShareHash, timeSeen: number): void {
+    this.seen.set(hash, timeSeen);
+  }
+
+  /** When this node first saw the share (ms; 0 when loaded from the store): the best-share tie-break and pruning read it. */
+  timeSeen(hash: ShareHash): number {
+    if (this.seen.size !== 0) {
+      const t = this.seen.get(hash);
+      if (t !== undefined) return t;
+    }
+    return this.all.get(hash)?.timeSeen ?? 0;
   }
 
   has(hash: ShareHash | null | undefined): boolean {
@@ -123,6 +147,7 @@ export class ShareTracker<R = unknown> implements ChainView {
     for (const s of removed) {
       if (this.verified.has(s.hash)) this.verified.removeSubtree(s.hash);
       this.peers.delete(s.hash);
+      this.seen.delete(s.hash);
     }
     this.afterRemove(removed);
     return removed;
@@ -147,6 +172,7 @@ export class ShareTracker<R = unknown> implements ChainView {
       this.verified.removeRoot(hash);
     }
     this.peers.delete(hash);
+    this.seen.delete(hash);
     this.assumedRoots.delete(hash);
     this.afterRemove([s]);
     return s;

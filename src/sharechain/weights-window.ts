@@ -166,11 +166,18 @@ class Window {
   }
 }
 
+/**
+ * Each weighing's deltas shared by every WeightsWindows that names the object they depend on
+ * (`keyOf`): several trackers in one process holding copies of one share (p2pool simulate's
+ * nodes, docs/simulate.md#what-one-nodes-work-saves-another) weigh it once.
+ */
+const sharedDeltas = new WeakMap<object, WeakMap<object, Delta>>();
+
 /** A small set of sliding windows over one chain. */
 export class WeightsWindows<T extends WeightedItem> {
   private windows: Window[] = [];
   private clock = 0;
-  private readonly deltas = new WeakMap<T, Delta>();
+  private readonly deltas: WeakMap<object, Delta>;
   private answers: Answer[] = [];
 
   constructor(
@@ -178,7 +185,20 @@ export class WeightsWindows<T extends WeightedItem> {
     private readonly weigh: (item: T) => Weighing,
     /** How many windows to keep (one per chain tip being worked on). */
     private readonly capacity = 4,
-  ) {}
+    /**
+     * An object `weigh(item)` is a pure function of, shared by every copy of the item (the
+     * share's share_info: its payee, work and donation all derive from it). Given, the deltas
+     * are kept per (weigh, that object) for the whole process; else per item, here.
+     */
+    private readonly keyOf?: (item: T) => object,
+  ) {
+    let deltas = keyOf === undefined ? undefined : sharedDeltas.get(weigh);
+    if (deltas === undefined) {
+      deltas = new WeakMap();
+      if (keyOf !== undefined) sharedDeltas.set(weigh, deltas);
+    }
+    this.deltas = deltas;
+  }
 
   /** Forget every window. */
   clear(): void {
@@ -200,8 +220,9 @@ export class WeightsWindows<T extends WeightedItem> {
 
   private entry(hash: ShareHash): Entry {
     const item = this.chain.get(hash)!;
-    let d = this.deltas.get(item);
-    if (!d) this.deltas.set(item, (d = deltaOf(this.weigh(item))));
+    const key = this.keyOf === undefined ? item : this.keyOf(item);
+    let d = this.deltas.get(key);
+    if (!d) this.deltas.set(key, (d = deltaOf(this.weigh(item))));
     return { hash, prevHash: item.prevHash, delta: d };
   }
 

@@ -8,7 +8,8 @@
  *   `pow <= target` check through P2PoolNetwork.simulatedPow, keyed by the header's sha256d.
  *   With `realHashing` the header's nonce is ground for real instead.
  * - Decoding. A share travels as the Share object its finder's node built (one decode would
- *   give the same object); each receiving node takes a copy with its own timeSeen.
+ *   give the same object); every node holds that one object, with its own first-seen time in
+ *   its tracker (ShareTracker.noteSeen).
  * - Verification, with `verifyCache` (the default): a share is verified in full once per
  *   process, by the first node that checks it; later checks by other nodes hit a cache keyed by
  *   share hash. A v35 share's validity depends on its own bytes and its ancestors, which its
@@ -112,6 +113,11 @@ export class V35Rules implements SimRules<V35Share> {
   private readonly verified = new Set<string>();
   private readonly pendingCoinbase = new Map<string, SimCoinbase>();
   private readonly payeeByScript = new Map<string, string>();
+  /**
+   * The same by script object: payout scripts come from payout-script.ts's cache, one Buffer
+   * per address, so most lookups skip the hex (a Buffer's bytes never change here).
+   */
+  private readonly payeeByScriptObject = new WeakMap<Buffer, string>();
   private readonly prevBlocks = new Map<string, Buffer>();
   /** True while a node turns a solution into a share: only then is a coinbase worth keeping. */
   capturing = false;
@@ -238,8 +244,13 @@ export class V35Rules implements SimRules<V35Share> {
       if (first && this.capturing) {
         const payouts = new Map<string, number>();
         for (const o of built.payouts) {
-          const hex = o.script.toString('hex');
-          const payee = this.payeeByScript.get(hex) ?? `script:${hex}`;
+          let payee = this.payeeByScriptObject.get(o.script);
+          if (payee === undefined) {
+            const hex = o.script.toString('hex');
+            payee = this.payeeByScript.get(hex);
+            if (payee !== undefined) this.payeeByScriptObject.set(o.script, payee);
+            else payee = `script:${hex}`;
+          }
           payouts.set(payee, (payouts.get(payee) ?? 0) + o.value);
         }
         this.pendingCoinbase.set(share.hash, { payouts, outputs: built.gentx.outputs.length });
@@ -317,17 +328,19 @@ class V35Node implements SimNodeChain<V35Share> {
 
   /** Load the start chain (every node at time 0, as from its store). */
   load(shares: readonly V35Share[]): void {
-    this.chain.addShares(shares.map((s) => this.copy(s.share, 0)));
+    this.chain.addShares(shares.map((s) => this.take(s.share, 0)));
   }
 
   /**
-   * This node's copy of a share: its own timeSeen (the best-share tie-break and pruning read
-   * it); everything else is the finder's, compacted (compactShare: the parent block hash is
-   * shared by content, so the best-share score's run over equal parent blocks compares
-   * references, not bytes; the same result either way).
+   * A share as this node holds it: the one Share object every node shares (compacted by
+   * compactShare: the parent block hash is shared by content, so the best-share score's run
+   * over equal parent blocks compares references, not bytes; the same result either way), with
+   * this node's own first-seen time in its tracker (ShareTracker.noteSeen; the best-share
+   * tie-break and pruning read it) when it is not the object's.
    */
-  private copy(share: Share, timeSeen: number): Share {
-    return { ...share, timeSeen };
+  private take(share: Share, timeSeen: number): Share {
+    if (share.timeSeen !== timeSeen) this.chain.tracker.noteSeen(share.hash, timeSeen);
+    return share;
   }
 
   minerHandle(spec: SimMinerSpec): Miner {
@@ -423,7 +436,7 @@ class V35Node implements SimNodeChain<V35Share> {
     const fresh: Share[] = [];
     for (const s of shares) {
       known.add(s.id);
-      if (!this.chain.tracker.has(s.id)) fresh.push(this.copy(s.share, now));
+      if (!this.chain.tracker.has(s.id)) fresh.push(this.take(s.share, now));
     }
     if (fresh.length === 0) return false;
     const before = this.chain.best;

@@ -1,8 +1,9 @@
 /**
  * What p2pool simulate changed in the node's own code (docs/simulate.md#what-the-simulator-changed-in-the-nodes-code):
- * the hooks (PoolWork.shareTargetFor, P2PoolNetwork.simulatedPow, ChainState's verify option)
- * and two speed-ups found by its profile (PPLNS windows that survive pruning, the payout sort).
- * Each must leave the node's behaviour exactly as it was.
+ * the hooks (PoolWork.shareTargetFor, P2PoolNetwork.simulatedPow, ChainState's verify option,
+ * ShareTracker.noteSeen) and the speed-ups found by its profile (PPLNS windows that survive
+ * pruning, the payout sort and payouts without the amounts map, forest jump tables, weighing a
+ * share once per process). Each must leave the node's behaviour exactly as it was.
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,9 @@ import { parseBlockTemplate } from '../../src/chain/block-template.js';
 import { ChainState } from '../../src/sharechain/chain-state.js';
 import { assembleShare, generateShare } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
-import { orderPayouts, MAX_COINBASE_DESTINATIONS } from '../../src/sharechain/pplns-amounts.js';
+import { computeAmounts, orderPayouts, payoutsFromWeights, MAX_COINBASE_DESTINATIONS } from '../../src/sharechain/pplns-amounts.js';
+import { pruneTracker } from '../../src/sharechain/prune.js';
+import { chooseBest } from '../../src/sharechain/score.js';
 import { ShareTracker } from '../../src/sharechain/tracker.js';
 import type { Share, ShareHash } from '../../src/sharechain/types.js';
 import { PoolWork } from '../../src/work/pool-work.js';
@@ -125,6 +128,28 @@ describe('orderPayouts', () => {
     many.set('DON', 0n);
     expect(orderPayouts(many, 'DON')).toEqual(referenceOrder(many, 'DON'));
   });
+
+  it('payoutsFromWeights, which gentx.ts uses, gives what computeAmounts then orderPayouts give, finder anywhere', () => {
+    const check = (weights: Map<string, bigint>, finder: string, subsidy: bigint): void => {
+      let total = 0n;
+      for (const w of weights.values()) total += w;
+      const cw = { weights, totalWeight: total + 7n, donationWeight: 7n };
+      expect(payoutsFromWeights(cw, subsidy, finder, 'DON')).toEqual(orderPayouts(computeAmounts(cw, subsidy, finder, 'DON'), 'DON'));
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'DON'), fc.bigInt({ min: 1n, max: 1n << 40n })), { maxLength: 8 }),
+        fc.constantFrom('a', 'c', 'z', 'DON'),
+        fc.bigInt({ min: 0n, max: 5_000_000_000n }),
+        (entries, finder, subsidy) => check(new Map(entries), finder, subsidy),
+      ),
+      { numRuns: 300 },
+    );
+    // The 4,000-destination cut, with the finder's entry moving across it.
+    const many = new Map(Array.from({ length: 4100 }, (_, i) => [`p${i}`, BigInt(1 + (i % 97))] as [string, bigint]));
+    check(many, 'p5', 5_000_000_000n);
+    check(many, 'new', 5_000_000_000n);
+  });
 });
 
 describe('PPLNS windows and pruning', () => {
@@ -202,5 +227,53 @@ describe('Forest removal', () => {
     // And the chain still answers as before.
     expect(tracker.getNthParent(chain[599]!.hash, 299)).toBe(chain[300]!.hash);
     expect(tracker.getHeight(chain[599]!.hash)).toBe(300);
+  });
+});
+
+describe('One Share object in several trackers (p2pool simulate)', () => {
+  it("gives each tracker its own first-seen time: the best-share tie-break and pruning read the tracker's", () => {
+    const base = makeChain(10, null, () => ({ work: 5n }));
+    const [a, b] = [0, 1].map((i) => makeChain(1, base[9]!.hash, () => ({ work: 5n, salt: `twin${i}`, timeSeen: 1_000 }))[0]!);
+    const opts = { chainLength: 32, blockPeriod: 600, getHeightRelHighest: () => 0, punish: () => 0 };
+    const bestWith = (seenA: number, seenB: number): { best: string | null; tracker: ShareTracker } => {
+      const tracker = new ShareTracker({ chainLength: 32 }, () => true);
+      for (const s of base) tracker.add(s);
+      tracker.noteSeen(a!.hash, seenA);
+      tracker.noteSeen(b!.hash, seenB);
+      tracker.add(a!);
+      tracker.add(b!);
+      tracker.verifyHeads();
+      return { best: chooseBest(tracker, opts).best, tracker };
+    };
+    // Equal work: the earlier seen wins, by each tracker's own times (the objects say 1,000 for both).
+    expect(bestWith(100_000, 200_000).best).toBe(a!.hash);
+    const { best, tracker } = bestWith(300_000, 200_000);
+    expect(best).toBe(b!.hash);
+    expect([a!.timeSeen, b!.timeSeen]).toEqual([1_000, 1_000]);
+    expect(tracker.timeSeen(base[0]!.hash)).toBe(0); // not noted: the object's own
+    // Pruning reads it too: at 450 s a head first seen at 200 s is not 5 minutes old (by the
+    // object's 1 s it would be); at 510 s it is.
+    expect(pruneTracker(tracker, { now: 450, chainLength: 32, keep: new Set([a!.hash]) })).toEqual([]);
+    expect(pruneTracker(tracker, { now: 510, chainLength: 32, keep: new Set([a!.hash]) }).map((s) => s.hash)).toEqual([b!.hash]);
+    expect(tracker.timeSeen(b!.hash)).toBe(0); // forgotten with the share
+  });
+
+  it('weighs a share once for every tracker holding it, with the same PPLNS weights as a naive walk', () => {
+    const chain = makeChain(120, null, (i) => ({ work: BigInt(1 + (i % 3)), payee: `p${i % 5}`, donation: i % 2 ? 655 : 0 }));
+    const trackers = [0, 1].map(() => new ShareTracker({ chainLength: 50 }, () => undefined));
+    for (const t of trackers) for (const s of chain) t.add(s);
+    const top = chain[119]!.hash;
+    const want = new Map<string, bigint>();
+    let total = 0n;
+    for (const s of chain.slice(70).reverse()) {
+      const d = BigInt(s.shareInfo.shareData.donation);
+      want.set(s.payee, (want.get(s.payee) ?? 0n) + s.work * (65535n - d));
+      total += s.work * 65535n;
+    }
+    for (const t of trackers) {
+      const w = t.cumulativeWeights(top, 50, 1n << 60n);
+      expect(w.weights).toEqual(want);
+      expect(w.totalWeight).toBe(total);
+    }
   });
 });
