@@ -29,12 +29,12 @@ interface Miner {
 }
 interface Node { meanLatencyMs: number; efficiency: number | null; shares: { found: number }; p2p: { sentBytesPerSecond: number; receivedBytesPerSecond: number } }
 interface Report {
-  scenario: { name: string; seed: number; durationSeconds: number; poolHashrate: number; rules: Record<string, unknown> };
+  scenario: { name: string; seed: number; durationSeconds: number; poolHashrate: number; rules: Record<string, unknown>; parentChain: { blockTarget: string } };
   pool: {
     shares: { found: number; orphan: number; dead: number; uncle: number; subShare: number };
     orphan: number; dead: number; stale: number; unpaidWork: number | null;
     coinbaseOutputs: { max: number | null; p50: number | null };
-    perBlock: { expectedBlocksPerPeriod: number; luckFloor: { cv: number; zeroPayoutFraction: number } };
+    perBlock: { expectedBlocksPerPeriod: number; periodSeconds: number; luckFloor: { cv: number; zeroPayoutFraction: number } };
     expectedPayout: { totalSats: number };
     p2p: { meanSentBytesPerSecondPerNode: number };
   };
@@ -80,8 +80,8 @@ function eff(r: Report, ms: Miner[]): string {
  * pooled over the class (a miner never paid counts as 0), so its bad luck stays in; standard
  * errors by resampling the class's miners (400 draws, seeded).
  */
-function pooled(r: Report, c: Cls): { cv: [number, number]; zero: [number, number]; dcv: [number, number]; dzero: [number, number] } {
-  const mu = r.pool.perBlock.expectedBlocksPerPeriod;
+function pooled(r: Report, c: Cls, muGiven?: number): { cv: [number, number]; zero: [number, number]; dcv: [number, number]; dzero: [number, number] } {
+  const mu = muGiven ?? r.pool.perBlock.expectedBlocksPerPeriod;
   const ms = r.miners.filter((m) => m.hashrate >= c.minHashrate && m.hashrate < c.maxHashrate);
   const xs = ms.map((m) => {
     const f = m.hashrate / r.scenario.poolHashrate;
@@ -124,8 +124,23 @@ out.push(row('shares: orphaned / dead / uncles / sub-shares referenced', reports
 const s0 = small(reports[0]!);
 out.push(row(`${s0.label} miners (${inSmall(reports[0]!).length}): time between a miner's shares`, reports.map((r) => dur((r.scenario.durationSeconds * inSmall(r).length) / inSmall(r).reduce((a, m) => a + m.shares.found, 0))), ''));
 const P = reports.map((r) => pooled(r, small(r)));
+/**
+ * The population's own μ: the pool's expected blocks per period from its hash rate and the block
+ * target, the same for every rule set. Each run's μ̂ (its shares' Σ p) differs from it by the
+ * run's luck in work found, which is not the rules'; at the common μ the two columns differ by
+ * the per-block figures alone.
+ */
+const muOf = (r: Report): number => {
+  const blockWork = Number((1n << 256n) / (BigInt(r.scenario.parentChain.blockTarget) + 1n));
+  return (r.scenario.poolHashrate * r.pool.perBlock.periodSeconds) / blockWork;
+};
+const mu0 = muOf(reports[0]!);
+const PC = reports.map((r) => pooled(r, small(r), mu0));
 out.push(row(`${s0.label} miners: 30-day payout CV (derived from per block)`, P.map((p) => pm(p.dcv[0], p.dcv[1])), `${f(reports[0]!.pool.perBlock.luckFloor.cv)} (pool luck, √(1/μ), μ = ${f(reports[0]!.pool.perBlock.expectedBlocksPerPeriod)})`));
 out.push(row(`${s0.label} miners: fraction of 30-day periods paying nothing`, P.map((p) => pm(p.dzero[0], p.dzero[1])), `${f(reports[0]!.pool.perBlock.luckFloor.zeroPayoutFraction)} (e^-μ)`));
+out.push(row(`${s0.label} miners: 30-day payout CV at the population's μ = ${mu0.toFixed(4)} (every column)`, PC.map((p) => pm(p.dcv[0], p.dcv[1])), `${f(Math.sqrt(1 / mu0))} (√(1/μ))`));
+out.push(row(`${s0.label} miners: fraction of 30-day periods paying nothing at the population's μ`, PC.map((p) => pm(p.dzero[0], p.dzero[1])), `${f(Math.exp(-mu0))} (e^-μ)`));
+out.push(row('μ̂: the run\'s own expected blocks per 30 days (Σ p of its shares)', reports.map((r) => f(r.pool.perBlock.expectedBlocksPerPeriod, 4)), `${mu0.toFixed(4)} (the population's)`));
 out.push(row(`${s0.label} miners: CV of one block's payout`, P.map((p) => pm(p.cv[0], p.cv[1])), '0'));
 out.push(row(`${s0.label} miners: fraction of blocks paying nothing`, P.map((p) => pm(p.zero[0], p.zero[1])), '0'));
 out.push(row(`efficiency: the ${s0.label} miners`, reports.map((r) => eff(r, inSmall(r))), '1'));
