@@ -19,7 +19,7 @@ export interface PayoutAmount {
 
 /**
  * The part of the amounts that does not depend on the finder: subsidy·199·weight // (200·total)
- * per payee, their sum, and (made on first use by orderPayouts) the non-donation payees in
+ * per payee, their sum, and (made on first use by payoutsFromWeights) the non-donation payees in
  * output order. A pure function of (weights, subsidy); remembered per weights object, since a
  * share's window is asked for several times with the same result object (the work layer's
  * base, the rebuild of a solved job, verification: weights-window.ts returns one object per
@@ -40,8 +40,6 @@ interface SortEntry {
 }
 
 const bases = new WeakMap<CumulativeWeights, BaseAmounts>();
-/** The base each computeAmounts result was made from, and its finder (for orderPayouts). */
-const made = new WeakMap<Map<string, bigint>, { base: BaseAmounts; finder: string; size: number }>();
 
 function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: string): BaseAmounts {
   const hit = bases.get(weights);
@@ -64,8 +62,7 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
 /**
  * Amounts per payee. `finder` is the share's own payee; `donationKey` the donation's key
  * (donationPayee(parent)). Throws if the amounts do not add up to the subsidy (cannot happen
- * with consistent weights; the reference raises ValueError too). The result is the caller's,
- * but orderPayouts reads it as made here: do not change it before ordering it.
+ * with consistent weights; the reference raises ValueError too).
  */
 export function computeAmounts(
   weights: CumulativeWeights,
@@ -83,14 +80,13 @@ export function computeAmounts(
   // Every per-payee amount is >= 0 (checked in the base) and the finder's only grew; the
   // donation takes the rest, so the amounts sum to the subsidy exactly when it is >= 0.
   if (donation < 0n) throw new Error('negative payout amount');
-  made.set(amounts, { base, finder, size: amounts.size });
   return amounts;
 }
 
 /**
  * orderPayouts(computeAmounts(weights, subsidy, finder, donationKey), donationKey) without
  * the amounts map: the base's order with the finder's entry moved and the donation's amount
- * worked out, as computeAmounts and orderedFromBase do (the same checks, the same result).
+ * worked out, as computeAmounts then orderPayouts do (the same checks, the same result).
  * A share's gentx (gentx.ts) needs only the ordered outputs; the map is ~600 entries copied.
  */
 export function payoutsFromWeights(weights: CumulativeWeights, subsidy: bigint, finder: string, donationKey: string): PayoutAmount[] {
@@ -130,10 +126,7 @@ function compareEntries(a: SortEntry, b: SortEntry): number {
  * zero amounts dropped, then the donation (always present).
  */
 export function orderPayouts(amounts: Map<string, bigint>, donationKey: string): PayoutAmount[] {
-  const from = made.get(amounts);
-  const entries = from !== undefined && from.size === amounts.size && from.base.donationKey === donationKey
-    ? orderedFromBase(from.base, from.finder, amounts, donationKey)
-    : sortedEntries(amounts, donationKey);
+  const entries = sortedEntries(amounts, donationKey);
   // The donation sorts last and is always among the last 4,000 destinations (when present).
   const kept = entries.slice(-(amounts.has(donationKey) ? MAX_COINBASE_DESTINATIONS - 1 : MAX_COINBASE_DESTINATIONS));
   const out: PayoutAmount[] = [];
@@ -151,18 +144,6 @@ function sortedEntries(amounts: Map<string, bigint>, donationKey: string): SortE
   const entries: SortEntry[] = [];
   for (const [payee, value] of amounts) if (payee !== donationKey) entries.push({ payee, value, n: Number(value) });
   return entries.sort(compareEntries);
-}
-
-/**
- * The same order from the finder-free base, sorted once: the finder's entry leaves its place
- * and is inserted (binary search, same comparator: the order is total) at its new amount.
- * Every other payee's amount is the base's, so the result is the full sort's.
- */
-function orderedFromBase(base: BaseAmounts, finder: string, amounts: Map<string, bigint>, donationKey: string): SortEntry[] {
-  base.sorted ??= sortedEntries(base.perPayee, donationKey);
-  if (finder === donationKey) return base.sorted;
-  const value = amounts.get(finder)!;
-  return withFinder(base.sorted, { payee: finder, value, n: Number(value) });
 }
 
 /** `sorted` (the base's order, the finder's entry among them or not) with `entry` in its place. */

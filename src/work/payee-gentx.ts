@@ -15,7 +15,7 @@
  * payee's nonce and address (found with the official encodeShareInfo, checked on a probe).
  *
  * What is per payee (forPayee): one lookup and one binary search for the finder's place in the
- * (amount, payee) order (docs/sharechain.md#pplns; pplns-amounts.ts orderPayouts), one sha256d for
+ * (amount, payee) order (docs/sharechain.md#pplns; pplns-amounts.ts payoutsFromWeights), one sha256d for
  * ref_hash over a pre-made share_info buffer where only the nonce and address are written, and
  * coinb1's hex kept as ranges of the shared hex (as ASCII bytes), copied straight into the
  * payee's notify line (PayeeGentx). Nothing else is serialized per payee: the finder's script hex
@@ -33,7 +33,7 @@ import { encodeTransaction, txSize, type TxOut } from '../bitcoin/transaction.js
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
 import { assembleGentx, deriveShareInfo, type GentxParams } from '../sharechain/gentx.js';
 import { payoutScriptForAddress } from '../sharechain/payout-script.js';
-import { computeAmounts, MAX_COINBASE_DESTINATIONS, orderPayouts } from '../sharechain/pplns-amounts.js';
+import { MAX_COINBASE_DESTINATIONS, payoutsFromWeights } from '../sharechain/pplns-amounts.js';
 import { encodeShareInfo } from '../sharechain/share-codec.js';
 import { computeRefHash } from '../sharechain/share.js';
 import type { ChainView, CumulativeWeights, ShareHash, ShareInfo } from '../sharechain/types.js';
@@ -344,16 +344,19 @@ export class GenerationBase {
     this.bonusHex = u64LEHex(this.bonus);
     const weights = recorder.weights;
     // With the donation key as finder, the bonus lands in the donation: take it back out per payee.
-    const amounts = weights === null ? null : computeAmounts(weights, subsidy, this.donationKey, this.donationKey);
-    const donationValue = amounts === null ? -1n : amounts.get(this.donationKey)! - bonus;
+    const payouts = weights === null ? null : payoutsFromWeights(weights, subsidy, this.donationKey, this.donationKey);
+    // The donation is always the last payout.
+    const donationValue = payouts === null ? -1n : payouts[payouts.length - 1]!.value - bonus;
+    // Destinations: every payee of the window and the donation.
+    const destinations = weights === null ? 0 : weights.weights.size + (weights.weights.has(this.donationKey) ? 0 : 1);
     // The 4,000-destination cut (reference dests[-4000:]) could drop a payee once the finder
     // moves; such huge windows, and versions before 34 (payee = pubkey hash), use the general
     // path, as does a subsidy beyond 2**53 (never: it is a number already).
-    this.usable = amounts !== null && params.version >= 34 && amounts.size + 1 < MAX_COINBASE_DESTINATIONS
+    this.usable = payouts !== null && params.version >= 34 && destinations + 1 < MAX_COINBASE_DESTINATIONS
       && donationValue >= 0n && subsidy <= BigInt(Number.MAX_SAFE_INTEGER);
     let outputsHex = '';
     if (this.usable) {
-      for (const { payee, value } of orderPayouts(amounts!, this.donationKey)) {
+      for (const { payee, value } of payouts!) {
         if (payee === this.donationKey) continue;
         this.index.set(payee, this.keys.length);
         this.keys.push(payee);
