@@ -167,8 +167,13 @@ export function payoutList(weights: CumulativeWeights, subsidy: bigint, finder: 
   return { amounts, payouts };
 }
 
-/** Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError. */
-export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
+/**
+ * Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError.
+ * `payoutsFinder`: whose the finder's 0.5% is in the payouts; the share's own payee (share_data)
+ * unless given. The work layer's base gives the donation key (its miners' outputs are spliced
+ * in per payee, work/payee-gentx.ts); share_info is the same either way.
+ */
+export function deriveShareInfo(p: GentxParams, payoutsFinder?: string): DerivedShareInfo {
   const { net, chain, version, shareData } = p;
   const prevHash = p.prevHash !== undefined
     ? p.prevHash
@@ -196,7 +201,8 @@ export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
     }
     checkedWeights.add(weights);
   }
-  const payouts = payoutList(weights, BigInt(shareData.subsidy), payeeOf(shareData, version, net), version, net).payouts;
+  const payee = payeeOf(shareData, version, net);
+  const payouts = payoutList(weights, BigInt(shareData.subsidy), payoutsFinder ?? payee, version, net).payouts;
 
   const shareInfo = { shareData } as ShareInfo;
   if (isSegwitActivated(version, net)) shareInfo.segwitData = p.segwitData;
@@ -288,8 +294,12 @@ function writeOutput(buf: Buffer, pos: number, o: TxOut): number {
   if (!Number.isSafeInteger(v) || v < 0 || v > MAX_MONEY) throw new RangeError(`invalid output value ${v}`);
   buf.writeUInt32LE(v % 0x100000000, pos);
   buf.writeUInt32LE(Math.floor(v / 0x100000000), pos + 4);
-  pos = writeCompact(buf, pos + 8, o.script.length);
-  return pos + o.script.copy(buf, pos);
+  const script = o.script;
+  pos = writeCompact(buf, pos + 8, script.length);
+  // Payout scripts are 22-34 bytes: a loop beats a native copy call per output.
+  if (script.length > 64) return pos + script.copy(buf, pos);
+  for (let i = 0; i < script.length; i++) buf[pos + i] = script[i]!;
+  return pos + script.length;
 }
 
 /** The gentx around derived share_info, as a transaction object (nothing serialized). */

@@ -333,14 +333,14 @@ export class GenerationBase {
    */
   constructor(readonly params: GentxParams, sameWindow?: GenerationBase) {
     const recorder = new WeightsRecorder(params.chain, sameWindow?.weightsQuery ?? null);
-    const derived = deriveShareInfo({ ...params, chain: recorder });
+    const donationKey = donationPayee(params.net.parent);
+    // Payouts with the donation key as finder: the miners' hex is made from them (each payee's
+    // bonus is added where it goes), so the node's own payouts are never needed when usable.
+    let derived = deriveShareInfo({ ...params, chain: recorder }, donationKey);
     this.weightsQuery = recorder.query;
-    // The base's transaction object only: its size, sigops and the pieces around the payouts
-    // are read from it; nothing here needs it serialized or hashed.
-    const gentx = gentxTransaction(params, derived, ZERO_HASH);
     const net = params.net;
     this.shareInfo = derived.shareInfo;
-    this.donationKey = donationPayee(net.parent);
+    this.donationKey = donationKey;
     const subsidy = BigInt(params.shareData.subsidy);
     const bonus = subsidy / 200n;
     this.bonus = Number(bonus);
@@ -358,8 +358,12 @@ export class GenerationBase {
     // The 4,000-destination cut (reference dests[-4000:]) could drop a payee once the finder
     // moves; such huge windows, and versions before 34 (payee = pubkey hash), use the general
     // path, as does a subsidy beyond 2**53 (never: it is a number already).
+    const nodeAddress = params.shareData.address;
     this.usable = payouts !== null && params.version >= 34 && destinations + 1 < MAX_COINBASE_DESTINATIONS
-      && donationValue >= 0n && subsidy <= BigInt(Number.MAX_SAFE_INTEGER);
+      && donationValue >= 0n && subsidy <= BigInt(Number.MAX_SAFE_INTEGER)
+      && nodeAddress !== undefined && nodeAddress !== donationKey;
+    // Otherwise the base is sized on the node's own payouts (the node as finder), as the general builder makes them.
+    if (!this.usable) derived = deriveShareInfo({ ...params, chain: recorder });
     // Hex (ASCII) of the payouts before the donation, the last output.
     let outputsHexLength = 0;
     if (this.usable) {
@@ -377,6 +381,9 @@ export class GenerationBase {
     } else {
       this.outputsAscii = Buffer.alloc(0);
     }
+    // The base's transaction object only: its size, sigops and the pieces around the payouts
+    // are read from it; nothing here needs it serialized or hashed.
+    const gentx = gentxTransaction(params, derived, ZERO_HASH);
     const empty = encodeTransaction({ ...gentx, outputs: [] }, { witness: false });
     // version | inputs | compactSize(0) | locktime: drop the count (1 byte) and the locktime.
     const head = empty.subarray(0, empty.length - 5).toString('hex');
@@ -407,11 +414,16 @@ export class GenerationBase {
       )
       : baseStripped + MAX_PAYOUT_OUTPUT_BYTES + MAX_COUNT_GROWTH;
     const payoutOutputs = derived.payouts.length; // the donation's included
+    // The node's gentx (the node as finder): when usable, the donation-finder one plus the node's
+    // own output if the window does not pay it already (its bonus makes it one, when non-zero).
+    const nodeOutputSigops = this.usable && !this.index.has(nodeAddress!) && bonus > 0n
+      ? coinbaseSigopCost({ version: 1, inputs: [], outputs: [{ value: 0, script: payoutScriptForAddress(nodeAddress!, net.parent, params.version) }], locktime: 0 })
+      : 0;
     this.coinbase = {
       strippedSize,
       totalSize: strippedSize + witnessBytes,
       // The base pays the node's address as finder; another finder may add one P2PKH output.
-      sigopCost: coinbaseSigopCost(gentx) + MAX_PAYOUT_OUTPUT_SIGOPS,
+      sigopCost: coinbaseSigopCost(gentx) + nodeOutputSigops + MAX_PAYOUT_OUTPUT_SIGOPS,
       payees: this.usable ? this.keys.length + 2 : payoutOutputs + 1,
     };
     // With a ref merkle link (merged into another chain's ref tree) ref_hash is not one sha256d.
