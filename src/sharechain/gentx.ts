@@ -25,7 +25,7 @@ import {
 import { prefixToHashLink } from './hash-link.js';
 import type { P2PoolNetwork } from './networks.js';
 import { payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
-import { payoutsFromWeights, type PayoutAmount } from './pplns-amounts.js';
+import { visitPayouts } from './pplns-amounts.js';
 import {
   computeFarShareHash, computeShareTargets, computeShareTimestamp, nextAbsheight, nextAbswork,
 } from './retarget.js';
@@ -124,10 +124,11 @@ interface PayoutsMemo {
   payouts: TxOut[];
 }
 
-/** A share's payouts: the amounts by payee in output order, and the outputs they make. */
-export interface PayoutList {
-  readonly amounts: PayoutAmount[];
-  payouts: TxOut[];
+/** An output made for an entry of the base order (pplns-amounts.ts PayoutEntry.made). */
+interface MadeOutput {
+  parent: P2PoolNetwork['parent'];
+  version: number;
+  out: TxOut;
 }
 
 /** Payout lists remembered per weights result (a few finders each). */
@@ -143,28 +144,36 @@ const PAYOUTS_PER_WEIGHTS = 4;
  * list (and its one serialization, serializePayouts). The lists are shared: callers must not
  * modify them (assembleGentx copies the outputs into the transaction's).
  */
-export function payoutList(weights: CumulativeWeights, subsidy: bigint, finder: string, version: number, net: P2PoolNetwork): PayoutList {
+export function payoutList(weights: CumulativeWeights, subsidy: bigint, finder: string, version: number, net: P2PoolNetwork): TxOut[] {
   const parent = net.parent;
   let memo = payoutsMemo.get(weights);
   if (memo !== undefined) {
     for (const m of memo) {
-      if (m.subsidy === subsidy && m.finder === finder && m.version === version && m.parent === parent) {
-        // The amounts are not kept with the outputs (~560 objects per list): made again when asked.
-        return { get amounts() { return payoutsFromWeights(weights, subsidy, finder, donationPayee(parent)); }, payouts: m.payouts };
-      }
+      if (m.subsidy === subsidy && m.finder === finder && m.version === version && m.parent === parent) return m.payouts;
     }
   } else {
     payoutsMemo.set(weights, (memo = []));
   }
   const donationKey = donationPayee(parent);
-  const amounts = payoutsFromWeights(weights, subsidy, finder, donationKey);
-  const payouts: TxOut[] = amounts.map(({ payee, value }) => ({
-    value: Number(value),
-    script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, parent, version),
-  }));
+  const payouts: TxOut[] = [];
+  // Every payee but the finder and the donation has the same amount in every finder's list of
+  // these weights (the base order's entry): its output (value, script for this parent chain
+  // and version) is made once and shared by those lists. Outputs are never modified.
+  visitPayouts(weights, subsidy, finder, donationKey, (payee, value, entry) => {
+    if (entry !== null) {
+      const made = entry.made as MadeOutput | undefined;
+      if (made !== undefined && made.parent === parent && made.version === version) {
+        payouts.push(made.out);
+        return;
+      }
+    }
+    const out: TxOut = { value: Number(value), script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, parent, version) };
+    if (entry !== null) entry.made = { parent, version, out } satisfies MadeOutput;
+    payouts.push(out);
+  });
   if (memo.length >= PAYOUTS_PER_WEIGHTS) memo.shift();
   memo.push({ subsidy, finder, version, parent, payouts });
-  return { amounts, payouts };
+  return payouts;
 }
 
 /**
@@ -202,7 +211,7 @@ export function deriveShareInfo(p: GentxParams, payoutsFinder?: string): Derived
     checkedWeights.add(weights);
   }
   const payee = payeeOf(shareData, version, net);
-  const payouts = payoutList(weights, BigInt(shareData.subsidy), payoutsFinder ?? payee, version, net).payouts;
+  const payouts = payoutList(weights, BigInt(shareData.subsidy), payoutsFinder ?? payee, version, net);
 
   const shareInfo = { shareData } as ShareInfo;
   if (isSegwitActivated(version, net)) shareInfo.segwitData = p.segwitData;
@@ -304,10 +313,12 @@ function writeOutput(buf: Buffer, pos: number, o: TxOut): number {
 
 /** The gentx around derived share_info, as a transaction object (nothing serialized). */
 export function gentxTransaction(p: GentxParams, derived: DerivedShareInfo, refHash: Buffer): Transaction {
-  const outputs: TxOut[] = [];
-  if (derived.segwitActive) outputs.push({ value: 0, script: commitmentScript(p.segwitData!.wtxidMerkleRoot) });
-  for (const o of derived.payouts) outputs.push(o);
-  outputs.push({ value: 0, script: refOutputScript(refHash, p.lastTxoutNonce ?? 0n) });
+  const payouts = derived.payouts;
+  const first = derived.segwitActive ? 1 : 0;
+  const outputs = new Array<TxOut>(first + payouts.length + 1);
+  if (first === 1) outputs[0] = { value: 0, script: commitmentScript(p.segwitData!.wtxidMerkleRoot) };
+  for (let i = 0; i < payouts.length; i++) outputs[first + i] = payouts[i]!;
+  outputs[first + payouts.length] = { value: 0, script: refOutputScript(refHash, p.lastTxoutNonce ?? 0n) };
   return {
     version: 1,
     inputs: [{

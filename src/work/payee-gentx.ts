@@ -31,9 +31,9 @@ import { sha256d } from '../bitcoin/hash.js';
 import { coinbaseSigopCost, WITNESS_SCALE_FACTOR } from '../bitcoin/sigops.js';
 import { encodeTransaction, txSize, type TxOut } from '../bitcoin/transaction.js';
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
-import { deriveShareInfo, gentxTransaction, payoutList, serializePayouts, type GentxParams } from '../sharechain/gentx.js';
+import { deriveShareInfo, gentxTransaction, serializePayouts, type GentxParams } from '../sharechain/gentx.js';
 import { payoutScriptForAddress } from '../sharechain/payout-script.js';
-import { MAX_COINBASE_DESTINATIONS } from '../sharechain/pplns-amounts.js';
+import { MAX_COINBASE_DESTINATIONS, visitPayouts } from '../sharechain/pplns-amounts.js';
 import { encodeShareInfo } from '../sharechain/share-codec.js';
 import { computeRefHash } from '../sharechain/share.js';
 import type { ChainView, CumulativeWeights, ShareHash, ShareInfo } from '../sharechain/types.js';
@@ -347,12 +347,20 @@ export class GenerationBase {
     this.bonusHex = u64LEHex(this.bonus);
     const weights = recorder.weights;
     // With the donation key as finder, the bonus lands in the donation: take it back out per
-    // payee. The list is gentx.ts's (payoutList), and so is its serialization: the miners' hex
-    // is made from the same bytes the share's rebuild and verification copy.
-    const list = weights === null ? null : payoutList(weights, subsidy, this.donationKey, params.version, net);
-    const payouts = list === null ? null : list.amounts;
-    // The donation is always the last payout.
-    const donationValue = payouts === null ? -1n : payouts[payouts.length - 1]!.value - bonus;
+    // payee. The outputs are derived's (gentx.ts payoutList), and so is their serialization: the
+    // miners' hex is made from the same bytes the share's rebuild and verification copy.
+    const outputs = derived.payouts;
+    // The same payouts as (payee, amount), in the outputs' order; the donation is always the last.
+    const payees: string[] = [];
+    const amounts: bigint[] = [];
+    if (weights !== null) {
+      visitPayouts(weights, subsidy, donationKey, donationKey, (payee, value) => {
+        payees.push(payee);
+        amounts.push(value);
+      });
+    }
+    const payouts = weights === null ? null : payees;
+    const donationValue = payouts === null ? -1n : amounts[amounts.length - 1]! - bonus;
     // Destinations: every payee of the window and the donation.
     const destinations = weights === null ? 0 : weights.weights.size + (weights.weights.has(this.donationKey) ? 0 : 1);
     // The 4,000-destination cut (reference dests[-4000:]) could drop a payee once the finder
@@ -367,13 +375,13 @@ export class GenerationBase {
     // Hex (ASCII) of the payouts before the donation, the last output.
     let outputsHexLength = 0;
     if (this.usable) {
-      const { bytes, at } = serializePayouts(list!.payouts);
-      const n = payouts!.length - 1;
+      const { bytes, at } = serializePayouts(outputs);
+      const n = payees.length - 1;
       for (let i = 0; i < n; i++) {
-        const { payee, value } = payouts![i]!;
+        const payee = payees[i]!;
         this.index.set(payee, i);
         this.keys.push(payee);
-        this.values.push(Number(value));
+        this.values.push(Number(amounts[i]!));
         this.hexAt.push(2 * at[i + 1]!);
       }
       outputsHexLength = 2 * at[n]!;
