@@ -60,13 +60,13 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
   let sum = 0n;
   let donationOwn = 0n;
   const sorted: SortEntry[] = [];
-  for (const [payee, weight] of weights.weights) {
+  weights.weights.forEach((weight, payee) => {
     const v = (scale * weight) / denominator;
     if (v < 0n) throw new Error('negative payout amount');
     sum += v;
     if (payee === donationKey) donationOwn = v;
     else sorted.push({ payee, value: v, n: Number(v) });
-  }
+  });
   // Sorted on a plain number (satoshi amounts are below 2**53; the bigints settle anything
   // beyond): a comparator doing two Map lookups and a bigint compare made this sort the
   // largest part of a share's verification with hundreds of payees (p2pool simulate).
