@@ -254,16 +254,20 @@ export interface PayoutBytes {
 /**
  * The last few serializations: the lists that share one are asked for within one share's
  * handling (base, rebuild, verification), and a list outlives that by far (payoutList's memo
- * lives as long as its weights result), so the bytes (~25 KB for 560 outputs) are not kept with it.
+ * lives as long as its weights result), so the bytes (~25 KB for 560 outputs) are not kept
+ * with it. An entry's memory is reused for the serialization that evicts it: `bytes` is valid
+ * until serializePayouts has been called RECENT_PAYOUT_BYTES more times (callers copy it).
  */
-const recentPayoutBytes: Array<{ list: readonly TxOut[]; bytes: PayoutBytes }> = [];
+const recentPayoutBytes: Array<{ list: readonly TxOut[]; bytes: PayoutBytes; memory: Buffer }> = [];
 const RECENT_PAYOUT_BYTES = 4;
 
 export function serializePayouts(payouts: readonly TxOut[]): PayoutBytes {
   for (const r of recentPayoutBytes) if (r.list === payouts) return r.bytes;
   let size = 0;
   for (const o of payouts) size += outputSize(o);
-  const bytes = Buffer.allocUnsafe(size);
+  const evicted = recentPayoutBytes.length >= RECENT_PAYOUT_BYTES ? recentPayoutBytes.shift()!.memory : null;
+  const memory = evicted !== null && evicted.length >= size ? evicted : Buffer.allocUnsafeSlow(Math.max(size, 32 * 1024));
+  const bytes = memory.subarray(0, size);
   const at = new Uint32Array(payouts.length + 1);
   let pos = 0;
   for (let i = 0; i < payouts.length; i++) {
@@ -272,8 +276,7 @@ export function serializePayouts(payouts: readonly TxOut[]): PayoutBytes {
   }
   at[payouts.length] = pos;
   const out = { bytes, at };
-  if (recentPayoutBytes.length >= RECENT_PAYOUT_BYTES) recentPayoutBytes.shift();
-  recentPayoutBytes.push({ list: payouts, bytes: out });
+  recentPayoutBytes.push({ list: payouts, bytes: out, memory });
   return out;
 }
 
@@ -301,8 +304,16 @@ function writeCompact(buf: Buffer, pos: number, n: number): number {
 function writeOutput(buf: Buffer, pos: number, o: TxOut): number {
   const v = o.value;
   if (!Number.isSafeInteger(v) || v < 0 || v > MAX_MONEY) throw new RangeError(`invalid output value ${v}`);
-  buf.writeUInt32LE(v % 0x100000000, pos);
-  buf.writeUInt32LE(Math.floor(v / 0x100000000), pos + 4);
+  const lo = v % 0x100000000;
+  const hi = (v - lo) / 0x100000000;
+  buf[pos] = lo & 0xff;
+  buf[pos + 1] = (lo >>> 8) & 0xff;
+  buf[pos + 2] = (lo >>> 16) & 0xff;
+  buf[pos + 3] = lo >>> 24;
+  buf[pos + 4] = hi & 0xff;
+  buf[pos + 5] = (hi >>> 8) & 0xff;
+  buf[pos + 6] = (hi >>> 16) & 0xff;
+  buf[pos + 7] = hi >>> 24;
   const script = o.script;
   pos = writeCompact(buf, pos + 8, script.length);
   // Payout scripts are 22-34 bytes: a loop beats a native copy call per output.
