@@ -53,36 +53,75 @@ export function compareScores(a: ChainScore, b: ChainScore): number {
  * repeat 20 times over the same shares. Only a complete walk is remembered; the heights
  * (relative to the parent chain's tip, which moves) are looked up on every call.
  */
-const parentBlocksMemo = new Map<ShareHash, { count: number; blocks: Array<string | null> }>();
+const parentBlocksMemo = new Map<ShareHash, ParentBlocks>();
 const PARENT_BLOCKS_MEMO = 4096;
+
+/**
+ * A complete window's parent blocks: `runs` are its shares' parent blocks walking down, equal
+ * neighbours merged (n shares each), and `blocks` their distinct display hex in that order.
+ */
+interface ParentBlocks {
+  count: number;
+  runs: Array<{ prev: Buffer | null; hex: string | null; n: number }>;
+  blocks: Array<string | null>;
+}
+
+function samePrev(a: Buffer | null, b: Buffer | null): boolean {
+  return a === b || (a !== null && b !== null && a.equals(b));
+}
+
+function distinctHex(runs: ParentBlocks['runs']): Array<string | null> {
+  const out: Array<string | null> = [];
+  const seen = new Set<string | null>();
+  for (const r of runs) {
+    if (!seen.has(r.hex)) {
+      seen.add(r.hex);
+      out.push(r.hex);
+    }
+  }
+  return out;
+}
+
+function remember(endPoint: ShareHash, entry: ParentBlocks): void {
+  if (parentBlocksMemo.size >= PARENT_BLOCKS_MEMO) parentBlocksMemo.delete(parentBlocksMemo.keys().next().value!);
+  parentBlocksMemo.delete(endPoint);
+  parentBlocksMemo.set(endPoint, entry);
+}
 
 function parentBlocksBelow(v: ShareTracker<unknown>['verified'], endPoint: ShareHash, count: number): Array<string | null> {
   // Keyed by the end point's own hash string (a composite key string would be made and hashed
   // on every call); the count is checked.
   const hit = parentBlocksMemo.get(endPoint);
   if (hit !== undefined && hit.count === count) return hit.blocks;
-  const out: Array<string | null> = [];
+  const top = v.node(endPoint);
+  if (top === undefined) return [];
+  // The end point moves up one share per new share: its window is its own parent block and
+  // the parent's window less its bottom share, when the parent's (complete) window is known.
+  const below = top.parent === undefined ? undefined : parentBlocksMemo.get(top.parent.item.hash);
+  if (below !== undefined && below.count === count && count >= 2) {
+    const prev = top.item.minHeader.prevBlock;
+    const runs = below.runs.map((r) => ({ ...r }));
+    if (samePrev(runs[0]!.prev, prev)) runs[0]!.n++;
+    else runs.unshift({ prev, hex: prev ? hashToDisplayHex(prev) : null, n: 1 });
+    const last = runs[runs.length - 1]!;
+    if (--last.n === 0) runs.pop();
+    const entry = { count, runs, blocks: distinctHex(runs) };
+    remember(endPoint, entry);
+    return entry.blocks;
+  }
   // Consecutive shares nearly always build on the same parent block: compare with the last
-  // one seen (shares of one parent block often share the Buffer) before a set lookup.
-  let lastPrev: Buffer | null | undefined;
-  const seen = new Set<string | null>();
+  // one seen (shares of one parent block often share the Buffer).
+  const runs: ParentBlocks['runs'] = [];
   let i = 0;
-  for (let n = v.node(endPoint); n !== undefined && i < count; n = n.parent, i++) {
+  for (let n: typeof top | undefined = top; n !== undefined && i < count; n = n.parent, i++) {
     const prev = n.item.minHeader.prevBlock;
-    if (lastPrev !== undefined && (prev === lastPrev || (prev !== null && lastPrev !== null && prev.equals(lastPrev)))) continue;
-    lastPrev = prev;
-    const hex = prev ? hashToDisplayHex(prev) : null;
-    if (!seen.has(hex)) {
-      seen.add(hex);
-      out.push(hex);
-    }
+    const run = runs[runs.length - 1];
+    if (run !== undefined && samePrev(run.prev, prev)) run.n++;
+    else runs.push({ prev, hex: prev ? hashToDisplayHex(prev) : null, n: 1 });
   }
-  if (i === count) {
-    if (parentBlocksMemo.size >= PARENT_BLOCKS_MEMO) parentBlocksMemo.delete(parentBlocksMemo.keys().next().value!);
-    parentBlocksMemo.delete(endPoint);
-    parentBlocksMemo.set(endPoint, { count, blocks: out });
-  }
-  return out;
+  const blocks = distinctHex(runs);
+  if (i === count) remember(endPoint, { count, runs, blocks });
+  return blocks;
 }
 
 /**
