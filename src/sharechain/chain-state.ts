@@ -115,10 +115,13 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   load(): number {
     const store = this.opts.store;
     if (!store) return 0;
-    const rows = store.loadShares(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0));
-    for (const r of rows) this.tracker.add(r.share);
+    let n = 0;
+    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0), (share) => {
+      this.tracker.add(share);
+      n++;
+    });
     this.update();
-    return rows.length;
+    return n;
   }
 
   /**
