@@ -29,6 +29,11 @@ import { PoolWork } from '../src/work/pool-work.js';
 import { buildTemplate, payoutAddress } from './mining.js';
 import { LoadChild } from './mining-load.js';
 import { repoPath } from './repo-path.js';
+// The modules the `p2pool` executable loads before its first job (main.ts -> node-command.ts ->
+// node.ts: the v35 node's own graph, issue 18's lazy imports), unused here but loaded, so that
+// Node's start and imports and the memory they take are the node's, not a subset of them.
+import '../src/cli/node-command.js';
+import '../src/node/node.js';
 
 const MINERS = 1000;
 export const RSS_BUDGET_MB = 150;
