@@ -226,25 +226,12 @@ export class ShareStore {
 
   /** Every well-formed row of `net` in insertion order; `bad` logs a row as skipped. */
   private forEachRow(net: string, each: (row: StoredShare, bad: (why: string) => void) => void): void {
-    // A scan of the table in rowid order (NOT INDEXED: through the (net, hash) index SQLite
-    // would look each row up and sort them in a temporary B-tree), rows as arrays (raw mode).
-    const rows = this.db.prepare('SELECT hash, prev, raw, verified, time_added FROM shares NOT INDEXED WHERE net = ? ORDER BY id').raw(true);
-    for (const [hash, prev, raw, verified, timeAdded] of rows.iterate(net) as IterableIterator<unknown[]>) {
-      const bad = (why: string): void => this.log(`share store: skipping corrupt row ${String(hash).slice(0, 64)}: ${why}`);
-      if (typeof hash !== 'string' || !HASH_RE.test(hash)) {
-        bad('hash is not 64 hex digits');
-        continue;
-      }
-      if (prev !== null && (typeof prev !== 'string' || !HASH_RE.test(prev))) {
-        bad('previous hash is not 64 hex digits');
-        continue;
-      }
-      if (!Buffer.isBuffer(raw) || raw.length === 0) {
-        bad('raw share bytes missing');
-        continue;
-      }
-      each({ hash, prevHash: prev, raw, verified: verified === 1, timeAdded: typeof timeAdded === 'number' ? timeAdded : 0 }, bad);
-    }
+    scanShareRows(this.db, net, this.log, each);
+  }
+
+  /** The file the store is in ('' or ':memory:' for a store in memory). */
+  get path(): string {
+    return this.db.name;
   }
 
   /** The stored address book of `net`; malformed rows are skipped. */
@@ -277,5 +264,32 @@ export class ShareStore {
     this.closed = true;
     this.checkpointer?.stop();
     this.db.close();
+  }
+}
+
+/**
+ * The rows of `net` in insertion order (at most `limit`), well-formed ones only: the others are
+ * logged as skipped. ShareStore's loads, and the load worker's own read-only connection
+ * (load-worker.ts).
+ */
+export function scanShareRows(db: Database.Database, net: string, log: StoreLog, each: (row: StoredShare, bad: (why: string) => void) => void, limit = -1): void {
+  // A scan of the table in rowid order (NOT INDEXED: through the (net, hash) index SQLite
+  // would look each row up and sort them in a temporary B-tree), rows as arrays (raw mode).
+  const rows = db.prepare('SELECT hash, prev, raw, verified, time_added FROM shares NOT INDEXED WHERE net = ? ORDER BY id LIMIT ?').raw(true);
+  for (const [hash, prev, raw, verified, timeAdded] of rows.iterate(net, limit) as IterableIterator<unknown[]>) {
+    const bad = (why: string): void => log(`share store: skipping corrupt row ${String(hash).slice(0, 64)}: ${why}`);
+    if (typeof hash !== 'string' || !HASH_RE.test(hash)) {
+      bad('hash is not 64 hex digits');
+      continue;
+    }
+    if (prev !== null && (typeof prev !== 'string' || !HASH_RE.test(prev))) {
+      bad('previous hash is not 64 hex digits');
+      continue;
+    }
+    if (!Buffer.isBuffer(raw) || raw.length === 0) {
+      bad('raw share bytes missing');
+      continue;
+    }
+    each({ hash, prevHash: prev, raw, verified: verified === 1, timeAdded: typeof timeAdded === 'number' ? timeAdded : 0 }, bad);
   }
 }
