@@ -19,11 +19,6 @@
  * (docs/architecture.md#errors: "errors reach the user as one clear line").
  */
 import { Command, CommanderError } from 'commander';
-import { registerChainCommand } from './chain-command.js';
-import { registerInspectCommand } from './inspect-command.js';
-import { registerNodeCommand } from './node-command.js';
-import { registerSimulateCommand } from './simulate-command.js';
-import { registerStatusCommand } from './status-command.js';
 import { findPackageRoot } from '../bitcoin/package-root.js';
 import { versionText } from './version.js';
 
@@ -32,7 +27,38 @@ function packageVersion(): string {
   return findPackageRoot()?.version ?? 'unknown';
 }
 
-function buildProgram(): Command {
+/**
+ * Each subcommand's module, imported only when it is needed: the node (`run`, the default
+ * command) does not wait for the simulator's, the chain verifier's or the inspector's modules
+ * to load (issue 18: the first job to a miner under 1 s after start; Node's module loading is a
+ * few ms per module). `p2pool --help`, `p2pool help` and `--version` load all of them.
+ */
+const REGISTER: Record<string, () => Promise<(program: Command) => void>> = {
+  inspect: async () => (await import('./inspect-command.js')).registerInspectCommand,
+  chain: async () => (await import('./chain-command.js')).registerChainCommand,
+  status: async () => (await import('./status-command.js')).registerStatusCommand,
+  run: async () => {
+    const { registerNodeCommand } = await import('./node-command.js');
+    return (program) => registerNodeCommand(program, packageVersion());
+  },
+  simulate: async () => (await import('./simulate-command.js')).registerSimulateCommand,
+};
+
+/**
+ * The subcommands `args` (after `node p2pool`) may run: the one it names, `run` when it names
+ * none (the default command), every one for help and the version (they list them all).
+ */
+export function commandsFor(args: readonly string[]): string[] {
+  const all = Object.keys(REGISTER);
+  if (args.some((a) => HELP_FLAGS.has(a) || a === '--version')) return all;
+  const first = args[0];
+  if (first === undefined || first.startsWith('-')) return ['run'];
+  if (first in REGISTER) return [first];
+  // `help`, or an argument commander will route to the default command or refuse: as before.
+  return all;
+}
+
+async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('p2pool')
     .description('P2Pool node: a decentralized mining pool beside your own full node')
     .version(versionText(packageVersion()), '--version', 'print the version, the P2P protocol version and the share versions, and exit')
@@ -41,11 +67,10 @@ function buildProgram(): Command {
     // the exit code and a large JSON result already queued on a pipe is never cut short.
     // Set before any subcommand exists: subcommands copy it when they are created.
     .exitOverride();
-  registerInspectCommand(program);
-  registerChainCommand(program);
-  registerStatusCommand(program);
-  registerNodeCommand(program, packageVersion());
-  registerSimulateCommand(program);
+  const wanted = new Set(commandsFor(args));
+  // Registered in the same order whichever are loaded (the help lists them in this order).
+  const registers = await Promise.all(Object.entries(REGISTER).filter(([name]) => wanted.has(name)).map(([, load]) => load()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -72,9 +97,10 @@ function routeHelpToRun(args: readonly string[]): string[] {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const args = routeHelpToRun(argv.slice(2));
   try {
-    await program.parseAsync([...argv.slice(0, 2), ...routeHelpToRun(argv.slice(2))]);
+    const program = await buildProgram(args);
+    await program.parseAsync([...argv.slice(0, 2), ...args]);
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version "fail" with exit code 0; usage errors were already printed.

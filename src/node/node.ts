@@ -19,23 +19,21 @@ import { GetworkServer } from '../getwork/getwork-server.js';
 import { P2PNode, type P2PNet } from '../p2p/p2p-node.js';
 import { PROTOCOL_VERSION } from '../p2p/peer.js';
 import { ChainState } from '../sharechain/chain-state.js';
-import { FairChainState } from '../sharechain/fair/chain-state.js';
+import type { FairChainState } from '../sharechain/fair/chain-state.js';
 import type { FairNetwork } from '../sharechain/fair/networks.js';
-import { FairSharechain } from '../sharechain/fair/node-chain.js';
 import { isFairNetwork, type NodeNetwork, type P2PoolNetwork } from '../sharechain/networks.js';
 import { V35Sharechain, type NodeSharechain } from '../sharechain/node-chain.js';
 import { UNKNOWN_BLOCK_HEIGHT, type HeightRelHighest } from '../sharechain/score.js';
 import { ShareStore } from '../sharechain/store.js';
 import { StratumServer } from '../stratum/server.js';
-import { MergedMining, type AuxChainConfig } from '../merged/merged-mining.js';
-import { mapPort, type PortMapping } from '../p2p/port-mapping.js';
+import type { MergedMining, AuxChainConfig } from '../merged/merged-mining.js';
+import type { PortMapping } from '../p2p/port-mapping.js';
 import type { ChainStats } from '../web/chain-stats.js';
-import { FairChainStats } from '../web/fair-stats.js';
 import { LogRing } from '../web/log-ring.js';
 import { V35ChainStats } from '../web/v35-stats.js';
 import { WebServices } from '../web/web-services.js';
 import type { BlockSubmitter } from '../work/block-submission.js';
-import { FairWork } from '../work/fair-work.js';
+import type { FairWork } from '../work/fair-work.js';
 import type { MergedMiningHook } from '../work/merged-hook.js';
 import { checkPayoutAddress } from '../work/miner-address.js';
 import { PoolWork, SHARE_VERSION, type TemplateProvider } from '../work/pool-work.js';
@@ -129,7 +127,18 @@ function v35Rules(config: NodeConfig, net: P2PoolNetwork, store: ShareStore, log
   };
 }
 
-function fairRules(config: NodeConfig, net: FairNetwork, store: ShareStore, log: LogFunction, rel: HeightRelHighest): RuleSet<FairChainState, FairWork> {
+/**
+ * The fair rules' modules are imported here, when a fair network runs: a v35 node does not load
+ * them at start (nor the merged-mining and UPnP modules unless used): issue 18's first job
+ * under 1 s counts every module loaded before it (docs/operations.md#startup-time).
+ */
+async function fairRules(config: NodeConfig, net: FairNetwork, store: ShareStore, log: LogFunction, rel: HeightRelHighest): Promise<RuleSet<FairChainState, FairWork>> {
+  const [{ FairChainState }, { FairSharechain }, { FairWork }, { FairChainStats }] = await Promise.all([
+    import('../sharechain/fair/chain-state.js'),
+    import('../sharechain/fair/node-chain.js'),
+    import('../work/fair-work.js'),
+    import('../web/fair-stats.js'),
+  ]);
   const chain = new FairChainState({ net, store, log: (level, msg) => log(level, msg), getHeightRelHighest: rel });
   const sharechain = new FairSharechain(chain, net);
   return {
@@ -262,12 +271,13 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
     };
     const chainLog = sub('chain');
     const rules: RuleSet<ChainState | FairChainState, NodeWork> = isFairNetwork(net)
-      ? fairRules(config, net, store, chainLog, getHeightRelHighest)
+      ? await fairRules(config, net, store, chainLog, getHeightRelHighest)
       : v35Rules(config, net, store, chainLog, getHeightRelHighest);
     const { sharechain } = rules;
     const t0 = Date.now();
-    const loaded = sharechain.load();
-    log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${sharechain.best ?? 'none'}`);
+    const loaded = await sharechain.load();
+    const twoThreads = rules.chain instanceof ChainState && rules.chain.lastLoad.secondThread ? ' (on two threads)' : '';
+    log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms${twoThreads}; best share ${sharechain.best ?? 'none'}`);
     if (isFairNetwork(net) && config.donationPercent > 0) {
       log('warn', `--give-author has no effect on ${net.name}: the fair rules have no donation output`);
     }
@@ -309,7 +319,7 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
         })
       : null;
 
-    const merged = config.merged?.length ? new MergedMining({ chains: config.merged, parent: net.parent, log: sub('merged') }) : null;
+    const merged = config.merged?.length ? new (await import('../merged/merged-mining.js')).MergedMining({ chains: config.merged, parent: net.parent, log: sub('merged') }) : null;
 
     const work = rules.makeWork({
       templates,
@@ -366,7 +376,7 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
         // In the background: a router that does not answer must not delay startup.
         let mapping: PortMapping | null = null;
         let stopped = false;
-        void mapPort(p2p.port, sub('upnp')).then((m) => {
+        void import('../p2p/port-mapping.js').then(({ mapPort }) => mapPort(p2p.port, sub('upnp'))).then((m) => {
           if (stopped) void m?.close();
           else mapping = m;
         });

@@ -62,7 +62,7 @@ export interface NodeSharechain {
   /** Missing shares to fetch from peers (parents; for the fair rules also references). */
   readonly desired: readonly WantedShare[];
   /** Load and re-verify the store; returns how many shares were read. */
-  load(): number;
+  load(): number | Promise<number>;
   /** A share from its wrapper bytes. Throws DecodeError (bytes) or InvalidShare (its own rules). */
   decode(raw: Uint8Array, nowMs: number): ChainShare;
   /** Add shares this sharechain decoded (from a peer, or ours); returns those that were new. */
@@ -111,8 +111,9 @@ export class V35Sharechain implements NodeSharechain {
     return this.state.desired;
   }
 
-  load(): number {
-    return this.state.load();
+  /** On two threads when a core is free (ChainState.loadInParallel). */
+  load(): Promise<number> {
+    return this.state.loadInParallel();
   }
 
   decode(raw: Uint8Array, nowMs: number): Share {

@@ -108,7 +108,53 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): 
   }
   const version = wrapper.type as ShareVersion;
   const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net, true);
-  return deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes);
+  shareOwnedHashes(contents);
+  const share = deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes, true);
+  rememberShareHash(share.hashBytes);
+  return share;
+}
+
+/**
+ * Hashes a decoded share holds that are equal to a Buffer already held: the previous share's
+ * and the far share's hashes are the hashBytes of shares decoded shortly before (the store loads
+ * oldest first, a peer sends parents first), and neighbouring shares name the same parent block
+ * (and, on one template, the same wtxid root). The field then points at that Buffer instead of
+ * a view of its own: up to four Buffer objects fewer per share held (docs/mining.md). Same
+ * bytes, and a share's Buffers are never written to, so nothing else changes.
+ */
+function shareOwnedHashes(c: ShareContents): void {
+  const data = c.shareInfo.shareData;
+  if (data.previousShareHash !== null) data.previousShareHash = knownShareHash(data.previousShareHash);
+  if (c.shareInfo.farShareHash !== null) c.shareInfo.farShareHash = knownShareHash(c.shareInfo.farShareHash);
+  const pb = c.minHeader.prevBlock;
+  if (pb !== null) {
+    if (pb.equals(lastPrevBlock)) c.minHeader.prevBlock = lastPrevBlock;
+    else lastPrevBlock = pb;
+  }
+  const seg = c.shareInfo.segwitData;
+  if (seg) {
+    if (seg.wtxidMerkleRoot.equals(lastWtxidRoot)) seg.wtxidMerkleRoot = lastWtxidRoot;
+    else lastWtxidRoot = seg.wtxidMerkleRoot;
+  }
+}
+
+let lastPrevBlock: Buffer = ZERO_HASH;
+let lastWtxidRoot: Buffer = ZERO_HASH;
+
+/** The hashBytes of the last RECENT_HASHES shares decoded, keyed by their first 6 bytes (checked in full). */
+const RECENT_HASHES = 512;
+const recentHashes = new Map<number, Buffer>();
+
+function rememberShareHash(h: Buffer): void {
+  const key = h.readUIntLE(0, 6);
+  recentHashes.delete(key);
+  recentHashes.set(key, h);
+  if (recentHashes.size > RECENT_HASHES) recentHashes.delete(recentHashes.keys().next().value!);
+}
+
+function knownShareHash(h: Buffer): Buffer {
+  const known = recentHashes.get(h.readUIntLE(0, 6));
+  return known !== undefined && known.equals(h) ? known : h;
 }
 
 /** Encode the wrapper; decode -> encode is byte-identical. */
@@ -127,7 +173,7 @@ export function shareFromContents(
   raw?: Buffer,
   timeSeen = 0,
 ): Share {
-  return deriveShare(version, contents, net, raw, timeSeen, undefined);
+  return deriveShare(version, contents, net, raw, timeSeen, undefined, false);
 }
 
 /** shareFromContents, given the wire bytes of share_info when they are at hand (decodeShare). */
@@ -138,6 +184,7 @@ function deriveShare(
   raw: Buffer | undefined,
   timeSeen: number,
   shareInfoBytes: Buffer | undefined,
+  compact: boolean,
 ): Share {
   const { shareInfo, minHeader } = contents;
   const data = shareInfo.shareData;
@@ -188,7 +235,9 @@ function deriveShare(
   // The 80-byte header written in place (encodeHeader's layout, docs/sharechain.md#identity-sharefromcontents).
   const prevBlock = minHeader.prevBlock ?? ZERO_HASH;
   if (prevBlock.length !== 32 || merkleRoot.length !== 32) throw new RangeError('header hashes must be 32 bytes');
-  const header = Buffer.allocUnsafe(80);
+  // Decoded shares (compact) keep header ‖ gentx txid ‖ ref_hash in one Buffer (DecodedShare).
+  const digests = compact ? Buffer.allocUnsafe(DIGESTS_LENGTH) : null;
+  const header = digests === null ? Buffer.allocUnsafe(80) : digests.subarray(0, 80);
   header.writeUInt32LE(minHeader.version, 0);
   header.set(prevBlock, 4);
   header.set(merkleRoot, 36);
@@ -210,6 +259,13 @@ function deriveShare(
   const above = powHash.length === 32 && targetBytes !== null ? hashAboveTarget(powHash, targetBytes) : bytesToBigIntLE(powHash) > target;
   if (above) throw new InvalidShare('share PoW invalid', hash);
 
+  const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
+  const shareRaw = raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net));
+  if (digests !== null) {
+    gentxHash.copy(digests, 80);
+    refHash.copy(digests, 112);
+    return new DecodedShare(contents, version, shareRaw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, digests);
+  }
   // The six ShareContents fields by name, not `...contents`: the spread clones through V8's
   // slow path and made this literal half the cost of decoding a share.
   return {
@@ -220,10 +276,10 @@ function deriveShare(
     hashLink: contents.hashLink,
     merkleLink: contents.merkleLink,
     version,
-    raw: raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net)),
+    raw: shareRaw,
     hashBytes,
     hash,
-    prevHash: data.previousShareHash ? prevHashText(data.previousShareHash) : null,
+    prevHash,
     header,
     powHash,
     gentxHash,
@@ -236,6 +292,66 @@ function deriveShare(
     payee,
     timeSeen,
   };
+}
+
+/** header (80) ‖ gentx txid (32) ‖ ref_hash (32): DecodedShare's one Buffer for the three. */
+const DIGESTS_LENGTH = 144;
+
+/**
+ * A share decoded from its bytes (decodeShare: every share loaded from the store or received
+ * from a peer, i.e. the whole chain held in memory). The same fields as any Share, except that
+ * the header, the gentx txid and the ref_hash, read a few times in a share's life (verification,
+ * a found block, the API), are views made on access of one Buffer holding the three: two
+ * Buffer objects (~100 bytes each) fewer per share held (docs/mining.md). A view is new at
+ * each access; the bytes are the same and never written to. Not for shares being built
+ * (shareFromContents): the simulator rewrites those fields (src/sim/v35-rules.ts compactShare).
+ */
+class DecodedShare implements Share {
+  readonly #digests: Buffer;
+  minHeader: ShareContents['minHeader'];
+  shareInfo: ShareInfo;
+  refMerkleLink: ShareContents['refMerkleLink'];
+  lastTxoutNonce: bigint;
+  hashLink: ShareContents['hashLink'];
+  merkleLink: ShareContents['merkleLink'];
+
+  constructor(
+    contents: ShareContents,
+    public version: ShareVersion,
+    public raw: Buffer,
+    public hashBytes: Buffer,
+    public hash: string,
+    public prevHash: string | null,
+    public powHash: Buffer,
+    public target: bigint,
+    public maxTarget: bigint,
+    public work: bigint,
+    public minWork: bigint,
+    public payoutScript: Buffer,
+    public payee: string,
+    public timeSeen: number,
+    digests: Buffer,
+  ) {
+    this.minHeader = contents.minHeader;
+    this.shareInfo = contents.shareInfo;
+    this.refMerkleLink = contents.refMerkleLink;
+    this.lastTxoutNonce = contents.lastTxoutNonce;
+    this.hashLink = contents.hashLink;
+    this.merkleLink = contents.merkleLink;
+    this.#digests = digests;
+  }
+
+  get header(): Buffer {
+    return this.#digests.subarray(0, 80);
+  }
+
+  get gentxHash(): Buffer {
+    return this.#digests.subarray(80, 112);
+  }
+
+  get refHash(): Buffer {
+    return this.#digests.subarray(112, 144);
+  }
 }
 
 /**

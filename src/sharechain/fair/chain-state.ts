@@ -97,10 +97,14 @@ export class FairChainState extends EventEmitter<FairChainStateEvents> {
   load(): number {
     const store = this.opts.store;
     if (!store) return 0;
-    const rows = store.loadShares(this.net.name, (raw) => decodeFairShare(raw, this.net, 0));
-    for (const r of rows) this.tracker.add(r.share);
+    // One row at a time (ShareStore.forEachShare): no array of rows held to the end of the load.
+    let n = 0;
+    store.forEachShare(this.net.name, (raw) => decodeFairShare(raw, this.net, 0), (share) => {
+      this.tracker.add(share);
+      n++;
+    });
     this.update();
-    return rows.length;
+    return n;
   }
 
   /**
