@@ -16,7 +16,8 @@ import { hashToDisplayHex } from '../bitcoin/hex.js';
 import { sha256d } from '../bitcoin/hash.js';
 import type { MerkleLink } from '../bitcoin/merkle.js';
 import { targetToWork } from '../bitcoin/target.js';
-import { encodeTransaction, type Transaction, type TxOut } from '../bitcoin/transaction.js';
+import { compactSizeLength } from '../bitcoin/bytes.js';
+import { MAX_MONEY, type Transaction, type TxOut } from '../bitcoin/transaction.js';
 import { witnessCommitment, witnessCommitmentScript } from '../bitcoin/witness.js';
 import {
   DONATION_SCRIPT, GENTX_BEFORE_REFHASH, GENTX_SUFFIX_LENGTH, WITNESS_RESERVED_VALUE, donationPayee, refOutputScript,
@@ -24,7 +25,7 @@ import {
 import { prefixToHashLink } from './hash-link.js';
 import type { P2PoolNetwork } from './networks.js';
 import { payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
-import { payoutsFromWeights } from './pplns-amounts.js';
+import { visitPayouts } from './pplns-amounts.js';
 import {
   computeFarShareHash, computeShareTargets, computeShareTimestamp, nextAbsheight, nextAbswork,
 } from './retarget.js';
@@ -123,6 +124,13 @@ interface PayoutsMemo {
   payouts: TxOut[];
 }
 
+/** An output made for an entry of the base order (pplns-amounts.ts PayoutEntry.made). */
+interface MadeOutput {
+  parent: P2PoolNetwork['parent'];
+  version: number;
+  out: TxOut;
+}
+
 /** Payout lists remembered per weights result (a few finders each). */
 const payoutsMemo = new WeakMap<CumulativeWeights, PayoutsMemo[]>();
 const PAYOUTS_PER_WEIGHTS = 4;
@@ -131,11 +139,12 @@ const PAYOUTS_PER_WEIGHTS = 4;
  * The payout outputs (docs/sharechain.md#pplns): a pure function of the weights, the subsidy,
  * the finder, the share version (the script's padding) and the parent chain (scripts, the
  * donation's key). A share's window is asked for with the same weights result object by the
- * work layer's base (finder: the node), the rebuild of a solved job and the share's
- * verification (finder: the miner), so the last two share one list. The list is shared:
- * callers must not modify it (assembleGentx copies it into the transaction's outputs).
+ * work layer's base (finder: the node, and the donation key for the miners' hex), the rebuild
+ * of a solved job and the share's verification (finder: the miner), so the last two share one
+ * list (and its one serialization, serializePayouts). The lists are shared: callers must not
+ * modify them (assembleGentx copies the outputs into the transaction's).
  */
-function payoutsFor(weights: CumulativeWeights, subsidy: bigint, finder: string, version: number, net: P2PoolNetwork): TxOut[] {
+export function payoutList(weights: CumulativeWeights, subsidy: bigint, finder: string, version: number, net: P2PoolNetwork): TxOut[] {
   const parent = net.parent;
   let memo = payoutsMemo.get(weights);
   if (memo !== undefined) {
@@ -146,17 +155,34 @@ function payoutsFor(weights: CumulativeWeights, subsidy: bigint, finder: string,
     payoutsMemo.set(weights, (memo = []));
   }
   const donationKey = donationPayee(parent);
-  const payouts: TxOut[] = payoutsFromWeights(weights, subsidy, finder, donationKey).map(({ payee, value }) => ({
-    value: Number(value),
-    script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, parent, version),
-  }));
+  const payouts: TxOut[] = [];
+  // Every payee but the finder and the donation has the same amount in every finder's list of
+  // these weights (the base order's entry): its output (value, script for this parent chain
+  // and version) is made once and shared by those lists. Outputs are never modified.
+  visitPayouts(weights, subsidy, finder, donationKey, (payee, value, entry) => {
+    if (entry !== null) {
+      const made = entry.made as MadeOutput | undefined;
+      if (made !== undefined && made.parent === parent && made.version === version) {
+        payouts.push(made.out);
+        return;
+      }
+    }
+    const out: TxOut = { value: Number(value), script: payee === donationKey ? DONATION_SCRIPT : payoutScriptForAddress(payee, parent, version) };
+    if (entry !== null) entry.made = { parent, version, out } satisfies MadeOutput;
+    payouts.push(out);
+  });
   if (memo.length >= PAYOUTS_PER_WEIGHTS) memo.shift();
   memo.push({ subsidy, finder, version, parent, payouts });
   return payouts;
 }
 
-/** Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError. */
-export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
+/**
+ * Step one of buildGentx: share_info (retarget, chain links) and payouts (PPLNS). Throws GentxError.
+ * `payoutsFinder`: whose the finder's 0.5% is in the payouts; the share's own payee (share_data)
+ * unless given. The work layer's base gives the donation key (its miners' outputs are spliced
+ * in per payee, work/payee-gentx.ts); share_info is the same either way.
+ */
+export function deriveShareInfo(p: GentxParams, payoutsFinder?: string): DerivedShareInfo {
   const { net, chain, version, shareData } = p;
   const prevHash = p.prevHash !== undefined
     ? p.prevHash
@@ -184,7 +210,8 @@ export function deriveShareInfo(p: GentxParams): DerivedShareInfo {
     }
     checkedWeights.add(weights);
   }
-  const payouts = payoutsFor(weights, BigInt(shareData.subsidy), payeeOf(shareData, version, net), version, net);
+  const payee = payeeOf(shareData, version, net);
+  const payouts = payoutList(weights, BigInt(shareData.subsidy), payoutsFinder ?? payee, version, net);
 
   const shareInfo = { shareData } as ShareInfo;
   if (isSegwitActivated(version, net)) shareInfo.segwitData = p.segwitData;
@@ -213,16 +240,97 @@ function commitmentScript(wtxidRoot: Buffer): Buffer {
 }
 
 /**
- * Step two of buildGentx: the transaction around derived share_info whose ref_hash is
- * `refHash` (verification passes the share's own once share_info is known to match).
+ * The serialized payout outputs of one payout list (value u64 LE ‖ VarStr(script) each, in
+ * order): `bytes`, with output i at at[i]..at[i + 1]. Made once per list object: payoutList
+ * hands the same list to the rebuild of a solved job and to the share's verification (and the
+ * work layer's base builds its miners' hex from it, work/payee-gentx.ts), so a share's ~560
+ * outputs are written once, not once per gentx built. A list is never modified (payoutList).
  */
-export function assembleGentx(p: GentxParams, derived: DerivedShareInfo, refHash: Buffer): BuiltGentx {
-  const outputs: TxOut[] = [];
-  if (derived.segwitActive) outputs.push({ value: 0, script: commitmentScript(p.segwitData!.wtxidMerkleRoot) });
-  for (const o of derived.payouts) outputs.push(o);
-  outputs.push({ value: 0, script: refOutputScript(refHash, p.lastTxoutNonce ?? 0n) });
+export interface PayoutBytes {
+  bytes: Buffer;
+  at: Uint32Array;
+}
 
-  const gentx: Transaction = {
+/**
+ * The last few serializations: the lists that share one are asked for within one share's
+ * handling (base, rebuild, verification), and a list outlives that by far (payoutList's memo
+ * lives as long as its weights result), so the bytes (~25 KB for 560 outputs) are not kept
+ * with it. An entry's memory is reused for the serialization that evicts it: `bytes` is valid
+ * until serializePayouts has been called RECENT_PAYOUT_BYTES more times (callers copy it).
+ */
+const recentPayoutBytes: Array<{ list: readonly TxOut[]; bytes: PayoutBytes; memory: Buffer }> = [];
+const RECENT_PAYOUT_BYTES = 4;
+
+export function serializePayouts(payouts: readonly TxOut[]): PayoutBytes {
+  for (const r of recentPayoutBytes) if (r.list === payouts) return r.bytes;
+  let size = 0;
+  for (const o of payouts) size += outputSize(o);
+  const evicted = recentPayoutBytes.length >= RECENT_PAYOUT_BYTES ? recentPayoutBytes.shift()!.memory : null;
+  const memory = evicted !== null && evicted.length >= size ? evicted : Buffer.allocUnsafeSlow(Math.max(size, 32 * 1024));
+  const bytes = memory.subarray(0, size);
+  const at = new Uint32Array(payouts.length + 1);
+  let pos = 0;
+  for (let i = 0; i < payouts.length; i++) {
+    at[i] = pos;
+    pos = writeOutput(bytes, pos, payouts[i]!);
+  }
+  at[payouts.length] = pos;
+  const out = { bytes, at };
+  recentPayoutBytes.push({ list: payouts, bytes: out, memory });
+  return out;
+}
+
+function outputSize(o: TxOut): number {
+  return 8 + compactSizeLength(o.script.length) + o.script.length;
+}
+
+/** CompactSize `n` at `pos` (encodeTransaction's format); returns the offset after it. */
+function writeCompact(buf: Buffer, pos: number, n: number): number {
+  if (n < 0xfd) {
+    buf[pos] = n;
+    return pos + 1;
+  }
+  if (n <= 0xffff) {
+    buf[pos] = 0xfd;
+    buf.writeUInt16LE(n, pos + 1);
+    return pos + 3;
+  }
+  buf[pos] = 0xfe;
+  buf.writeUInt32LE(n, pos + 1);
+  return pos + 5;
+}
+
+/** One output as encodeTransaction writes it (the same value check); returns the offset after it. */
+function writeOutput(buf: Buffer, pos: number, o: TxOut): number {
+  const v = o.value;
+  if (!Number.isSafeInteger(v) || v < 0 || v > MAX_MONEY) throw new RangeError(`invalid output value ${v}`);
+  const lo = v % 0x100000000;
+  const hi = (v - lo) / 0x100000000;
+  buf[pos] = lo & 0xff;
+  buf[pos + 1] = (lo >>> 8) & 0xff;
+  buf[pos + 2] = (lo >>> 16) & 0xff;
+  buf[pos + 3] = lo >>> 24;
+  buf[pos + 4] = hi & 0xff;
+  buf[pos + 5] = (hi >>> 8) & 0xff;
+  buf[pos + 6] = (hi >>> 16) & 0xff;
+  buf[pos + 7] = hi >>> 24;
+  const script = o.script;
+  pos = writeCompact(buf, pos + 8, script.length);
+  // Payout scripts are 22-34 bytes: a loop beats a native copy call per output.
+  if (script.length > 64) return pos + script.copy(buf, pos);
+  for (let i = 0; i < script.length; i++) buf[pos + i] = script[i]!;
+  return pos + script.length;
+}
+
+/** The gentx around derived share_info, as a transaction object (nothing serialized). */
+export function gentxTransaction(p: GentxParams, derived: DerivedShareInfo, refHash: Buffer): Transaction {
+  const payouts = derived.payouts;
+  const first = derived.segwitActive ? 1 : 0;
+  const outputs = new Array<TxOut>(first + payouts.length + 1);
+  if (first === 1) outputs[0] = { value: 0, script: commitmentScript(p.segwitData!.wtxidMerkleRoot) };
+  for (let i = 0; i < payouts.length; i++) outputs[first + i] = payouts[i]!;
+  outputs[first + payouts.length] = { value: 0, script: refOutputScript(refHash, p.lastTxoutNonce ?? 0n) };
+  return {
     version: 1,
     inputs: [{
       prevout: NULL_PREVOUT,
@@ -233,7 +341,44 @@ export function assembleGentx(p: GentxParams, derived: DerivedShareInfo, refHash
     outputs,
     locktime: 0,
   };
-  const stripped = encodeTransaction(gentx, { witness: false });
+}
+
+/**
+ * encodeTransaction(gentx, { witness: false }) of a gentx made by gentxTransaction, with its
+ * payout outputs copied from their one serialization (serializePayouts).
+ */
+function strippedGentx(gentx: Transaction, derived: DerivedShareInfo): Buffer {
+  const input = gentx.inputs[0]!;
+  const payouts = serializePayouts(derived.payouts);
+  const first = derived.segwitActive ? 1 : 0;
+  const commitment = first === 1 ? gentx.outputs[0]! : null;
+  const ref = gentx.outputs[gentx.outputs.length - 1]!;
+  const size = 4 + 1 + 36 + compactSizeLength(input.script.length) + input.script.length + 4
+    + compactSizeLength(gentx.outputs.length) + (commitment === null ? 0 : outputSize(commitment))
+    + payouts.bytes.length + outputSize(ref) + 4;
+  const buf = Buffer.allocUnsafe(size);
+  buf.writeUInt32LE(gentx.version, 0);
+  buf[4] = 1; // one input
+  let pos = 5 + input.prevout.hash.copy(buf, 5);
+  buf.writeUInt32LE(input.prevout.index, pos);
+  pos = writeCompact(buf, pos + 4, input.script.length);
+  pos += input.script.copy(buf, pos);
+  buf.writeUInt32LE(input.sequence, pos);
+  pos = writeCompact(buf, pos + 4, gentx.outputs.length);
+  if (commitment !== null) pos = writeOutput(buf, pos, commitment);
+  pos += payouts.bytes.copy(buf, pos);
+  pos = writeOutput(buf, pos, ref);
+  buf.writeUInt32LE(gentx.locktime, pos);
+  return buf;
+}
+
+/**
+ * Step two of buildGentx: the transaction around derived share_info whose ref_hash is
+ * `refHash` (verification passes the share's own once share_info is known to match).
+ */
+export function assembleGentx(p: GentxParams, derived: DerivedShareInfo, refHash: Buffer): BuiltGentx {
+  const gentx = gentxTransaction(p, derived, refHash);
+  const stripped = strippedGentx(gentx, derived);
   return { shareInfo: derived.shareInfo, refHash, payouts: derived.payouts, gentx, stripped, txid: sha256d(stripped) };
 }
 

@@ -19,42 +19,59 @@ export interface PayoutAmount {
 
 /**
  * The part of the amounts that does not depend on the finder: subsidy·199·weight // (200·total)
- * per payee, their sum, and (made on first use by payoutsFromWeights) the non-donation payees in
- * output order. A pure function of (weights, subsidy); remembered per weights object, since a
- * share's window is asked for several times with the same result object (the work layer's
- * base, the rebuild of a solved job, verification: weights-window.ts returns one object per
- * query while the chain below it is unchanged), and a node's work asks again per finder.
+ * per payee, their sum, the donation key's own entry, and the non-donation payees in output
+ * order. A pure function of (weights, subsidy, donation key); remembered per weights object,
+ * since a share's window is asked for several times with the same result object (the work
+ * layer's base, the rebuild of a solved job, verification: weights-window.ts returns one object
+ * per query while the chain below it is unchanged), and a node's work asks again per finder.
+ * No per-payee map: a payee's amount is worked out again from its weight where one is needed
+ * (the finder's), which is the same expression.
  */
 interface BaseAmounts {
   subsidy: bigint;
   donationKey: string;
-  perPayee: Map<string, bigint>;
+  /** The donation key's amount as a payee (0 when it has no weight of its own). */
+  donationOwn: bigint;
   sum: bigint;
-  sorted: SortEntry[] | null;
+  /** Non-donation payees ascending by (amount, payee), zero amounts included. */
+  sorted: SortEntry[];
 }
 
 interface SortEntry {
   payee: string;
   value: bigint;
   n: number;
+  made?: unknown;
 }
 
 const bases = new WeakMap<CumulativeWeights, BaseAmounts>();
 
+/** subsidy·199·weight // (200·total) for one payee (0 without weight). */
+function amountOf(weights: CumulativeWeights, subsidy: bigint, payee: string): bigint {
+  const weight = weights.weights.get(payee);
+  return weight === undefined ? 0n : (subsidy * 199n * weight) / (200n * weights.totalWeight);
+}
+
 function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: string): BaseAmounts {
   const hit = bases.get(weights);
   if (hit !== undefined && hit.subsidy === subsidy && hit.donationKey === donationKey) return hit;
-  const perPayee = new Map<string, bigint>();
   const denominator = 200n * weights.totalWeight;
   const scale = subsidy * 199n;
   let sum = 0n;
-  for (const [payee, weight] of weights.weights) {
+  let donationOwn = 0n;
+  const sorted: SortEntry[] = [];
+  weights.weights.forEach((weight, payee) => {
     const v = (scale * weight) / denominator;
     if (v < 0n) throw new Error('negative payout amount');
-    perPayee.set(payee, v);
     sum += v;
-  }
-  const base: BaseAmounts = { subsidy, donationKey, perPayee, sum, sorted: null };
+    if (payee === donationKey) donationOwn = v;
+    else sorted.push({ payee, value: v, n: Number(v) });
+  });
+  // Sorted on a plain number (satoshi amounts are below 2**53; the bigints settle anything
+  // beyond): a comparator doing two Map lookups and a bigint compare made this sort the
+  // largest part of a share's verification with hundreds of payees (p2pool simulate).
+  sorted.sort(compareEntries);
+  const base: BaseAmounts = { subsidy, donationKey, donationOwn, sum, sorted };
   bases.set(weights, base);
   return base;
 }
@@ -71,7 +88,8 @@ export function computeAmounts(
   donationKey: string,
 ): Map<string, bigint> {
   const base = baseAmounts(weights, subsidy, donationKey);
-  const amounts = new Map(base.perPayee);
+  const amounts = new Map<string, bigint>();
+  for (const payee of weights.weights.keys()) amounts.set(payee, amountOf(weights, subsidy, payee));
   const finderShare = subsidy / 200n;
   amounts.set(finder, (amounts.get(finder) ?? 0n) + finderShare);
   const sum = base.sum + finderShare;
@@ -84,31 +102,77 @@ export function computeAmounts(
 }
 
 /**
+ * The ordered payouts of payoutsFromWeights, handed to `visit` one by one instead of as a list
+ * (gentx.ts builds its outputs straight from them): the base's order with the finder's entry
+ * moved, zero amounts dropped, the last 3,999 kept, then the donation.
+ */
+export function visitPayouts(
+  weights: CumulativeWeights,
+  subsidy: bigint,
+  finder: string,
+  donationKey: string,
+  visit: (payee: string, value: bigint, entry: PayoutEntry | null) => void,
+): void {
+  const base = baseAmounts(weights, subsidy, donationKey);
+  const finderShare = subsidy / 200n;
+  const finderValue = (finder === donationKey ? base.donationOwn : amountOf(weights, subsidy, finder)) + finderShare;
+  const sum = base.sum + finderShare;
+  // computeAmounts: the donation's entry (the finder's when the finder is the donation) plus the rest.
+  const donation = (finder === donationKey ? finderValue : base.donationOwn) + subsidy - sum;
+  if (donation < 0n) throw new Error('negative payout amount');
+  const sorted = base.sorted;
+  if (finder === donationKey) {
+    // The donation is always among the amounts: the last 3,999 others are kept.
+    for (let i = Math.max(0, sorted.length - (MAX_COINBASE_DESTINATIONS - 1)); i < sorted.length; i++) {
+      const e = sorted[i]!;
+      if (e.value !== 0n) visit(e.payee, e.value, e);
+    }
+  } else {
+    // withFinder: the finder's entry (if any) leaves its place and goes in before the first
+    // entry ordered after it.
+    const entry: SortEntry = { payee: finder, value: finderValue, n: Number(finderValue) };
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareEntries(sorted[mid]!, entry) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const has = weights.weights.has(finder);
+    const count = sorted.length + (has ? 0 : 1);
+    const from = Math.max(0, count - (MAX_COINBASE_DESTINATIONS - 1));
+    let k = 0;
+    for (let i = 0; i <= sorted.length; i++) {
+      if (i === lo) {
+        if (k++ >= from && entry.value !== 0n) visit(entry.payee, entry.value, null);
+      }
+      if (i === sorted.length) break;
+      const e = sorted[i]!;
+      if (e.payee === finder) continue;
+      if (k++ >= from && e.value !== 0n) visit(e.payee, e.value, e);
+    }
+  }
+  visit(donationKey, donation, null);
+}
+
+/**
+ * An entry of the base's order, the same object for every finder's payouts of one weights
+ * result: what a caller makes per payee from (payee, value) it may keep on it (`made`).
+ */
+export interface PayoutEntry {
+  readonly payee: string;
+  readonly value: bigint;
+  made?: unknown;
+}
+
+/**
  * orderPayouts(computeAmounts(weights, subsidy, finder, donationKey), donationKey) without
  * the amounts map: the base's order with the finder's entry moved and the donation's amount
  * worked out, as computeAmounts then orderPayouts do (the same checks, the same result).
- * A share's gentx (gentx.ts) needs only the ordered outputs; the map is ~600 entries copied.
  */
 export function payoutsFromWeights(weights: CumulativeWeights, subsidy: bigint, finder: string, donationKey: string): PayoutAmount[] {
-  const base = baseAmounts(weights, subsidy, donationKey);
-  const finderShare = subsidy / 200n;
-  const perPayee = base.perPayee;
-  const finderValue = (perPayee.get(finder) ?? 0n) + finderShare;
-  const sum = base.sum + finderShare;
-  // computeAmounts: the donation's entry (the finder's when the finder is the donation) plus the rest.
-  const donation = (finder === donationKey ? finderValue : (perPayee.get(donationKey) ?? 0n)) + subsidy - sum;
-  if (donation < 0n) throw new Error('negative payout amount');
-  base.sorted ??= sortedEntries(perPayee, donationKey);
-  const sorted = base.sorted;
-  const entries = finder === donationKey ? sorted : withFinder(sorted, { payee: finder, value: finderValue, n: Number(finderValue) });
-  // The donation is always among the amounts: the last 3,999 others are kept.
-  const from = Math.max(0, entries.length - (MAX_COINBASE_DESTINATIONS - 1));
   const out: PayoutAmount[] = [];
-  for (let i = from; i < entries.length; i++) {
-    const e = entries[i]!;
-    if (e.value !== 0n) out.push({ payee: e.payee, value: e.value });
-  }
-  out.push({ payee: donationKey, value: donation });
+  visitPayouts(weights, subsidy, finder, donationKey, (payee, value) => out.push({ payee, value }));
   return out;
 }
 
@@ -144,24 +208,4 @@ function sortedEntries(amounts: Map<string, bigint>, donationKey: string): SortE
   const entries: SortEntry[] = [];
   for (const [payee, value] of amounts) if (payee !== donationKey) entries.push({ payee, value, n: Number(value) });
   return entries.sort(compareEntries);
-}
-
-/** `sorted` (the base's order, the finder's entry among them or not) with `entry` in its place. */
-function withFinder(sorted: readonly SortEntry[], entry: SortEntry): SortEntry[] {
-  const finder = entry.payee;
-  const out: SortEntry[] = [];
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareEntries(sorted[mid]!, entry) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = 0; i < sorted.length; i++) {
-    if (i === lo) out.push(entry);
-    const e = sorted[i]!;
-    if (e.payee !== finder) out.push(e);
-  }
-  if (lo === sorted.length) out.push(entry);
-  return out;
 }

@@ -36,6 +36,23 @@ export function poolMinAttemptsPerSecond(chain: ChainView, prev: Share, dist: nu
   return attempts / BigInt(time);
 }
 
+/**
+ * poolMinAttemptsPerSecond by share object, for computeShareTargets, which asks it only where
+ * the chain holds `dist - 1` shares below `prev`: the result is then a fact of the hash chain
+ * (the minimum work and timestamps of `prev` and the shares its hash commits to), the same in
+ * every tracker. Every new best share is asked for once per node's new work, share target
+ * reading (p2pool simulate: at 20 nodes), rebuild and verification. A Share is immutable.
+ */
+const apsMemo = new WeakMap<Share, { dist: number; aps: bigint }>();
+
+function memoAttemptsPerSecond(chain: ChainView, prev: Share, dist: number): bigint {
+  const hit = apsMemo.get(prev);
+  if (hit !== undefined && hit.dist === dist) return hit.aps;
+  const aps = poolMinAttemptsPerSecond(chain, prev, dist);
+  apsMemo.set(prev, { dist, aps });
+  return aps;
+}
+
 export interface ShareTargets {
   /** pre_target3: the chain's minimum-difficulty target for the next share. */
   preTarget: bigint;
@@ -61,7 +78,8 @@ export function computeShareTargets(
   if (prev === null || height < net.targetLookbehind) {
     preTarget = net.maxTarget;
   } else {
-    const aps = poolMinAttemptsPerSecond(chain, prev, net.targetLookbehind);
+    // height >= targetLookbehind: the shares below prev that the rate needs are present.
+    const aps = memoAttemptsPerSecond(chain, prev, net.targetLookbehind);
     const raw = aps === 0n ? MAX_UINT256 : TWO_256 / (BigInt(net.sharePeriod) * aps) - 1n;
     const stepped = clip(raw, (prev.maxTarget * 9n) / 10n, (prev.maxTarget * 11n) / 10n);
     preTarget = clip(stepped, net.minTarget, net.maxTarget);

@@ -53,42 +53,117 @@ export function compareScores(a: ChainScore, b: ChainScore): number {
  * repeat 20 times over the same shares. Only a complete walk is remembered; the heights
  * (relative to the parent chain's tip, which moves) are looked up on every call.
  */
-const parentBlocksMemo = new Map<string, Array<string | null>>();
+const parentBlocksMemo = new Map<ShareHash, ParentBlocks>();
 const PARENT_BLOCKS_MEMO = 4096;
 
-function parentBlocksBelow(v: ShareTracker<unknown>['verified'], endPoint: ShareHash, count: number): Array<string | null> {
-  const key = `${endPoint}/${count}`;
-  const hit = parentBlocksMemo.get(key);
-  if (hit !== undefined) return hit;
+/**
+ * A complete window's parent blocks: `runs` are its shares' parent blocks walking down, equal
+ * neighbours merged (n shares each), and `blocks` their distinct display hex in that order.
+ */
+interface ParentBlocks {
+  count: number;
+  runs: Array<{ prev: Buffer | null; hex: string | null; n: number }>;
+  blocks: Array<string | null>;
+}
+
+function samePrev(a: Buffer | null, b: Buffer | null): boolean {
+  return a === b || (a !== null && b !== null && a.equals(b));
+}
+
+function distinctHex(runs: ParentBlocks['runs']): Array<string | null> {
   const out: Array<string | null> = [];
-  // Consecutive shares nearly always build on the same parent block: compare with the last
-  // one seen (shares of one parent block often share the Buffer) before a set lookup.
-  let lastPrev: Buffer | null | undefined;
   const seen = new Set<string | null>();
-  let i = 0;
-  for (let n = v.node(endPoint); n !== undefined && i < count; n = n.parent, i++) {
-    const prev = n.item.minHeader.prevBlock;
-    if (lastPrev !== undefined && (prev === lastPrev || (prev !== null && lastPrev !== null && prev.equals(lastPrev)))) continue;
-    lastPrev = prev;
-    const hex = prev ? hashToDisplayHex(prev) : null;
-    if (!seen.has(hex)) {
-      seen.add(hex);
-      out.push(hex);
+  for (const r of runs) {
+    if (!seen.has(r.hex)) {
+      seen.add(r.hex);
+      out.push(r.hex);
     }
-  }
-  if (i === count) {
-    if (parentBlocksMemo.size >= PARENT_BLOCKS_MEMO) parentBlocksMemo.delete(parentBlocksMemo.keys().next().value!);
-    parentBlocksMemo.set(key, out);
   }
   return out;
 }
+
+function remember(endPoint: ShareHash, entry: ParentBlocks): void {
+  if (parentBlocksMemo.size >= PARENT_BLOCKS_MEMO) parentBlocksMemo.delete(parentBlocksMemo.keys().next().value!);
+  parentBlocksMemo.delete(endPoint);
+  parentBlocksMemo.set(endPoint, entry);
+}
+
+function parentBlocksBelow(v: ShareTracker<unknown>['verified'], endPoint: ShareHash, count: number): Array<string | null> {
+  // Keyed by the end point's own hash string (a composite key string would be made and hashed
+  // on every call); the count is checked.
+  const hit = parentBlocksMemo.get(endPoint);
+  if (hit !== undefined && hit.count === count) return hit.blocks;
+  const top = v.node(endPoint);
+  if (top === undefined) return [];
+  // The end point moves up one share per new share: its window is its own parent block and
+  // the parent's window less its bottom share, when the parent's (complete) window is known.
+  const below = top.parent === undefined ? undefined : parentBlocksMemo.get(top.parent.item.hash);
+  if (below !== undefined && below.count === count && count >= 2) {
+    const prev = top.item.minHeader.prevBlock;
+    const runs = below.runs.map((r) => ({ ...r }));
+    if (samePrev(runs[0]!.prev, prev)) runs[0]!.n++;
+    else runs.unshift({ prev, hex: prev ? hashToDisplayHex(prev) : null, n: 1 });
+    const last = runs[runs.length - 1]!;
+    if (--last.n === 0) runs.pop();
+    const entry = { count, runs, blocks: distinctHex(runs) };
+    remember(endPoint, entry);
+    return entry.blocks;
+  }
+  // Consecutive shares nearly always build on the same parent block: compare with the last
+  // one seen (shares of one parent block often share the Buffer).
+  const runs: ParentBlocks['runs'] = [];
+  let i = 0;
+  for (let n: typeof top | undefined = top; n !== undefined && i < count; n = n.parent, i++) {
+    const prev = n.item.minHeader.prevBlock;
+    const run = runs[runs.length - 1];
+    if (run !== undefined && samePrev(run.prev, prev)) run.n++;
+    else runs.push({ prev, hex: prev ? hashToDisplayHex(prev) : null, n: 1 });
+  }
+  const blocks = distinctHex(runs);
+  if (i === count) remember(endPoint, { count, runs, blocks });
+  return blocks;
+}
+
+/**
+ * The n-th parent of a share, for one fixed n, remembered by the share's hash: when the share's
+ * height (in the tracker asking) is above n, its n-th parent is a fact of the hash chain (each
+ * share's hash commits to its parent's), the same in every tracker that holds the share with
+ * that height. chooseBest asks it for the top head's score end point (n = CHAIN_LENGTH*15/16)
+ * and every head's 5th parent on every new share at every node; p2pool simulate's 20 nodes
+ * ask it of the same heads, and a node asks it again of the same heads until the next share.
+ * Callers check the height (in their own tracker) before every use.
+ */
+class AncestorMemo {
+  private readonly map = new Map<ShareHash, ShareHash>();
+  private readonly forN = new Map<ShareHash, number>();
+  constructor(private readonly limit: number) {}
+
+  /** v.getNthParent(head, n), for n below head's height in `v`. */
+  get(v: ShareTracker<unknown>['verified'], head: ShareHash, n: number): ShareHash {
+    const hit = this.map.get(head);
+    if (hit !== undefined && this.forN.get(head) === n) return hit;
+    const found = v.getNthParent(head, n)!;
+    if (this.map.size >= this.limit) {
+      const oldest = this.map.keys().next().value!;
+      this.map.delete(oldest);
+      this.forN.delete(oldest);
+    }
+    this.map.set(head, found);
+    this.forN.set(head, n);
+    return found;
+  }
+}
+
+const endPoints = new AncestorMemo(4096);
+const fifthParents = new AncestorMemo(4096);
 
 export function scoreHead(tracker: ShareTracker<unknown>, head: ShareHash, opts: ScoreOptions): ChainScore {
   const v = tracker.verified;
   const L = opts.chainLength;
   const headHeight = v.getHeight(head);
   if (headHeight < L) return { height: headHeight, rate: null };
-  const endPoint = v.getNthParent(head, Math.floor((L * 15) / 16));
+  // headHeight >= L: the end point is below the height, a fact of the hash chain (AncestorMemo).
+  const endPoint = endPoints.get(v, head, Math.floor((L * 15) / 16));
   let blockHeight = -Infinity;
   for (const prev of parentBlocksBelow(v, endPoint!, Math.floor(L / 16))) {
     const h = prev === null ? UNKNOWN_BLOCK_HEIGHT : opts.getHeightRelHighest(prev);
@@ -125,8 +200,15 @@ function defaultPunish(share: Share): number {
 
 /** Break exact ties like the reference's tuple sort: larger hash (as an integer) wins. */
 function hashKey(h: ShareHash | null): bigint {
-  return h == null ? -1n : hashToBigInt(displayHexToHash(h));
+  if (h == null) return -1n;
+  // The best tail's root is asked for on every call, and rarely changes.
+  if (h === lastKeyOf) return lastKey;
+  lastKey = hashToBigInt(displayHexToHash(h));
+  lastKeyOf = h;
+  return lastKey;
 }
+let lastKeyOf: ShareHash | null = null;
+let lastKey = -1n;
 
 export function chooseBest(tracker: ShareTracker<unknown>, opts: ScoreOptions): BestChoice {
   const v = tracker.verified;
@@ -157,7 +239,10 @@ export function chooseBest(tracker: ShareTracker<unknown>, opts: ScoreOptions): 
   const decorated = [...bestTail.heads].map((hash) => {
     const share = v.get(hash)!;
     const p = punish(share);
-    const fifth = v.getNthParent(hash, Math.min(5, v.getHeight(hash)));
+    const height = v.getHeight(hash);
+    // Below the height the 5th parent is a fact of the hash chain (AncestorMemo); at a short
+    // chain's height it is the missing parent below the root, which depends on the tracker.
+    const fifth = height > 5 ? fifthParents.get(v, hash, 5) : v.getNthParent(hash, height);
     const work5 = v.getWork(fifth) - BigInt(Math.min(p, 1)) * share.work;
     return { hash, work5, punish: p, timeSeen: tracker.timeSeen(hash) };
   });

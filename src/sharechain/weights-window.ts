@@ -265,7 +265,10 @@ export class WeightsWindows<T extends WeightedItem> {
       w.add(e, false);
     }
 
-    const weights = new Map(w.weights);
+    // Copied with forEach: the Map constructor's copy goes through the entries iterator, one
+    // [key, value] array per payee (a query copies ~560 of them in p2pool simulate's baseline).
+    const weights = new Map<string, bigint>();
+    w.weights.forEach((v, k) => weights.set(k, v));
     let total = w.total;
     let donation = w.donation;
     if (w.shares.length < maxShares && total < desiredWeight) {

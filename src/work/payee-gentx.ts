@@ -31,9 +31,9 @@ import { sha256d } from '../bitcoin/hash.js';
 import { coinbaseSigopCost, WITNESS_SCALE_FACTOR } from '../bitcoin/sigops.js';
 import { encodeTransaction, txSize, type TxOut } from '../bitcoin/transaction.js';
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
-import { assembleGentx, deriveShareInfo, type GentxParams } from '../sharechain/gentx.js';
+import { deriveShareInfo, gentxTransaction, serializePayouts, type GentxParams } from '../sharechain/gentx.js';
 import { payoutScriptForAddress } from '../sharechain/payout-script.js';
-import { MAX_COINBASE_DESTINATIONS, payoutsFromWeights } from '../sharechain/pplns-amounts.js';
+import { MAX_COINBASE_DESTINATIONS, visitPayouts } from '../sharechain/pplns-amounts.js';
 import { encodeShareInfo } from '../sharechain/share-codec.js';
 import { computeRefHash } from '../sharechain/share.js';
 import type { ChainView, CumulativeWeights, ShareHash, ShareInfo } from '../sharechain/types.js';
@@ -50,6 +50,7 @@ export const MAX_PAYOUT_OUTPUT_BYTES = 8 + 1 + 34;
 const MAX_PAYOUT_OUTPUT_SIGOPS = 1 * WITNESS_SCALE_FACTOR;
 /** A CompactSize output count can grow by 2 bytes when one more output crosses 252. */
 const MAX_COUNT_GROWTH = 2;
+const ZERO_HASH = Buffer.alloc(32);
 
 /**
  * A ChainView that remembers the PPLNS weights deriveShareInfo asked for, and can answer the
@@ -332,74 +333,105 @@ export class GenerationBase {
    */
   constructor(readonly params: GentxParams, sameWindow?: GenerationBase) {
     const recorder = new WeightsRecorder(params.chain, sameWindow?.weightsQuery ?? null);
-    const derived = deriveShareInfo({ ...params, chain: recorder });
+    const donationKey = donationPayee(params.net.parent);
+    // Payouts with the donation key as finder: the miners' hex is made from them (each payee's
+    // bonus is added where it goes), so the node's own payouts are never needed when usable.
+    let derived = deriveShareInfo({ ...params, chain: recorder }, donationKey);
     this.weightsQuery = recorder.query;
-    const base = assembleGentx(params, derived, Buffer.alloc(32));
     const net = params.net;
     this.shareInfo = derived.shareInfo;
-    this.donationKey = donationPayee(net.parent);
+    this.donationKey = donationKey;
     const subsidy = BigInt(params.shareData.subsidy);
     const bonus = subsidy / 200n;
     this.bonus = Number(bonus);
     this.bonusHex = u64LEHex(this.bonus);
     const weights = recorder.weights;
-    // With the donation key as finder, the bonus lands in the donation: take it back out per payee.
-    const payouts = weights === null ? null : payoutsFromWeights(weights, subsidy, this.donationKey, this.donationKey);
-    // The donation is always the last payout.
-    const donationValue = payouts === null ? -1n : payouts[payouts.length - 1]!.value - bonus;
+    // With the donation key as finder, the bonus lands in the donation: take it back out per
+    // payee. The outputs are derived's (gentx.ts payoutList), and so is their serialization: the
+    // miners' hex is made from the same bytes the share's rebuild and verification copy.
+    const outputs = derived.payouts;
+    // The same payouts as (payee, amount), in the outputs' order; the donation is always the last.
+    const payees: string[] = [];
+    const amounts: bigint[] = [];
+    if (weights !== null) {
+      visitPayouts(weights, subsidy, donationKey, donationKey, (payee, value) => {
+        payees.push(payee);
+        amounts.push(value);
+      });
+    }
+    const payouts = weights === null ? null : payees;
+    const donationValue = payouts === null ? -1n : amounts[amounts.length - 1]! - bonus;
     // Destinations: every payee of the window and the donation.
     const destinations = weights === null ? 0 : weights.weights.size + (weights.weights.has(this.donationKey) ? 0 : 1);
     // The 4,000-destination cut (reference dests[-4000:]) could drop a payee once the finder
     // moves; such huge windows, and versions before 34 (payee = pubkey hash), use the general
     // path, as does a subsidy beyond 2**53 (never: it is a number already).
+    const nodeAddress = params.shareData.address;
     this.usable = payouts !== null && params.version >= 34 && destinations + 1 < MAX_COINBASE_DESTINATIONS
-      && donationValue >= 0n && subsidy <= BigInt(Number.MAX_SAFE_INTEGER);
-    let outputsHex = '';
+      && donationValue >= 0n && subsidy <= BigInt(Number.MAX_SAFE_INTEGER)
+      && nodeAddress !== undefined && nodeAddress !== donationKey;
+    // Otherwise the base is sized on the node's own payouts (the node as finder), as the general builder makes them.
+    if (!this.usable) derived = deriveShareInfo({ ...params, chain: recorder });
+    // Hex (ASCII) of the payouts before the donation, the last output.
+    let outputsHexLength = 0;
     if (this.usable) {
-      for (const { payee, value } of payouts!) {
-        if (payee === this.donationKey) continue;
-        this.index.set(payee, this.keys.length);
+      const { bytes, at } = serializePayouts(outputs);
+      const n = payees.length - 1;
+      for (let i = 0; i < n; i++) {
+        const payee = payees[i]!;
+        this.index.set(payee, i);
         this.keys.push(payee);
-        this.values.push(Number(value));
-        outputsHex += u64LEHex(Number(value)) + varScriptHex(payoutScriptForAddress(payee, net.parent, params.version));
-        this.hexAt.push(outputsHex.length);
+        this.values.push(Number(amounts[i]!));
+        this.hexAt.push(2 * at[i + 1]!);
       }
+      outputsHexLength = 2 * at[n]!;
+      this.outputsAscii = Buffer.from(bytes.toString('hex', 0, at[n]), 'latin1');
+    } else {
+      this.outputsAscii = Buffer.alloc(0);
     }
-    const empty = encodeTransaction({ ...base.gentx, outputs: [] }, { witness: false });
+    // The base's transaction object only: its size, sigops and the pieces around the payouts
+    // are read from it; nothing here needs it serialized or hashed.
+    const gentx = gentxTransaction(params, derived, ZERO_HASH);
+    const empty = encodeTransaction({ ...gentx, outputs: [] }, { witness: false });
     // version | inputs | compactSize(0) | locktime: drop the count (1 byte) and the locktime.
     const head = empty.subarray(0, empty.length - 5).toString('hex');
     const commitmentCount = derived.segwitActive ? 1 : 0;
-    const commitment = derived.segwitActive ? txOutBytes(base.gentx.outputs[0]!).toString('hex') : '';
+    const commitment = derived.segwitActive ? txOutBytes(gentx.outputs[0]!).toString('hex') : '';
     // outputs: [commitment] + payouts (the finder's among them) + donation + ref output.
     const count = (n: number): string => compactSize(commitmentCount + n + 2).toString('hex');
     this.headHexInWindow = head + count(this.keys.length) + commitment;
     this.headHexNewPayee = head + count(this.keys.length + 1) + commitment;
-    this.locktimeBytes = new ByteWriter(4).writeU32LE(base.gentx.locktime).toBytes();
-    const donationScript = base.payouts[base.payouts.length - 1]!.script;
+    this.locktimeBytes = new ByteWriter(4).writeU32LE(gentx.locktime).toBytes();
+    const donationScript = derived.payouts[derived.payouts.length - 1]!.script;
     const donation = txOutBytes({ value: Number(donationValue < 0n ? 0n : donationValue), script: donationScript });
     // The ref output up to its ref_hash: the last 40 bytes are ref_hash ‖ last_txout_nonce.
     const ref = txOutBytes({ value: 0, script: refOutputScript(Buffer.alloc(32), 0n) });
     this.tailHex = donation.toString('hex') + ref.toString('hex', 0, ref.length - 40);
-    this.outputsAscii = Buffer.from(outputsHex, 'latin1');
     this.headAsciiInWindow = Buffer.from(this.headHexInWindow, 'latin1');
     this.headAsciiNewPayee = Buffer.from(this.headHexNewPayee, 'latin1');
     this.tailAscii = Buffer.from(this.tailHex, 'latin1');
     // ref_hash 32 + last_txout_nonce 8 + locktime 4 follow the tail.
     const suffix = 32 + 8 + 4;
     // Sized, not serialized (txSize is encodeTransaction's length): the gentx has hundreds of outputs.
-    const witnessBytes = txSize(base.gentx) - base.stripped.length;
+    const baseStripped = txSize(gentx, { witness: false });
+    const witnessBytes = txSize(gentx) - baseStripped;
     const strippedSize = this.usable
       ? Math.max(
-        (this.headHexInWindow.length + outputsHex.length + this.tailHex.length) / 2 + suffix,
-        (this.headHexNewPayee.length + outputsHex.length + this.tailHex.length) / 2 + MAX_PAYOUT_OUTPUT_BYTES + suffix,
+        (this.headHexInWindow.length + outputsHexLength + this.tailHex.length) / 2 + suffix,
+        (this.headHexNewPayee.length + outputsHexLength + this.tailHex.length) / 2 + MAX_PAYOUT_OUTPUT_BYTES + suffix,
       )
-      : base.stripped.length + MAX_PAYOUT_OUTPUT_BYTES + MAX_COUNT_GROWTH;
-    const payoutOutputs = base.payouts.length; // the donation's included
+      : baseStripped + MAX_PAYOUT_OUTPUT_BYTES + MAX_COUNT_GROWTH;
+    const payoutOutputs = derived.payouts.length; // the donation's included
+    // The node's gentx (the node as finder): when usable, the donation-finder one plus the node's
+    // own output if the window does not pay it already (its bonus makes it one, when non-zero).
+    const nodeOutputSigops = this.usable && !this.index.has(nodeAddress!) && bonus > 0n
+      ? coinbaseSigopCost({ version: 1, inputs: [], outputs: [{ value: 0, script: payoutScriptForAddress(nodeAddress!, net.parent, params.version) }], locktime: 0 })
+      : 0;
     this.coinbase = {
       strippedSize,
       totalSize: strippedSize + witnessBytes,
       // The base pays the node's address as finder; another finder may add one P2PKH output.
-      sigopCost: coinbaseSigopCost(base.gentx) + MAX_PAYOUT_OUTPUT_SIGOPS,
+      sigopCost: coinbaseSigopCost(gentx) + nodeOutputSigops + MAX_PAYOUT_OUTPUT_SIGOPS,
       payees: this.usable ? this.keys.length + 2 : payoutOutputs + 1,
     };
     // With a ref merkle link (merged into another chain's ref tree) ref_hash is not one sha256d.

@@ -56,6 +56,38 @@ describe('chain score (docs/sharechain.md#best-share)', () => {
     expect(asked).toEqual([OLD, TIP]);
   });
 
+  it('the blocks below each successive end point (derived from the one below it) are those a walk finds', () => {
+    const L64 = { ...opts, chainLength: 64 }; // end point 60 down, 4 shares sampled
+    const blocks = ['c1', 'c2', 'c3', 'c4'].map((c) => c.repeat(32));
+    // Runs of 1-5 shares per block, blocks revisited (a share may build on an older block).
+    let b = 0;
+    let left = 0;
+    const prevOf: string[] = [];
+    for (let i = 0; i < 160; i++) {
+      if (left === 0) {
+        b = (b * 7 + i) % blocks.length;
+        left = 1 + ((i * 13) % 5);
+      }
+      left--;
+      prevOf.push(blocks[b]!);
+    }
+    const chain = makeChain(160, null, (i) => ({ work: 3n, prevBlock: prevOf[i]! }));
+    const t = new ShareTracker({ chainLength: 64 }, () => true);
+    for (const s of chain.slice(0, 64)) t.add(s);
+    t.verifyHeads();
+    for (let h = 63; h < 160; h++) {
+      if (h >= 64) {
+        t.add(chain[h]!);
+        t.verifyHeads();
+      }
+      const asked: string[] = [];
+      scoreHead(t, chain[h]!.hash, { ...L64, getHeightRelHighest: (x: string) => (asked.push(x), -1) });
+      // The walk: shares h-60 down to h-63, distinct blocks in that order.
+      const walked = [...new Set([0, 1, 2, 3].map((k) => prevOf[h - 60 - k]!))];
+      expect(asked).toEqual(walked);
+    }
+  });
+
   it('orders scores like the reference tuples', () => {
     expect(compareScores({ height: 5, rate: null }, { height: 6, rate: null })).toBeLessThan(0);
     expect(compareScores({ height: L, rate: null }, { height: L, rate: 0n })).toBeLessThan(0);

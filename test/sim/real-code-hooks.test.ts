@@ -18,7 +18,11 @@ import { witnessScript } from '../../src/bitcoin/script.js';
 import { bitsToTarget } from '../../src/bitcoin/target.js';
 import { parseBlockTemplate } from '../../src/chain/block-template.js';
 import { ChainState } from '../../src/sharechain/chain-state.js';
-import { assembleShare, generateShare } from '../../src/sharechain/gentx.js';
+import { compactSizeLength } from '../../src/bitcoin/bytes.js';
+import { encodeTransaction } from '../../src/bitcoin/transaction.js';
+import { DONATION_SCRIPT, donationPayee } from '../../src/sharechain/coinbase-layout.js';
+import { assembleShare, generateShare, payoutList, serializePayouts } from '../../src/sharechain/gentx.js';
+import { payoutScriptForAddress } from '../../src/sharechain/payout-script.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import { computeAmounts, orderPayouts, payoutsFromWeights, MAX_COINBASE_DESTINATIONS } from '../../src/sharechain/pplns-amounts.js';
 import { pruneTracker } from '../../src/sharechain/prune.js';
@@ -109,6 +113,35 @@ function referenceOrder(amounts: Map<string, bigint>, donationKey: string): Arra
   out.push({ payee: donationKey, value: amounts.get(donationKey) ?? 0n });
   return out;
 }
+
+describe('payout outputs, made once per weights result (gentx.ts payoutList, serializePayouts)', () => {
+  it('each finder\'s outputs are its amounts\' (scripts and values), the others\' outputs shared; serialized as encodeTransaction writes them', () => {
+    const net = getP2PoolNetwork('bitcoin');
+    const address = (i: number): string => scriptToAddress(witnessScript(0, hash160(Buffer.from(`payout ${i}`))), net.parent)!;
+    const weights = new Map(Array.from({ length: 40 }, (_, i) => [address(i), BigInt(1_000_000 + ((i * 7919) % 113) * 1000)] as [string, bigint]));
+    let total = 5n;
+    for (const w of weights.values()) total += w;
+    const cw = { weights, totalWeight: total, donationWeight: 5n };
+    const don = donationPayee(net.parent);
+    const subsidy = 312_500_000n;
+    const lists = new Map<string, ReturnType<typeof payoutList>>();
+    for (const finder of [address(3), address(39), address(1000), don]) {
+      const list = payoutList(cw, subsidy, finder, 35, net);
+      lists.set(finder, list);
+      const amounts = payoutsFromWeights(cw, subsidy, finder, don);
+      expect(list.map((o) => o.value)).toEqual(amounts.map((a) => Number(a.value)));
+      expect(list.map((o) => o.script)).toEqual(amounts.map((a) => (a.payee === don ? DONATION_SCRIPT : payoutScriptForAddress(a.payee, net.parent, 35))));
+      expect(payoutList(cw, subsidy, finder, 35, net)).toBe(list);
+      const tx = encodeTransaction({ version: 1, inputs: [], outputs: list, locktime: 0 }, { witness: false });
+      expect(serializePayouts(list).bytes.equals(tx.subarray(5 + compactSizeLength(list.length), tx.length - 4))).toBe(true);
+    }
+    // The two in-window finders' lists hold the same output objects for everyone else.
+    const a = lists.get(address(3))!;
+    const b = lists.get(address(39))!;
+    const shared = a.filter((o) => b.includes(o));
+    expect(shared.length).toBe(a.length - 3); // all but the two finders' and the donation's
+  });
+});
 
 describe('orderPayouts', () => {
   it('orders exactly as before, ties, zeros, the 4,000 cut and huge values included', () => {
