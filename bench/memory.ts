@@ -2,8 +2,8 @@
  * Memory of a node with a full chain and 1,000 miners (issue 18: RSS under 150 MB), measured in
  * a fresh process so nothing else the bench made is counted:
  * 1. the store the sharechain bench wrote (2 x 8,640 shares) is loaded and verified by
- *    ChainState.loadInParallel, as the node does at start (on two threads when a core is free:
- *    `firstJob.loadSecondThread`, with the load average it saw);
+ *    ChainState.loadInParallel, as the node does at start (one thread: the second is opt-in,
+ *    `firstJob.loadSecondThread` says whether it ran; the load average it saw beside it);
  * 2. PoolWork works on that chain with the mining bench's 3,000-transaction template, and a
  *    StratumServer behind the WorkerPort serves 1,000 real TCP miners from the load child
  *    (bench/mining-load.ts, a process of its own: its memory is not ours);
@@ -116,7 +116,7 @@ async function child(storePath: string): Promise<Result> {
   const chain = new ChainState({ net, store });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  // As the node loads (src/node/node.ts through V35Sharechain.load): on two threads when a core is free.
+  // As the node loads (src/node/node.ts through V35Sharechain.load): one thread (the second is opt-in).
   const loaded = await chain.loadInParallel();
   const loadMs = Math.round(performance.now() - t0);
   const loadCpu = process.cpuUsage(c0);

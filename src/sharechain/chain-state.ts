@@ -17,7 +17,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { hashToDisplayHex } from '../bitcoin/hex.js';
@@ -145,14 +144,17 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * share the worker could not vouch for on the same chain below it is checked here). Every
    * check runs on every share that load() checks, on the same bytes with the same code, and
    * nothing is served before this resolves. Without a store file, with a replaced check (the
-   * simulator) or a small store, it is load().
+   * simulator), a small store or `force` unset, it is load(): on the 2-core machines measured the
+   * second thread made the load slower even with a core idle (1.31 s against 0.95 s on one
+   * thread, docs/mining.md#startup-and-memory-third-round-2026-12-06), so the node does not ask
+   * for it.
    */
   async loadInParallel(opts: { minRows?: number; force?: boolean } = {}): Promise<number> {
     const store = this.opts.store;
     this.lastLoad = { secondThread: false, checkedBySecondThread: 0 };
     const overrides = store && !this.opts.verify && store.path !== '' && store.path !== ':memory:' ? netOverrides(this.opts.net) : null;
     const count = overrides ? store!.count(this.opts.net.name) : 0;
-    if (!store || !overrides || count < (opts.minRows ?? LOAD_WORKER_MIN_ROWS) || !(opts.force || aCoreIsFree())) return this.load();
+    if (!store || !overrides || count < (opts.minRows ?? LOAD_WORKER_MIN_ROWS) || !opts.force) return this.load();
     this.lastLoad.secondThread = true;
     const L = this.opts.net.chainLength;
     const mine = Math.round(L * LOAD_SPLIT);
@@ -327,16 +329,6 @@ const LOAD_SPLIT = 0.45;
 /** Below this many stored shares a second thread is not worth its start (~50-100 ms). */
 const LOAD_WORKER_MIN_ROWS = 2000;
 
-/**
- * Whether a second thread would get a core of its own: at least two, and the last minute's load
- * average at least one below their number. On a busy machine the two threads only share the
- * same cores, and the worker's extra decoding made the load slower (1.8-3.1 s against 1.3-1.9 s
- * on one thread under load ~4 on 2 cores, 2026-12-06).
- */
-function aCoreIsFree(): boolean {
-  const cores = availableParallelism();
-  return cores >= 2 && loadavg()[0]! <= cores - 1;
-}
 
 /**
  * Run a load task on a worker thread; null (and one log line) if the worker cannot run or

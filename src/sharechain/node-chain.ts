@@ -111,7 +111,7 @@ export class V35Sharechain implements NodeSharechain {
     return this.state.desired;
   }
 
-  /** On two threads when a core is free (ChainState.loadInParallel). */
+  /** On one thread: ChainState.loadInParallel without `force` (its second thread measured slower on 2 cores). */
   load(): Promise<number> {
     return this.state.loadInParallel();
   }
