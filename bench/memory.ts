@@ -2,8 +2,7 @@
  * Memory of a node with a full chain and 1,000 miners (issue 18: RSS under 150 MB), measured in
  * a fresh process so nothing else the bench made is counted:
  * 1. the store the sharechain bench wrote (2 x 8,640 shares) is loaded and verified by
- *    ChainState.loadInParallel, as the node does at start (one thread: the second is opt-in,
- *    `firstJob.loadSecondThread` says whether it ran; the load average it saw beside it);
+ *    ChainState.load, as the node does at start (`firstJob.loadavg`: the load average beside it);
  * 2. PoolWork works on that chain with the mining bench's 3,000-transaction template, and a
  *    StratumServer behind the WorkerPort serves 1,000 real TCP miners from the load child
  *    (bench/mining-load.ts, a process of its own: its memory is not ours);
@@ -116,8 +115,8 @@ async function child(storePath: string): Promise<Result> {
   const chain = new ChainState({ net, store });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  // As the node loads (src/node/node.ts through V35Sharechain.load): one thread (the second is opt-in).
-  const loaded = await chain.loadInParallel();
+  // As the node loads (src/node/node.ts through V35Sharechain.load).
+  const loaded = chain.load();
   const loadMs = Math.round(performance.now() - t0);
   const loadCpu = process.cpuUsage(c0);
   const afterChain = memory();
@@ -132,7 +131,7 @@ async function child(storePath: string): Promise<Result> {
   // storeLoadCpuMs: user + system CPU of the load (every thread of the process: the GC's helpers too).
   const firstJob = {
     msSinceProcessStart: Math.round(firstNotifyMs), processAndImportsMs: startedMs, storeLoadMs: loadMs, storeLoadCpuMs: Math.round((loadCpu.user + loadCpu.system) / 1000),
-    loadSecondThread: chain.lastLoad.secondThread, loadavg: +loadavg()[0]!.toFixed(2),
+    loadavg: +loadavg()[0]!.toFixed(2),
     nodeFlags: nodeExecutableFlags().join(' '), budgetMs: 1000, ok: firstNotifyMs < 1000,
   };
   const load = new LoadChild();

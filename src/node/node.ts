@@ -275,9 +275,8 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
       : v35Rules(config, net, store, chainLog, getHeightRelHighest);
     const { sharechain } = rules;
     const t0 = Date.now();
-    const loaded = await sharechain.load();
-    const twoThreads = rules.chain instanceof ChainState && rules.chain.lastLoad.secondThread ? ' (on two threads)' : '';
-    log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms${twoThreads}; best share ${sharechain.best ?? 'none'}`);
+    const loaded = sharechain.load();
+    log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${sharechain.best ?? 'none'}`);
     if (isFairNetwork(net) && config.donationPercent > 0) {
       log('warn', `--give-author has no effect on ${net.name}: the fair rules have no donation output`);
     }

@@ -16,9 +16,6 @@
  * shares are the exception: written before they are tracked (addLocalShare).
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { hashToDisplayHex } from '../bitcoin/hex.js';
 import type { P2PoolNetwork } from './networks.js';
 import { pruneTracker } from './prune.js';
@@ -26,8 +23,7 @@ import { think, type HeightRelHighest, UNKNOWN_BLOCK_HEIGHT } from './score.js';
 import { decodeShare } from './share.js';
 import { StaleAccounting } from './stale.js';
 import type { ShareStore } from './store.js';
-import { MIN_VERIFIED_VERSION, ShareTracker, type DesiredShare } from './tracker.js';
-import { netOverrides, type LoadResult, type LoadTask } from './load-worker.js';
+import { ShareTracker, type DesiredShare } from './tracker.js';
 import type { ChainView, Share, ShareHash } from './types.js';
 import { verifyShare } from './verify.js';
 
@@ -85,21 +81,13 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** A local share addLocalShare saved before handing it to addShares (which then skips it). */
   private readonly savedFirst = new Set<ShareHash>();
   private lastTry = 0;
-  private readonly check: (share: Share, chain: ChainView, nowSeconds: number) => unknown;
-  /** During loadInParallel's think(): shares already checked in full by this load. */
-  private preVerified: Set<ShareHash> | null = null;
-  /** How the last loadInParallel went: whether a second thread ran, how many shares' checks it made. */
-  lastLoad = { secondThread: false, checkedBySecondThread: 0 };
 
   constructor(private readonly opts: ChainStateOptions) {
     super();
     this.now = opts.now ?? Date.now;
     const verify = opts.verify ?? ((share: Share, chain: ChainView, now: number) => verifyShare(share, chain, opts.net, { now }));
-    this.check = verify;
-    // A share whose check passed during loadInParallel (this thread or the load worker, on the
-    // same chain below it) is not checked a second time by the same load's think().
     this.tracker = new ShareTracker<unknown>({ chainLength: opts.net.chainLength }, (share, chain) =>
-      this.preVerified?.has(share.hash) ? undefined : verify(share, chain, Math.floor(this.now() / 1000)),
+      verify(share, chain, Math.floor(this.now() / 1000)),
     );
     this.stale = new StaleAccounting(this.tracker);
     this.tracker.onRemove = (shares) => {
@@ -133,67 +121,6 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       n++;
     });
     this.update();
-    return n;
-  }
-
-  /**
-   * load() on two threads (docs/operations.md#startup-time): a worker (load-worker.ts) decodes
-   * the lower rows of the store and verifies the lower part of the window the node verifies,
-   * while this thread decodes every row and verifies the top `LOAD_SPLIT` of that window; then
-   * think() runs as in load(), each share's check already done by one thread or the other (a
-   * share the worker could not vouch for on the same chain below it is checked here). Every
-   * check runs on every share that load() checks, on the same bytes with the same code, and
-   * nothing is served before this resolves. Without a store file, with a replaced check (the
-   * simulator), a small store or `force` unset, it is load(): on the 2-core machines measured the
-   * second thread made the load slower even with a core idle (1.31 s against 0.95 s on one
-   * thread, docs/mining.md#startup-and-memory-third-round-2026-12-06), so the node does not ask
-   * for it.
-   */
-  async loadInParallel(opts: { minRows?: number; force?: boolean } = {}): Promise<number> {
-    const store = this.opts.store;
-    this.lastLoad = { secondThread: false, checkedBySecondThread: 0 };
-    const overrides = store && !this.opts.verify && store.path !== '' && store.path !== ':memory:' ? netOverrides(this.opts.net) : null;
-    const count = overrides ? store!.count(this.opts.net.name) : 0;
-    if (!store || !overrides || count < (opts.minRows ?? LOAD_WORKER_MIN_ROWS) || !opts.force) return this.load();
-    this.lastLoad.secondThread = true;
-    const L = this.opts.net.chainLength;
-    const mine = Math.round(L * LOAD_SPLIT);
-    const nowSeconds = Math.floor(this.now() / 1000);
-    const worker = runLoadWorker({ path: store.path, net: this.opts.net.name, overrides, now: nowSeconds, rows: count - mine, verify: L - mine }, (msg) => this.opts.log?.('warn', msg));
-    let n = 0;
-    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0), (share) => {
-      this.tracker.add(share);
-      n++;
-    });
-    const pre = new Set<ShareHash>();
-    const heads = [...this.tracker.all.heads().keys()];
-    if (heads.length === 1) {
-      for (const share of this.tracker.all.chain(heads[0], mine)) {
-        if (share.version < MIN_VERIFIED_VERSION || !this.tracker.canVerify(share.hash)) continue;
-        try {
-          this.check(share, this.tracker, Math.floor(this.now() / 1000));
-          pre.add(share.hash);
-        } catch {
-          // think() checks it again and drops it with its reason.
-        }
-      }
-    }
-    const theirs = await worker;
-    if (theirs) {
-      for (let i = 0; i < theirs.hashes.length; i++) {
-        const h = theirs.hashes[i]!;
-        if (this.tracker.getHeight(h) === theirs.heights[i] && this.tracker.getLast(h) === theirs.lasts[i]) {
-          pre.add(h);
-          this.lastLoad.checkedBySecondThread++;
-        }
-      }
-    }
-    this.preVerified = pre;
-    try {
-      this.update();
-    } finally {
-      this.preVerified = null;
-    }
     return n;
   }
 
@@ -322,43 +249,6 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       }
     }
   }
-}
-
-/** The share of the verified window that loadInParallel's own thread checks (the top); the worker the rest. */
-const LOAD_SPLIT = 0.45;
-/** Below this many stored shares a second thread is not worth its start (~50-100 ms). */
-const LOAD_WORKER_MIN_ROWS = 2000;
-
-
-/**
- * Run a load task on a worker thread; null (and one log line) if the worker cannot run or
- * fails: the caller then checks every share itself. Run from the sources (tests, tsx), the
- * worker registers tsx's loader and imports the .ts module.
- */
-function runLoadWorker(task: LoadTask, warn: (msg: string) => void): Promise<LoadResult | null> {
-  return new Promise((resolve) => {
-    const js = new URL('./load-worker.js', import.meta.url);
-    const fromSources = !existsSync(fileURLToPath(js));
-    let worker: Worker;
-    try {
-      worker = fromSources
-        ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./load-worker.ts', import.meta.url).href)}); })`, {
-          eval: true,
-          workerData: { loadTask: task },
-        })
-        : new Worker(js, { workerData: { loadTask: task } });
-    } catch (err) {
-      warn(`share store: the load's second thread did not start (${err instanceof Error ? err.message : String(err)}); loading on one`);
-      resolve(null);
-      return;
-    }
-    worker.once('message', (r: LoadResult) => resolve(r));
-    worker.once('error', (err) => {
-      warn(`share store: the load's second thread failed (${err.message}); this thread checks its part`);
-      resolve(null);
-    });
-    worker.once('exit', () => resolve(null));
-  });
 }
 
 /** Display hex of an internal-order hash (shares key their maps by it). */

@@ -62,7 +62,7 @@ export interface NodeSharechain {
   /** Missing shares to fetch from peers (parents; for the fair rules also references). */
   readonly desired: readonly WantedShare[];
   /** Load and re-verify the store; returns how many shares were read. */
-  load(): number | Promise<number>;
+  load(): number;
   /** A share from its wrapper bytes. Throws DecodeError (bytes) or InvalidShare (its own rules). */
   decode(raw: Uint8Array, nowMs: number): ChainShare;
   /** Add shares this sharechain decoded (from a peer, or ours); returns those that were new. */
@@ -111,9 +111,8 @@ export class V35Sharechain implements NodeSharechain {
     return this.state.desired;
   }
 
-  /** On one thread: ChainState.loadInParallel without `force` (its second thread measured slower on 2 cores). */
-  load(): Promise<number> {
-    return this.state.loadInParallel();
+  load(): number {
+    return this.state.load();
   }
 
   decode(raw: Uint8Array, nowMs: number): Share {

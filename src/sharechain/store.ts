@@ -269,8 +269,7 @@ export class ShareStore {
 
 /**
  * The rows of `net` in insertion order (at most `limit`), well-formed ones only: the others are
- * logged as skipped. ShareStore's loads, and the load worker's own read-only connection
- * (load-worker.ts).
+ * logged as skipped (ShareStore's loads).
  */
 export function scanShareRows(db: Database.Database, net: string, log: StoreLog, each: (row: StoredShare, bad: (why: string) => void) => void, limit = -1): void {
   // A scan of the table in rowid order (NOT INDEXED: through the (net, hash) index SQLite
