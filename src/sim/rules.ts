@@ -146,6 +146,12 @@ export interface SimNodeChain<S extends SimShare> {
   /** The shares to send peer `peer` now (after the best changed); marks them as known to it. */
   relayTo(peer: number): S[];
   /**
+   * Optional: one relay round at once, the same as `relayTo` for each of the node's peers
+   * (SimNodeEnv.peers) in that order; a rule set with a relay memory for all peers at once
+   * walks its chain once per round instead of once per peer.
+   */
+  relayRound?(): S[][];
+  /**
    * Optional: true when the node has shares to relay although its best did not change (a rule
    * set with sub-shares relays them as they are verified); the engine then runs a relay round
    * (relayTo every peer) without starting new work.

@@ -463,8 +463,12 @@ class Simulation {
 
   /** One relay round: every peer gets what the rules say it should now. */
   private relay(node: NodeState): void {
-    for (const link of this.links.of[node.index]!) {
-      const shares = node.chain.relayTo(link.peer);
+    const links = this.links.of[node.index]!;
+    const round = node.chain.relayRound?.() ?? null;
+    if (round !== null && round.length !== links.length) throw new SimError(`internal: node ${node.index}'s relay round has ${round.length} peers, not ${links.length}`);
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      const shares = round !== null ? round[i]! : node.chain.relayTo(link.peer);
       if (shares.length === 0) continue;
       const key = shares.length === 1 ? shares[0]!.id : shares.map((s) => s.id).join(); // (join's own key for one)
       let bytes = this.bytesCache.get(key);

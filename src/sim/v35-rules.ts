@@ -27,7 +27,7 @@ import { witnessScript } from '../bitcoin/script.js';
 import { workNumberToTarget } from '../bitcoin/target.js';
 import { encodeFrame } from '../p2p/framing.js';
 import { encodeMessage } from '../p2p/messages.js';
-import { KnownShares, sharesToRelay } from '../p2p/relay.js';
+import { KnownSharesTable, MAX_RELAY_SHARES } from '../p2p/relay.js';
 import { ChainState } from '../sharechain/chain-state.js';
 import { DONATION_SCRIPT, donationPayee } from '../sharechain/coinbase-layout.js';
 import { getP2PoolNetwork, type P2PoolNetwork } from '../sharechain/networks.js';
@@ -289,7 +289,9 @@ class V35Node implements SimNodeChain<V35Share> {
   readonly chain: ChainState;
   readonly work: PoolWork;
   private readonly counters: SimNodeCpu = { verifyMs: 0, verified: 0, verifyCacheHits: 0, handleMs: 0, workMs: 0 };
-  private readonly known = new Map<number, KnownShares>();
+  /** What each peer has (relay memory), one table for all peers: slot i is env.peers[i]. */
+  private readonly known: KnownSharesTable;
+  private readonly slotOf = new Map<number, number>();
   /** The clock the work layer reads: pinned to the generation's start while a job is made. */
   private pinned: number | null = null;
   private genStart: number;
@@ -302,6 +304,8 @@ class V35Node implements SimNodeChain<V35Share> {
   constructor(private readonly rules: V35Rules, private readonly env: SimNodeEnv) {
     const net = rules.net;
     this.genStart = env.now();
+    env.peers.forEach((peer, slot) => this.slotOf.set(peer, slot));
+    this.known = new KnownSharesTable(env.peers.length, 2 * KNOWN_PER_PEER);
     this.chain = new ChainState({
       net,
       now: () => env.now(),
@@ -431,11 +435,11 @@ class V35Node implements SimNodeChain<V35Share> {
 
   receive(shares: readonly V35Share[], from: number): boolean {
     const t0 = performance.now();
-    const known = this.knownOf(from);
+    const slot = this.slotOfPeer(from);
     const now = this.env.now();
     const fresh: Share[] = [];
     for (const s of shares) {
-      known.add(s.id);
+      this.known.add(slot, s.id);
       if (!this.chain.tracker.has(s.id)) fresh.push(this.take(s.share, now));
     }
     if (fresh.length === 0) return false;
@@ -448,19 +452,23 @@ class V35Node implements SimNodeChain<V35Share> {
   relayTo(peer: number): V35Share[] {
     const best = this.chain.best;
     if (best === null) return [];
-    const known = this.knownOf(peer);
-    const shares = sharesToRelay(this.chain.tracker, best, known);
-    for (const s of shares) known.add(s.hash);
-    return shares.map((share) => ({ id: share.hash, share }));
+    const slot = this.slotOfPeer(peer);
+    return this.known.relayTo(this.chain.tracker, best, slot).map((share) => ({ id: share.hash, share }));
+  }
+
+  relayRound(): V35Share[][] {
+    const best = this.chain.best;
+    if (best === null) return this.env.peers.map(() => []);
+    return this.known.relayRound(this.chain.tracker, best, MAX_RELAY_SHARES, (share): V35Share => ({ id: share.hash, share }));
   }
 
   cpu(): SimNodeCpu {
     return { ...this.counters };
   }
 
-  private knownOf(peer: number): KnownShares {
-    let k = this.known.get(peer);
-    if (k === undefined) this.known.set(peer, (k = new KnownShares(2 * KNOWN_PER_PEER)));
-    return k;
+  private slotOfPeer(peer: number): number {
+    const slot = this.slotOf.get(peer);
+    if (slot === undefined) throw new Error(`internal: node ${this.env.index} has no link to node ${peer}`);
+    return slot;
   }
 }
