@@ -42,8 +42,12 @@ export interface SimShareLinks {
 
 /** What a block found at a share would pay (the share's coinbase). */
 export interface SimCoinbase {
-  /** payee -> satoshis for every output that pays someone (the donation under its own key). */
-  payouts: ReadonlyMap<string, number>;
+  /**
+   * Everyone the coinbase pays, each once, in the order of their first output (the donation
+   * under its own key); `sats[i]` is what `payees[i]` gets in all, satoshis.
+   */
+  payees: readonly string[];
+  sats: readonly number[];
   /** Outputs of the coinbase transaction in all (payouts, donation, commitments). */
   outputs: number;
 }

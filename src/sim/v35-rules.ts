@@ -101,6 +101,13 @@ export function compactShare(share: Share, prevBlock: (hash: Buffer | null) => B
   return share;
 }
 
+/** A payee while a coinbase is summed: `at` is its index there if `stamp` is that coinbase's. */
+interface PayeeSlot {
+  readonly payee: string;
+  stamp: number;
+  at: number;
+}
+
 export class V35Rules implements SimRules<V35Share> {
   readonly name = 'v35';
   readonly net: P2PoolNetwork;
@@ -117,7 +124,10 @@ export class V35Rules implements SimRules<V35Share> {
    * The same by script object: payout scripts come from payout-script.ts's cache, one Buffer
    * per address, so most lookups skip the hex (a Buffer's bytes never change here).
    */
-  private readonly payeeByScriptObject = new WeakMap<Buffer, string>();
+  private readonly payeeByScriptObject = new WeakMap<Buffer, PayeeSlot>();
+  /** One slot per payee (two scripts of one payee share it). */
+  private readonly payeeSlots = new Map<string, PayeeSlot>();
+  private coinbaseStamp = 0;
   private readonly prevBlocks = new Map<string, Buffer>();
   /** True while a node turns a solution into a share: only then is a coinbase worth keeping. */
   capturing = false;
@@ -242,18 +252,29 @@ export class V35Rules implements SimRules<V35Share> {
       const first = !this.verified.has(share.hash);
       this.verified.add(share.hash);
       if (first && this.capturing) {
-        const payouts = new Map<string, number>();
+        // Summed by payee in the order of first output; a payee met twice in this coinbase has
+        // its slot stamped with this coinbase's number (no per-coinbase map).
+        const stamp = ++this.coinbaseStamp;
+        const payees: string[] = [];
+        const sats: number[] = [];
         for (const o of built.payouts) {
-          let payee = this.payeeByScriptObject.get(o.script);
-          if (payee === undefined) {
+          let slot = this.payeeByScriptObject.get(o.script);
+          if (slot === undefined) {
             const hex = o.script.toString('hex');
-            payee = this.payeeByScript.get(hex);
-            if (payee !== undefined) this.payeeByScriptObject.set(o.script, payee);
-            else payee = `script:${hex}`;
+            const payee = this.payeeByScript.get(hex) ?? `script:${hex}`;
+            slot = this.payeeSlots.get(payee);
+            if (slot === undefined) this.payeeSlots.set(payee, (slot = { payee, stamp: 0, at: 0 }));
+            this.payeeByScriptObject.set(o.script, slot);
           }
-          payouts.set(payee, (payouts.get(payee) ?? 0) + o.value);
+          if (slot.stamp === stamp) sats[slot.at] = sats[slot.at]! + o.value;
+          else {
+            slot.stamp = stamp;
+            slot.at = payees.length;
+            payees.push(slot.payee);
+            sats.push(o.value);
+          }
         }
-        this.pendingCoinbase.set(share.hash, { payouts, outputs: built.gentx.outputs.length });
+        this.pendingCoinbase.set(share.hash, { payees, sats, outputs: built.gentx.outputs.length });
       }
       return undefined;
     };
