@@ -79,8 +79,13 @@ function runOne(sc: Scenario, seed: number, progress: (line: string) => void): {
   return { report, emitted: run.emitted };
 }
 
-/** The simulation process's young generation, MB per semi-space (see `inHeapCappedProcess`). */
-const SEMI_SPACE_MB = 32;
+/**
+ * The simulation process's young generation, MB per semi-space (see `inHeapCappedProcess`).
+ * 64 rather than 32: half the scavenges, each copying about as many survivors (what outlives
+ * one share's work outlives two), so ~10% less CPU for the 2-day baseline (docs/simulate.md#cost-and-budgets);
+ * 128 saved a few % more for ~120 MB more RSS.
+ */
+const SEMI_SPACE_MB = 64;
 
 /** Set in the process that runs the simulation (see `inHeapCappedProcess`). */
 const INNER = 'P2POOL_SIMULATE_HEAP_CAPPED';
@@ -93,7 +98,7 @@ const INNER = 'P2POOL_SIMULATE_HEAP_CAPPED';
  */
 function inHeapCappedProcess(heapMb: number): number | null {
   if (process.env[INNER] === '1') return null;
-  // A 32 MB semi-space (young generation) instead of V8's default: a run makes many short-lived
+  // A 64 MB semi-space (young generation) instead of V8's default: a run makes many short-lived
   // objects per share (coinbases of hundreds of outputs); with the default, scavenges promoted
   // enough of them to cost ~10-20% of the baseline's CPU in the collector.
   const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, process.argv[1]!, ...process.argv.slice(2)], {
