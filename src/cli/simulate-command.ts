@@ -63,6 +63,7 @@ function parseSeed(s: string): number {
 /** One run, with its wall-clock figures. */
 function runOne(sc: Scenario, seed: number, progress: (line: string) => void): { report: Report; emitted: string[] | null } {
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   let lastLine = 0;
   const run = simulate(sc, {
     seed,
@@ -75,7 +76,8 @@ function runOne(sc: Scenario, seed: number, progress: (line: string) => void): {
     },
   });
   const runSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const report = buildReport(run, { runSeconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+  const cpu = process.cpuUsage(cpu0);
+  const report = buildReport(run, { runSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
   return { report, emitted: run.emitted };
 }
 
