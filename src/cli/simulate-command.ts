@@ -21,8 +21,14 @@ export class SimulateInputError extends Error {
   override readonly name = 'SimulateInputError';
 }
 
-/** The worker's old-generation cap by default: the baseline lives in ~0.9 GB of heap. */
-const DEFAULT_HEAP_MB = 1200;
+/**
+ * The child's old-generation cap by default. The 30-day baseline holds ~0.4-0.65 GB after a
+ * full collection, but V8 lets the old space grow towards the cap before it collects harder, so
+ * the cap sets the peak RSS (cap + the young generation + ~130 MB of Buffers): with 1200 and a
+ * 64 MB semi-space an 8-day run peaked at 1.48 GB, with 1000 at 1.30 GB for about the same CPU
+ * (docs/simulate.md#cost-and-budgets).
+ */
+const DEFAULT_HEAP_MB = 1000;
 
 interface SimulateFlags {
   seed: string;
