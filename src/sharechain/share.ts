@@ -77,7 +77,8 @@ interface BitsEntry {
   targetBytes: Buffer | null;
 }
 const bitsCache = new Map<number, BitsEntry>();
-function targetAndWork(bits: number): BitsEntry {
+/** Target and work of compact bits (remembered; see BitsEntry). Also the work a rebuilt share_info adds to abswork (retarget.ts). */
+export function targetAndWork(bits: number): Readonly<BitsEntry> {
   let e = bitsCache.get(bits);
   if (e === undefined) {
     const target = bitsToTarget(bits);

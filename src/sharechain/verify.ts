@@ -15,13 +15,13 @@
  */
 import { hashToDisplayHex } from '../bitcoin/hex.js';
 import type { Transaction } from '../bitcoin/transaction.js';
-import { bitsToTarget } from '../bitcoin/target.js';
 import {
   GentxError, assembleGentx, deriveShareInfo, type BuiltGentx, type DerivedShareInfo, type GentxParams,
 } from './gentx.js';
 import { InvalidShare } from './invalid-share.js';
 import type { P2PoolNetwork } from './networks.js';
 import { PayoutAddressError } from './payout-script.js';
+import { targetAndWork } from './share.js';
 import type { ChainView, Share, ShareInfo } from './types.js';
 import { checkVersionSwitch, type VersionCounts } from './version-switch.js';
 
@@ -67,7 +67,7 @@ export function verifyShareDetailed(share: Share, chain: ChainView, net: P2PoolN
     chain,
     version: share.version,
     shareData: info.shareData,
-    blockTarget: bitsToTarget(share.minHeader.bits),
+    blockTarget: targetAndWork(share.minHeader.bits).target,
     desiredTimestamp: info.timestamp,
     desiredTarget: share.target,
     segwitData: info.segwitData ?? null,
