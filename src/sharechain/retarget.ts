@@ -85,9 +85,24 @@ export function computeShareTargets(
     const stepped = clip(raw, (prev.maxTarget * 9n) / 10n, (prev.maxTarget * 11n) / 10n);
     preTarget = clip(stepped, net.minTarget, net.maxTarget);
   }
-  const maxBits = targetToBitsUpperBound(preTarget);
-  const bits = targetToBitsUpperBound(clip(desiredTarget, preTarget / MAX_DESIRED_DIFFICULTY_FACTOR, preTarget));
+  const maxBits = bitsOf(preTarget);
+  const bits = bitsOf(clip(desiredTarget, preTarget / MAX_DESIRED_DIFFICULTY_FACTOR, preTarget));
   return { preTarget, maxBits, bits };
+}
+
+/**
+ * targetToBitsUpperBound, remembering its last two answers: it reads the target's length
+ * through a hex string, and consecutive shares (each share's rebuild and verification) mostly
+ * ask for the same pre_target and share target again.
+ */
+const lastBits: Array<{ target: bigint; bits: number }> = [{ target: -1n, bits: 0 }, { target: -1n, bits: 0 }];
+let lastBitsNext = 0;
+function bitsOf(target: bigint): number {
+  for (const e of lastBits) if (e.target === target) return e.bits;
+  const bits = targetToBitsUpperBound(target);
+  lastBits[lastBitsNext] = { target, bits };
+  lastBitsNext ^= 1;
+  return bits;
 }
 
 /**

@@ -22,7 +22,7 @@ import type { P2PoolNetwork } from './networks.js';
 import { PayoutAddressError, payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
 import {
   LOADABLE_SHARE_VERSIONS, OLDEST_SHARE_VERSION, decodeShareContentsWithInfo, decodeShareWrapper,
-  encodeShareContents, encodeShareInfo, encodeShareWrapper, isSegwitActivated,
+  encodeShareContents, encodeShareInfo, encodeShareWrapper, isSegwitActivated, type InternedHash,
 } from './share-codec.js';
 import type { Share, ShareContents, ShareInfo, ShareVersion } from './types.js';
 
@@ -112,7 +112,7 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): 
     );
   }
   const version = wrapper.type as ShareVersion;
-  const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net, true);
+  const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net, true, internHash);
   shareOwnedHashes(contents);
   const share = deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes, block.subarray(raw.length));
   rememberShareHash(share.hashBytes);
@@ -150,19 +150,22 @@ function takeBlock(n: number): Buffer {
  * bytes, and a share's Buffers are never written to, so nothing else changes.
  */
 function shareOwnedHashes(c: ShareContents): void {
-  const data = c.shareInfo.shareData;
-  if (data.previousShareHash !== null) data.previousShareHash = knownShareHash(data.previousShareHash);
-  if (c.shareInfo.farShareHash !== null) c.shareInfo.farShareHash = knownShareHash(c.shareInfo.farShareHash);
+  // The decoder took known Buffers where the bytes matched (internHash, no view made); a new
+  // parent block or wtxid root becomes the one the next shares are compared with.
   const pb = c.minHeader.prevBlock;
-  if (pb !== null) {
-    if (pb.equals(lastPrevBlock)) c.minHeader.prevBlock = lastPrevBlock;
-    else lastPrevBlock = pb;
-  }
+  if (pb !== null) lastPrevBlock = pb;
   const seg = c.shareInfo.segwitData;
-  if (seg) {
-    if (seg.wtxidMerkleRoot.equals(lastWtxidRoot)) seg.wtxidMerkleRoot = lastWtxidRoot;
-    else lastWtxidRoot = seg.wtxidMerkleRoot;
-  }
+  if (seg) lastWtxidRoot = seg.wtxidMerkleRoot;
+}
+
+/** share-codec's HashInterner for decodeShare (see shareOwnedHashes). */
+function internHash(bytes: Buffer, at: number, field: InternedHash): Buffer | undefined {
+  const known = field === 'prevBlock' ? lastPrevBlock
+    : field === 'wtxidRoot' ? lastWtxidRoot
+      : recentHashes[(bytes[at]! | (bytes[at + 1]! << 8)) & (RECENT_SLOTS - 1)];
+  if (known === undefined || known.length !== 32) return undefined;
+  for (let i = 0; i < 32; i++) if (known[i] !== bytes[at + i]) return undefined;
+  return known;
 }
 
 let lastPrevBlock: Buffer = ZERO_HASH;
@@ -185,10 +188,7 @@ function rememberShareHash(h: Buffer): void {
   recentHashes[recentSlot(h)] = h;
 }
 
-function knownShareHash(h: Buffer): Buffer {
-  const known = recentHashes[recentSlot(h)];
-  return known !== undefined && known.equals(h) ? known : h;
-}
+
 
 /** Encode the wrapper; decode -> encode is byte-identical. */
 export function encodeShare(share: ShareContents & { version: ShareVersion }, net: P2PoolNetwork): Buffer {
