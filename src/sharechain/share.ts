@@ -402,13 +402,17 @@ function deriveDecoded(
  * from a peer, i.e. the whole chain held in memory). The same fields as any Share, except that
  * the header, the gentx txid and the ref_hash, read a few times in a share's life (verification,
  * a found block, the API), are views made on access of the block the digests were hashed into
- * (after the share's bytes, in the same slab: takeBlock): two Buffer objects (~100 bytes
- * each) fewer per share held (docs/mining.md). A view is new at
+ * (after the share's bytes, in the same slab: takeBlock; the share keeps the slab and an
+ * offset, no view of its own): three Buffer objects (~100 bytes each) fewer per share held
+ * (docs/mining.md). (hash_link stays a field: callers spread decoded shares into new contents,
+ * and a getter is not copied by a spread.) A view is new at
  * each access; the bytes are the same and never written to. Not for shares being built
  * (shareFromContents): the simulator rewrites those fields (src/sim/v35-rules.ts compactShare).
  */
 class DecodedShare implements Share {
-  readonly #digests: Buffer;
+  /** The slab (or own block) holding the share's bytes and digests (takeBlock). */
+  readonly #memory: ArrayBufferLike;
+  readonly #digestsAt: number;
   minHeader: ShareContents['minHeader'];
   shareInfo: ShareInfo;
   refMerkleLink: ShareContents['refMerkleLink'];
@@ -439,20 +443,27 @@ class DecodedShare implements Share {
     this.lastTxoutNonce = contents.lastTxoutNonce;
     this.hashLink = contents.hashLink;
     this.merkleLink = contents.merkleLink;
-    this.#digests = digests;
+    this.#memory = digests.buffer;
+    this.#digestsAt = digests.byteOffset;
+  }
+
+  /** `n` bytes of this share's memory at `at` (an absolute offset in it), as a new view. */
+  #view(at: number, n: number): Buffer {
+    return Buffer.from(this.#memory, at, n);
   }
 
   get header(): Buffer {
-    return this.#digests.subarray(0, 80);
+    return this.#view(this.#digestsAt, 80);
   }
 
   get gentxHash(): Buffer {
-    return this.#digests.subarray(GENTX_AT, GENTX_AT + 32);
+    return this.#view(this.#digestsAt + GENTX_AT, 32);
   }
 
   get refHash(): Buffer {
-    return this.#digests.subarray(REF_AT, REF_AT + 32);
+    return this.#view(this.#digestsAt + REF_AT, 32);
   }
+
 }
 
 /**
