@@ -182,7 +182,7 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
 
     const r0 = performance.now();
     const reopened = ShareStore.open(path);
-    const rows = reopened.loadShares('bitcoin', (raw) => decodeShare(raw, net, 0));
+    const rows = reopened.loadShares('bitcoin', (raw) => decodeShare(raw, net, 0, true));
     reopened.close();
     reloadDecodeMs = performance.now() - r0;
     const a0 = performance.now();

@@ -117,7 +117,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     const store = this.opts.store;
     if (!store) return 0;
     let n = 0;
-    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0), (share) => {
+    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0, true), (share) => {
       this.tracker.add(share);
       n++;
     });

@@ -95,12 +95,15 @@ export function targetAndWork(bits: number): Readonly<BitsEntry> {
  * Throws DecodeError for malformed bytes and InvalidShare for a share that can be
  * rejected from its own bytes (unknown version, bad PoW, target above the network's max).
  */
-export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): Share {
+export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0, fromStore = false): Share {
   // One copy of the bytes (the caller's buffer may be a reused network read); every decoded
   // field is a view into it rather than a Buffer of its own (docs/mining.md#performance-how-the-hot-paths-are-kept-cheap).
-  // The copy and the share's digests (header, hash, gentx txid, ref_hash) are one block of a
-  // shared slab (see `takeBlock`).
-  const block = takeBlock(raw.length + DIGESTS_LENGTH);
+  // The copy and the share's digests (header, hash, gentx txid, ref_hash) are one block:
+  // `fromStore` (the store's load, where every share is kept) of a 64 KB slab (`takeBlock`),
+  // else of Node's pool (a peer may send a share we have, decoded only to be dropped: a slab
+  // would hold its bytes as long as any kept share beside it).
+  const n = raw.length + DIGESTS_LENGTH;
+  const block = fromStore ? takeBlock(n) : Buffer.allocUnsafe(n);
   const owned = block.subarray(0, raw.length);
   owned.set(raw);
   const wrapper = decodeShareWrapper(owned);
@@ -120,11 +123,12 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): 
 }
 
 /**
- * Decoded shares' bytes are carved from slabs of SLAB_BYTES (one ArrayBuffer per ~140 shares
+ * Loaded shares' bytes are carved from slabs of SLAB_BYTES (one ArrayBuffer per ~140 shares
  * instead of Node's 8 KB pool, shared with every other small Buffer: a full chain held ~1,200
  * pool slabs, each an ArrayBuffer the collector tracks). A slab lives while any share carved
- * from it does; the chain is pruned oldest first, so slabs die in the order they were filled.
- * A share larger than a quarter slab (old versions with long transaction lists) gets its own.
+ * from it does; the store loads oldest first and the chain is pruned oldest first, so slabs die
+ * in the order they were filled. A share larger than a quarter slab (old versions with long
+ * transaction lists) gets its own.
  */
 const SLAB_BYTES = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(0);
