@@ -83,6 +83,11 @@ interface Conn {
    * into bytes in between to keep the order; `out` holds what came after the last of them.
    */
   outChunks: Buffer[] | null;
+  /**
+   * The batch's only output so far when it is one bytes line (the usual broadcast: a notify
+   * alone): held without an array, written as it is by flush.
+   */
+  outLine: Buffer | null;
   /** The remote address as counted in `perIp` (null once uncounted). */
   counted: string | null;
 }
@@ -143,7 +148,7 @@ export class StratumServer {
     extranonce1.writeUInt16BE(this.extranonceCounter++ & 0xffff, 2);
     const conn: Conn = {
       socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now(),
-      batching: false, out: '', outAscii: true, outChunks: null, counted: remote,
+      batching: false, out: '', outAscii: true, outChunks: null, outLine: null, counted: remote,
     };
     this.perIp.set(remote, (this.perIp.get(remote) ?? 0) + 1);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -162,7 +167,15 @@ export class StratumServer {
           this.write(conn, line, true);
           return this.settleScratch(conn);
         }
+        if (conn.out === '' && conn.outChunks === null && conn.outLine === null) {
+          conn.outLine = line;
+          return;
+        }
         const chunks = (conn.outChunks ??= []);
+        if (conn.outLine !== null) {
+          chunks.push(conn.outLine);
+          conn.outLine = null;
+        }
         if (conn.out !== '') chunks.push(Buffer.from(conn.out, conn.outAscii ? 'latin1' : 'utf8'));
         conn.out = '';
         conn.outAscii = true;
@@ -288,6 +301,16 @@ export class StratumServer {
   /** End a batch: what the session sent during it leaves in one write. */
   private flush(c: Conn): void {
     c.batching = false;
+    const line = c.outLine;
+    if (line !== null) {
+      // One bytes line, and nothing sent after it (else it would have moved to outChunks).
+      c.outLine = null;
+      if (c.out === '') {
+        this.write(c, line, true);
+        return this.settleScratch(c);
+      }
+      c.outChunks = [line];
+    }
     const chunks = c.outChunks;
     if (chunks !== null) {
       // Bytes lines (a notify) in the batch: one write of one Buffer when it is all there is
