@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { LineSplitter, LineTooLong } from './line-splitter.js';
 import { StratumSession, type SubmitOutcome } from './session.js';
 import type { WorkSource } from '../work/work-source.js';
+import type { Job } from '../work/job.js';
 
 /** Messages per second a connection may send on average before it is cut off. */
 const RATE_PER_SECOND = 500;
@@ -95,6 +96,9 @@ interface Conn {
 export class StratumServer {
   readonly stats: StratumStats = { submits: 0, accepted: 0, stale: 0, rejected: new Map(), broadcasts: 0, lastBroadcastMs: 0 };
   private readonly conns = new Set<Conn>();
+  /** broadcastWork's sessions with a job, and their jobs (emptied after each broadcast). */
+  private readonly broadcastConns: Conn[] = [];
+  private readonly broadcastJobs: Job[] = [];
   private readonly perIp = new Map<string, number>();
   private readonly refusals = new Map<string, { count: number; loggedAt: number }>();
   private readonly bans = new Map<string, number>();
@@ -235,11 +239,28 @@ export class StratumServer {
   /** New work: every authorized session gets a job; `clean` when old jobs can no longer make blocks. */
   broadcastWork(clean: boolean): void {
     const t0 = performance.now();
+    // Every session's job first, then every line: making 1,000 jobs back to back keeps their
+    // code and the work's data in cache, where between socket writes (each copying a ~8 KB
+    // line through the kernel) it ran cold. The arrays are the server's, reused.
+    const conns = this.broadcastConns;
+    const jobs = this.broadcastJobs;
     for (const c of this.conns) {
-      // set_difficulty and notify, when both go, leave in one write.
-      c.batching = true;
-      c.session.sendJob(clean);
-      this.flush(c);
+      const job = c.session.prepareJob(clean);
+      if (job === null) continue;
+      conns.push(c);
+      jobs.push(job);
+    }
+    try {
+      for (let i = 0; i < conns.length; i++) {
+        const c = conns[i]!;
+        // set_difficulty and notify, when both go, leave in one write.
+        c.batching = true;
+        c.session.deliverJob(jobs[i]!, clean);
+        this.flush(c);
+      }
+    } finally {
+      conns.length = 0;
+      jobs.length = 0;
     }
     this.stats.broadcasts++;
     this.stats.lastBroadcastMs = performance.now() - t0;

@@ -273,13 +273,25 @@ export class StratumSession {
     return this.clampDifficulty(this.suggested ?? 1);
   }
 
-  /** Push a new job (and the difficulty first when it changed). Called by the server on new work. */
+  /** Push a new job (and the difficulty first when it changed). */
   sendJob(clean: boolean): void {
-    if (this.closed || !this.currentMiner || !this.subscribed) return;
+    const job = this.prepareJob(clean);
+    if (job !== null) this.deliverJob(job, clean);
+  }
+
+  /**
+   * The first half of sendJob: make the job and take it for submits (a clean one drops every
+   * older job), without writing anything; deliverJob then sends it. The server makes every
+   * session's job of a broadcast first and then writes the lines (server.ts broadcastWork), so
+   * the job-making code runs back to back instead of between 1,000 socket writes. Null when
+   * there is nothing to send.
+   */
+  prepareJob(clean: boolean): Job | null {
+    if (this.closed || !this.currentMiner || !this.subscribed) return null;
     const made = this.work.makeJob(this.currentMiner, this.extranonce1);
     if ('unavailable' in made) {
       this.hooks.log?.(`no work for ${this.currentMiner.username}: ${made.unavailable}`);
-      return;
+      return null;
     }
     const job = made;
     let difficulty = this.wantedDifficulty();
@@ -292,12 +304,19 @@ export class StratumSession {
     let target = this.difficultyTarget;
     // A pseudoshare never needs to be harder than a share: every share must reach us.
     if (target < job.shareTarget) target = job.shareTarget;
+    if (clean) this.jobs.clear();
+    this.jobs.add(job, this.currentMiner, target);
+    return job;
+  }
+
+  /** The second half of sendJob: set_difficulty when it changed, then the job's mining.notify. */
+  deliverJob(job: Job, clean: boolean): void {
+    if (this.closed) return;
+    const difficulty = this.targetDifficulty;
     if (difficulty !== this.sentDifficulty) {
       this.sentDifficulty = difficulty;
       this.hooks.send(pushLine('mining.set_difficulty', [difficulty]), true);
     }
-    if (clean) this.jobs.clear();
-    this.jobs.add(job, this.currentMiner, target);
     if (this.hooks.sendBytes) this.hooks.sendBytes(notifyLineBytes(job, clean, this.hooks.lineBuffer));
     else this.hooks.send(notifyLine(job, clean), true);
   }
