@@ -110,6 +110,21 @@ export class ByteReader {
     return s;
   }
 
+  /**
+   * The input itself, with `n` bytes checked to be there from `offset`: for reading them in
+   * place (no view made), then `skip(n)`.
+   */
+  inPlace(n: number, what = `${n} bytes`): Buffer {
+    this.need(n, what);
+    return this.buf;
+  }
+
+  /** Move past `n` bytes checked by `inPlace`. */
+  skip(n: number): void {
+    this.need(n, `${n} bytes`);
+    this.pos += n;
+  }
+
   /** `n` raw bytes (a view into the input; copy it if the input buffer is reused). */
   readBytes(n: number): Buffer {
     this.need(n, `${n} bytes`);

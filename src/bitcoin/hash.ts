@@ -56,6 +56,20 @@ export function sha256d(data: Uint8Array): Buffer {
   return oneShot('sha256', oneShot('sha256', data));
 }
 
+/**
+ * sha256d of `data[start..end]`, written to `out[outOffset..+32]`: no Buffer made for the input
+ * view or the digest (a share's identity on load writes its hashes into one block of memory,
+ * sharechain/share.ts).
+ */
+export function sha256dInto(data: Uint8Array, start: number, end: number, out: Uint8Array, outOffset: number): void {
+  const length = end - start;
+  if (length <= NATIVE_MESSAGE_MAX) {
+    nativeSha256!.sha256d(data, start, length, out, outOffset);
+    return;
+  }
+  out.set(oneShot('sha256', oneShot('sha256', data.subarray(start, end))), outOffset);
+}
+
 /** RIPEMD-160(SHA-256(x)), the hash in P2PKH and P2WPKH scripts. */
 export function hash160(data: Uint8Array): Buffer {
   return oneShot('ripemd160', sha256(data));

@@ -375,9 +375,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     return true;
   }
 
+  /** Restart the idle timeout (on every read: one timer per link, restarted in place). */
   private resetIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.close('connection timed out'), this.opts.timing.idleMs);
+    if (this.idleTimer === undefined) this.idleTimer = setTimeout(() => this.close('connection timed out'), this.opts.timing.idleMs);
+    else this.idleTimer.refresh();
   }
 
   private schedulePing(): void {

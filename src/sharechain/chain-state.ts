@@ -25,7 +25,7 @@ import { StaleAccounting } from './stale.js';
 import type { ShareStore } from './store.js';
 import { ShareTracker, type DesiredShare } from './tracker.js';
 import type { ChainView, Share, ShareHash } from './types.js';
-import { verifyShare } from './verify.js';
+import { checkShare } from './verify.js';
 
 export interface ChainStateOptions {
   net: P2PoolNetwork;
@@ -35,7 +35,8 @@ export interface ChainStateOptions {
   /** ms since epoch. */
   now?: () => number;
   /**
-   * The share check, default verify.ts verifyShare at `nowSeconds`. Only the simulator
+   * The share check, default verify.ts checkShare (verifyShare's checks, without building
+   * the gentx it returns) at `nowSeconds`. Only the simulator
    * (src/sim, docs/simulate.md#verification) replaces it: with a timed, per-process cache
    * around the same verifyShare.
    */
@@ -85,7 +86,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   constructor(private readonly opts: ChainStateOptions) {
     super();
     this.now = opts.now ?? Date.now;
-    const verify = opts.verify ?? ((share: Share, chain: ChainView, now: number) => verifyShare(share, chain, opts.net, { now }));
+    const verify = opts.verify ?? ((share: Share, chain: ChainView, now: number) => checkShare(share, chain, opts.net, { now }));
     this.tracker = new ShareTracker<unknown>({ chainLength: opts.net.chainLength }, (share, chain) =>
       verify(share, chain, Math.floor(this.now() / 1000)),
     );
@@ -116,7 +117,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     const store = this.opts.store;
     if (!store) return 0;
     let n = 0;
-    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0), (share) => {
+    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0, true), (share) => {
       this.tracker.add(share);
       n++;
     });

@@ -265,7 +265,9 @@ export class Forest<T extends ForestItem> {
     if (this.nodes.has(hash)) throw new Error(`forest: ${hash} already present`);
     const parent = this.node(item.prevHash);
     const parentRoot = parent?.comp.root;
-    const kids = [...this.kids(hash)].map((h) => this.nodes.get(h)!);
+    // Usually none (a share arrives after its parent and before its children): no array made.
+    const present = this.children.get(hash);
+    const kids = present === undefined ? NO_NODES : [...this.kids(hash)].map((h) => this.nodes.get(h)!);
 
     // Join the largest neighbouring component (small-to-large); re-anchor the others.
     let big: Component | undefined = parent?.comp;
@@ -477,6 +479,7 @@ export class Forest<T extends ForestItem> {
 
 const EMPTY: ReadonlySet<ShareHash> = new Set();
 const NO_KIDS: readonly ShareHash[] = [];
+const NO_NODES: readonly never[] = [];
 /** The (empty, never written) jump table of a node that has none yet, or was removed. */
 const NO_UP: never[] = [];
 /** Sweep removed nodes out of the jump tables at most once per this many removals (see sweepRemoved). */

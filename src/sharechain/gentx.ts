@@ -13,7 +13,7 @@
  * Output order: [segwit commitment] + payouts (ascending) + donation + OP_RETURN ref output.
  */
 import { hashToDisplayHex } from '../bitcoin/hex.js';
-import { sha256d } from '../bitcoin/hash.js';
+import { sha256d, sha256dInto } from '../bitcoin/hash.js';
 import type { MerkleLink } from '../bitcoin/merkle.js';
 import { targetToWork } from '../bitcoin/target.js';
 import { compactSizeLength } from '../bitcoin/bytes.js';
@@ -349,27 +349,82 @@ export function gentxTransaction(p: GentxParams, derived: DerivedShareInfo, refH
  */
 function strippedGentx(gentx: Transaction, derived: DerivedShareInfo): Buffer {
   const input = gentx.inputs[0]!;
+  const commitment = derived.segwitActive ? gentx.outputs[0]!.script : null;
+  const ref = gentx.outputs[gentx.outputs.length - 1]!.script;
   const payouts = serializePayouts(derived.payouts);
-  const first = derived.segwitActive ? 1 : 0;
-  const commitment = first === 1 ? gentx.outputs[0]! : null;
-  const ref = gentx.outputs[gentx.outputs.length - 1]!;
-  const size = 4 + 1 + 36 + compactSizeLength(input.script.length) + input.script.length + 4
-    + compactSizeLength(gentx.outputs.length) + (commitment === null ? 0 : outputSize(commitment))
-    + payouts.bytes.length + outputSize(ref) + 4;
-  const buf = Buffer.allocUnsafe(size);
-  buf.writeUInt32LE(gentx.version, 0);
-  buf[4] = 1; // one input
-  let pos = 5 + input.prevout.hash.copy(buf, 5);
-  buf.writeUInt32LE(input.prevout.index, pos);
-  pos = writeCompact(buf, pos + 4, input.script.length);
-  pos += input.script.copy(buf, pos);
-  buf.writeUInt32LE(input.sequence, pos);
-  pos = writeCompact(buf, pos + 4, gentx.outputs.length);
-  if (commitment !== null) pos = writeOutput(buf, pos, commitment);
-  pos += payouts.bytes.copy(buf, pos);
-  pos = writeOutput(buf, pos, ref);
-  buf.writeUInt32LE(gentx.locktime, pos);
+  const buf = Buffer.allocUnsafe(strippedSize(input.script, commitment, payouts.bytes.length, derived.payouts.length));
+  writeStripped(buf, input.script, commitment, payouts.bytes, derived.payouts.length, ref, 0n, false);
   return buf;
+}
+
+/**
+ * Bytes of the stripped gentx around the input's script, the commitment output's script (null
+ * without segwit) and the payouts' serialization of `payoutCount` outputs; the ref output is
+ * always 8 + 1 + 42 bytes (refOutputScript).
+ */
+function strippedSize(coinbase: Buffer, commitment: Buffer | null, payoutBytes: number, payoutCount: number): number {
+  const outputs = (commitment === null ? 0 : 1) + payoutCount + 1;
+  return 4 + 1 + 36 + compactSizeLength(coinbase.length) + coinbase.length + 4
+    + compactSizeLength(outputs) + (commitment === null ? 0 : 8 + compactSizeLength(commitment.length) + commitment.length)
+    + payoutBytes + REF_OUTPUT_BYTES + 4;
+}
+
+/** The ref output serialized: value 0 ‖ VarStr(OP_RETURN push-40 ref_hash ‖ nonce) (refOutputScript). */
+const REF_OUTPUT_BYTES = 8 + 1 + 42;
+
+/**
+ * The stripped gentx (version 1, the null-prevout input with `coinbase`, sequence 0xffffffff,
+ * [commitment] + payouts + ref output, locktime 0) written to `buf` from 0; returns its
+ * length. The ref output is `ref` (its 42-byte script) when given, else written from
+ * `refHash`/`nonce` (refOutputScript's bytes) when `inline`.
+ */
+function writeStripped(
+  buf: Buffer, coinbase: Buffer, commitment: Buffer | null, payoutBytes: Buffer, payoutCount: number,
+  ref: Buffer | null, nonce: bigint, inline: boolean, refHash?: Uint8Array,
+): number {
+  buf.writeUInt32LE(1, 0);
+  buf[4] = 1; // one input
+  let pos = 5 + NULL_PREVOUT.hash.copy(buf, 5);
+  buf.writeUInt32LE(NULL_PREVOUT.index, pos);
+  pos = writeCompact(buf, pos + 4, coinbase.length);
+  pos += coinbase.copy(buf, pos);
+  buf.writeUInt32LE(0xffffffff, pos);
+  pos = writeCompact(buf, pos + 4, (commitment === null ? 0 : 1) + payoutCount + 1);
+  if (commitment !== null) pos = writeOutput(buf, pos, { value: 0, script: commitment });
+  pos += payoutBytes.copy(buf, pos);
+  if (!inline) {
+    pos = writeOutput(buf, pos, { value: 0, script: ref! });
+  } else {
+    buf.fill(0, pos, pos + 8);
+    buf[pos + 8] = 42;
+    buf[pos + 9] = 0x6a; // OP_RETURN
+    buf[pos + 10] = 0x28; // push 40
+    buf.set(refHash!, pos + 11);
+    buf.writeBigUInt64LE(nonce, pos + 43);
+    pos += REF_OUTPUT_BYTES;
+  }
+  buf.writeUInt32LE(0, pos); // locktime
+  return pos + 4;
+}
+
+/** The stripped gentx of a share being checked (checkGentxTxid), rewritten per share; grown as needed. */
+let checkScratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * The txid of the gentx assembleGentx would build for (p, derived, refHash), written to
+ * `out[outOffset..]`, without building it: the stripped bytes are written into a reused
+ * buffer and hashed there (verify.ts checkShare: a node's check of every share it loads or
+ * receives needs only the txid; assembleGentx's objects and the ~25 KB stripped Buffer of a
+ * mainnet-sized window were garbage for every share). Returns the stripped length.
+ */
+export function gentxTxidInto(p: GentxParams, derived: DerivedShareInfo, refHash: Uint8Array, out: Uint8Array, outOffset: number): number {
+  const commitment = derived.segwitActive ? commitmentScript(p.segwitData!.wtxidMerkleRoot) : null;
+  const payouts = serializePayouts(derived.payouts);
+  const size = strippedSize(p.shareData.coinbase, commitment, payouts.bytes.length, derived.payouts.length);
+  if (checkScratch.length < size) checkScratch = Buffer.allocUnsafeSlow(size * 2);
+  const n = writeStripped(checkScratch, p.shareData.coinbase, commitment, payouts.bytes, derived.payouts.length, null, p.lastTxoutNonce ?? 0n, true, refHash);
+  sha256dInto(checkScratch, 0, n, out, outOffset);
+  return n;
 }
 
 /**

@@ -40,6 +40,13 @@ function endingTail(constEnding: Uint8Array, n: number): Uint8Array {
  * Throws RangeError when the link is inconsistent with `constEnding`.
  */
 export function checkHashLink(link: HashLink, data: Uint8Array, constEnding: Uint8Array = Buffer.alloc(0)): Buffer {
+  const out = Buffer.allocUnsafe(32);
+  checkHashLinkInto(link, data, constEnding, out, 0);
+  return out;
+}
+
+/** checkHashLink writing the 32-byte digest to `out[outOffset..]` (no Buffer made). */
+export function checkHashLinkInto(link: HashLink, data: Uint8Array, constEnding: Uint8Array, out: Uint8Array, outOffset: number): void {
   const extraLength = link.length % 64;
   if (link.extraData.length !== Math.max(0, extraLength - constEnding.length)) {
     throw new RangeError('hash_link.extra_data has the wrong length');
@@ -53,7 +60,5 @@ export function checkHashLink(link: HashLink, data: Uint8Array, constEnding: Uin
     extra = known.subarray(known.length - extraLength);
   }
   // Resumed from the midstate and hashed twice in one call (no padded copy, no second Buffer).
-  const out = Buffer.allocUnsafe(32);
-  sha256dResumeFromBytes(link.state, link.length - extraLength, extra, data, out, 0);
-  return out;
+  sha256dResumeFromBytes(link.state, link.length - extraLength, extra, data, out, outOffset);
 }

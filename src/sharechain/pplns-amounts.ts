@@ -70,7 +70,7 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
   // Sorted on a plain number (satoshi amounts are below 2**53; the bigints settle anything
   // beyond): a comparator doing two Map lookups and a bigint compare made this sort the
   // largest part of a share's verification with hundreds of payees (p2pool simulate).
-  sorted.sort(compareEntries);
+  sortEntries(sorted);
   const base: BaseAmounts = { subsidy, donationKey, donationOwn, sum, sorted };
   bases.set(weights, base);
   return base;
@@ -174,6 +174,27 @@ export function payoutsFromWeights(weights: CumulativeWeights, subsidy: bigint, 
   const out: PayoutAmount[] = [];
   visitPayouts(weights, subsidy, finder, donationKey, (payee, value) => out.push({ payee, value }));
   return out;
+}
+
+/**
+ * Sort in output order. A window with few payees (a small pool: every share's verification
+ * sorts them) is sorted in place by insertion, which makes nothing; Array.prototype.sort
+ * copies the array into a work array first, whatever its length.
+ */
+function sortEntries(entries: SortEntry[]): void {
+  if (entries.length > 16) {
+    entries.sort(compareEntries);
+    return;
+  }
+  for (let i = 1; i < entries.length; i++) {
+    const e = entries[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareEntries(entries[j]!, e) > 0) {
+      entries[j + 1] = entries[j]!;
+      j--;
+    }
+    entries[j + 1] = e;
+  }
 }
 
 function compareKeys(a: string, b: string): number {

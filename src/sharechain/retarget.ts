@@ -4,9 +4,10 @@
  * own target (bits, up to 30x harder on the miner's request), timestamp, far_share_hash,
  * absheight and abswork. Pure functions over a ChainView.
  */
-import { MAX_UINT256, bitsToTarget, targetToBitsUpperBound, targetToWork } from '../bitcoin/target.js';
+import { MAX_UINT256, targetToBitsUpperBound } from '../bitcoin/target.js';
 import { displayHexToHash } from '../bitcoin/hex.js';
 import type { P2PoolNetwork } from './networks.js';
+import { targetAndWork } from './share.js';
 import type { ChainView, Share, ShareHash } from './types.js';
 
 const TWO_256 = 1n << 256n;
@@ -84,9 +85,24 @@ export function computeShareTargets(
     const stepped = clip(raw, (prev.maxTarget * 9n) / 10n, (prev.maxTarget * 11n) / 10n);
     preTarget = clip(stepped, net.minTarget, net.maxTarget);
   }
-  const maxBits = targetToBitsUpperBound(preTarget);
-  const bits = targetToBitsUpperBound(clip(desiredTarget, preTarget / MAX_DESIRED_DIFFICULTY_FACTOR, preTarget));
+  const maxBits = bitsOf(preTarget);
+  const bits = bitsOf(clip(desiredTarget, preTarget / MAX_DESIRED_DIFFICULTY_FACTOR, preTarget));
   return { preTarget, maxBits, bits };
+}
+
+/**
+ * targetToBitsUpperBound, remembering its last two answers: it reads the target's length
+ * through a hex string, and consecutive shares (each share's rebuild and verification) mostly
+ * ask for the same pre_target and share target again.
+ */
+const lastBits: Array<{ target: bigint; bits: number }> = [{ target: -1n, bits: 0 }, { target: -1n, bits: 0 }];
+let lastBitsNext = 0;
+function bitsOf(target: bigint): number {
+  for (const e of lastBits) if (e.target === target) return e.bits;
+  const bits = targetToBitsUpperBound(target);
+  lastBits[lastBitsNext] = { target, bits };
+  lastBitsNext ^= 1;
+  return bits;
 }
 
 /**
@@ -113,10 +129,11 @@ export function computeFarShareHash(
   if (last === null && height < FAR_SHARE_DISTANCE) return null;
   const far = chain.getNthParent(prevHash, FAR_SHARE_DISTANCE);
   if (far === null) return null;
-  // A known share carries its hash's bytes (hashBytes = displayHexToHash(hash)): copy them
-  // rather than parse the hex, which verification did for every share.
+  // A known share carries its hash's bytes (hashBytes = displayHexToHash(hash)): those rather
+  // than the hex parsed, which verification did for every share. The same Buffer, not a copy:
+  // a share's Buffers are never written to (share.ts), and verification only compares it.
   const bytes = chain.get(far)?.hashBytes;
-  return bytes?.length === 32 ? Buffer.from(bytes) : displayHexToHash(far);
+  return bytes?.length === 32 ? bytes : displayHexToHash(far);
 }
 
 /** absheight = (prev.absheight + 1) mod 2**32. */
@@ -126,5 +143,6 @@ export function nextAbsheight(prev: Share | null): number {
 
 /** abswork = (prev.abswork + work(bits)) mod 2**128. */
 export function nextAbswork(prev: Share | null, bits: number): bigint {
-  return ((prev?.shareInfo.abswork ?? 0n) + targetToWork(bitsToTarget(bits))) % TWO_128;
+  // targetToWork(bitsToTarget(bits)), remembered per bits (a 256-bit division per share).
+  return ((prev?.shareInfo.abswork ?? 0n) + targetAndWork(bits).work) % TWO_128;
 }

@@ -72,11 +72,31 @@ export function encodeShareWrapper(type: number, contents: Uint8Array): Buffer {
  * true leaves them as views into it (decodeShare decodes its own copy of the bytes: one Buffer
  * per share instead of one per field).
  */
-function readOptionalHash(r: ByteReader, own: boolean): Buffer | null {
-  const h = r.readHash();
-  for (let i = 0; i < 32; i++) if (h[i] !== 0) return own ? h : Buffer.from(h);
-  return null;
+function readOptionalHash(r: ByteReader, own: boolean, intern?: HashInterner, field?: InternedHash): Buffer | null {
+  const buf = r.inPlace(32);
+  const at = r.offset;
+  let zero = true;
+  for (let i = 0; i < 32; i++) {
+    if (buf[at + i] !== 0) {
+      zero = false;
+      break;
+    }
+  }
+  let out: Buffer | null = null;
+  if (!zero) out = (own && intern !== undefined ? intern(buf, at, field!) : undefined) ?? (own ? buf.subarray(at, at + 32) : Buffer.from(buf.subarray(at, at + 32)));
+  r.skip(32);
+  return out;
 }
+
+/** The hash fields a decoder may take from a Buffer already held (HashInterner). */
+export type InternedHash = 'prevBlock' | 'prevShare' | 'farShare' | 'wtxidRoot';
+
+/**
+ * With `own`: a Buffer the caller already holds whose bytes equal `bytes[at..at+32]` (the
+ * previous share's hash, the parent block's...), used for the field instead of a new view, or
+ * undefined. Never called for the none value.
+ */
+export type HashInterner = (bytes: Buffer, at: number, field: InternedHash) => Buffer | undefined;
 
 function writeOptionalHash(w: ByteWriter, h: Buffer | null, what: string): void {
   if (h === null) {
@@ -148,12 +168,12 @@ function staleToByte(s: StaleInfo): number {
 
 // ---- min header ----
 
-function readMinHeader(r: ByteReader, own: boolean): MinHeader {
+function readMinHeader(r: ByteReader, own: boolean, intern?: HashInterner): MinHeader {
   const start = r.offset;
   const version = r.readCompactSize();
   // The header packs the version as a u32 (block_header_type), so larger values cannot hash.
   if (version > 0xffffffff) throw new DecodeError('min_header.version does not fit in 32 bits', start);
-  const prevBlock = readOptionalHash(r, own);
+  const prevBlock = readOptionalHash(r, own, intern, 'prevBlock');
   const timestamp = r.readU32LE();
   const bits = r.readU32LE();
   const nonce = r.readU32LE();
@@ -168,8 +188,8 @@ function writeMinHeader(w: ByteWriter, h: MinHeader): void {
 
 // ---- share_info ----
 
-function readShareData(r: ByteReader, version: number, own: boolean): ShareData {
-  const previousShareHash = readOptionalHash(r, own);
+function readShareData(r: ByteReader, version: number, own: boolean, intern?: HashInterner): ShareData {
+  const previousShareHash = readOptionalHash(r, own, intern, 'prevShare');
   const coinbaseView = r.readVarBytes(MAX_COINBASE_READ);
   const coinbase = own ? coinbaseView : Buffer.from(coinbaseView);
   const nonce = r.readU32LE();
@@ -212,11 +232,17 @@ function writeShareData(w: ByteWriter, d: ShareData, version: number): void {
   w.writeCompactSize(d.desiredVersion);
 }
 
-function readSegwitData(r: ByteReader, own: boolean): SegwitData | null {
+function readSegwitData(r: ByteReader, own: boolean, intern?: HashInterner): SegwitData | null {
   const txidMerkleLink = readMerkleLink(r, own);
+  const buf = r.inPlace(32);
+  const at = r.offset;
+  if (txidMerkleLink.branch.length === 0 && buf.compare(NONE_WTXID_ROOT, 0, 32, at, at + 32) === 0) {
+    r.skip(32);
+    return null;
+  }
+  const known = own && intern !== undefined ? intern(buf, at, 'wtxidRoot') : undefined;
   const root = r.readHash();
-  const wtxidMerkleRoot = own ? root : Buffer.from(root);
-  if (txidMerkleLink.branch.length === 0 && wtxidMerkleRoot.equals(NONE_WTXID_ROOT)) return null;
+  const wtxidMerkleRoot = known ?? (own ? root : Buffer.from(root));
   return { txidMerkleLink, wtxidMerkleRoot };
 }
 
@@ -233,10 +259,10 @@ function writeSegwitData(w: ByteWriter, s: SegwitData | null): void {
   w.writeBytes(s.wtxidMerkleRoot);
 }
 
-function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork, own: boolean): ShareInfo {
-  const shareData = readShareData(r, version, own);
+function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork, own: boolean, intern?: HashInterner): ShareInfo {
+  const shareData = readShareData(r, version, own, intern);
   const info = { shareData } as ShareInfo;
-  if (isSegwitActivated(version, net)) info.segwitData = readSegwitData(r, own);
+  if (isSegwitActivated(version, net)) info.segwitData = readSegwitData(r, own, intern);
   if (version < 34) {
     info.newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES, own);
     const pairs = r.readCompactSize(MAX_TRANSACTION_HASH_REFS);
@@ -245,7 +271,7 @@ function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork, own: 
     for (let i = 0; i < pairs; i++) refs[i] = [r.readCompactSize(), r.readCompactSize()];
     info.transactionHashRefs = refs;
   }
-  info.farShareHash = readOptionalHash(r, own);
+  info.farShareHash = readOptionalHash(r, own, intern, 'farShare');
   info.maxBits = r.readU32LE();
   info.bits = r.readU32LE();
   info.timestamp = r.readU32LE();
@@ -309,19 +335,21 @@ export function decodeShareContents(contents: Uint8Array, version: number, net: 
  * into `contents`). Decoding accepts only canonical encodings and decode -> encode is
  * byte-identical, so these are exactly encodeShareInfo(contents.shareInfo): the bytes ref_hash
  * hashes, without serializing share_info again. With `own`, the caller hands over `contents`
- * (never reused or written to): the decoded hashes and byte fields are views into it.
+ * (never reused or written to): the decoded hashes and byte fields are views into it, or
+ * Buffers `intern` hands back for equal bytes.
  */
 export function decodeShareContentsWithInfo(
   contents: Uint8Array,
   version: number,
   net: P2PoolNetwork,
   own = false,
+  intern?: HashInterner,
 ): { contents: ShareContents; shareInfoBytes: Buffer } {
   if (!LOADABLE_SHARE_VERSIONS.includes(version)) throw new DecodeError(`share version ${version} has no layout`);
   const r = new ByteReader(contents);
-  const minHeader = readMinHeader(r, own);
+  const minHeader = readMinHeader(r, own, intern);
   const infoStart = r.offset;
-  const shareInfo = readShareInfo(r, version, net, own);
+  const shareInfo = readShareInfo(r, version, net, own, intern);
   const shareInfoBytes = r.sliceFrom(infoStart);
   const refMerkleLink = readMerkleLink(r, own);
   const lastTxoutNonce = r.readU64LE();

@@ -10,19 +10,19 @@
  * rules of old versions, target <= MAX_TARGET and pow <= target.
  */
 import { powHash as parentPowHash } from '../bitcoin/chain-params.js';
-import { sha256d } from '../bitcoin/hash.js';
+import { sha256d, sha256dInto } from '../bitcoin/hash.js';
 import { bigIntToHash, bytesToBigIntLE, hashToDisplayHex } from '../bitcoin/hex.js';
 import { checkMerkleLink, type MerkleLink } from '../bitcoin/merkle.js';
 import { p2pkhScript } from '../bitcoin/script.js';
 import { bitsToTarget, targetToWork } from '../bitcoin/target.js';
 import { GENTX_BEFORE_REFHASH } from './coinbase-layout.js';
-import { checkHashLink } from './hash-link.js';
+import { checkHashLink, checkHashLinkInto } from './hash-link.js';
 import { InvalidShare } from './invalid-share.js';
 import type { P2PoolNetwork } from './networks.js';
 import { PayoutAddressError, payoutScriptForAddress, pubkeyHashPayee } from './payout-script.js';
 import {
   LOADABLE_SHARE_VERSIONS, OLDEST_SHARE_VERSION, decodeShareContentsWithInfo, decodeShareWrapper,
-  encodeShareContents, encodeShareInfo, encodeShareWrapper, isSegwitActivated,
+  encodeShareContents, encodeShareInfo, encodeShareWrapper, isSegwitActivated, type InternedHash,
 } from './share-codec.js';
 import type { Share, ShareContents, ShareInfo, ShareVersion } from './types.js';
 
@@ -77,7 +77,8 @@ interface BitsEntry {
   targetBytes: Buffer | null;
 }
 const bitsCache = new Map<number, BitsEntry>();
-function targetAndWork(bits: number): BitsEntry {
+/** Target and work of compact bits (remembered; see BitsEntry). Also the work a rebuilt share_info adds to abswork (retarget.ts). */
+export function targetAndWork(bits: number): Readonly<BitsEntry> {
   let e = bitsCache.get(bits);
   if (e === undefined) {
     const target = bitsToTarget(bits);
@@ -94,10 +95,17 @@ function targetAndWork(bits: number): BitsEntry {
  * Throws DecodeError for malformed bytes and InvalidShare for a share that can be
  * rejected from its own bytes (unknown version, bad PoW, target above the network's max).
  */
-export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): Share {
+export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0, fromStore = false): Share {
   // One copy of the bytes (the caller's buffer may be a reused network read); every decoded
   // field is a view into it rather than a Buffer of its own (docs/mining.md#performance-how-the-hot-paths-are-kept-cheap).
-  const owned = Buffer.from(raw);
+  // The copy and the share's digests (header, hash, gentx txid, ref_hash) are one block:
+  // `fromStore` (the store's load, where every share is kept) of a 64 KB slab (`takeBlock`),
+  // else of Node's pool (a peer may send a share we have, decoded only to be dropped: a slab
+  // would hold its bytes as long as any kept share beside it).
+  const n = raw.length + DIGESTS_LENGTH;
+  const block = fromStore ? takeBlock(n) : Buffer.allocUnsafe(n);
+  const owned = block.subarray(0, raw.length);
+  owned.set(raw);
   const wrapper = decodeShareWrapper(owned);
   if (!LOADABLE_SHARE_VERSIONS.includes(wrapper.type)) {
     throw new InvalidShare(
@@ -107,11 +115,34 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): 
     );
   }
   const version = wrapper.type as ShareVersion;
-  const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net, true);
+  const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net, true, internHash);
   shareOwnedHashes(contents);
-  const share = deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes, true);
+  const share = deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes, block.subarray(raw.length));
   rememberShareHash(share.hashBytes);
   return share;
+}
+
+/**
+ * Loaded shares' bytes are carved from slabs of SLAB_BYTES (one ArrayBuffer per ~140 shares
+ * instead of Node's 8 KB pool, shared with every other small Buffer: a full chain held ~1,200
+ * pool slabs, each an ArrayBuffer the collector tracks). A slab lives while any share carved
+ * from it does; the store loads oldest first and the chain is pruned oldest first, so slabs die
+ * in the order they were filled. A share larger than a quarter slab (old versions with long
+ * transaction lists) gets its own.
+ */
+const SLAB_BYTES = 64 * 1024;
+let slab = Buffer.allocUnsafeSlow(0);
+let slabUsed = 0;
+
+function takeBlock(n: number): Buffer {
+  if (n > SLAB_BYTES / 4) return Buffer.allocUnsafeSlow(n);
+  if (slabUsed + n > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slabUsed += n;
+  return slab.subarray(at, at + n);
 }
 
 /**
@@ -123,39 +154,45 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0): 
  * bytes, and a share's Buffers are never written to, so nothing else changes.
  */
 function shareOwnedHashes(c: ShareContents): void {
-  const data = c.shareInfo.shareData;
-  if (data.previousShareHash !== null) data.previousShareHash = knownShareHash(data.previousShareHash);
-  if (c.shareInfo.farShareHash !== null) c.shareInfo.farShareHash = knownShareHash(c.shareInfo.farShareHash);
+  // The decoder took known Buffers where the bytes matched (internHash, no view made); a new
+  // parent block or wtxid root becomes the one the next shares are compared with.
   const pb = c.minHeader.prevBlock;
-  if (pb !== null) {
-    if (pb.equals(lastPrevBlock)) c.minHeader.prevBlock = lastPrevBlock;
-    else lastPrevBlock = pb;
-  }
+  if (pb !== null) lastPrevBlock = pb;
   const seg = c.shareInfo.segwitData;
-  if (seg) {
-    if (seg.wtxidMerkleRoot.equals(lastWtxidRoot)) seg.wtxidMerkleRoot = lastWtxidRoot;
-    else lastWtxidRoot = seg.wtxidMerkleRoot;
-  }
+  if (seg) lastWtxidRoot = seg.wtxidMerkleRoot;
+}
+
+/** share-codec's HashInterner for decodeShare (see shareOwnedHashes). */
+function internHash(bytes: Buffer, at: number, field: InternedHash): Buffer | undefined {
+  const known = field === 'prevBlock' ? lastPrevBlock
+    : field === 'wtxidRoot' ? lastWtxidRoot
+      : recentHashes[(bytes[at]! | (bytes[at + 1]! << 8)) & (RECENT_SLOTS - 1)];
+  if (known === undefined || known.length !== 32) return undefined;
+  for (let i = 0; i < 32; i++) if (known[i] !== bytes[at + i]) return undefined;
+  return known;
 }
 
 let lastPrevBlock: Buffer = ZERO_HASH;
 let lastWtxidRoot: Buffer = ZERO_HASH;
 
-/** The hashBytes of the last RECENT_HASHES shares decoded, keyed by their first 6 bytes (checked in full). */
-const RECENT_HASHES = 512;
-const recentHashes = new Map<number, Buffer>();
+/**
+ * The hashBytes of recently decoded shares, direct-mapped by their first two bytes (uniform:
+ * a sha256d): a share's parent, decoded just before it, is always found, its far share (99
+ * shares back) about 9 times in 10. A slot is compared in full before use. (An LRU map here
+ * cost a Map delete, set and iterator per share.)
+ */
+const RECENT_SLOTS = 1024;
+const recentHashes: Array<Buffer | undefined> = new Array<Buffer | undefined>(RECENT_SLOTS).fill(undefined);
+
+function recentSlot(h: Uint8Array): number {
+  return (h[0]! | (h[1]! << 8)) & (RECENT_SLOTS - 1);
+}
 
 function rememberShareHash(h: Buffer): void {
-  const key = h.readUIntLE(0, 6);
-  recentHashes.delete(key);
-  recentHashes.set(key, h);
-  if (recentHashes.size > RECENT_HASHES) recentHashes.delete(recentHashes.keys().next().value!);
+  recentHashes[recentSlot(h)] = h;
 }
 
-function knownShareHash(h: Buffer): Buffer {
-  const known = recentHashes.get(h.readUIntLE(0, 6));
-  return known !== undefined && known.equals(h) ? known : h;
-}
+
 
 /** Encode the wrapper; decode -> encode is byte-identical. */
 export function encodeShare(share: ShareContents & { version: ShareVersion }, net: P2PoolNetwork): Buffer {
@@ -173,7 +210,7 @@ export function shareFromContents(
   raw?: Buffer,
   timeSeen = 0,
 ): Share {
-  return deriveShare(version, contents, net, raw, timeSeen, undefined, false);
+  return deriveShare(version, contents, net, raw, timeSeen, undefined, null);
 }
 
 /** shareFromContents, given the wire bytes of share_info when they are at hand (decodeShare). */
@@ -184,7 +221,8 @@ function deriveShare(
   raw: Buffer | undefined,
   timeSeen: number,
   shareInfoBytes: Buffer | undefined,
-  compact: boolean,
+  /** Decoded shares (decodeShare): DIGESTS_LENGTH bytes the digests are written into (DecodedShare). */
+  digests: Buffer | null,
 ): Share {
   const { shareInfo, minHeader } = contents;
   const data = shareInfo.shareData;
@@ -221,6 +259,8 @@ function deriveShare(
     throw new InvalidShare(`segwit_data is None in a v${version} share`);
   }
 
+  if (digests !== null) return deriveDecoded(version, contents, net, raw!, timeSeen, shareInfoBytes!, digests, payoutScript, payee, segwit);
+
   const refHash = shareInfoBytes === undefined
     ? computeRefHash(shareInfo, version, contents.refMerkleLink, net)
     : refHashOfPacked(shareInfoBytes, contents.refMerkleLink, net);
@@ -235,37 +275,19 @@ function deriveShare(
   // The 80-byte header written in place (encodeHeader's layout, docs/sharechain.md#identity-sharefromcontents).
   const prevBlock = minHeader.prevBlock ?? ZERO_HASH;
   if (prevBlock.length !== 32 || merkleRoot.length !== 32) throw new RangeError('header hashes must be 32 bytes');
-  // Decoded shares (compact) keep header ‖ gentx txid ‖ ref_hash in one Buffer (DecodedShare).
-  const digests = compact ? Buffer.allocUnsafe(DIGESTS_LENGTH) : null;
-  const header = digests === null ? Buffer.allocUnsafe(80) : digests.subarray(0, 80);
-  header.writeUInt32LE(minHeader.version, 0);
-  header.set(prevBlock, 4);
+  const header = Buffer.allocUnsafe(80);
+  writeHeader(header, minHeader, prevBlock);
   header.set(merkleRoot, 36);
-  header.writeUInt32LE(minHeader.timestamp, 68);
-  header.writeUInt32LE(minHeader.bits, 72);
-  header.writeUInt32LE(minHeader.nonce, 76);
   const hashBytes = sha256d(header);
   const hash = hashToDisplayHex(hashBytes);
   lastHashBytes = hashBytes;
   lastHash = hash;
-  // A simulated network (src/sim) supplies the PoW value it drew for this header; the check
-  // below then runs on it unchanged (docs/simulate.md#proof-of-work).
-  const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header));
-
-  const { target, work, targetBytes } = targetAndWork(shareInfo.bits);
+  const powHash = checkPow(net, hashBytes, header, shareInfo, hash);
+  const { target, work } = targetAndWork(shareInfo.bits);
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
-  if (target > net.maxTarget) throw new InvalidShare('share target invalid (above the network maximum)', hash);
-  // pow <= target as integers, compared on the little-endian bytes from the top (no BigInt per share).
-  const above = powHash.length === 32 && targetBytes !== null ? hashAboveTarget(powHash, targetBytes) : bytesToBigIntLE(powHash) > target;
-  if (above) throw new InvalidShare('share PoW invalid', hash);
 
   const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   const shareRaw = raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net));
-  if (digests !== null) {
-    gentxHash.copy(digests, 80);
-    refHash.copy(digests, 112);
-    return new DecodedShare(contents, version, shareRaw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, digests);
-  }
   // The six ShareContents fields by name, not `...contents`: the spread clones through V8's
   // slow path and made this literal half the cost of decoding a share.
   return {
@@ -294,20 +316,107 @@ function deriveShare(
   };
 }
 
-/** header (80) ‖ gentx txid (32) ‖ ref_hash (32): DecodedShare's one Buffer for the three. */
-const DIGESTS_LENGTH = 144;
+/** The header's fields but the merkle root (written at 36 by the caller). */
+function writeHeader(header: Buffer, h: ShareContents['minHeader'], prevBlock: Buffer): void {
+  header.writeUInt32LE(h.version, 0);
+  header.set(prevBlock, 4);
+  header.writeUInt32LE(h.timestamp, 68);
+  header.writeUInt32LE(h.bits, 72);
+  header.writeUInt32LE(h.nonce, 76);
+}
+
+/**
+ * The PoW hash, checked: target <= MAX_TARGET and pow <= target. A simulated network (src/sim)
+ * supplies the PoW value it drew for this header; the check then runs on it unchanged
+ * (docs/simulate.md#proof-of-work).
+ */
+function checkPow(net: P2PoolNetwork, hashBytes: Buffer, header: Buffer, shareInfo: ShareInfo, hash: string): Buffer {
+  const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header));
+  const { target, targetBytes } = targetAndWork(shareInfo.bits);
+  if (target > net.maxTarget) throw new InvalidShare('share target invalid (above the network maximum)', hash);
+  // pow <= target as integers, compared on the little-endian bytes from the top (no BigInt per share).
+  const above = powHash.length === 32 && targetBytes !== null ? hashAboveTarget(powHash, targetBytes) : bytesToBigIntLE(powHash) > target;
+  if (above) throw new InvalidShare('share PoW invalid', hash);
+  return powHash;
+}
+
+/**
+ * DecodedShare's digests, one block: header (80) ‖ share hash (32) ‖ gentx txid (32) ‖
+ * ref_hash (32). Each is hashed straight into its place (no Buffer per digest).
+ */
+const HASH_AT = 80;
+const GENTX_AT = 112;
+const REF_AT = 144;
+const DIGESTS_LENGTH = 176;
+
+/** deriveShare for a decoded share: the same steps and checks, the digests written into `digests`. */
+function deriveDecoded(
+  version: ShareVersion,
+  contents: ShareContents,
+  net: P2PoolNetwork,
+  raw: Buffer,
+  timeSeen: number,
+  shareInfoBytes: Buffer,
+  digests: Buffer,
+  payoutScript: Buffer,
+  payee: string,
+  segwit: boolean,
+): Share {
+  const { shareInfo, minHeader } = contents;
+  // ref_hash = sha256d(IDENTIFIER ‖ share_info), folded with ref_merkle_link (empty in practice).
+  const n = net.identifier.length + shareInfoBytes.length;
+  if (refScratch.length < n) refScratch = Buffer.alloc(n * 2);
+  refScratch.set(net.identifier, 0);
+  refScratch.set(shareInfoBytes, net.identifier.length);
+  if (contents.refMerkleLink.branch.length === 0) {
+    sha256dInto(refScratch, 0, n, digests, REF_AT);
+  } else {
+    digests.set(checkMerkleLink(sha256d(refScratch.subarray(0, n)), contents.refMerkleLink), REF_AT);
+  }
+  // gentx txid: hash_link resumed with ref_hash ‖ last_txout_nonce ‖ locktime 0.
+  digests.copy(suffixScratch, 0, REF_AT, REF_AT + 32);
+  suffixScratch.writeBigUInt64LE(contents.lastTxoutNonce, 32);
+  suffixScratch.writeUInt32LE(0, 40);
+  try {
+    checkHashLinkInto(contents.hashLink, suffixScratch, GENTX_BEFORE_REFHASH, digests, GENTX_AT);
+  } catch (e) {
+    throw new InvalidShare(`bad hash_link: ${(e as Error).message}`);
+  }
+  const link = segwit ? shareInfo.segwitData!.txidMerkleLink : contents.merkleLink;
+  const prevBlock = minHeader.prevBlock ?? ZERO_HASH;
+  if (prevBlock.length !== 32) throw new RangeError('header hashes must be 32 bytes');
+  writeHeader(digests, minHeader, prevBlock);
+  if (link.branch.length === 0) digests.copy(digests, 36, GENTX_AT, GENTX_AT + 32);
+  else digests.set(checkMerkleLink(digests.subarray(GENTX_AT, GENTX_AT + 32), link), 36);
+  sha256dInto(digests, 0, 80, digests, HASH_AT);
+  const hashBytes = digests.subarray(HASH_AT, HASH_AT + 32);
+  const hash = hashToDisplayHex(hashBytes);
+  lastHashBytes = hashBytes;
+  lastHash = hash;
+  const powHash = checkPow(net, hashBytes, digests.subarray(0, 80), shareInfo, hash);
+  const { target, work } = targetAndWork(shareInfo.bits);
+  const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
+  const data = shareInfo.shareData;
+  const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
+  return new DecodedShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, digests);
+}
 
 /**
  * A share decoded from its bytes (decodeShare: every share loaded from the store or received
  * from a peer, i.e. the whole chain held in memory). The same fields as any Share, except that
  * the header, the gentx txid and the ref_hash, read a few times in a share's life (verification,
- * a found block, the API), are views made on access of one Buffer holding the three: two
- * Buffer objects (~100 bytes each) fewer per share held (docs/mining.md). A view is new at
+ * a found block, the API), are views made on access of the block the digests were hashed into
+ * (after the share's bytes, in the same slab: takeBlock; the share keeps the slab and an
+ * offset, no view of its own): three Buffer objects (~100 bytes each) fewer per share held
+ * (docs/mining.md). (hash_link stays a field: callers spread decoded shares into new contents,
+ * and a getter is not copied by a spread.) A view is new at
  * each access; the bytes are the same and never written to. Not for shares being built
  * (shareFromContents): the simulator rewrites those fields (src/sim/v35-rules.ts compactShare).
  */
 class DecodedShare implements Share {
-  readonly #digests: Buffer;
+  /** The slab (or own block) holding the share's bytes and digests (takeBlock). */
+  readonly #memory: ArrayBufferLike;
+  readonly #digestsAt: number;
   minHeader: ShareContents['minHeader'];
   shareInfo: ShareInfo;
   refMerkleLink: ShareContents['refMerkleLink'];
@@ -338,20 +447,27 @@ class DecodedShare implements Share {
     this.lastTxoutNonce = contents.lastTxoutNonce;
     this.hashLink = contents.hashLink;
     this.merkleLink = contents.merkleLink;
-    this.#digests = digests;
+    this.#memory = digests.buffer;
+    this.#digestsAt = digests.byteOffset;
+  }
+
+  /** `n` bytes of this share's memory at `at` (an absolute offset in it), as a new view. */
+  #view(at: number, n: number): Buffer {
+    return Buffer.from(this.#memory, at, n);
   }
 
   get header(): Buffer {
-    return this.#digests.subarray(0, 80);
+    return this.#view(this.#digestsAt, 80);
   }
 
   get gentxHash(): Buffer {
-    return this.#digests.subarray(80, 112);
+    return this.#view(this.#digestsAt + GENTX_AT, 32);
   }
 
   get refHash(): Buffer {
-    return this.#digests.subarray(112, 144);
+    return this.#view(this.#digestsAt + REF_AT, 32);
   }
+
 }
 
 /**

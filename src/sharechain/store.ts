@@ -195,33 +195,41 @@ export class ShareStore {
   loadShares<S extends { hash: ShareHash }>(net: string, decode: (raw: Buffer) => S): Array<StoredShare & { share: S }>;
   loadShares<S extends { hash: ShareHash }>(net: string, decode?: (raw: Buffer) => S): Array<StoredShare & { share?: S }> {
     const out: Array<StoredShare & { share?: S }> = [];
-    if (decode) this.forEachShare(net, decode, (share, row) => out.push({ ...row, share }));
-    else this.forEachRow(net, (row) => out.push(row));
+    this.forEachRow(net, (row, bad) => {
+      if (!decode) {
+        out.push(row);
+        return;
+      }
+      const share = decodeRow(row.hash, row.raw, decode, bad);
+      if (share !== undefined) out.push({ ...row, share });
+    });
     return out;
   }
 
   /**
-   * loadShares one share at a time: `each` gets every stored share of `net` decoded, oldest
-   * first, with the same checks and skips. Nothing is held between rows, so the row objects and
-   * SQLite's copy of the bytes die young (ChainState.load: the whole chain at start, where the
-   * array of rows kept every one of them alive to the end of the load and the collector copied
-   * them into the old generation; docs/mining.md).
+   * The shares of loadShares one at a time: `each` gets every stored share of `net` decoded,
+   * oldest first, checked to hash to its row's hash; a row that fails is skipped with a log.
+   * Nothing is held between rows, so SQLite's copy of the bytes dies young (ChainState.load:
+   * the whole chain at start, where an array of rows kept every one of them alive to the end
+   * of the load and the collector copied them into the old generation; docs/mining.md). Only
+   * the hash and the bytes are read: the parent, the verified flag and the time are not what
+   * a load needs (a share's bytes name its parent; everything is verified again).
    */
-  forEachShare<S extends { hash: ShareHash }>(net: string, decode: (raw: Buffer) => S, each: (share: S, row: StoredShare) => void): void {
-    this.forEachRow(net, (row, bad) => {
-      let share: S;
-      try {
-        share = decode(row.raw);
-      } catch (err) {
-        bad(err instanceof Error ? err.message : String(err));
-        return;
+  forEachShare<S extends { hash: ShareHash }>(net: string, decode: (raw: Buffer) => S, each: (share: S) => void): void {
+    const rows = this.db.prepare('SELECT hash, raw FROM shares NOT INDEXED WHERE net = ? ORDER BY id').raw(true);
+    for (const [hash, raw] of rows.iterate(net) as IterableIterator<unknown[]>) {
+      const bad = (why: string): void => this.log(`share store: skipping corrupt row ${String(hash).slice(0, 64)}: ${why}`);
+      if (typeof hash !== 'string' || !HASH_RE.test(hash)) {
+        bad('hash is not 64 hex digits');
+        continue;
       }
-      if (share.hash !== row.hash) {
-        bad(`bytes hash to ${share.hash}`);
-        return;
+      if (!Buffer.isBuffer(raw) || raw.length === 0) {
+        bad('raw share bytes missing');
+        continue;
       }
-      each(share, row);
-    });
+      const share = decodeRow(hash, raw, decode, bad);
+      if (share !== undefined) each(share);
+    }
   }
 
   /** Every well-formed row of `net` in insertion order; `bad` logs a row as skipped. */
@@ -265,6 +273,22 @@ export class ShareStore {
     this.checkpointer?.stop();
     this.db.close();
   }
+}
+
+/** A row's bytes decoded and checked to hash to its hash; undefined (logged by `bad`) when not. */
+function decodeRow<S extends { hash: ShareHash }>(hash: string, raw: Buffer, decode: (raw: Buffer) => S, bad: (why: string) => void): S | undefined {
+  let share: S;
+  try {
+    share = decode(raw);
+  } catch (err) {
+    bad(err instanceof Error ? err.message : String(err));
+    return undefined;
+  }
+  if (share.hash !== hash) {
+    bad(`bytes hash to ${share.hash}`);
+    return undefined;
+  }
+  return share;
 }
 
 /**

@@ -15,13 +15,13 @@
  */
 import { hashToDisplayHex } from '../bitcoin/hex.js';
 import type { Transaction } from '../bitcoin/transaction.js';
-import { bitsToTarget } from '../bitcoin/target.js';
 import {
-  GentxError, assembleGentx, deriveShareInfo, type BuiltGentx, type DerivedShareInfo, type GentxParams,
+  GentxError, assembleGentx, deriveShareInfo, gentxTxidInto, type BuiltGentx, type DerivedShareInfo, type GentxParams,
 } from './gentx.js';
 import { InvalidShare } from './invalid-share.js';
 import type { P2PoolNetwork } from './networks.js';
 import { PayoutAddressError } from './payout-script.js';
+import { targetAndWork } from './share.js';
 import type { ChainView, Share, ShareInfo } from './types.js';
 import { checkVersionSwitch, type VersionCounts } from './version-switch.js';
 
@@ -53,6 +53,42 @@ export function verifyShare(share: Share, chain: ChainView, net: P2PoolNetwork, 
 
 /** verifyShare returning everything rebuilt (payout outputs, stripped bytes, txid). */
 export function verifyShareDetailed(share: Share, chain: ChainView, net: P2PoolNetwork, opts: VerifyOptions): BuiltGentx {
+  const { params, derived } = rebuildShareInfo(share, chain, net, opts);
+  // share_data is the share's own and every derived field matched, so the rebuilt share_info
+  // serializes to the claimed one: its ref_hash is the one the share's identity computed.
+  const built = assembleGentx(params, derived, share.refHash);
+  if (!built.txid.equals(share.gentxHash)) throw gentxMismatch(share, built.stripped.length);
+  return built;
+}
+
+/** The rebuilt gentx's txid, per check (single-threaded, never held across calls). */
+const txidScratch = Buffer.alloc(32);
+
+/**
+ * verifyShare without its result: the same checks, in the same order, with the same reasons,
+ * but the rebuilt gentx is only hashed (gentx.ts gentxTxidInto), not built as a transaction.
+ * The node's check of every share it loads and receives (chain-state.ts), which never reads
+ * the rebuilt gentx.
+ */
+export function checkShare(share: Share, chain: ChainView, net: P2PoolNetwork, opts: VerifyOptions): void {
+  const { params, derived } = rebuildShareInfo(share, chain, net, opts);
+  const strippedLength = gentxTxidInto(params, derived, share.refHash, txidScratch, 0);
+  if (!txidScratch.equals(share.gentxHash)) throw gentxMismatch(share, strippedLength);
+}
+
+function gentxMismatch(share: Share, strippedLength: number): InvalidShare {
+  const committed = share.hashLink.length + 44;
+  const detail = committed === strippedLength
+    ? `same length (${committed} bytes) but different payouts`
+    : `the share commits to a ${committed}-byte coinbase, the payouts rebuilt from the chain make ${strippedLength} bytes`;
+  return new InvalidShare(
+    `gentx doesn't match hash_link: payout outputs (subsidy, payee, donation or PPLNS weights) differ; ${detail}`,
+    share.hash,
+  );
+}
+
+/** Every check up to the gentx's: share_info rebuilt from the chain and compared field by field. */
+function rebuildShareInfo(share: Share, chain: ChainView, net: P2PoolNetwork, opts: VerifyOptions): { params: GentxParams; derived: DerivedShareInfo } {
   if (share.version < 34) throw new InvalidShare(`version ${share.version} not verifiable`, share.hash);
   const info = share.shareInfo;
   if (info.timestamp > opts.now + MAX_FUTURE_SECONDS) {
@@ -67,7 +103,7 @@ export function verifyShareDetailed(share: Share, chain: ChainView, net: P2PoolN
     chain,
     version: share.version,
     shareData: info.shareData,
-    blockTarget: bitsToTarget(share.minHeader.bits),
+    blockTarget: targetAndWork(share.minHeader.bits).target,
     desiredTimestamp: info.timestamp,
     desiredTarget: share.target,
     segwitData: info.segwitData ?? null,
@@ -84,20 +120,7 @@ export function verifyShareDetailed(share: Share, chain: ChainView, net: P2PoolN
   }
   const mismatch = firstShareInfoMismatch(derived.shareInfo, info);
   if (mismatch) throw new InvalidShare(mismatch, share.hash);
-  // share_data is the share's own and every derived field matched, so the rebuilt share_info
-  // serializes to the claimed one: its ref_hash is the one the share's identity computed.
-  const built = assembleGentx(params, derived, share.refHash);
-  if (!built.txid.equals(share.gentxHash)) {
-    const committed = share.hashLink.length + 44;
-    const detail = committed === built.stripped.length
-      ? `same length (${committed} bytes) but different payouts`
-      : `the share commits to a ${committed}-byte coinbase, the payouts rebuilt from the chain make ${built.stripped.length} bytes`;
-    throw new InvalidShare(
-      `gentx doesn't match hash_link: payout outputs (subsidy, payee, donation or PPLNS weights) differ; ${detail}`,
-      share.hash,
-    );
-  }
-  return built;
+  return { params, derived };
 }
 
 const hashOrNone = (h: Buffer | null | undefined): string => (h ? hashToDisplayHex(h) : 'None');

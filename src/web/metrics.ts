@@ -217,8 +217,13 @@ export class NodeMetrics {
     collectDefaultMetrics({ register: r });
   }
 
-  /** The text to answer a scrape with, and its content type. */
+  /**
+   * The text to answer a scrape with, and its content type. prom-client writes a NaN value as
+   * `Nan` (the event loop delay's mean and deviation have no sample in the first ~10 ms of the
+   * registry, which is made on first use: web-services.ts); the text format spells it `NaN`.
+   */
   async scrape(): Promise<{ text: string; contentType: string }> {
-    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+    const text = (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
+    return { text, contentType: this.registry.contentType };
   }
 }

@@ -14,7 +14,7 @@ import { BestCache } from './best-cache.js';
 import { GraphHistory } from './graph-data.js';
 import { sendError } from './http-json.js';
 import type { LogRing } from './log-ring.js';
-import { NodeMetrics } from './metrics.js';
+import type { MetricsSource, NodeMetrics } from './metrics.js';
 import type { NodeView } from './node-view.js';
 import { serveDashboard } from './static.js';
 import { StatsDb } from './stats-db.js';
@@ -33,9 +33,18 @@ export interface WebServicesOptions {
 
 export const STATS_FILE = 'stats.sqlite';
 
+/**
+ * /metrics' module (prom-client and its dependencies: ~60-140 ms of imports on this machine,
+ * a tenth of a start) is loaded this long after start(), or at the first scrape if that comes
+ * first, so that it is not on the way to the first job (docs/metrics.md).
+ */
+const METRICS_LOAD_DELAY_MS = 2000;
+
 export class WebServices {
   private readonly api: ApiHandler;
-  private readonly metrics: NodeMetrics;
+  private readonly metricsSource: MetricsSource;
+  private metrics: Promise<NodeMetrics> | null = null;
+  private metricsTimer: NodeJS.Timeout | null = null;
   private readonly cache = new BestCache();
   private sampler: StatsSampler | null = null;
   private db: StatsDb | null = null;
@@ -55,13 +64,19 @@ export class WebServices {
       logRing: opts.logRing,
     };
     this.api = new ApiHandler(view, state, (level, msg) => opts.log(level, msg));
-    this.metrics = new NodeMetrics({
+    this.metricsSource = {
       view,
       state,
       cache: this.cache,
       storeFiles: ['shares.sqlite', 'shares.sqlite-wal'].map((f) => join(opts.dir, f)),
       templateReceivedAt: () => this.templateAt,
-    });
+    };
+  }
+
+  /** The /metrics registry, its module imported on first use. */
+  private loadMetrics(): Promise<NodeMetrics> {
+    this.metrics ??= import('./metrics.js').then((m) => new m.NodeMetrics(this.metricsSource));
+    return this.metrics;
   }
 
   /** Called once the node is fully up (view() works from now on): open the history, start sampling. */
@@ -82,6 +97,9 @@ export class WebServices {
     this.unsubscribe = [() => node.work.off('share', onShare), () => node.templates.off('template', onTemplate)];
     this.timer = setInterval(() => this.tick(), this.opts.sampleIntervalMs ?? SAMPLE_INTERVAL_MS);
     this.timer.unref();
+    // The process metrics (GC, event loop delay) count from when the registry is made.
+    this.metricsTimer = setTimeout(() => void this.loadMetrics().catch((e: unknown) => this.opts.log('error', `/metrics: ${e instanceof Error ? e.message : String(e)}`)), METRICS_LOAD_DELAY_MS);
+    this.metricsTimer.unref();
   }
 
   private tick(): void {
@@ -96,6 +114,8 @@ export class WebServices {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
+    this.metricsTimer = null;
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     try {
@@ -118,7 +138,7 @@ export class WebServices {
   }
 
   private serveMetrics(head: boolean, res: ServerResponse): void {
-    this.metrics.scrape().then(
+    this.loadMetrics().then((m) => m.scrape()).then(
       ({ text, contentType }) => {
         const body = Buffer.from(text);
         res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });

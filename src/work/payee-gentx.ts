@@ -115,26 +115,35 @@ export class PayeeGentx implements Coinb1HexSource {
     private readonly cutA: number,
     private readonly cutB: number,
     private readonly place: number,
-    /** The finder's output as hex (its amount and script). */
-    private readonly finder: string,
+    /** The finder's output: its amount (satoshis) and its VarStr(script) as ASCII hex. */
+    private readonly finderValue: number,
+    private readonly finderScript: Buffer,
     /** ASCII hex after the payouts (donation output, the ref output up to its ref_hash). */
     private readonly tail: Buffer,
     /** The locktime. */
     readonly coinb2: Buffer,
     readonly refHash: Buffer,
   ) {
-    this.coinb1HexLength = head.length + cutA + (place - cutB) + finder.length + (outputs.length - place) + tail.length + 64;
+    this.coinb1HexLength = head.length + cutA + (place - cutB) + 16 + finderScript.length + (outputs.length - place) + tail.length + 64;
   }
 
-  /** Write coinb1's hex (ASCII) into `out` at `at`; returns the offset after it. */
+  /**
+   * Write coinb1's hex (ASCII) into `out` at `at`; returns the offset after it. Whole pieces go
+   * in with TypedArray set (no view made), the finder's amount digit by digit: no string and
+   * no Buffer per line.
+   */
   writeCoinb1Hex(out: Buffer, at: number): number {
     const outputs = this.outputs;
-    at += this.head.copy(out, at);
+    out.set(this.head, at);
+    at += this.head.length;
     at += outputs.copy(out, at, 0, this.cutA);
     at += outputs.copy(out, at, this.cutB, this.place);
-    at += out.write(this.finder, at, 'latin1');
+    at = writeU64LEHexAscii(this.finderValue, out, at);
+    out.set(this.finderScript, at);
+    at += this.finderScript.length;
     at += outputs.copy(out, at, this.place);
-    at += this.tail.copy(out, at);
+    out.set(this.tail, at);
+    at += this.tail.length;
     return writeHexAscii(this.refHash, out, at);
   }
 
@@ -171,6 +180,18 @@ function writeHexAscii(bytes: Uint8Array, out: Buffer, at: number): number {
   return at;
 }
 
+/** Write an output value (satoshis, a safe integer) as the hex of its u64 little-endian bytes. */
+function writeU64LEHexAscii(value: number, out: Buffer, at: number): number {
+  const lo = value >>> 0;
+  const hi = Math.floor(value / 0x100000000) >>> 0;
+  for (let i = 0; i < 8; i++) {
+    const h = HEX_ASCII[(i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4))) & 0xff]!;
+    out[at++] = h >> 8;
+    out[at++] = h & 0xff;
+  }
+  return at;
+}
+
 function txOutBytes(o: TxOut): Buffer {
   return new ByteWriter(9 + 9 + o.script.length).writeU64LE(o.value).writeVarBytes(o.script).toBytes();
 }
@@ -195,30 +216,16 @@ export function shareNonce(): number {
   return noncePool[nonceNext++]!;
 }
 
-/** Two hex digits per byte value. */
-const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
 /**
- * An output value (satoshis, a safe integer) as the hex of its u64 little-endian bytes: the
- * per-payee amount, without a Buffer and a native hex call for 8 bytes.
+ * VarStr(script) as ASCII hex per payout script. Keyed by the Buffer payoutScriptForAddress caches
+ * per address, so a miner's script hex lives as long as that cache keeps the script (bounded there).
  */
-function u64LEHex(value: number): string {
-  const lo = value >>> 0;
-  const hi = Math.floor(value / 0x100000000) >>> 0;
-  return BYTE_HEX[lo & 0xff]! + BYTE_HEX[(lo >>> 8) & 0xff]! + BYTE_HEX[(lo >>> 16) & 0xff]! + BYTE_HEX[lo >>> 24]!
-    + BYTE_HEX[hi & 0xff]! + BYTE_HEX[(hi >>> 8) & 0xff]! + BYTE_HEX[(hi >>> 16) & 0xff]! + BYTE_HEX[hi >>> 24]!;
-}
+const scriptHexCache = new WeakMap<Buffer, Buffer>();
 
-/**
- * VarStr(script) as hex per payout script. Keyed by the Buffer payoutScriptForAddress caches per
- * address, so a miner's script hex lives as long as that cache keeps the script (bounded there).
- */
-const scriptHexCache = new WeakMap<Buffer, string>();
-
-function varScriptHex(script: Buffer): string {
+function varScriptAscii(script: Buffer): Buffer {
   let hex = scriptHexCache.get(script);
   if (hex === undefined) {
-    hex = compactSize(script.length).toString('hex') + script.toString('hex');
+    hex = Buffer.from(compactSize(script.length).toString('hex') + script.toString('hex'), 'latin1');
     scriptHexCache.set(script, hex);
   }
   return hex;
@@ -296,8 +303,6 @@ export class GenerationBase {
   /** Entry i of the serialized outputs (outputsAscii) spans hexAt[i]..hexAt[i + 1]. */
   private readonly hexAt: number[] = [0];
   private readonly bonus: number;
-  /** u64 hex of the bonus alone: the amount of every finder not among the payouts. */
-  private readonly bonusHex: string;
   private readonly donationKey: string;
   /** Hex before the payouts: version, input, output count, witness commitment. */
   private readonly headHexInWindow: string;
@@ -344,7 +349,6 @@ export class GenerationBase {
     const subsidy = BigInt(params.shareData.subsidy);
     const bonus = subsidy / 200n;
     this.bonus = Number(bonus);
-    this.bonusHex = u64LEHex(this.bonus);
     const weights = recorder.weights;
     // With the donation key as finder, the bonus lands in the donation: take it back out per
     // payee. The outputs are derived's (gentx.ts payoutList), and so is their serialization: the
@@ -480,14 +484,14 @@ export class GenerationBase {
     const refHash = this.refPreimages !== null && address.length <= MAX_SPLICED_ADDRESS
       ? sha256d(this.refPreimages.fill(address, nonce))
       : computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
-    const finder = (j >= 0 ? u64LEHex(value) : this.bonusHex) + varScriptHex(payoutScriptForAddress(address, net.parent, version));
+    const finderScript = varScriptAscii(payoutScriptForAddress(address, net.parent, version));
     const at = this.hexAt;
     const place = at[lo]!;
     // head | count | commitment | payouts with the finder in its place | donation | ref output
     // up to (not including) its 8-byte last_txout_nonce; the 4-byte locktime is coinb2. In the
     // window, the finder's old entry (at[j]..at[j + 1]) is cut out; its new place is after it.
     return j >= 0
-      ? new PayeeGentx(this.headAsciiInWindow, this.outputsAscii, at[j]!, at[j + 1]!, place, finder, this.tailAscii, this.locktimeBytes, refHash)
-      : new PayeeGentx(this.headAsciiNewPayee, this.outputsAscii, place, place, place, finder, this.tailAscii, this.locktimeBytes, refHash);
+      ? new PayeeGentx(this.headAsciiInWindow, this.outputsAscii, at[j]!, at[j + 1]!, place, value, finderScript, this.tailAscii, this.locktimeBytes, refHash)
+      : new PayeeGentx(this.headAsciiNewPayee, this.outputsAscii, place, place, place, this.bonus, finderScript, this.tailAscii, this.locktimeBytes, refHash);
   }
 }

@@ -173,7 +173,7 @@ interface JobContext {
  * A job as handed to Stratum and getwork. A class, so that the coinb1 getter lives on the
  * prototype instead of making every job a fresh accessor object (one per session per broadcast).
  */
-class PoolJob implements Job {
+class PoolJob implements Job, JobContext {
   readonly coinb2: Buffer;
   readonly prevBlock: Buffer;
   readonly merkleBranch: Buffer[];
@@ -182,9 +182,16 @@ class PoolJob implements Job {
   readonly minTime: number;
   readonly blockTarget: bigint;
   readonly shareTarget: bigint;
+  targets?: { block: Buffer; share: Buffer };
 
-  constructor(readonly id: string, readonly context: JobContext, readonly ntime: number, readonly createdAt: number) {
-    const { target, work } = context;
+  constructor(
+    readonly id: string,
+    readonly target: TargetWork,
+    readonly work: PayeeWork,
+    readonly generation: number,
+    readonly ntime: number,
+    readonly createdAt: number,
+  ) {
     const template = target.template;
     this.coinb2 = work.gentx.coinb2;
     this.prevBlock = template.previousBlockHash;
@@ -196,20 +203,25 @@ class PoolJob implements Job {
     this.shareTarget = work.shareTarget;
   }
 
+  /** The job is its own context (one object per session per broadcast, not two). */
+  get context(): JobContext {
+    return this;
+  }
+
   /** Made when first read; the notify line takes coinb1HexSource (payee-gentx.ts). */
   get coinb1Hex(): string {
-    return this.context.work.gentx.coinb1Hex;
+    return this.work.gentx.coinb1Hex;
   }
 
   /** The payee's gentx writes its hex straight into the notify line (the general builder's cannot). */
   get coinb1HexSource(): Coinb1HexSource | undefined {
-    const g = this.context.work.gentx;
+    const g = this.work.gentx;
     return g.writeCoinb1Hex === undefined ? undefined : (g as Coinb1HexSource);
   }
 
   /** Decoded from the hex when first read (a submit), not for every notify (payee-gentx.ts). */
   get coinb1(): Buffer {
-    return this.context.work.gentx.coinb1;
+    return this.work.gentx.coinb1;
   }
 }
 
@@ -352,9 +364,8 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       target.payees.set(address, work);
     }
     const now = this.now();
-    const context: JobContext = { target, work, generation: this.generation };
     const ntime = Math.max(template.curtime, template.mintime, Math.floor(now / 1000));
-    return new PoolJob((++this.jobCounter).toString(16), context, ntime, now);
+    return new PoolJob((++this.jobCounter).toString(16), target, work, this.generation, ntime, now);
   }
 
   /**

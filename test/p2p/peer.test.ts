@@ -129,6 +129,24 @@ describe('timeouts (test/fixtures/p2pool-reference-node/README.md, P2P 8, 14)', 
     expect(a.logs.join('\n')).toMatch(/connection timed out/);
   });
 
+  it('keeps a peer that keeps talking past the inactivity timeout, and drops it once it falls silent', async () => {
+    const a = await node({ timing: { idleMs: 500, nextPingMs: () => 60_000 } });
+    const r = await raw(a.p2p.port);
+    r.sendVersion();
+    let closedAt = 0;
+    void r.closed.then(() => (closedAt = Date.now()));
+    // Each read restarts the timeout: 14 pings 100 ms apart span 1.4 s, over two timeouts.
+    for (let i = 0; i < 14; i++) {
+      await sleep(100);
+      r.send({ command: 'ping' });
+    }
+    expect(closedAt).toBe(0);
+    const silentFrom = Date.now();
+    await r.closed;
+    expect(closedAt - silentFrom).toBeGreaterThanOrEqual(400);
+    expect(a.logs.join('\n')).toMatch(/connection timed out/);
+  });
+
   it('drops a peer that does not answer our sharereq in time', async () => {
     const a = await node({ timing: { requestMs: 200 } });
     const r = await raw(a.p2p.port);

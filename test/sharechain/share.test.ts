@@ -54,6 +54,17 @@ describe('JT v35 generated chain: identity', () => {
     });
   }
 
+  it('decoded in order, a share names its parent by the parent\'s own hashBytes and the parent block by the Buffer it shares with its neighbours', () => {
+    const decoded = jt.shares.slice(0, 4).map((f) => decodeShare(Buffer.from(f.wrapped_share_hex, 'hex'), net));
+    for (let i = 1; i < decoded.length; i++) {
+      const d = decoded[i]!.shareInfo.shareData;
+      expect(d.previousShareHash).toBe(decoded[i - 1]!.hashBytes);
+      if (decoded[i]!.minHeader.prevBlock!.equals(decoded[i - 1]!.minHeader.prevBlock!)) {
+        expect(decoded[i]!.minHeader.prevBlock).toBe(decoded[i - 1]!.minHeader.prevBlock);
+      }
+    }
+  });
+
   it('share hash of #0 is the one the reference text quotes', () => {
     expect(decodeShare(Buffer.from(jt.shares[0]!.wrapped_share_hex, 'hex'), net).hash)
       .toBe('34982769dba1d5963f8b185d77bba652d4096d33fa04c6eab7215723e39cb995');

@@ -77,6 +77,17 @@ describe('ShareStore', () => {
     expect(logs.join('\n')).toMatch(/hash is not 64 hex digits/);
     expect(logs.join('\n')).toMatch(/truncated input/);
     expect(logs.join('\n')).toMatch(/bytes hash to/);
+
+    // The node's load (forEachShare, reading only hash and bytes) skips the same rows.
+    const eachLogs: string[] = [];
+    const again = ShareStore.open(path, { log: (m) => eachLogs.push(m) });
+    const each: string[] = [];
+    again.forEachShare('regtest', decode, (s) => each.push(s.hash));
+    again.close();
+    expect(each).toEqual([good.hash]);
+    expect(eachLogs).toHaveLength(5);
+    expect(eachLogs.join('\n')).toMatch(/hash is not 64 hex digits/);
+    expect(eachLogs.join('\n')).toMatch(/bytes hash to/);
   });
 
   it('refuses a database written by a newer schema', () => {

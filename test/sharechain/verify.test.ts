@@ -8,7 +8,7 @@ import { prefixToHashLink } from '../../src/sharechain/hash-link.js';
 import { getP2PoolNetwork, type P2PoolNetwork } from '../../src/sharechain/networks.js';
 import { decodeShare, encodeShare, shareFromContents } from '../../src/sharechain/share.js';
 import type { HashLink, Share, ShareContents, ShareData, ShareInfo } from '../../src/sharechain/types.js';
-import { InvalidShare, verifyShareDetailed, verifyShare } from '../../src/sharechain/verify.js';
+import { InvalidShare, checkShare, verifyShareDetailed, verifyShare } from '../../src/sharechain/verify.js';
 import { ArrayChain } from '../support/array-chain.js';
 import { buildChain, emptyTemplate } from '../support/chain-builder.js';
 import { jtGeneratedNet, loadFixture } from './fixtures.js';
@@ -23,6 +23,8 @@ describe('JT v35 chain verifies share by share', () => {
       const chain = new ArrayChain(shares.slice(0, f.index));
       const built = verifyShareDetailed(shares[f.index]!, chain, net, { now: f.timestamp });
       expect(built.gentx.outputs.map((o) => ({ script: toHex(o.script), value: o.value }))).toEqual(f.payout_outputs);
+      // The node's lean check (no gentx built) accepts the reference's share too.
+      expect(() => checkShare(shares[f.index]!, chain, net, { now: f.timestamp })).not.toThrow();
     });
   }
 });
@@ -87,8 +89,23 @@ function tampered(m: Mutation, share: Share = victim): Share {
 }
 
 function reasonOf(s: Share, chain: ArrayChain = below): string {
+  // checkShare (the node's check, which only hashes the rebuilt gentx) must give the same
+  // verdict and reason as verifyShare, which builds it.
+  const lean = leanReasonOf(s, chain);
   try {
     verifyShare(s, chain, regtestEasy, { now: NOW });
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidShare);
+    expect(lean).toBe((e as InvalidShare).reason);
+    return (e as InvalidShare).reason;
+  }
+  expect(lean).toBe('valid');
+  return 'valid';
+}
+
+function leanReasonOf(s: Share, chain: ArrayChain): string {
+  try {
+    checkShare(s, chain, regtestEasy, { now: NOW });
   } catch (e) {
     expect(e).toBeInstanceOf(InvalidShare);
     return (e as InvalidShare).reason;

@@ -102,4 +102,28 @@ describe('StratumSession submits', () => {
       }
     }
   });
+
+  it('keeps the 32 newest jobs for submits, drops the oldest first, and a clean job drops every older one', () => {
+    const { session, lines, job } = setup();
+    const ids = [job()];
+    for (let i = 0; i < 32; i++) {
+      session.sendJob(false);
+      ids.push(job());
+    }
+    const outcome = (j: Notify, nonce: string): unknown => {
+      const a = submit(session, lines, 9, ['alice', j.jobId, '00000001', j.ntime, nonce]) as { result: unknown; error: unknown };
+      return a.result === true ? 'accepted' : a.error;
+    };
+    // 33 jobs made: the first is gone, the second (now the oldest) and the newest are live.
+    expect(outcome(ids[0]!, '00000001')).toEqual([21, 'job not found', null]);
+    expect(outcome(ids[1]!, '00000002')).toBe('accepted');
+    expect(outcome(ids[32]!, '00000003')).toBe('accepted');
+    // A job reused from an evicted slot starts with no submits seen: the same nonce on another job is new.
+    expect(outcome(ids[31]!, '00000003')).toBe('accepted');
+    expect(outcome(ids[31]!, '00000003')).toEqual([22, 'duplicate share', null]);
+    session.sendJob(true);
+    const clean = job();
+    expect(outcome(ids[32]!, '00000004')).toEqual([21, 'job not found', null]);
+    expect(outcome(clean, '00000004')).toBe('accepted');
+  });
 });
