@@ -21,6 +21,8 @@ const BUDGET_RSS_BYTES = 1.5e9;
 
 interface WallClock {
   runSeconds: number;
+  /** Absent in reports of older builds. */
+  cpuSeconds?: number | null;
   peakRssBytes: number;
   verification: { sharesVerifiedInFull: number; meanMsPerShare: number };
 }
@@ -47,6 +49,9 @@ function runBaseline(days: number | null): Record<string, unknown> {
       scenario: days === null ? 'v35-baseline, 30 d' : `v35-baseline shortened to ${days} d (the budget is for 30 d)`,
       processSeconds: +seconds.toFixed(1),
       runSeconds: +w.runSeconds.toFixed(1),
+      // User + system CPU of the run (the collector's threads too): less sensitive than wall
+      // time to other work on the machine, though still inflated by it.
+      cpuSeconds: typeof w.cpuSeconds === 'number' ? +w.cpuSeconds.toFixed(1) : null,
       peakRssMB: Math.round(w.peakRssBytes / 1e6),
       shares: report.pool.shares.found,
       msPerShare: +((w.runSeconds * 1000) / report.pool.shares.found).toFixed(2),

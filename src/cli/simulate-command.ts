@@ -21,8 +21,14 @@ export class SimulateInputError extends Error {
   override readonly name = 'SimulateInputError';
 }
 
-/** The worker's old-generation cap by default: the baseline lives in ~0.9 GB of heap. */
-const DEFAULT_HEAP_MB = 1200;
+/**
+ * The child's old-generation cap by default. The 30-day baseline holds ~0.4-0.65 GB after a
+ * full collection, but V8 lets the old space grow towards the cap before it collects harder, so
+ * the cap sets the peak RSS (cap + the young generation + ~130 MB of Buffers): with 1200 and a
+ * 64 MB semi-space an 8-day run peaked at 1.48 GB, with 1000 at 1.30 GB for about the same CPU
+ * (docs/simulate.md#cost-and-budgets).
+ */
+const DEFAULT_HEAP_MB = 1000;
 
 interface SimulateFlags {
   seed: string;
@@ -63,6 +69,7 @@ function parseSeed(s: string): number {
 /** One run, with its wall-clock figures. */
 function runOne(sc: Scenario, seed: number, progress: (line: string) => void): { report: Report; emitted: string[] | null } {
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   let lastLine = 0;
   const run = simulate(sc, {
     seed,
@@ -75,12 +82,18 @@ function runOne(sc: Scenario, seed: number, progress: (line: string) => void): {
     },
   });
   const runSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const report = buildReport(run, { runSeconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+  const cpu = process.cpuUsage(cpu0);
+  const report = buildReport(run, { runSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
   return { report, emitted: run.emitted };
 }
 
-/** The simulation process's young generation, MB per semi-space (see `inHeapCappedProcess`). */
-const SEMI_SPACE_MB = 32;
+/**
+ * The simulation process's young generation, MB per semi-space (see `inHeapCappedProcess`).
+ * 64 rather than 32: half the scavenges, each copying about as many survivors (what outlives
+ * one share's work outlives two), so ~10% less CPU for the 2-day baseline (docs/simulate.md#cost-and-budgets);
+ * 128 saved a few % more for ~120 MB more RSS.
+ */
+const SEMI_SPACE_MB = 64;
 
 /** Set in the process that runs the simulation (see `inHeapCappedProcess`). */
 const INNER = 'P2POOL_SIMULATE_HEAP_CAPPED';
@@ -93,7 +106,7 @@ const INNER = 'P2POOL_SIMULATE_HEAP_CAPPED';
  */
 function inHeapCappedProcess(heapMb: number): number | null {
   if (process.env[INNER] === '1') return null;
-  // A 32 MB semi-space (young generation) instead of V8's default: a run makes many short-lived
+  // A 64 MB semi-space (young generation) instead of V8's default: a run makes many short-lived
   // objects per share (coinbases of hundreds of outputs); with the default, scavenges promoted
   // enough of them to cost ~10-20% of the baseline's CPU in the collector.
   const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, process.argv[1]!, ...process.argv.slice(2)], {

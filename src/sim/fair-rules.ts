@@ -289,7 +289,7 @@ export class FairSimRules implements SimRules<FairSimShare> {
       payouts.set(payee, (payouts.get(payee) ?? 0) + Number(a.value));
     }
     // Payouts plus the witness commitment and the ref output.
-    this.pendingCoinbase.set(share.hash, { payouts, outputs: gen.payouts.amounts.length + 2 });
+    this.pendingCoinbase.set(share.hash, { payees: [...payouts.keys()], sats: [...payouts.values()], outputs: gen.payouts.amounts.length + 2 });
   }
 
   bootstrap(b: SimBootstrap): FairSimShare[] {

@@ -92,6 +92,8 @@ function percentile(sorted: number[], p: number): number | null {
 export interface WallClock {
   runSeconds: number;
   peakRssBytes: number;
+  /** CPU seconds (user + system, every thread of the process: the collector's too) of the run. */
+  cpuSeconds?: number;
 }
 
 export type Report = ReturnType<typeof buildReport>;
@@ -432,6 +434,7 @@ export function buildReport(run: RunData, wall: WallClock) {
     },
     wallClock: {
       runSeconds: r6(wall.runSeconds),
+      cpuSeconds: wall.cpuSeconds === undefined ? null : r6(wall.cpuSeconds),
       peakRssBytes: wall.peakRssBytes,
       events: run.events,
       verification: {

@@ -42,8 +42,12 @@ export interface SimShareLinks {
 
 /** What a block found at a share would pay (the share's coinbase). */
 export interface SimCoinbase {
-  /** payee -> satoshis for every output that pays someone (the donation under its own key). */
-  payouts: ReadonlyMap<string, number>;
+  /**
+   * Everyone the coinbase pays, each once, in the order of their first output (the donation
+   * under its own key); `sats[i]` is what `payees[i]` gets in all, satoshis.
+   */
+  payees: readonly string[];
+  sats: readonly number[];
   /** Outputs of the coinbase transaction in all (payouts, donation, commitments). */
   outputs: number;
 }
@@ -145,6 +149,12 @@ export interface SimNodeChain<S extends SimShare> {
   receive(shares: readonly S[], from: number): boolean;
   /** The shares to send peer `peer` now (after the best changed); marks them as known to it. */
   relayTo(peer: number): S[];
+  /**
+   * Optional: one relay round at once, the same as `relayTo` for each of the node's peers
+   * (SimNodeEnv.peers) in that order; a rule set with a relay memory for all peers at once
+   * walks its chain once per round instead of once per peer.
+   */
+  relayRound?(): S[][];
   /**
    * Optional: true when the node has shares to relay although its best did not change (a rule
    * set with sub-shares relays them as they are verified); the engine then runs a relay round

@@ -82,6 +82,12 @@ interface NodeState {
   bound: bigint;
   classes: Map<string, unknown>;
   maxLag: number;
+  /**
+   * A lower bound on every miner's `next` (see MinerState.next), from the last pre-check that
+   * looked at every miner; -Infinity after a redraw. A pre-check at a time `now` with
+   * now + maxLag <= minNext has nothing to do for any miner (each would skip), so it is skipped.
+   */
+  minNext: number;
   bytesSent: number;
   bytesReceived: number;
   messagesSent: number;
@@ -248,7 +254,7 @@ class Simulation {
         peers: this.links.of[i]!.map((l) => l.peer),
       });
       this.nodes.push({
-        index: i, chain, miners: [], gens: [], bound: 0n, classes: new Map(), maxLag: 0,
+        index: i, chain, miners: [], gens: [], bound: 0n, classes: new Map(), maxLag: 0, minNext: -Infinity,
         bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0,
       });
     });
@@ -349,6 +355,7 @@ class Simulation {
     m.head = 0;
     m.lastT = from;
     m.next = -Infinity;
+    this.nodes[m.spec.node]!.minNext = -Infinity;
     m.epoch++;
     this.pushHead(m);
   }
@@ -382,11 +389,17 @@ class Simulation {
    * the current generation that candidates within the miners' lag will need.
    */
   private preCheck(node: NodeState): void {
+    // Every miner would be skipped below (m.lag <= maxLag, minNext <= m.next).
+    if (this.now + node.maxLag <= node.minNext) return;
+    let minNext = Infinity;
     for (const m of node.miners) {
       const horizon = this.now + m.lag;
       // Nothing to draw (lastT >= horizon) and nothing undecided before the horizon: skip the
       // miner (a node takes ~12 deliveries per share, each pre-checking all its miners).
-      if (horizon <= m.next) continue;
+      if (horizon <= m.next) {
+        if (m.next < minNext) minNext = m.next;
+        continue;
+      }
       if (m.lastT < horizon) this.extend(m, horizon);
       let next = m.lastT;
       for (let i = m.head; i < m.queue.length; i++) {
@@ -399,7 +412,9 @@ class Simulation {
         if (!c.decided) this.decide(node, m, c);
       }
       m.next = next;
+      if (next < minNext) minNext = next;
     }
+    node.minNext = minNext;
   }
 
   private newGeneration(node: NodeState): void {
@@ -463,8 +478,12 @@ class Simulation {
 
   /** One relay round: every peer gets what the rules say it should now. */
   private relay(node: NodeState): void {
-    for (const link of this.links.of[node.index]!) {
-      const shares = node.chain.relayTo(link.peer);
+    const links = this.links.of[node.index]!;
+    const round = node.chain.relayRound?.() ?? null;
+    if (round !== null && round.length !== links.length) throw new SimError(`internal: node ${node.index}'s relay round has ${round.length} peers, not ${links.length}`);
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      const shares = round !== null ? round[i]! : node.chain.relayTo(link.peer);
       if (shares.length === 0) continue;
       const key = shares.length === 1 ? shares[0]!.id : shares.map((s) => s.id).join(); // (join's own key for one)
       let bytes = this.bytesCache.get(key);
@@ -492,11 +511,11 @@ class Simulation {
     if (this.emitted && hex !== null) this.emitted.set(share.id, hex);
     if (this.submitted !== null) {
       this.poolBlocks.push({
-        block: this.submitted, share: i, miner: m.spec.index, node, outputs: cb.outputs, payouts: [...cb.payouts],
+        block: this.submitted, share: i, miner: m.spec.index, node, outputs: cb.outputs, payouts: cb.payees.map((payee, j) => [payee, cb.sats[j]!]),
       });
-      for (const [payee, sats] of cb.payouts) {
-        const mi = this.minerOf.get(payee);
-        if (mi !== undefined) this.realized[mi]! += sats;
+      for (let j = 0; j < cb.payees.length; j++) {
+        const mi = this.minerOf.get(cb.payees[j]!);
+        if (mi !== undefined) this.realized[mi]! += cb.sats[j]!;
       }
       this.submitted = null;
     } else if (pow <= job.blockTarget && valid) {
@@ -509,7 +528,10 @@ class Simulation {
     const batch = this.moments.batches[Math.min(MOMENT_BATCHES - 1, Math.floor(((foundAt - this.warmupMs) / span) * MOMENT_BATCHES))]!;
     all.p += pp;
     batch.p += pp;
-    for (const [payee, sats] of cb.payouts) {
+    const { payees, sats: amounts } = cb;
+    for (let j = 0; j < payees.length; j++) {
+      const payee = payees[j]!;
+      const sats = amounts[j]!;
       const v = pp * sats;
       this.expected.total += v;
       batch.total += v;
@@ -535,8 +557,9 @@ class Simulation {
   private compact(cb: SimCoinbase): CompactCoinbase {
     const miners: number[] = [];
     const amounts: number[] = [];
-    for (const [payee, sats] of cb.payouts) {
-      const mi = this.minerOf.get(payee);
+    for (let j = 0; j < cb.payees.length; j++) {
+      const mi = this.minerOf.get(cb.payees[j]!);
+      const sats = cb.sats[j]!;
       if (mi !== undefined && sats > 0) {
         miners.push(mi);
         amounts.push(sats);

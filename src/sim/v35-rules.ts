@@ -27,7 +27,7 @@ import { witnessScript } from '../bitcoin/script.js';
 import { workNumberToTarget } from '../bitcoin/target.js';
 import { encodeFrame } from '../p2p/framing.js';
 import { encodeMessage } from '../p2p/messages.js';
-import { KnownShares, sharesToRelay } from '../p2p/relay.js';
+import { KnownSharesTable, MAX_RELAY_SHARES } from '../p2p/relay.js';
 import { ChainState } from '../sharechain/chain-state.js';
 import { DONATION_SCRIPT, donationPayee } from '../sharechain/coinbase-layout.js';
 import { getP2PoolNetwork, type P2PoolNetwork } from '../sharechain/networks.js';
@@ -101,6 +101,13 @@ export function compactShare(share: Share, prevBlock: (hash: Buffer | null) => B
   return share;
 }
 
+/** A payee while a coinbase is summed: `at` is its index there if `stamp` is that coinbase's. */
+interface PayeeSlot {
+  readonly payee: string;
+  stamp: number;
+  at: number;
+}
+
 export class V35Rules implements SimRules<V35Share> {
   readonly name = 'v35';
   readonly net: P2PoolNetwork;
@@ -117,7 +124,10 @@ export class V35Rules implements SimRules<V35Share> {
    * The same by script object: payout scripts come from payout-script.ts's cache, one Buffer
    * per address, so most lookups skip the hex (a Buffer's bytes never change here).
    */
-  private readonly payeeByScriptObject = new WeakMap<Buffer, string>();
+  private readonly payeeByScriptObject = new WeakMap<Buffer, PayeeSlot>();
+  /** One slot per payee (two scripts of one payee share it). */
+  private readonly payeeSlots = new Map<string, PayeeSlot>();
+  private coinbaseStamp = 0;
   private readonly prevBlocks = new Map<string, Buffer>();
   /** True while a node turns a solution into a share: only then is a coinbase worth keeping. */
   capturing = false;
@@ -242,18 +252,29 @@ export class V35Rules implements SimRules<V35Share> {
       const first = !this.verified.has(share.hash);
       this.verified.add(share.hash);
       if (first && this.capturing) {
-        const payouts = new Map<string, number>();
+        // Summed by payee in the order of first output; a payee met twice in this coinbase has
+        // its slot stamped with this coinbase's number (no per-coinbase map).
+        const stamp = ++this.coinbaseStamp;
+        const payees: string[] = [];
+        const sats: number[] = [];
         for (const o of built.payouts) {
-          let payee = this.payeeByScriptObject.get(o.script);
-          if (payee === undefined) {
+          let slot = this.payeeByScriptObject.get(o.script);
+          if (slot === undefined) {
             const hex = o.script.toString('hex');
-            payee = this.payeeByScript.get(hex);
-            if (payee !== undefined) this.payeeByScriptObject.set(o.script, payee);
-            else payee = `script:${hex}`;
+            const payee = this.payeeByScript.get(hex) ?? `script:${hex}`;
+            slot = this.payeeSlots.get(payee);
+            if (slot === undefined) this.payeeSlots.set(payee, (slot = { payee, stamp: 0, at: 0 }));
+            this.payeeByScriptObject.set(o.script, slot);
           }
-          payouts.set(payee, (payouts.get(payee) ?? 0) + o.value);
+          if (slot.stamp === stamp) sats[slot.at] = sats[slot.at]! + o.value;
+          else {
+            slot.stamp = stamp;
+            slot.at = payees.length;
+            payees.push(slot.payee);
+            sats.push(o.value);
+          }
         }
-        this.pendingCoinbase.set(share.hash, { payouts, outputs: built.gentx.outputs.length });
+        this.pendingCoinbase.set(share.hash, { payees, sats, outputs: built.gentx.outputs.length });
       }
       return undefined;
     };
@@ -289,7 +310,9 @@ class V35Node implements SimNodeChain<V35Share> {
   readonly chain: ChainState;
   readonly work: PoolWork;
   private readonly counters: SimNodeCpu = { verifyMs: 0, verified: 0, verifyCacheHits: 0, handleMs: 0, workMs: 0 };
-  private readonly known = new Map<number, KnownShares>();
+  /** What each peer has (relay memory), one table for all peers: slot i is env.peers[i]. */
+  private readonly known: KnownSharesTable;
+  private readonly slotOf = new Map<number, number>();
   /** The clock the work layer reads: pinned to the generation's start while a job is made. */
   private pinned: number | null = null;
   private genStart: number;
@@ -302,6 +325,8 @@ class V35Node implements SimNodeChain<V35Share> {
   constructor(private readonly rules: V35Rules, private readonly env: SimNodeEnv) {
     const net = rules.net;
     this.genStart = env.now();
+    env.peers.forEach((peer, slot) => this.slotOf.set(peer, slot));
+    this.known = new KnownSharesTable(env.peers.length, 2 * KNOWN_PER_PEER);
     this.chain = new ChainState({
       net,
       now: () => env.now(),
@@ -431,11 +456,11 @@ class V35Node implements SimNodeChain<V35Share> {
 
   receive(shares: readonly V35Share[], from: number): boolean {
     const t0 = performance.now();
-    const known = this.knownOf(from);
+    const slot = this.slotOfPeer(from);
     const now = this.env.now();
     const fresh: Share[] = [];
     for (const s of shares) {
-      known.add(s.id);
+      this.known.add(slot, s.id);
       if (!this.chain.tracker.has(s.id)) fresh.push(this.take(s.share, now));
     }
     if (fresh.length === 0) return false;
@@ -448,19 +473,23 @@ class V35Node implements SimNodeChain<V35Share> {
   relayTo(peer: number): V35Share[] {
     const best = this.chain.best;
     if (best === null) return [];
-    const known = this.knownOf(peer);
-    const shares = sharesToRelay(this.chain.tracker, best, known);
-    for (const s of shares) known.add(s.hash);
-    return shares.map((share) => ({ id: share.hash, share }));
+    const slot = this.slotOfPeer(peer);
+    return this.known.relayTo(this.chain.tracker, best, slot).map((share) => ({ id: share.hash, share }));
+  }
+
+  relayRound(): V35Share[][] {
+    const best = this.chain.best;
+    if (best === null) return this.env.peers.map(() => []);
+    return this.known.relayRound(this.chain.tracker, best, MAX_RELAY_SHARES, (share): V35Share => ({ id: share.hash, share }));
   }
 
   cpu(): SimNodeCpu {
     return { ...this.counters };
   }
 
-  private knownOf(peer: number): KnownShares {
-    let k = this.known.get(peer);
-    if (k === undefined) this.known.set(peer, (k = new KnownShares(2 * KNOWN_PER_PEER)));
-    return k;
+  private slotOfPeer(peer: number): number {
+    const slot = this.slotOf.get(peer);
+    if (slot === undefined) throw new Error(`internal: node ${this.env.index} has no link to node ${peer}`);
+    return slot;
   }
 }

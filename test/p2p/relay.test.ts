@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KnownShares, sharesToRelay } from '../../src/p2p/relay.js';
+import { KnownShares, KnownSharesTable, sharesToRelay } from '../../src/p2p/relay.js';
 import { serveShareRequest } from '../../src/p2p/share-server.js';
 import { displayHexToHash } from '../../src/bitcoin/hex.js';
 import { TestChain } from './p2p-support.js';
@@ -38,6 +38,77 @@ describe('relay', () => {
     }
     for (let i = 10_000 - 500; i < 10_000; i++) expect(big.has(String(i))).toBe(true);
     expect(big.has('0')).toBe(false);
+  });
+});
+
+describe('KnownSharesTable', () => {
+  /** A small deterministic generator (the test's own; any sequence will do). */
+  const lcg = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+
+  it('remembers for every peer exactly what that peer\'s own KnownShares remembers', () => {
+    const peers = 5;
+    const capacity = 40;
+    const table = new KnownSharesTable(peers, capacity);
+    const sets = Array.from({ length: peers }, () => new KnownShares(capacity));
+    const rnd = lcg(7);
+    const got: boolean[] = [];
+    const want: boolean[] = [];
+    for (let i = 0; i < 8_000; i++) {
+      const p = Math.floor(rnd() * peers);
+      // Mostly recent hashes, sometimes old ones (forgotten, or not yet).
+      const h = String(Math.max(0, Math.floor(i / 3 - rnd() * (rnd() < 0.1 ? 200 : 10))));
+      if (rnd() < 0.5) {
+        table.add(p, h);
+        sets[p]!.add(h);
+      }
+      for (let q = 0; q < peers; q++) {
+        got.push(table.has(q, h));
+        want.push(sets[q]!.has(h));
+      }
+    }
+    expect(got).toEqual(want);
+    // Both answers occur often: the peers forget, and remember.
+    expect(want.filter((x) => x).length).toBeGreaterThan(want.length / 10);
+    expect(want.filter((x) => !x).length).toBeGreaterThan(want.length / 10);
+    // Rows no peer remembers are swept out: the table stays near the peers' union.
+    expect(table.rowCount).toBeLessThanOrEqual(4 * capacity * peers);
+  });
+
+  it('relays in one round, to each peer, what sharesToRelay gives with its KnownShares', () => {
+    const peers = 4;
+    const capacity = 16;
+    const shares = new Map<string, { hash: string; prevHash: string | null }>();
+    const tips: string[] = [];
+    const rnd = lcg(11);
+    const table = new KnownSharesTable(peers, capacity);
+    const sets = Array.from({ length: peers }, () => new KnownShares(capacity));
+    const chainView = { get: (h: string) => shares.get(h) };
+    for (let i = 0; i < 3_000; i++) {
+      // A chain with forks: each share builds on one of the last few tips (or starts afresh).
+      const prev = tips.length === 0 || rnd() < 0.01 ? null : tips[Math.max(0, tips.length - 1 - Math.floor(rnd() * 3))]!;
+      const s = { hash: `s${i}`, prevHash: prev };
+      shares.set(s.hash, s);
+      tips.push(s.hash);
+      // Some peers sent it to us first (they have it), then a relay round of a best share.
+      for (let p = 0; p < peers; p++) {
+        if (rnd() < 0.3) {
+          table.add(p, s.hash);
+          sets[p]!.add(s.hash);
+        }
+      }
+      const best = tips[tips.length - 1 - Math.floor(rnd() * 2)]!;
+      const round = table.relayRound(chainView, best);
+      for (let p = 0; p < peers; p++) {
+        const want = sharesToRelay(chainView, best, sets[p]!);
+        for (const x of want) sets[p]!.add(x.hash);
+        expect(round[p]!.map((x) => x.hash)).toEqual(want.map((x) => x.hash));
+      }
+      // One peer alone, as relayTo does.
+      const p = Math.floor(rnd() * peers);
+      const want = sharesToRelay(chainView, s.hash, sets[p]!);
+      for (const x of want) sets[p]!.add(x.hash);
+      expect(table.relayTo(chainView, s.hash, p).map((x) => x.hash)).toEqual(want.map((x) => x.hash));
+    }
   });
 });
 
