@@ -60,20 +60,75 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
   let sum = 0n;
   let donationOwn = 0n;
   const sorted: SortEntry[] = [];
-  weights.weights.forEach((weight, payee) => {
+  const w = weights.weights;
+  // The payees in the order of the last base made, first: consecutive windows share all but a
+  // few payees and their order (the amounts all scale with the total), so the array is nearly
+  // sorted and insertion puts it in order in about one comparison per payee. Only the input
+  // order changes: the comparison is a total order, so the result is the same as from any
+  // other order (a scrambled one falls back to the full sort: sortNearlySorted).
+  let found = 0;
+  for (const e of lastSorted) {
+    const weight = w.get(e.payee);
+    if (weight === undefined) continue;
     const v = (scale * weight) / denominator;
     if (v < 0n) throw new Error('negative payout amount');
     sum += v;
-    if (payee === donationKey) donationOwn = v;
-    else sorted.push({ payee, value: v, n: Number(v) });
-  });
+    sorted.push({ payee: e.payee, value: v, n: Number(v) });
+    found++;
+  }
+  const hasDonation = w.has(donationKey);
+  if (hasDonation) {
+    const v = (scale * w.get(donationKey)!) / denominator;
+    if (v < 0n) throw new Error('negative payout amount');
+    sum += v;
+    donationOwn = v;
+  }
+  if (found + (hasDonation ? 1 : 0) < w.size) {
+    // Payees the last base did not have (a new one or two per share, or another window).
+    const seen = new Set<string>();
+    for (let i = 0; i < found; i++) seen.add(sorted[i]!.payee);
+    w.forEach((weight, payee) => {
+      if (payee === donationKey || seen.has(payee)) return;
+      const v = (scale * weight) / denominator;
+      if (v < 0n) throw new Error('negative payout amount');
+      sum += v;
+      sorted.push({ payee, value: v, n: Number(v) });
+    });
+  }
   // Sorted on a plain number (satoshi amounts are below 2**53; the bigints settle anything
   // beyond): a comparator doing two Map lookups and a bigint compare made this sort the
   // largest part of a share's verification with hundreds of payees (p2pool simulate).
-  sortEntries(sorted);
+  sortNearlySorted(sorted);
+  lastSorted = sorted;
   const base: BaseAmounts = { subsidy, donationKey, donationOwn, sum, sorted };
   bases.set(weights, base);
   return base;
+}
+
+/** The order of the last base made (baseAmounts seeds the next one's input order with it). */
+let lastSorted: readonly SortEntry[] = [];
+
+/**
+ * Sort a nearly sorted array by insertion, falling back to sortEntries once the moves pass a
+ * few per entry (an input order unlike the last window's). Same result as sortEntries.
+ */
+function sortNearlySorted(entries: SortEntry[]): void {
+  const budget = 4 * entries.length + 64;
+  let moves = 0;
+  for (let i = 1; i < entries.length; i++) {
+    const e = entries[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareEntries(entries[j]!, e) > 0) {
+      entries[j + 1] = entries[j]!;
+      j--;
+      if (++moves > budget) {
+        entries[j + 1] = e;
+        sortEntries(entries);
+        return;
+      }
+    }
+    entries[j + 1] = e;
+  }
 }
 
 /**
