@@ -106,7 +106,11 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
 /** The order of the last base made (baseAmounts seeds the next one's input order with it). */
 let lastSorted: readonly SortEntry[] = [];
 
-/** Sort a nearly sorted array: by insertion, or fully once that passes a few moves per entry. */
+/**
+ * Sort a nearly sorted array: by insertion, or fully once that passes a few moves per entry. A
+ * window of up to 16 payees (a small pool) never passes them, so it is sorted in place without
+ * Array.prototype.sort's copy into a work array.
+ */
 function sortNearlySorted(entries: SortEntry[]): void {
   if (!insertionSort(entries, 4 * entries.length + 64)) entries.sort(compareEntries);
 }
@@ -209,16 +213,6 @@ export function payoutsFromWeights(weights: CumulativeWeights, subsidy: bigint, 
   const out: PayoutAmount[] = [];
   visitPayouts(weights, subsidy, finder, donationKey, (payee, value) => out.push({ payee, value }));
   return out;
-}
-
-/**
- * Sort in output order. A window with few payees (a small pool: every share's verification
- * sorts them) is sorted in place by insertion, which makes nothing; Array.prototype.sort
- * copies the array into a work array first, whatever its length.
- */
-function sortEntries(entries: SortEntry[]): void {
-  if (entries.length > 16) entries.sort(compareEntries);
-  else insertionSort(entries, Infinity);
 }
 
 /**
