@@ -24,11 +24,10 @@ import { decodeShare } from '../src/sharechain/share.js';
 import { encodeShareInfo } from '../src/sharechain/share-codec.js';
 import { ShareStore } from '../src/sharechain/store.js';
 import { ShareTracker } from '../src/sharechain/tracker.js';
-import type { Share } from '../src/sharechain/types.js';
+import type { ChainView, Share } from '../src/sharechain/types.js';
 import { sha256d, sha256dResumeFromBytes } from '../src/bitcoin/hash.js';
-import type { BuiltGentx } from '../src/sharechain/gentx.js';
 import { GENTX_BEFORE_REFHASH } from '../src/sharechain/coinbase-layout.js';
-import { checkShare, verifyShareDetailed } from '../src/sharechain/verify.js';
+import { checkShare, verifyShareDetailed, type VerifyOptions } from '../src/sharechain/verify.js';
 import { VoteCounter } from '../src/sharechain/votes.js';
 import type { ArrayChain } from '../test/support/array-chain.js';
 import { benchMemory, benchNet } from './memory.js';
@@ -42,20 +41,14 @@ const ADDRESSES = [
   'bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3',
 ];
 
-function newTracker(net: P2PoolNetwork, now: number): ShareTracker<BuiltGentx> {
+/**
+ * A tracker verifying with `check` (verifyShareDetailed, which returns the rebuilt gentx, or
+ * the node's checkShare: chain-state.ts, no gentx built), with version votes as the node counts them.
+ */
+function newTracker<R>(net: P2PoolNetwork, now: number, check: (share: Share, chain: ChainView, net: P2PoolNetwork, opts: VerifyOptions) => R): ShareTracker<R> {
   const holder: { votes?: VoteCounter } = {};
-  const tracker = new ShareTracker<BuiltGentx>({ chainLength: net.chainLength }, (share, chain) =>
-    verifyShareDetailed(share, chain, net, { now, versionCounts: (s, d) => holder.votes!.counts(s, d) }),
-  );
-  holder.votes = new VoteCounter(tracker);
-  return tracker;
-}
-
-/** A tracker checking shares as the node's does (chain-state.ts: checkShare, no gentx built). */
-function nodeTracker(net: P2PoolNetwork, now: number): ShareTracker<void> {
-  const holder: { votes?: VoteCounter } = {};
-  const tracker = new ShareTracker<void>({ chainLength: net.chainLength }, (share, chain) =>
-    checkShare(share, chain, net, { now, versionCounts: (s, d) => holder.votes!.counts(s, d) }),
+  const tracker = new ShareTracker<R>({ chainLength: net.chainLength }, (share, chain) =>
+    check(share, chain, net, { now, versionCounts: (s, d) => holder.votes!.counts(s, d) }),
   );
   holder.votes = new VoteCounter(tracker);
   return tracker;
@@ -139,7 +132,7 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
 
   // 1. Full verification of 2 x CHAIN_LENGTH shares in order (every share, not just the top
   //    CHAIN_LENGTH the reference verifies on load).
-  const tracker = newTracker(net, now);
+  const tracker = newTracker(net, now, verifyShareDetailed);
   const stripped: Buffer[] = [];
   const fullStart = performance.now();
   for (const s of chain) {
@@ -186,7 +179,7 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
     reopened.close();
     reloadDecodeMs = performance.now() - r0;
     const a0 = performance.now();
-    const fresh = nodeTracker(net, now);
+    const fresh = newTracker(net, now, checkShare);
     for (const r of rows) fresh.add(r.share);
     reloadAddMs = performance.now() - a0;
     reloadMs = performance.now() - r0;

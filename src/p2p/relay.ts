@@ -83,7 +83,12 @@ export class KnownSharesTable {
 
   has(peer: number, hash: string): boolean {
     const row = this.rows.get(hash);
-    return row !== undefined && this.gens[row * this.peers + peer]! >= this.gen[peer]! - 1;
+    return row !== undefined && this.knows(row, peer);
+  }
+
+  /** Whether `peer` still has the share of `row`: learned in its current generation or the one before. */
+  private knows(row: number, peer: number): boolean {
+    return this.gens[row * this.peers + peer]! >= this.gen[peer]! - 1;
   }
 
   add(peer: number, hash: string): void {
@@ -125,7 +130,7 @@ export class KnownSharesTable {
     for (const [hash, row] of this.rows) {
       let live = false;
       for (let p = 0; p < P; p++) {
-        if (this.gens[row * P + p]! >= this.gen[p]! - 1) {
+        if (this.knows(row, p)) {
           live = true;
           break;
         }
@@ -181,7 +186,7 @@ export class KnownSharesTable {
     for (let p = 0; p < P; p++) {
       let k = 0;
       // Stop at the first share the peer has (it has its ancestors too).
-      while (k < walk.length && !(rows[k]! >= 0 && this.gens[rows[k]! * P + p]! >= this.gen[p]! - 1)) k++;
+      while (k < walk.length && !(rows[k]! >= 0 && this.knows(rows[k]!, p))) k++;
       const shares = items.slice(0, k).reverse();
       // Oldest first, as the relay adds what it sends.
       for (let i = k - 1; i >= 0; i--) rows[i] = this.addAt(p, walk[i]!.hash, rows[i]!);

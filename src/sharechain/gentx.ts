@@ -353,7 +353,7 @@ function strippedGentx(gentx: Transaction, derived: DerivedShareInfo): Buffer {
   const ref = gentx.outputs[gentx.outputs.length - 1]!.script;
   const payouts = serializePayouts(derived.payouts);
   const buf = Buffer.allocUnsafe(strippedSize(input.script, commitment, payouts.bytes.length, derived.payouts.length));
-  writeStripped(buf, input.script, commitment, payouts.bytes, derived.payouts.length, ref, 0n, false);
+  writeStripped(buf, input.script, commitment, payouts.bytes, derived.payouts.length, ref);
   return buf;
 }
 
@@ -375,12 +375,12 @@ const REF_OUTPUT_BYTES = 8 + 1 + 42;
 /**
  * The stripped gentx (version 1, the null-prevout input with `coinbase`, sequence 0xffffffff,
  * [commitment] + payouts + ref output, locktime 0) written to `buf` from 0; returns its
- * length. The ref output is `ref` (its 42-byte script) when given, else written from
- * `refHash`/`nonce` (refOutputScript's bytes) when `inline`.
+ * length. The ref output is `ref` (its 42-byte script), else written from `refHash` and
+ * `nonce` (refOutputScript's bytes).
  */
 function writeStripped(
   buf: Buffer, coinbase: Buffer, commitment: Buffer | null, payoutBytes: Buffer, payoutCount: number,
-  ref: Buffer | null, nonce: bigint, inline: boolean, refHash?: Uint8Array,
+  ref: Buffer | { refHash: Uint8Array; nonce: bigint },
 ): number {
   buf.writeUInt32LE(1, 0);
   buf[4] = 1; // one input
@@ -392,15 +392,15 @@ function writeStripped(
   pos = writeCompact(buf, pos + 4, (commitment === null ? 0 : 1) + payoutCount + 1);
   if (commitment !== null) pos = writeOutput(buf, pos, { value: 0, script: commitment });
   pos += payoutBytes.copy(buf, pos);
-  if (!inline) {
-    pos = writeOutput(buf, pos, { value: 0, script: ref! });
+  if (Buffer.isBuffer(ref)) {
+    pos = writeOutput(buf, pos, { value: 0, script: ref });
   } else {
     buf.fill(0, pos, pos + 8);
     buf[pos + 8] = 42;
     buf[pos + 9] = 0x6a; // OP_RETURN
     buf[pos + 10] = 0x28; // push 40
-    buf.set(refHash!, pos + 11);
-    buf.writeBigUInt64LE(nonce, pos + 43);
+    buf.set(ref.refHash, pos + 11);
+    buf.writeBigUInt64LE(ref.nonce, pos + 43);
     pos += REF_OUTPUT_BYTES;
   }
   buf.writeUInt32LE(0, pos); // locktime
@@ -422,7 +422,7 @@ export function gentxTxidInto(p: GentxParams, derived: DerivedShareInfo, refHash
   const payouts = serializePayouts(derived.payouts);
   const size = strippedSize(p.shareData.coinbase, commitment, payouts.bytes.length, derived.payouts.length);
   if (checkScratch.length < size) checkScratch = Buffer.allocUnsafeSlow(size * 2);
-  const n = writeStripped(checkScratch, p.shareData.coinbase, commitment, payouts.bytes, derived.payouts.length, null, p.lastTxoutNonce ?? 0n, true, refHash);
+  const n = writeStripped(checkScratch, p.shareData.coinbase, commitment, payouts.bytes, derived.payouts.length, { refHash, nonce: p.lastTxoutNonce ?? 0n });
   sha256dInto(checkScratch, 0, n, out, outOffset);
   return n;
 }

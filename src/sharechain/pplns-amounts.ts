@@ -66,32 +66,30 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
   // sorted and insertion puts it in order in about one comparison per payee. Only the input
   // order changes: the comparison is a total order, so the result is the same as from any
   // other order (a scrambled one falls back to the full sort: sortNearlySorted).
-  let found = 0;
-  for (const e of lastSorted) {
-    const weight = w.get(e.payee);
-    if (weight === undefined) continue;
+  const amountFor = (weight: bigint): bigint => {
     const v = (scale * weight) / denominator;
     if (v < 0n) throw new Error('negative payout amount');
     sum += v;
+    return v;
+  };
+  let found = 0;
+  for (const e of lastSorted) {
+    // (The last base's payees may include this one's donation key: it had another.)
+    const weight = e.payee === donationKey ? undefined : w.get(e.payee);
+    if (weight === undefined) continue;
+    const v = amountFor(weight);
     sorted.push({ payee: e.payee, value: v, n: Number(v) });
     found++;
   }
-  const hasDonation = w.has(donationKey);
-  if (hasDonation) {
-    const v = (scale * w.get(donationKey)!) / denominator;
-    if (v < 0n) throw new Error('negative payout amount');
-    sum += v;
-    donationOwn = v;
-  }
-  if (found + (hasDonation ? 1 : 0) < w.size) {
+  const donationWeight = w.get(donationKey);
+  if (donationWeight !== undefined) donationOwn = amountFor(donationWeight);
+  if (found + (donationWeight !== undefined ? 1 : 0) < w.size) {
     // Payees the last base did not have (a new one or two per share, or another window).
     const seen = new Set<string>();
     for (let i = 0; i < found; i++) seen.add(sorted[i]!.payee);
     w.forEach((weight, payee) => {
       if (payee === donationKey || seen.has(payee)) return;
-      const v = (scale * weight) / denominator;
-      if (v < 0n) throw new Error('negative payout amount');
-      sum += v;
+      const v = amountFor(weight);
       sorted.push({ payee, value: v, n: Number(v) });
     });
   }
@@ -109,26 +107,12 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
 let lastSorted: readonly SortEntry[] = [];
 
 /**
- * Sort a nearly sorted array by insertion, falling back to sortEntries once the moves pass a
- * few per entry (an input order unlike the last window's). Same result as sortEntries.
+ * Sort a nearly sorted array: by insertion, or fully once that passes a few moves per entry. A
+ * window of up to 16 payees (a small pool) never passes them, so it is sorted in place without
+ * Array.prototype.sort's copy into a work array.
  */
 function sortNearlySorted(entries: SortEntry[]): void {
-  const budget = 4 * entries.length + 64;
-  let moves = 0;
-  for (let i = 1; i < entries.length; i++) {
-    const e = entries[i]!;
-    let j = i - 1;
-    while (j >= 0 && compareEntries(entries[j]!, e) > 0) {
-      entries[j + 1] = entries[j]!;
-      j--;
-      if (++moves > budget) {
-        entries[j + 1] = e;
-        sortEntries(entries);
-        return;
-      }
-    }
-    entries[j + 1] = e;
-  }
+  if (!insertionSort(entries, 4 * entries.length + 64)) entries.sort(compareEntries);
 }
 
 /**
@@ -232,24 +216,25 @@ export function payoutsFromWeights(weights: CumulativeWeights, subsidy: bigint, 
 }
 
 /**
- * Sort in output order. A window with few payees (a small pool: every share's verification
- * sorts them) is sorted in place by insertion, which makes nothing; Array.prototype.sort
- * copies the array into a work array first, whatever its length.
+ * Insertion sort in output order; false when it stopped after `maxMoves` moves (the array then
+ * holds the same entries, partly sorted).
  */
-function sortEntries(entries: SortEntry[]): void {
-  if (entries.length > 16) {
-    entries.sort(compareEntries);
-    return;
-  }
+function insertionSort(entries: SortEntry[], maxMoves: number): boolean {
+  let moves = 0;
   for (let i = 1; i < entries.length; i++) {
     const e = entries[i]!;
     let j = i - 1;
     while (j >= 0 && compareEntries(entries[j]!, e) > 0) {
       entries[j + 1] = entries[j]!;
       j--;
+      if (++moves > maxMoves) {
+        entries[j + 1] = e;
+        return false;
+      }
     }
     entries[j + 1] = e;
   }
+  return true;
 }
 
 function compareKeys(a: string, b: string): number {

@@ -166,7 +166,7 @@ function shareOwnedHashes(c: ShareContents): void {
 function internHash(bytes: Buffer, at: number, field: InternedHash): Buffer | undefined {
   const known = field === 'prevBlock' ? lastPrevBlock
     : field === 'wtxidRoot' ? lastWtxidRoot
-      : recentHashes[(bytes[at]! | (bytes[at + 1]! << 8)) & (RECENT_SLOTS - 1)];
+      : recentHashes[recentSlot(bytes, at)];
   if (known === undefined || known.length !== 32) return undefined;
   for (let i = 0; i < 32; i++) if (known[i] !== bytes[at + i]) return undefined;
   return known;
@@ -184,15 +184,13 @@ let lastWtxidRoot: Buffer = ZERO_HASH;
 const RECENT_SLOTS = 1024;
 const recentHashes: Array<Buffer | undefined> = new Array<Buffer | undefined>(RECENT_SLOTS).fill(undefined);
 
-function recentSlot(h: Uint8Array): number {
-  return (h[0]! | (h[1]! << 8)) & (RECENT_SLOTS - 1);
+function recentSlot(h: Uint8Array, at = 0): number {
+  return (h[at]! | (h[at + 1]! << 8)) & (RECENT_SLOTS - 1);
 }
 
 function rememberShareHash(h: Buffer): void {
   recentHashes[recentSlot(h)] = h;
 }
-
-
 
 /** Encode the wrapper; decode -> encode is byte-identical. */
 export function encodeShare(share: ShareContents & { version: ShareVersion }, net: P2PoolNetwork): Buffer {

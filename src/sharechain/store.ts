@@ -219,15 +219,9 @@ export class ShareStore {
     const rows = this.db.prepare('SELECT hash, raw FROM shares NOT INDEXED WHERE net = ? ORDER BY id').raw(true);
     for (const [hash, raw] of rows.iterate(net) as IterableIterator<unknown[]>) {
       const bad = (why: string): void => this.log(`share store: skipping corrupt row ${String(hash).slice(0, 64)}: ${why}`);
-      if (typeof hash !== 'string' || !HASH_RE.test(hash)) {
-        bad('hash is not 64 hex digits');
-        continue;
-      }
-      if (!Buffer.isBuffer(raw) || raw.length === 0) {
-        bad('raw share bytes missing');
-        continue;
-      }
-      const share = decodeRow(hash, raw, decode, bad);
+      if (!wellFormed(hash, null, raw, bad)) continue;
+      // wellFormed checked raw: a non-empty Buffer.
+      const share = decodeRow(hash, raw as Buffer, decode, bad);
       if (share !== undefined) each(share);
     }
   }
@@ -275,6 +269,23 @@ export class ShareStore {
   }
 }
 
+/** A row's hash, parent (null: none, or not read) and bytes have their types and shapes; else `bad` says which does not. */
+function wellFormed(hash: unknown, prev: unknown, raw: unknown, bad: (why: string) => void): hash is string {
+  if (typeof hash !== 'string' || !HASH_RE.test(hash)) {
+    bad('hash is not 64 hex digits');
+    return false;
+  }
+  if (prev !== null && (typeof prev !== 'string' || !HASH_RE.test(prev))) {
+    bad('previous hash is not 64 hex digits');
+    return false;
+  }
+  if (!Buffer.isBuffer(raw) || raw.length === 0) {
+    bad('raw share bytes missing');
+    return false;
+  }
+  return true;
+}
+
 /** A row's bytes decoded and checked to hash to its hash; undefined (logged by `bad`) when not. */
 function decodeRow<S extends { hash: ShareHash }>(hash: string, raw: Buffer, decode: (raw: Buffer) => S, bad: (why: string) => void): S | undefined {
   let share: S;
@@ -301,18 +312,8 @@ export function scanShareRows(db: Database.Database, net: string, log: StoreLog,
   const rows = db.prepare('SELECT hash, prev, raw, verified, time_added FROM shares NOT INDEXED WHERE net = ? ORDER BY id LIMIT ?').raw(true);
   for (const [hash, prev, raw, verified, timeAdded] of rows.iterate(net, limit) as IterableIterator<unknown[]>) {
     const bad = (why: string): void => log(`share store: skipping corrupt row ${String(hash).slice(0, 64)}: ${why}`);
-    if (typeof hash !== 'string' || !HASH_RE.test(hash)) {
-      bad('hash is not 64 hex digits');
-      continue;
-    }
-    if (prev !== null && (typeof prev !== 'string' || !HASH_RE.test(prev))) {
-      bad('previous hash is not 64 hex digits');
-      continue;
-    }
-    if (!Buffer.isBuffer(raw) || raw.length === 0) {
-      bad('raw share bytes missing');
-      continue;
-    }
-    each({ hash, prevHash: prev, raw, verified: verified === 1, timeAdded: typeof timeAdded === 'number' ? timeAdded : 0 }, bad);
+    if (!wellFormed(hash, prev, raw, bad)) continue;
+    // wellFormed checked prev (null or a hash) and raw (a non-empty Buffer).
+    each({ hash, prevHash: prev as string | null, raw: raw as Buffer, verified: verified === 1, timeAdded: typeof timeAdded === 'number' ? timeAdded : 0 }, bad);
   }
 }

@@ -73,9 +73,15 @@ export class WebServices {
     };
   }
 
-  /** The /metrics registry, its module imported on first use. */
+  /** The /metrics registry, its module imported on first use (again on the next use if that failed). */
   private loadMetrics(): Promise<NodeMetrics> {
-    this.metrics ??= import('./metrics.js').then((m) => new m.NodeMetrics(this.metricsSource));
+    this.metrics ??= import('./metrics.js').then(
+      (m) => new m.NodeMetrics(this.metricsSource),
+      (e: unknown) => {
+        this.metrics = null;
+        throw e;
+      },
+    );
     return this.metrics;
   }
 

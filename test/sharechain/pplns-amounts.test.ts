@@ -70,4 +70,13 @@ describe('payout order across consecutive windows', () => {
       expect(payoutsFromWeights(w, SUBSIDY, finder, DONATION), `step ${step}`).toEqual(model(w, finder));
     }
   });
+
+  it('keeps the donation apart when the last window had another donation key and paid this one as a payee', () => {
+    const payees = new Map<string, bigint>([['a', 3000n], [DONATION, 5000n], ['b', 1000n]]);
+    // A window whose donation key is another: DONATION is an ordinary payee in its order.
+    const other = window(payees, 0n);
+    expect(payoutsFromWeights(other, SUBSIDY, 'a', 'another-donation-key').map((p) => p.payee)).toContain(DONATION);
+    const w = window(payees, 2000n);
+    expect(payoutsFromWeights(w, SUBSIDY, 'b', DONATION)).toEqual(model(w, 'b'));
+  });
 });
