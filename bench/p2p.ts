@@ -21,7 +21,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { P2PNode } from '../src/p2p/p2p-node.js';
+import { P2PNode, SERVICE_EARLY_RELAY } from '../src/p2p/p2p-node.js';
 import { ChainState } from '../src/sharechain/chain-state.js';
 import { getP2PoolNetwork, type P2PoolNetwork } from '../src/sharechain/networks.js';
 import { decodeShare } from '../src/sharechain/share.js';
@@ -200,7 +200,8 @@ async function relayRun(chain: TestChain, fresh: readonly Share[], mode: 'ours' 
     if (mode === 'ours') {
       const tip = base.at(-1)!;
       a.sendVersion(0xa1n, tip.hashBytes);
-      b.sendVersion(0xb1n, tip.hashBytes);
+      // B takes early relay (docs/protocol.md#early-relay), as a node of ours does.
+      b.sendVersion(0xb1n, tip.hashBytes, SERVICE_EARLY_RELAY);
       // The handshake is done on our side when each raw peer has the node's ping (sent on accept).
       await waitFor('both peers ready', () => a!.commands().includes('ping') && b!.commands().includes('ping'), 10_000);
       const peers = await child.ask({ type: 'peers' });
