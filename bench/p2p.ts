@@ -6,7 +6,10 @@
  *   byte written by peer A to the frame complete at peer B. Budget: under 5 ms. The node runs in
  *   a child process, as a real peer's node would: what it does after writing the relay (the
  *   store's commit, pruning, logging) is not on the path, and the two raw peers' own work (and
- *   garbage) does not stall the node.
+ *   garbage) does not stall the node. Paced (RELAY_GAP_MS between shares) so that the next
+ *   share does not wait behind that work; peer B takes early relay (docs/protocol.md#early-relay)
+ *   as a node of ours does, and the same run times a peer B that does not (the reference) and
+ *   both back to back (the figures before 2026-12-07).
  * - sync: a new node downloads a 2 x 8,640-share chain (bitcoin's CHAIN_LENGTH) from one peer on
  *   loopback with sharereq batches, verifying as it goes, until it is on the same best share.
  *
