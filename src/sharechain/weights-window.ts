@@ -252,7 +252,7 @@ export class WeightsWindows<T extends WeightedItem> {
    */
   cumulativeWeights(start: ShareHash | null, maxShares: number, desiredWeight: bigint): CumulativeWeights {
     if (start == null || maxShares <= 0 || desiredWeight <= 0n || !this.chain.get(start)) {
-      return { weights: new Map(), totalWeight: 0n, donationWeight: 0n };
+      return { weights: new Map(), totalWeight: 0n, donationWeight: 0n, derived: undefined };
     }
     const height = this.chain.height(start);
     for (const a of answers) {
@@ -299,7 +299,7 @@ export class WeightsWindows<T extends WeightedItem> {
         total = desiredWeight;
       }
     }
-    return { weights, totalWeight: total, donationWeight: donation };
+    return { weights, totalWeight: total, donationWeight: donation, derived: undefined };
   }
 
   /** A window whose top is `start`, reusing the cheapest cached one. */
