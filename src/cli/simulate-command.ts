@@ -91,9 +91,22 @@ function runOne(sc: Scenario, seed: number, progress: (line: string) => void): {
  * The simulation process's young generation, MB per semi-space (see `inHeapCappedProcess`).
  * 64 rather than 32: half the scavenges, each copying about as many survivors (what outlives
  * one share's work outlives two), so ~10% less CPU for the 2-day baseline (docs/simulate.md#cost-and-budgets);
- * 128 saved a few % more for ~120 MB more RSS.
+ * 128 saved a few % more for ~120 MB more RSS. Fixed at that size from the start (min = max):
+ * V8 otherwise starts small and grows it only while many objects survive, and after the start
+ * chain few do (the 2-day baseline: 200 scavenges instead of 155).
  */
 const SEMI_SPACE_MB = 64;
+
+/**
+ * V8 flags of the simulation process besides the heap sizes. Allocation-site pretenuring off:
+ * V8 watches which allocation sites' objects survive scavenges and from then on allocates
+ * theirs straight in the old generation. Laying and loading the start chain (every object
+ * kept) taught it that of the PPLNS and coinbase code, whose objects afterwards live for one
+ * share's work; they then filled the old generation and were found dead only by full
+ * collections (2026-12-07, 6-day baseline: 33 full collections either way, but the CPU 105 s
+ * -> 88 s and the peak RSS 1.28 -> 0.97 GB). The simulation's results do not depend on it.
+ */
+const SIMULATION_V8_FLAGS = ['--no-allocation-site-pretenuring'];
 
 /** Set in the process that runs the simulation (see `inHeapCappedProcess`). */
 const INNER = 'P2POOL_SIMULATE_HEAP_CAPPED';
@@ -109,7 +122,15 @@ function inHeapCappedProcess(heapMb: number): number | null {
   // A 64 MB semi-space (young generation) instead of V8's default: a run makes many short-lived
   // objects per share (coinbases of hundreds of outputs); with the default, scavenges promoted
   // enough of them to cost ~10-20% of the baseline's CPU in the collector.
-  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, process.argv[1]!, ...process.argv.slice(2)], {
+  const child = spawnSync(process.execPath, [
+    ...process.execArgv,
+    `--max-old-space-size=${heapMb}`,
+    `--min-semi-space-size=${SEMI_SPACE_MB}`,
+    `--max-semi-space-size=${SEMI_SPACE_MB}`,
+    ...SIMULATION_V8_FLAGS,
+    process.argv[1]!,
+    ...process.argv.slice(2),
+  ], {
     stdio: 'inherit',
     env: { ...process.env, [INNER]: '1' },
   });

@@ -109,13 +109,6 @@ function blockWork(target: bigint): bigint {
   return lastBlockWork;
 }
 
-/**
- * Weights results whose sum was checked. A result object is never modified (ChainView's
- * contract: weights-window.ts hands the same object to every caller while the chain below is
- * unchanged), so the check, a pure function of the object, holds for as long as it lives.
- */
-const checkedWeights = new WeakSet<CumulativeWeights>();
-
 interface PayoutsMemo {
   subsidy: bigint;
   finder: string;
@@ -131,8 +124,6 @@ interface MadeOutput {
   out: TxOut;
 }
 
-/** Payout lists remembered per weights result (a few finders each). */
-const payoutsMemo = new WeakMap<CumulativeWeights, PayoutsMemo[]>();
 const PAYOUTS_PER_WEIGHTS = 4;
 
 /**
@@ -146,13 +137,13 @@ const PAYOUTS_PER_WEIGHTS = 4;
  */
 export function payoutList(weights: CumulativeWeights, subsidy: bigint, finder: string, version: number, net: P2PoolNetwork): TxOut[] {
   const parent = net.parent;
-  let memo = payoutsMemo.get(weights);
+  let memo = weights.derived?.payouts as PayoutsMemo[] | undefined;
   if (memo !== undefined) {
     for (const m of memo) {
       if (m.subsidy === subsidy && m.finder === finder && m.version === version && m.parent === parent) return m.payouts;
     }
   } else {
-    payoutsMemo.set(weights, (memo = []));
+    (weights.derived ??= {}).payouts = memo = [];
   }
   const donationKey = donationPayee(parent);
   const payouts: TxOut[] = [];
@@ -204,11 +195,13 @@ export function deriveShareInfo(p: GentxParams, payoutsFinder?: string): Derived
     Math.max(0, Math.min(height, net.realChainLength) - 1),
     65535n * BigInt(net.spread) * blockWork(p.blockTarget),
   );
-  if (!checkedWeights.has(weights)) {
+  // A result object is never modified (weights-window.ts hands the same object to every caller
+  // while the chain below is unchanged), so the check, a pure function of it, holds while it lives.
+  if (weights.derived?.checked !== true) {
     if (weights.totalWeight !== sumWeights(weights.weights) + weights.donationWeight) {
       throw new GentxError('inconsistent PPLNS weights from the chain view');
     }
-    checkedWeights.add(weights);
+    (weights.derived ??= {}).checked = true;
   }
   const payee = payeeOf(shareData, version, net);
   const payouts = payoutList(weights, BigInt(shareData.subsidy), payoutsFinder ?? payee, version, net);

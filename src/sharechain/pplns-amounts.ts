@@ -20,7 +20,7 @@ export interface PayoutAmount {
 /**
  * The part of the amounts that does not depend on the finder: subsidy·199·weight // (200·total)
  * per payee, their sum, the donation key's own entry, and the non-donation payees in output
- * order. A pure function of (weights, subsidy, donation key); remembered per weights object,
+ * order. A pure function of (weights, subsidy, donation key); remembered on the weights object,
  * since a share's window is asked for several times with the same result object (the work
  * layer's base, the rebuild of a solved job, verification: weights-window.ts returns one object
  * per query while the chain below it is unchanged), and a node's work asks again per finder.
@@ -44,7 +44,6 @@ interface SortEntry {
   made?: unknown;
 }
 
-const bases = new WeakMap<CumulativeWeights, BaseAmounts>();
 
 /** subsidy·199·weight // (200·total) for one payee (0 without weight). */
 function amountOf(weights: CumulativeWeights, subsidy: bigint, payee: string): bigint {
@@ -53,7 +52,7 @@ function amountOf(weights: CumulativeWeights, subsidy: bigint, payee: string): b
 }
 
 function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: string): BaseAmounts {
-  const hit = bases.get(weights);
+  const hit = weights.derived?.base as BaseAmounts | undefined;
   if (hit !== undefined && hit.subsidy === subsidy && hit.donationKey === donationKey) return hit;
   const denominator = 200n * weights.totalWeight;
   const scale = subsidy * 199n;
@@ -99,7 +98,7 @@ function baseAmounts(weights: CumulativeWeights, subsidy: bigint, donationKey: s
   sortNearlySorted(sorted);
   lastSorted = sorted;
   const base: BaseAmounts = { subsidy, donationKey, donationOwn, sum, sorted };
-  bases.set(weights, base);
+  (weights.derived ??= {}).base = base;
   return base;
 }
 

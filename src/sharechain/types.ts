@@ -124,6 +124,25 @@ export interface CumulativeWeights {
   /** sum of all weights plus donationWeight. */
   totalWeight: bigint;
   donationWeight: bigint;
+  /**
+   * Work derived from this result and remembered on it (a result is never modified, see
+   * weights-window.ts): the sum's check and the payout lists (gentx.ts), the amounts' base
+   * (pplns-amounts.ts). Not part of the answer. On the object rather than in WeakMaps keyed
+   * by it: a result lives for a few shares, and a WeakMap's entries (ephemerons) kept it and
+   * its ~1,000-payee amounts through more collections (p2pool simulate: 40% fewer full
+   * collections, docs/simulate.md#cost-and-budgets).
+   */
+  derived?: WeightsDerived;
+}
+
+/** What gentx.ts and pplns-amounts.ts remember on a CumulativeWeights (each reads only its own fields). */
+export interface WeightsDerived {
+  /** The weights' sum was checked against totalWeight (gentx.ts). */
+  checked?: boolean;
+  /** Payout lists made from these weights, a few finders' (gentx.ts). */
+  payouts?: unknown;
+  /** The amounts every finder's payouts share (pplns-amounts.ts). */
+  base?: unknown;
 }
 
 /**

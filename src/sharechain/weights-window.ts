@@ -51,6 +51,8 @@ export interface WindowChain<T extends WeightedItem> {
 
 /** A recent answer, valid while the chain below `start` is what it was (see `cumulativeWeights`). */
 interface Answer {
+  /** The WeightsWindows that gave it. */
+  owner: object;
   start: ShareHash;
   maxShares: number;
   desiredWeight: bigint;
@@ -58,8 +60,16 @@ interface Answer {
   result: CumulativeWeights;
 }
 
-/** Recent answers kept: a share's window is asked for a few times in a row (work, rebuild, verification). */
+/**
+ * Recent answers kept, for the whole process: a share's window is asked for a few times in a
+ * row (work, rebuild, verification). Process-wide, not per WeightsWindows: a node has one, and
+ * where a process holds many (p2pool simulate's 20 nodes) an answer per node kept for the next
+ * eight queries of that node lived through ~160 shares' work, with the PPLNS amounts and payout
+ * lists remembered on it (pplns-amounts.ts, gentx.ts), and all of it was promoted to the old
+ * generation and collected there (docs/simulate.md#cost-and-budgets).
+ */
 const ANSWERS = 8;
+const answers: Answer[] = [];
 
 interface Delta {
   payee: string;
@@ -173,12 +183,16 @@ class Window {
  */
 const sharedDeltas = new WeakMap<object, WeakMap<object, Delta>>();
 
+/** Drop `owner`'s answers from the process's recent ones. */
+function forgetAnswers(owner: object): void {
+  for (let i = answers.length - 1; i >= 0; i--) if (answers[i]!.owner === owner) answers.splice(i, 1);
+}
+
 /** A small set of sliding windows over one chain. */
 export class WeightsWindows<T extends WeightedItem> {
   private windows: Window[] = [];
   private clock = 0;
   private readonly deltas: WeakMap<object, Delta>;
-  private answers: Answer[] = [];
 
   constructor(
     private readonly chain: WindowChain<T>,
@@ -203,7 +217,7 @@ export class WeightsWindows<T extends WeightedItem> {
   /** Forget every window. */
   clear(): void {
     this.windows = [];
-    this.answers = [];
+    forgetAnswers(this);
   }
 
   /**
@@ -238,15 +252,15 @@ export class WeightsWindows<T extends WeightedItem> {
    */
   cumulativeWeights(start: ShareHash | null, maxShares: number, desiredWeight: bigint): CumulativeWeights {
     if (start == null || maxShares <= 0 || desiredWeight <= 0n || !this.chain.get(start)) {
-      return { weights: new Map(), totalWeight: 0n, donationWeight: 0n };
+      return { weights: new Map(), totalWeight: 0n, donationWeight: 0n, derived: undefined };
     }
     const height = this.chain.height(start);
-    for (const a of this.answers) {
-      if (a.start === start && a.maxShares === maxShares && a.desiredWeight === desiredWeight && a.height === height) return a.result;
+    for (const a of answers) {
+      if (a.owner === this && a.start === start && a.maxShares === maxShares && a.desiredWeight === desiredWeight && a.height === height) return a.result;
     }
     const result = this.compute(start, maxShares, desiredWeight);
-    if (this.answers.length >= ANSWERS) this.answers.shift();
-    this.answers.push({ start, maxShares, desiredWeight, height, result });
+    if (answers.length >= ANSWERS) answers.shift();
+    answers.push({ owner: this, start, maxShares, desiredWeight, height, result });
     return result;
   }
 
@@ -285,7 +299,7 @@ export class WeightsWindows<T extends WeightedItem> {
         total = desiredWeight;
       }
     }
-    return { weights, totalWeight: total, donationWeight: donation };
+    return { weights, totalWeight: total, donationWeight: donation, derived: undefined };
   }
 
   /** A window whose top is `start`, reusing the cheapest cached one. */
