@@ -52,6 +52,8 @@ export interface StratumServerOptions {
 
 /** Lines longer than this (a coinbase paying thousands) are assembled in Buffers of their own. */
 const MAX_SCRATCH_BYTES = 256 * 1024;
+/** Line lengths whose view of the scratch is kept (lendScratch). */
+const MAX_SCRATCH_VIEWS = 64;
 
 const isLoopback = (addr: string): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
 
@@ -108,6 +110,8 @@ export class StratumServer {
   private readonly now: () => number;
   /** Where notify lines are assembled, and the connection whose unsent line is in it (lendScratch). */
   private scratch = Buffer.allocUnsafeSlow(0);
+  /** Views of `scratch` by length (lendScratch); emptied when the scratch is replaced. */
+  private readonly scratchViews = new Map<number, Buffer>();
   private scratchHolder: Conn | null = null;
 
   constructor(
@@ -368,9 +372,23 @@ export class StratumServer {
    */
   private lendScratch(c: Conn, bytes: number): Buffer {
     if (this.scratchHolder !== null || bytes > MAX_SCRATCH_BYTES) return Buffer.allocUnsafe(bytes);
-    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 16 * 1024));
+    if (this.scratch.length < bytes) this.newScratch(Math.max(bytes, 16 * 1024));
     this.scratchHolder = c;
-    return this.scratch.subarray(0, bytes);
+    // One view per line length, kept while the scratch is ours: a broadcast's lines come in a
+    // few lengths (the finder's script kind, in the window or not), so its 1,000 lines make no
+    // Buffer object each.
+    let view = this.scratchViews.get(bytes);
+    if (view === undefined) {
+      view = this.scratch.subarray(0, bytes);
+      if (this.scratchViews.size < MAX_SCRATCH_VIEWS) this.scratchViews.set(bytes, view);
+    }
+    return view;
+  }
+
+  /** A new scratch: the old one (and every view of it) may be a socket's queued line now. */
+  private newScratch(bytes: number): void {
+    this.scratch = Buffer.allocUnsafeSlow(bytes);
+    this.scratchViews.clear();
   }
 
   /**
@@ -381,7 +399,7 @@ export class StratumServer {
   private settleScratch(c: Conn): void {
     if (this.scratchHolder !== c) return;
     this.scratchHolder = null;
-    if (c.socket.writableLength !== 0) this.scratch = Buffer.allocUnsafeSlow(0);
+    if (c.socket.writableLength !== 0) this.newScratch(0);
   }
 
   private drop(c: Conn, reason: string, ban: boolean): void {

@@ -58,9 +58,27 @@ class LiveJobs {
   private newest = -1;
   private size = 0;
 
+  /**
+   * A job dropped for good (no slot holds it), which the work source may refill as the next job
+   * (WorkSource.makeJob's `recycle`): one that a clean job or a full ring dropped. Only one
+   * is kept, so a session holds at most its live jobs and one more.
+   */
+  private dropped: Job | null = null;
+
+  /** Take the dropped job for recycling: from here on it is the work source's, not ours. */
+  takeDropped(): Job | null {
+    const job = this.dropped;
+    this.dropped = null;
+    return job;
+  }
+
   /** Drop every job (a clean job: older work can no longer make blocks or good shares). */
   clear(): void {
-    for (let i = 0, at = this.newest; i < this.size; i++, at = (at + MAX_JOBS - 1) % MAX_JOBS) this.slots[at]!.job = null;
+    for (let i = 0, at = this.newest; i < this.size; i++, at = (at + MAX_JOBS - 1) % MAX_JOBS) {
+      const slot = this.slots[at]!;
+      if (slot.job !== null) this.dropped = slot.job;
+      slot.job = null;
+    }
     this.size = 0;
   }
 
@@ -71,6 +89,7 @@ class LiveJobs {
     if (slot === undefined) {
       this.slots[this.newest] = { job, miner, target, targetBytes: null, seen: null };
     } else {
+      if (slot.job !== null) this.dropped = slot.job;
       slot.job = job;
       slot.miner = miner;
       slot.target = target;
@@ -288,7 +307,9 @@ export class StratumSession {
    */
   prepareJob(clean: boolean): Job | null {
     if (this.closed || !this.currentMiner || !this.subscribed) return null;
-    const made = this.work.makeJob(this.currentMiner, this.extranonce1);
+    // The job a clean job or a full ring dropped earlier: no slot holds it, so no submit can
+    // reach it, and the work source may make the new job in it (test/stratum/session.test.ts).
+    const made = this.work.makeJob(this.currentMiner, this.extranonce1, this.jobs.takeDropped());
     if ('unavailable' in made) {
       this.hooks.log?.(`no work for ${this.currentMiner.username}: ${made.unavailable}`);
       return null;
