@@ -222,13 +222,24 @@ export function benchJobBuild(work: PoolWork, net: P2PoolNetwork): Result {
  */
 export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submits?: boolean } = {}): { figures: Result; notifyLine: string } {
   const lines: string[] = [];
-  // The notify comes as bytes assembled in one reused Buffer, as the server does (server.ts
-  // lendScratch; notify-line.ts notifyLineBytes); the first one is kept as text for the floor.
+  // The notify comes as bytes assembled in one reused Buffer, with one view of it per line
+  // length, as the server does (server.ts lendScratch; notify-line.ts notifyLineBytes); the
+  // first one is kept as text for the floor.
   let scratch = Buffer.alloc(0);
+  const views = new Map<number, Buffer>();
+  const lineBuffer = (bytes: number): Buffer => {
+    if (scratch.length < bytes) {
+      scratch = Buffer.allocUnsafe(bytes);
+      views.clear();
+    }
+    let view = views.get(bytes);
+    if (view === undefined) views.set(bytes, (view = scratch.subarray(0, bytes)));
+    return view;
+  };
   let firstNotify: string | null = null;
   const hooks = {
     send: (line: string) => void lines.push(line),
-    lineBuffer: (bytes: number) => (scratch.length >= bytes ? scratch : (scratch = Buffer.allocUnsafe(bytes))).subarray(0, bytes),
+    lineBuffer,
     sendBytes: (line: Buffer) => void (firstNotify ??= line.toString('latin1')),
     close: () => undefined,
     now: Date.now,

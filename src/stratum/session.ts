@@ -80,6 +80,9 @@ class LiveJobs {
       slot.job = null;
     }
     this.size = 0;
+    // Start again at the first slot: with clean jobs only (every new work), a session then uses
+    // one slot, not a new one for each of its first MAX_JOBS broadcasts.
+    this.newest = -1;
   }
 
   /** Add the newest job, dropping the oldest when MAX_JOBS are live. */
