@@ -128,6 +128,17 @@ export class PayeeGentx implements Coinb1HexSource {
    * ref_hash here instead of into a new Buffer.
    */
   readonly refHash = Buffer.allocUnsafe(32);
+  /**
+   * The payee, chain and share version finderScript was last made for: a session's next job
+   * usually pays the same address, and then needs no script lookup (forPayeeInto).
+   */
+  scriptFor: { address: string; parent: unknown; version: number } | null = null;
+
+  /** The finder's VarStr(script) hex of the last fill, when it was made for this payee. */
+  finderScriptFor(address: string, parent: unknown, version: number): Buffer | null {
+    const k = this.scriptFor;
+    return k !== null && k.address === address && k.parent === parent && k.version === version ? this.finderScript : null;
+  }
 
   /**
    * Make this the gentx of another payee or work (GenerationBase.forPayeeInto). What was made
@@ -520,7 +531,16 @@ export class GenerationBase {
     } else {
       computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net).copy(into.refHash, 0);
     }
-    const finderScript = varScriptAscii(payoutScriptForAddress(address, net.parent, version));
+    let finderScript = into.finderScriptFor(address, net.parent, version);
+    if (finderScript === null) {
+      finderScript = varScriptAscii(payoutScriptForAddress(address, net.parent, version));
+      if (into.scriptFor === null) into.scriptFor = { address, parent: net.parent, version };
+      else {
+        into.scriptFor.address = address;
+        into.scriptFor.parent = net.parent;
+        into.scriptFor.version = version;
+      }
+    }
     const at = this.hexAt;
     const place = at[lo]!;
     // head | count | commitment | payouts with the finder in its place | donation | ref output
