@@ -264,6 +264,8 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private jobCounter = 0;
   /** Per share target: the work shared by every payee of this generation (payee-gentx.ts). */
   private readonly bases = new Map<bigint, TargetWork>();
+  /** The base the last job used, and its key: a broadcast's jobs share one (no bigint-keyed lookup each). */
+  private lastBase: { key: bigint; work: TargetWork } | null = null;
   /** The last template that passed checkTemplateRules (templates are not mutated). */
   private checkedTemplate: BlockTemplate | null = null;
   private readonly rateUsers = new WeakMap<Miner, string>();
@@ -301,6 +303,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   workChanged(clean: boolean): void {
     this.generation++;
     this.bases.clear();
+    this.lastBase = null;
     if (this.unavailable() === null) this.emit('work', clean);
   }
 
@@ -372,7 +375,8 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const fee = this.opts.feePercent ?? 0;
     const address = fee > 0 && (this.opts.random ?? Math.random)() * 100 < fee ? this.opts.nodeAddress : miner.address;
     const desiredTarget = this.desiredShareTarget(miner);
-    let target = this.bases.get(desiredTarget);
+    const last = this.lastBase;
+    let target = last !== null && last.key === desiredTarget ? last.work : this.bases.get(desiredTarget);
     // workChanged clears the bases; should the template or best share move without it, a base
     // built on the old ones must not be served.
     if (target && (target.template !== template || target.best !== best)) target = undefined;
@@ -394,6 +398,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
         throw e;
       }
     }
+    if (last === null || last.work !== target) this.lastBase = { key: desiredTarget, work: target };
     const now = this.now();
     const ntime = Math.max(template.curtime, template.mintime, Math.floor(now / 1000));
     return job.fill((++this.jobCounter).toString(16), target, work, this.generation, ntime, now);
