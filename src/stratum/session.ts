@@ -72,11 +72,16 @@ class LiveJobs {
     return job;
   }
 
+  private drop(job: Job): void {
+    job.dropped?.();
+    this.dropped = job;
+  }
+
   /** Drop every job (a clean job: older work can no longer make blocks or good shares). */
   clear(): void {
     for (let i = 0, at = this.newest; i < this.size; i++, at = (at + MAX_JOBS - 1) % MAX_JOBS) {
       const slot = this.slots[at]!;
-      if (slot.job !== null) this.dropped = slot.job;
+      if (slot.job !== null) this.drop(slot.job);
       slot.job = null;
     }
     this.size = 0;
@@ -92,7 +97,7 @@ class LiveJobs {
     if (slot === undefined) {
       this.slots[this.newest] = { job, miner, target, targetBytes: null, seen: null };
     } else {
-      if (slot.job !== null) this.dropped = slot.job;
+      if (slot.job !== null) this.drop(slot.job);
       slot.job = job;
       slot.miner = miner;
       slot.target = target;

@@ -161,6 +161,12 @@ export class PayeeGentx implements Coinb1HexSource {
     this.coinb1HexLength = head.length + cutA + (place - cutB) + 16 + finderScript.length + (outputs.length - place) + tail.length + 64;
   }
 
+  /** Let go of coinb1's bytes and hex string (remade on first use); Buffers handed out stay valid. */
+  shed(): void {
+    this.bytes = null;
+    this.hex = null;
+  }
+
   /**
    * Write coinb1's hex (ASCII) into `out` at `at`; returns the offset after it. Whole pieces go
    * in with TypedArray set (no view made), the finder's amount digit by digit: no string and

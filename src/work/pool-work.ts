@@ -221,6 +221,16 @@ class PoolJob implements Job, JobContext {
     return this;
   }
 
+  /** Dropped for good by its session: what a submit made (coinb1's bytes, the full gentx) goes. */
+  dropped(): void {
+    const own = this.own;
+    if (own !== null && this.work === own) {
+      own.gentx.shed();
+      own.gen = null;
+    }
+    this.targets = undefined;
+  }
+
   /** The job is its own context (one object per session per broadcast, not two). */
   get context(): JobContext {
     return this;

@@ -128,6 +128,15 @@ describe('a Stratum session recycling its jobs through PoolWork', () => {
     expect(work.solutions).toHaveLength(1);
     expect(work.solutions[0]!.header).toEqual(StratumTestMiner.header(c, EN1, '00000001', parseInt(c.ntime, 16), nonceOnC, parseInt(c.version, 16)));
     expect(work.solutions[0]!.coinbase.toString('hex')).toBe(`${c.coinb1}${EN1}00000001${c.coinb2}`);
+    // Dropped by the next clean job: what C's submit made goes with it (the spare object holds
+    // no coinb1 until its refill), while the bytes already handed out stay as they were.
+    const handedOut = madeC.job.coinb1;
+    const gentxOf = (j: Job): { bytes: Buffer | null } => (j.context as { work: { gentx: { bytes: Buffer | null } } }).work.gentx;
+    expect(gentxOf(madeC.job).bytes).not.toBeNull();
+    work.workChanged(true);
+    session.sendJob(true);
+    expect(gentxOf(madeC.job).bytes).toBeNull();
+    expect(handedOut.toString('hex')).toBe(c.coinb1);
   });
 
   it('never refills a job a non-clean job kept live, and refills the one a full ring evicts', () => {
