@@ -93,6 +93,8 @@ interface Conn {
   outLine: Buffer | null;
   /** The remote address as counted in `perIp` (null once uncounted). */
   counted: string | null;
+  /** When the miner last sent anything (ms, `now`): IDLE_TIMEOUT_MS after it, housekeeping closes the connection. */
+  lastData: number;
 }
 
 export class StratumServer {
@@ -156,7 +158,7 @@ export class StratumServer {
     extranonce1.writeUInt16BE(this.extranonceCounter++ & 0xffff, 2);
     const conn: Conn = {
       socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now(),
-      batching: false, out: '', outAscii: true, outChunks: null, outLine: null, counted: remote,
+      batching: false, out: '', outAscii: true, outChunks: null, outLine: null, counted: remote, lastData: this.now(),
     };
     this.perIp.set(remote, (this.perIp.get(remote) ?? 0) + 1);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -196,8 +198,12 @@ export class StratumServer {
     });
     this.conns.add(conn);
     socket.setNoDelay(true);
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => this.drop(conn, 'idle', false));
+    // Idle is checked once a second by housekeeping against the last read (lastData), not with
+    // socket.setTimeout: Node refreshes that timer on every write too, so each session's notify
+    // of a broadcast cost a timer reinsertion (--cpu-prof), and a miner we kept writing to was
+    // never idle however long it said nothing.
     const onData = (chunk: Buffer): void => {
+      conn.lastData = this.now();
       let lines: string[];
       try {
         lines = splitter.push(chunk);
@@ -414,7 +420,12 @@ export class StratumServer {
   }
 
   private housekeeping(): void {
+    const now = this.now();
     for (const c of this.conns) {
+      if (now - c.lastData > IDLE_TIMEOUT_MS) {
+        this.drop(c, 'idle', false);
+        continue;
+      }
       c.batching = true;
       c.session.checkLogin(c.startedAt, this.opts.loginTimeoutMs);
       c.session.tick();
