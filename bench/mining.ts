@@ -26,7 +26,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { scriptToAddress } from '../src/bitcoin/address.js';
 import { hash160, sha256d } from '../src/bitcoin/hash.js';
 import { hashToBigInt, hashToDisplayHex } from '../src/bitcoin/hex.js';
@@ -112,6 +114,12 @@ function heapAllocation(): { stop: () => number } {
       return after - before + freed;
     },
   };
+}
+
+/** A full collection now (V8's gc(), exposed for this call only). */
+function settleHeap(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 function cpuCalibrationMs(): number {
@@ -221,13 +229,24 @@ export function benchJobBuild(work: PoolWork, net: P2PoolNetwork): Result {
  */
 export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submits?: boolean } = {}): { figures: Result; notifyLine: string } {
   const lines: string[] = [];
-  // The notify comes as bytes assembled in one reused Buffer, as the server does (server.ts
-  // lendScratch; notify-line.ts notifyLineBytes); the first one is kept as text for the floor.
+  // The notify comes as bytes assembled in one reused Buffer, with one view of it per line
+  // length, as the server does (server.ts lendScratch; notify-line.ts notifyLineBytes); the
+  // first one is kept as text for the floor.
   let scratch = Buffer.alloc(0);
+  const views = new Map<number, Buffer>();
+  const lineBuffer = (bytes: number): Buffer => {
+    if (scratch.length < bytes) {
+      scratch = Buffer.allocUnsafe(bytes);
+      views.clear();
+    }
+    let view = views.get(bytes);
+    if (view === undefined) views.set(bytes, (view = scratch.subarray(0, bytes)));
+    return view;
+  };
   let firstNotify: string | null = null;
   const hooks = {
     send: (line: string) => void lines.push(line),
-    lineBuffer: (bytes: number) => (scratch.length >= bytes ? scratch : (scratch = Buffer.allocUnsafe(bytes))).subarray(0, bytes),
+    lineBuffer,
     sendBytes: (line: Buffer) => void (firstNotify ??= line.toString('latin1')),
     close: () => undefined,
     now: Date.now,
@@ -241,17 +260,23 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submi
     return s;
   });
   const broadcastMs: number[] = [];
+  const broadcastHeap: number[] = [];
   for (let r = 0; r < 12; r++) {
     work.workChanged(true); // new generation: every payee's gentx is built again
     lines.length = 0;
     firstNotify = null;
+    const heap = heapAllocation();
     const start = process.hrtime.bigint();
     for (const s of sessions) s.sendJob(true);
     broadcastMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    broadcastHeap.push(heap.stop() / SESSIONS);
   }
+  // V8 heap bytes a broadcast allocates per session (after the first two rounds: a session's
+  // first jobs are new objects, later ones are its dropped jobs refilled).
+  const broadcastHeapBytesPerSession = { best: Math.round(Math.min(...broadcastHeap.slice(2))), p50: Math.round(stats(broadcastHeap.slice(2)).p50) };
   const first = firstNotify ?? lines.find((l) => l.includes('"method":"mining.notify"'))!;
   const best = (xs: number[]): number => Math.min(...xs);
-  if (opts.submits === false) return { figures: { broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 } }, notifyLine: first };
+  if (opts.submits === false) return { figures: { broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 }, broadcastHeapBytesPerSession }, notifyLine: first };
   // Submits on the last job of session 0, with nonces whose PoW is above the share and block
   // targets (found as the load generator finds them): each is a pseudoshare, checked fully.
   const { jobId, ntime, header } = notifyHeader(first, sessions[0]!.extranonce1.toString('hex'), '00000001');
@@ -283,6 +308,7 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submi
   return {
     figures: {
       broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 },
+      broadcastHeapBytesPerSession,
       submitJsUs: { best: round(best(submitUs)), p50: stats(submitUs).p50, submitsPerCoreSecond: Math.round(1e6 / best(submitUs)) },
       // V8 heap bytes allocated per submit (the request line is made before the round; the
       // answers are collected): what the young generation has to collect, i.e. GC pressure.
@@ -346,13 +372,27 @@ async function notifyRounds(load: LoadChild, broadcast: () => void, label: strin
   const received: number[] = [];
   const cpuUser: number[] = [];
   const cpuSystem: number[] = [];
+  // This process's collections (PerformanceObserver 'gc' entries, on performance.now()'s clock)
+  // and the measured broadcasts' spans: how many collections ran inside a broadcast, and for how long.
+  const gcs: { start: number; ms: number; major: boolean }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, major: ((e as unknown as { detail?: { kind?: number } }).detail?.kind) === constants.NODE_PERFORMANCE_GC_MAJOR });
+  });
+  // Start from a collected heap, ours and the floor alike: the bench's earlier sections (the
+  // in-process jobs, the full-mempool template) leave tens of MB of their own garbage, and its
+  // mark-compact (~100 ms) fell inside one measured broadcast in some runs.
+  settleHeap();
+  observer.observe({ entryTypes: ['gc'] });
+  const spans: [number, number][] = [];
   for (let r = 0; r < NOTIFY_ROUNDS + 2; r++) {
     await load.ask({ type: 'arm' }, 'armed');
     const notified = load.next('notified');
     const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
     const start = process.hrtime.bigint();
     broadcast();
     const wrote = process.hrtime.bigint();
+    const t1 = performance.now();
     const cpu = process.cpuUsage(cpu0);
     const got = await notified;
     if (r >= 2) {
@@ -360,11 +400,19 @@ async function notifyRounds(load: LoadChild, broadcast: () => void, label: strin
       cpuSystem.push(cpu.system / 1000);
       written.push(Number(wrote - start) / 1e6);
       received.push(Number(BigInt(got.last) - start) / 1e6);
+      spans.push([t0, t1]);
     }
     progress(`${label} round ${r}: written ${Number(wrote - start) / 1e6} ms, received ${Number(BigInt(got.last) - start) / 1e6} ms`);
     await new Promise((res) => setTimeout(res, 50));
   }
-  return { lastWrittenMs: stats(written), lastReceivedMs: stats(received), cpuMsPerRound: { user: stats(cpuUser), system: stats(cpuSystem) } };
+  observer.disconnect();
+  const inside = gcs.filter((g) => spans.some(([a, b]) => g.start >= a && g.start < b));
+  return {
+    lastWrittenMs: stats(written),
+    lastReceivedMs: stats(received),
+    cpuMsPerRound: { user: stats(cpuUser), system: stats(cpuSystem) },
+    gcInsideBroadcasts: { count: inside.length, major: inside.filter((g) => g.major).length, ms: round(inside.reduce((t, g) => t + g.ms, 0)), maxMs: round(Math.max(0, ...inside.map((g) => g.ms))) },
+  };
 }
 
 /**
@@ -525,6 +573,8 @@ export async function benchMining(): Promise<Result> {
       // CPU time the node spent on one broadcast, ours (user) and the kernel's (system: mostly
       // the 1,000 socket writes). Less disturbed than wall time when the machine is shared.
       nodeCpuMsPerRound: n.cpuMsPerRound,
+      // Collections of this process that started inside one of the measured broadcasts.
+      gcInsideBroadcasts: n.gcInsideBroadcasts,
     };
 
     // Submissions are pre-computed on each session's current job: PoW above both the share
@@ -579,6 +629,10 @@ export async function benchMining(): Promise<Result> {
     submitsPerSecond: { ours: oursSubmits, floorLinesPerSecond: floorLines, ratio: round(oursSubmits / floorLines), budgetRatio: 0.95, ok: oursSubmits >= 0.95 * floorLines },
     submitP99At5000Ms: { ours: oursP99At5000, floor: floorP99At5000, ratio: round(oursP99At5000 / floorP99At5000), budgetRatio: 1.5, ok: oursP99At5000 <= 1.5 * floorP99At5000 },
     heapBytesPerSubmit: (inProcess as { heapBytesPerSubmit?: unknown }).heapBytesPerSubmit,
+    // V8 heap a broadcast allocates per session (in-process), and this process's collections
+    // inside the measured broadcasts, ours and the floor's.
+    notifyHeapBytesPerSession: (inProcess as { broadcastHeapBytesPerSession?: unknown }).broadcastHeapBytesPerSession,
+    notifyGcInsideBroadcasts: { ours: (ours.notify as { gcInsideBroadcasts: unknown }).gcInsideBroadcasts, floor: (floor.notifyBareWrites as { gcInsideBroadcasts: unknown }).gcInsideBroadcasts },
   };
 
   // The machine's 1-minute load average: above 2 (its cores), other work shared them.

@@ -17,7 +17,7 @@ import { nextPushId, pushLineJson } from './messages.js';
  */
 export function notifyLineBytes(job: Job, clean: boolean, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const src = job.coinb1HexSource;
-  if (src === undefined || !PLAIN_ID.test(job.id)) return Buffer.from(notifyLine(job, clean), 'latin1');
+  if (src === undefined || !plainId(job.id)) return Buffer.from(notifyLine(job, clean), 'latin1');
   // Per session only the push id, the job id and coinb1 differ; the rest is bytes made once per
   // template (prevhash) or per work and second (the tail), copied in with one memcpy each. No
   // string is built per line (a ~1 KB tail rope per session was most of a notify's garbage).
@@ -42,8 +42,15 @@ export function notifyLineBytes(job: Job, clean: boolean, alloc: (bytes: number)
   return out;
 }
 
-/** Job ids written into a line as they are (JSON needs no escape for these). */
-const PLAIN_ID = /^[0-9A-Za-z]{1,64}$/;
+/** Job ids written into a line as they are (JSON needs no escape for these): 1-64 of [0-9A-Za-z]. */
+function plainId(id: string): boolean {
+  if (id.length === 0 || id.length > 64) return false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return false;
+  }
+  return true;
+}
 const HEAD_ID = Buffer.from('{"id":', 'latin1');
 const HEAD_METHOD = Buffer.from(',"method":"mining.notify","params":["', 'latin1');
 const QUOTE_COMMA_QUOTE = Buffer.from('","', 'latin1');
@@ -90,6 +97,7 @@ function prevHashAscii(prevBlock: Buffer): Buffer {
  * served while all of them are equal.
  */
 interface TailEntry {
+  /** Compared by identity first (every job of one work shares its coinb2), then by bytes. */
   coinb2: Buffer;
   version: number;
   bits: number;
@@ -100,8 +108,13 @@ interface TailEntry {
 const tailCache = new WeakMap<readonly Buffer[], TailEntry>();
 function tailAscii(job: Job, clean: boolean): Buffer {
   const e = tailCache.get(job.merkleBranch);
-  if (e !== undefined && e.version === job.version && e.bits === job.bits && e.ntime === job.ntime && e.clean === clean && (e.coinb2 === job.coinb2 || e.coinb2.equals(job.coinb2))) {
-    return e.bytes;
+  if (e !== undefined && e.version === job.version && e.bits === job.bits && e.ntime === job.ntime && e.clean === clean) {
+    if (e.coinb2 === job.coinb2) return e.bytes;
+    if (e.coinb2.equals(job.coinb2)) {
+      // The same bytes in another work's Buffer: compare by identity from now on.
+      e.coinb2 = job.coinb2;
+      return e.bytes;
+    }
   }
   const text = `","${job.coinb2.toString('hex')}",${branchJson(job.merkleBranch)},"${hex32(job.version)}","${hex32(job.bits)}","${hex32(job.ntime)}",${clean ? 'true' : 'false'}],"jsonrpc":"2.0"}\n`;
   const bytes = Buffer.from(text, 'latin1');

@@ -52,6 +52,8 @@ export interface StratumServerOptions {
 
 /** Lines longer than this (a coinbase paying thousands) are assembled in Buffers of their own. */
 const MAX_SCRATCH_BYTES = 256 * 1024;
+/** Line lengths whose view of the scratch is kept (lendScratch). */
+const MAX_SCRATCH_VIEWS = 64;
 
 const isLoopback = (addr: string): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
 
@@ -91,6 +93,8 @@ interface Conn {
   outLine: Buffer | null;
   /** The remote address as counted in `perIp` (null once uncounted). */
   counted: string | null;
+  /** When the miner last sent anything (ms, `now`): IDLE_TIMEOUT_MS after it, housekeeping closes the connection. */
+  lastData: number;
 }
 
 export class StratumServer {
@@ -108,6 +112,8 @@ export class StratumServer {
   private readonly now: () => number;
   /** Where notify lines are assembled, and the connection whose unsent line is in it (lendScratch). */
   private scratch = Buffer.allocUnsafeSlow(0);
+  /** Views of `scratch` by length (lendScratch); emptied when the scratch is replaced. */
+  private readonly scratchViews = new Map<number, Buffer>();
   private scratchHolder: Conn | null = null;
 
   constructor(
@@ -152,7 +158,7 @@ export class StratumServer {
     extranonce1.writeUInt16BE(this.extranonceCounter++ & 0xffff, 2);
     const conn: Conn = {
       socket, session: null as unknown as StratumSession, startedAt: this.now(), tokens: RATE_BURST, lastRefill: this.now(),
-      batching: false, out: '', outAscii: true, outChunks: null, outLine: null, counted: remote,
+      batching: false, out: '', outAscii: true, outChunks: null, outLine: null, counted: remote, lastData: this.now(),
     };
     this.perIp.set(remote, (this.perIp.get(remote) ?? 0) + 1);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -192,8 +198,12 @@ export class StratumServer {
     });
     this.conns.add(conn);
     socket.setNoDelay(true);
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => this.drop(conn, 'idle', false));
+    // Idle is checked once a second by housekeeping against the last read (lastData), not with
+    // socket.setTimeout: Node refreshes that timer on every write too, so each session's notify
+    // of a broadcast cost a timer reinsertion (--cpu-prof), and a miner we kept writing to was
+    // never idle however long it said nothing.
     const onData = (chunk: Buffer): void => {
+      conn.lastData = this.now();
       let lines: string[];
       try {
         lines = splitter.push(chunk);
@@ -368,9 +378,23 @@ export class StratumServer {
    */
   private lendScratch(c: Conn, bytes: number): Buffer {
     if (this.scratchHolder !== null || bytes > MAX_SCRATCH_BYTES) return Buffer.allocUnsafe(bytes);
-    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 16 * 1024));
+    if (this.scratch.length < bytes) this.newScratch(Math.max(bytes, 16 * 1024));
     this.scratchHolder = c;
-    return this.scratch.subarray(0, bytes);
+    // One view per line length, kept while the scratch is ours: a broadcast's lines come in a
+    // few lengths (the finder's script kind, in the window or not), so its 1,000 lines make no
+    // Buffer object each.
+    let view = this.scratchViews.get(bytes);
+    if (view === undefined) {
+      view = this.scratch.subarray(0, bytes);
+      if (this.scratchViews.size < MAX_SCRATCH_VIEWS) this.scratchViews.set(bytes, view);
+    }
+    return view;
+  }
+
+  /** A new scratch: the old one (and every view of it) may be a socket's queued line now. */
+  private newScratch(bytes: number): void {
+    this.scratch = Buffer.allocUnsafeSlow(bytes);
+    this.scratchViews.clear();
   }
 
   /**
@@ -381,7 +405,7 @@ export class StratumServer {
   private settleScratch(c: Conn): void {
     if (this.scratchHolder !== c) return;
     this.scratchHolder = null;
-    if (c.socket.writableLength !== 0) this.scratch = Buffer.allocUnsafeSlow(0);
+    if (c.socket.writableLength !== 0) this.newScratch(0);
   }
 
   private drop(c: Conn, reason: string, ban: boolean): void {
@@ -396,7 +420,12 @@ export class StratumServer {
   }
 
   private housekeeping(): void {
+    const now = this.now();
     for (const c of this.conns) {
+      if (now - c.lastData > IDLE_TIMEOUT_MS) {
+        this.drop(c, 'idle', false);
+        continue;
+      }
       c.batching = true;
       c.session.checkLogin(c.startedAt, this.opts.loginTimeoutMs);
       c.session.tick();

@@ -58,10 +58,36 @@ class LiveJobs {
   private newest = -1;
   private size = 0;
 
+  /**
+   * A job dropped for good (no slot holds it), which the work source may refill as the next job
+   * (WorkSource.makeJob's `recycle`): one that a clean job or a full ring dropped. Only one
+   * is kept, so a session holds at most its live jobs and one more.
+   */
+  private dropped: Job | null = null;
+
+  /** Take the dropped job for recycling: from here on it is the work source's, not ours. */
+  takeDropped(): Job | null {
+    const job = this.dropped;
+    this.dropped = null;
+    return job;
+  }
+
+  private drop(job: Job): void {
+    job.dropped?.();
+    this.dropped = job;
+  }
+
   /** Drop every job (a clean job: older work can no longer make blocks or good shares). */
   clear(): void {
-    for (let i = 0, at = this.newest; i < this.size; i++, at = (at + MAX_JOBS - 1) % MAX_JOBS) this.slots[at]!.job = null;
+    for (let i = 0, at = this.newest; i < this.size; i++, at = (at + MAX_JOBS - 1) % MAX_JOBS) {
+      const slot = this.slots[at]!;
+      if (slot.job !== null) this.drop(slot.job);
+      slot.job = null;
+    }
     this.size = 0;
+    // Start again at the first slot: with clean jobs only (every new work), a session then uses
+    // one slot, not a new one for each of its first MAX_JOBS broadcasts.
+    this.newest = -1;
   }
 
   /** Add the newest job, dropping the oldest when MAX_JOBS are live. */
@@ -71,6 +97,7 @@ class LiveJobs {
     if (slot === undefined) {
       this.slots[this.newest] = { job, miner, target, targetBytes: null, seen: null };
     } else {
+      if (slot.job !== null) this.drop(slot.job);
       slot.job = job;
       slot.miner = miner;
       slot.target = target;
@@ -288,7 +315,9 @@ export class StratumSession {
    */
   prepareJob(clean: boolean): Job | null {
     if (this.closed || !this.currentMiner || !this.subscribed) return null;
-    const made = this.work.makeJob(this.currentMiner, this.extranonce1);
+    // The job a clean job or a full ring dropped earlier: no slot holds it, so no submit can
+    // reach it, and the work source may make the new job in it (test/stratum/session.test.ts).
+    const made = this.work.makeJob(this.currentMiner, this.extranonce1, this.jobs.takeDropped());
     if ('unavailable' in made) {
       this.hooks.log?.(`no work for ${this.currentMiner.username}: ${made.unavailable}`);
       return null;

@@ -39,6 +39,12 @@ export interface Job {
   createdAt: number;
   /** Opaque data the work layer needs to turn a solution into a share (share_info etc.). */
   context: unknown;
+  /**
+   * Called by a holder that drops the job for good and will hand it back to makeJob as
+   * `recycle` (a Stratum session, session.ts LiveJobs): what the job made on demand (coinb1's
+   * bytes for a submit) can go now instead of living on in the spare object until its refill.
+   */
+  dropped?(): void;
 }
 
 /** Writes coinb1's hex (ASCII, lower case) into a buffer without making it a string (payee-gentx.ts). */

@@ -27,7 +27,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { ByteWriter } from '../bitcoin/bytes.js';
-import { sha256d } from '../bitcoin/hash.js';
+import { sha256dInto } from '../bitcoin/hash.js';
 import { coinbaseSigopCost, WITNESS_SCALE_FACTOR } from '../bitcoin/sigops.js';
 import { encodeTransaction, txSize, type TxOut } from '../bitcoin/transaction.js';
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
@@ -51,6 +51,7 @@ const MAX_PAYOUT_OUTPUT_SIGOPS = 1 * WITNESS_SCALE_FACTOR;
 /** A CompactSize output count can grow by 2 bytes when one more output crosses 252. */
 const MAX_COUNT_GROWTH = 2;
 const ZERO_HASH = Buffer.alloc(32);
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * A ChainView that remembers the PPLNS weights deriveShareInfo asked for, and can answer the
@@ -105,26 +106,65 @@ interface WeightsQuery {
 export class PayeeGentx implements Coinb1HexSource {
   private bytes: Buffer | null = null;
   private hex: string | null = null;
-  readonly coinb1HexLength: number;
-  constructor(
-    /** ASCII hex before the payouts (version, input, output count, witness commitment). */
-    private readonly head: Buffer,
-    /** The work's payout outputs as ASCII hex, shared by every payee. */
-    private readonly outputs: Buffer,
-    /** outputs[0, cutA) ‖ outputs[cutB, place) ‖ finder ‖ outputs[place, end). */
-    private readonly cutA: number,
-    private readonly cutB: number,
-    private readonly place: number,
-    /** The finder's output: its amount (satoshis) and its VarStr(script) as ASCII hex. */
-    private readonly finderValue: number,
-    private readonly finderScript: Buffer,
-    /** ASCII hex after the payouts (donation output, the ref output up to its ref_hash). */
-    private readonly tail: Buffer,
-    /** The locktime. */
-    readonly coinb2: Buffer,
-    readonly refHash: Buffer,
-  ) {
+  coinb1HexLength = 0;
+  /** ASCII hex before the payouts (version, input, output count, witness commitment). */
+  private head = EMPTY;
+  /** The work's payout outputs as ASCII hex, shared by every payee. */
+  private outputs = EMPTY;
+  /** outputs[0, cutA) ‖ outputs[cutB, place) ‖ finder ‖ outputs[place, end). */
+  private cutA = 0;
+  private cutB = 0;
+  private place = 0;
+  /** The finder's output: its amount (satoshis) and its VarStr(script) as ASCII hex. */
+  private finderValue = 0;
+  private finderScript = EMPTY;
+  /** ASCII hex after the payouts (donation output, the ref output up to its ref_hash). */
+  private tail = EMPTY;
+  /** The locktime. */
+  coinb2 = EMPTY;
+  /**
+   * This gentx's own 32 bytes, written in place by every fill (GenerationBase.forPayeeInto): a
+   * PayeeGentx recycled for a new job (a Stratum session's, pool-work.ts) hashes its new
+   * ref_hash here instead of into a new Buffer.
+   */
+  readonly refHash = Buffer.allocUnsafe(32);
+  /**
+   * The payee, chain and share version finderScript was last made for: a session's next job
+   * usually pays the same address, and then needs no script lookup (forPayeeInto).
+   */
+  scriptFor: { address: string; parent: unknown; version: number } | null = null;
+
+  /** The finder's VarStr(script) hex of the last fill, when it was made for this payee. */
+  finderScriptFor(address: string, parent: unknown, version: number): Buffer | null {
+    const k = this.scriptFor;
+    return k !== null && k.address === address && k.parent === parent && k.version === version ? this.finderScript : null;
+  }
+
+  /**
+   * Make this the gentx of another payee or work (GenerationBase.forPayeeInto). What was made
+   * from the previous contents (coinb1's bytes and hex string) is dropped, never reused: the
+   * Buffers already handed out stay as they were (job.ts keys a coinbase's SHA-256 prefix by its
+   * coinb1 Buffer).
+   */
+  set(head: Buffer, outputs: Buffer, cutA: number, cutB: number, place: number, finderValue: number, finderScript: Buffer, tail: Buffer, coinb2: Buffer): void {
+    this.bytes = null;
+    this.hex = null;
+    this.head = head;
+    this.outputs = outputs;
+    this.cutA = cutA;
+    this.cutB = cutB;
+    this.place = place;
+    this.finderValue = finderValue;
+    this.finderScript = finderScript;
+    this.tail = tail;
+    this.coinb2 = coinb2;
     this.coinb1HexLength = head.length + cutA + (place - cutB) + 16 + finderScript.length + (outputs.length - place) + tail.length + 64;
+  }
+
+  /** Let go of coinb1's bytes and hex string (remade on first use); Buffers handed out stay valid. */
+  shed(): void {
+    this.bytes = null;
+    this.hex = null;
   }
 
   /**
@@ -289,7 +329,9 @@ class RefPreimages {
       this.byLength.set(len, buf);
     }
     buf.writeUInt32LE(nonce >>> 0, this.nonceAt);
-    buf.write(address, this.nonceAt + 5, len, 'latin1');
+    // latin1, one byte per character (share-codec.ts), written here: Buffer.write's call into
+    // C++ cost more than the ~40 characters of an address (--cpu-prof of a broadcast).
+    for (let i = 0, at = this.nonceAt + 5; i < len; i++) buf[at + i] = address.charCodeAt(i);
     return buf;
   }
 }
@@ -465,7 +507,17 @@ export class GenerationBase {
    * general builder (the donation key itself, or an unusable base).
    */
   forPayee(address: string, nonce: number): PayeeGentx | null {
-    if (!this.usable || address === this.donationKey) return null;
+    const gentx = new PayeeGentx();
+    return this.forPayeeInto(address, nonce, gentx) ? gentx : null;
+  }
+
+  /**
+   * forPayee written into `into` (a PayeeGentx of an earlier job that nobody reads any more:
+   * pool-work.ts recycles a Stratum session's dropped jobs), so a broadcast makes no object per
+   * session. False, with `into` untouched, when this payee needs the general builder.
+   */
+  forPayeeInto(address: string, nonce: number, into: PayeeGentx): boolean {
+    if (!this.usable || address === this.donationKey) return false;
     const { net, version } = this.params;
     const j = this.index.get(address) ?? -1;
     const value = (j >= 0 ? this.values[j]! : 0) + this.bonus;
@@ -481,17 +533,29 @@ export class GenerationBase {
       if (v < value || (v === value && keys[mid]! <= address)) lo = mid + 1;
       else hi = mid;
     }
-    const refHash = this.refPreimages !== null && address.length <= MAX_SPLICED_ADDRESS
-      ? sha256d(this.refPreimages.fill(address, nonce))
-      : computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net);
-    const finderScript = varScriptAscii(payoutScriptForAddress(address, net.parent, version));
+    if (this.refPreimages !== null && address.length <= MAX_SPLICED_ADDRESS) {
+      const preimage = this.refPreimages.fill(address, nonce);
+      sha256dInto(preimage, 0, preimage.length, into.refHash, 0);
+    } else {
+      computeRefHash({ ...this.shareInfo, shareData: { ...this.shareInfo.shareData, address, nonce } }, version, this.params.refMerkleLink ?? { branch: [], index: 0 }, net).copy(into.refHash, 0);
+    }
+    let finderScript = into.finderScriptFor(address, net.parent, version);
+    if (finderScript === null) {
+      finderScript = varScriptAscii(payoutScriptForAddress(address, net.parent, version));
+      if (into.scriptFor === null) into.scriptFor = { address, parent: net.parent, version };
+      else {
+        into.scriptFor.address = address;
+        into.scriptFor.parent = net.parent;
+        into.scriptFor.version = version;
+      }
+    }
     const at = this.hexAt;
     const place = at[lo]!;
     // head | count | commitment | payouts with the finder in its place | donation | ref output
     // up to (not including) its 8-byte last_txout_nonce; the 4-byte locktime is coinb2. In the
     // window, the finder's old entry (at[j]..at[j + 1]) is cut out; its new place is after it.
-    return j >= 0
-      ? new PayeeGentx(this.headAsciiInWindow, this.outputsAscii, at[j]!, at[j + 1]!, place, value, finderScript, this.tailAscii, this.locktimeBytes, refHash)
-      : new PayeeGentx(this.headAsciiNewPayee, this.outputsAscii, place, place, place, this.bonus, finderScript, this.tailAscii, this.locktimeBytes, refHash);
+    if (j >= 0) into.set(this.headAsciiInWindow, this.outputsAscii, at[j]!, at[j + 1]!, place, value, finderScript, this.tailAscii, this.locktimeBytes);
+    else into.set(this.headAsciiNewPayee, this.outputsAscii, place, place, place, this.bonus, finderScript, this.tailAscii, this.locktimeBytes);
+    return true;
   }
 }

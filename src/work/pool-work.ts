@@ -31,7 +31,7 @@ import { TransactionFitter, type JobTransactions } from './job-transactions.js';
 import { hashExceedsTarget, targetToHashBytes, type Coinb1HexSource, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
-import { GenerationBase, shareNonce } from './payee-gentx.js';
+import { GenerationBase, PayeeGentx, shareNonce } from './payee-gentx.js';
 import { parseUsername } from './username.js';
 import type { AuthorizeResult, Miner, Solution, SolutionResult, WorkSource } from './work-source.js';
 
@@ -43,6 +43,7 @@ const MIN_HEADER_VERSION = 0x20000000;
 export const NODE_SHARE_FRACTION = 0.0167;
 /** Appended to the coinbase scriptSig so blocks can be told apart in explorers. */
 const COINBASE_TAG = Buffer.from('/P2Pool-TS/');
+const EMPTY: Buffer = Buffer.alloc(0);
 /** Payees' work is cached per share target and work generation; at most this many per target. */
 const MAX_CACHED = 4096;
 /**
@@ -172,27 +173,42 @@ interface JobContext {
 /**
  * A job as handed to Stratum and getwork. A class, so that the coinb1 getter lives on the
  * prototype instead of making every job a fresh accessor object (one per session per broadcast).
+ *
+ * Refillable: a Stratum session hands back a job it has dropped for good (makeJob's `recycle`),
+ * and the next job is made in the same object, with its payee's gentx (`own`) and ref_hash
+ * rewritten in place, so that a broadcast makes nothing per session that outlives it (every job
+ * lived until the next broadcast, so the collector copied each one: docs/mining.md, notify).
+ * Every field is set by `fill`; nothing of the previous job survives it.
  */
 class PoolJob implements Job, JobContext {
-  readonly coinb2: Buffer;
-  readonly prevBlock: Buffer;
-  readonly merkleBranch: Buffer[];
-  readonly version: number;
-  readonly bits: number;
-  readonly minTime: number;
-  readonly blockTarget: bigint;
-  readonly shareTarget: bigint;
-  targets?: { block: Buffer; share: Buffer };
+  id = '';
+  target!: TargetWork;
+  work!: PayeeWork;
+  generation = 0;
+  ntime = 0;
+  createdAt = 0;
+  coinb2 = EMPTY;
+  prevBlock = EMPTY;
+  merkleBranch: Buffer[] = [];
+  version = 0;
+  bits = 0;
+  minTime = 0;
+  blockTarget = 0n;
+  shareTarget = 0n;
+  targets: { block: Buffer; share: Buffer } | undefined = undefined;
+  /** This job's own payee work (the fast path's gentx, refilled in place); null until first needed. */
+  own: PayeeWork & { gentx: PayeeGentx } | null = null;
 
-  constructor(
-    readonly id: string,
-    readonly target: TargetWork,
-    readonly work: PayeeWork,
-    readonly generation: number,
-    readonly ntime: number,
-    readonly createdAt: number,
-  ) {
+  constructor(readonly owner: PoolWork) {}
+
+  fill(id: string, target: TargetWork, work: PayeeWork, generation: number, ntime: number, createdAt: number): this {
     const template = target.template;
+    this.id = id;
+    this.target = target;
+    this.work = work;
+    this.generation = generation;
+    this.ntime = ntime;
+    this.createdAt = createdAt;
     this.coinb2 = work.gentx.coinb2;
     this.prevBlock = template.previousBlockHash;
     this.merkleBranch = target.merkleBranch;
@@ -201,6 +217,18 @@ class PoolJob implements Job, JobContext {
     this.minTime = template.mintime;
     this.blockTarget = target.blockTarget;
     this.shareTarget = work.shareTarget;
+    this.targets = undefined;
+    return this;
+  }
+
+  /** Dropped for good by its session: what a submit made (coinb1's bytes, the full gentx) goes. */
+  dropped(): void {
+    const own = this.own;
+    if (own !== null && this.work === own) {
+      own.gentx.shed();
+      own.gen = null;
+    }
+    this.targets = undefined;
   }
 
   /** The job is its own context (one object per session per broadcast, not two). */
@@ -246,6 +274,8 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   private jobCounter = 0;
   /** Per share target: the work shared by every payee of this generation (payee-gentx.ts). */
   private readonly bases = new Map<bigint, TargetWork>();
+  /** The base the last job used, and its key: a broadcast's jobs share one (no bigint-keyed lookup each). */
+  private lastBase: { key: bigint; work: TargetWork } | null = null;
   /** The last template that passed checkTemplateRules (templates are not mutated). */
   private checkedTemplate: BlockTemplate | null = null;
   private readonly rateUsers = new WeakMap<Miner, string>();
@@ -283,6 +313,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
   workChanged(clean: boolean): void {
     this.generation++;
     this.bases.clear();
+    this.lastBase = null;
     if (this.unavailable() === null) this.emit('work', clean);
   }
 
@@ -338,7 +369,14 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     return null;
   }
 
-  makeJob(miner: Miner, _extranonce1: Buffer): Job | { unavailable: string } {
+  /**
+   * A job for `miner`. `recycle`, passed (even as null) by a caller that owns every job it gets
+   * and says when it drops one for good (a Stratum session: session.ts `LiveJobs`): the job is
+   * made in `recycle` when it is one of ours, with its own payee gentx and share nonce rather
+   * than one shared through the payee cache, so it can be refilled in place later. Without it
+   * (getwork, the simulator) jobs are new objects and a payee's work is cached per generation.
+   */
+  makeJob(miner: Miner, _extranonce1: Buffer, recycle?: Job | null): Job | { unavailable: string } {
     const why = this.unavailable();
     if (why) return { unavailable: why };
     const template = this.opts.templates.current!;
@@ -347,25 +385,50 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const fee = this.opts.feePercent ?? 0;
     const address = fee > 0 && (this.opts.random ?? Math.random)() * 100 < fee ? this.opts.nodeAddress : miner.address;
     const desiredTarget = this.desiredShareTarget(miner);
-    let target = this.bases.get(desiredTarget);
+    const last = this.lastBase;
+    let target = last !== null && last.key === desiredTarget ? last.work : this.bases.get(desiredTarget);
     // workChanged clears the bases; should the template or best share move without it, a base
     // built on the old ones must not be served.
     if (target && (target.template !== template || target.best !== best)) target = undefined;
-    let work = target?.payees.get(address);
+    const owned = recycle !== undefined;
+    const job = recycle instanceof PoolJob && recycle.owner === this ? recycle : new PoolJob(this);
+    let work: PayeeWork | undefined = owned ? undefined : target?.payees.get(address);
     if (!target || !work) {
       try {
         target ??= this.targetWork(template, best, desiredTarget);
-        work = this.payeeWork(target, address);
+        if (owned) work = this.ownPayeeWork(job, target, address);
+        if (!work) work = target.payees.get(address);
+        if (!work) {
+          work = this.payeeWork(target, address);
+          if (target.payees.size >= MAX_CACHED) target.payees.delete(target.payees.keys().next().value!);
+          target.payees.set(address, work);
+        }
       } catch (e) {
         if (e instanceof GentxError) return { unavailable: `cannot build on the sharechain: ${e.message}` };
         throw e;
       }
-      if (target.payees.size >= MAX_CACHED) target.payees.delete(target.payees.keys().next().value!);
-      target.payees.set(address, work);
     }
+    if (last === null || last.work !== target) this.lastBase = { key: desiredTarget, work: target };
     const now = this.now();
     const ntime = Math.max(template.curtime, template.mintime, Math.floor(now / 1000));
-    return new PoolJob((++this.jobCounter).toString(16), target, work, this.generation, ntime, now);
+    return job.fill((++this.jobCounter).toString(16), target, work, this.generation, ntime, now);
+  }
+
+  /**
+   * The fast path's payee work written into `job`'s own (made on its first use, refilled after),
+   * with a fresh share nonce; undefined when the payee needs the general builder (then shared
+   * through the payee cache as for any caller).
+   */
+  private ownPayeeWork(job: PoolJob, target: TargetWork, address: string): PayeeWork | undefined {
+    if (!target.base.usable) return undefined;
+    const own = (job.own ??= { address: '', nonce: 0, gentx: new PayeeGentx(), shareTarget: 0n, gen: null });
+    const nonce = this.opts.shareNonce?.() ?? shareNonce();
+    if (!target.base.forPayeeInto(address, nonce, own.gentx)) return undefined;
+    own.address = address;
+    own.nonce = nonce;
+    own.shareTarget = target.shareTarget;
+    own.gen = null;
+    return own;
   }
 
   /**
@@ -624,7 +687,9 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       this.opts.log?.('error', 'internal error: rebuilt coinbase differs from the mined one; block not submitted');
       return;
     }
-    const { template, txs } = ctx.target;
+    // Read now, not in describe() after the submission: a Stratum session's dropped job is
+    // refilled for its next job (PoolJob), and ctx is that job.
+    const { template, txs, base } = ctx.target;
     // The kept transactions, then the template's own tail: Litecoin's 0x01 + MWEB block after the HogEx.
     const block = assembleBlock(s.header, encodeTransaction(gentx), txs.body);
     const hashBytes = sha256d(s.header);
@@ -647,7 +712,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
         droppedFees: txs.droppedFees,
         fittedFor: txs.reserved,
         keptTotals: { weight: txs.weight, strippedSize: txs.strippedSize, sigopCost: txs.sigopCost },
-        coinbase: ctx.target.base.coinbase,
+        coinbase: base.coinbase,
         fitting: this.opts.fitTransactions !== false,
       }),
     }, found, block, hashBytes).then(

@@ -43,8 +43,13 @@ export type SolutionResult =
 
 export interface WorkSource {
   authorize(username: string, password: string): AuthorizeResult;
-  /** A fresh job for the miner, or a reason why there is no valid work now. */
-  makeJob(miner: Miner, extranonce1: Buffer): Job | { unavailable: string };
+  /**
+   * A fresh job for the miner, or a reason why there is no valid work now. `recycle`: passed
+   * (null until it has one) by a caller that drops its jobs for good (a Stratum session): a job
+   * this source made earlier that nothing will read again, which the source may refill as the
+   * new job instead of making an object (pool-work.ts PoolJob). Sources may ignore it.
+   */
+  makeJob(miner: Miner, extranonce1: Buffer, recycle?: Job | null): Job | { unavailable: string };
   /** A submission whose PoW met the session's pseudoshare target. */
   onSolution(solution: Solution): SolutionResult;
   /** PoW hash of an 80-byte header (sha256d or scrypt), internal byte order. */

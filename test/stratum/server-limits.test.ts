@@ -6,7 +6,7 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StratumServer } from '../../src/stratum/server.js';
+import { IDLE_TIMEOUT_MS, StratumServer } from '../../src/stratum/server.js';
 import type { Job } from '../../src/work/job.js';
 import type { Miner } from '../../src/work/work-source.js';
 import { FixedWork } from '../support/fixed-work.js';
@@ -176,5 +176,31 @@ describe('the worker port', () => {
     const c = await open(bound, '127.0.0.1');
     await c.closed;
     expect(a.socket.destroyed || b.socket.destroyed).toBe(false);
+  });
+});
+
+describe('Stratum idle connections', () => {
+  it('closes a connection that has sent nothing for IDLE_TIMEOUT_MS however much it was sent, and keeps one that talks', async () => {
+    const clock = { ms: 1_000_000 };
+    const { stratum, port, logs } = await serve({ now: () => clock.ms });
+    const quiet = new StratumTestMiner({ port, username: 'quiet' });
+    const talker = new StratumTestMiner({ port, username: 'talker' });
+    cleanups.push(() => quiet.close(), () => talker.close());
+    await quiet.connect();
+    await talker.connect();
+    expect((await quiet.login()).result).toBe(true);
+    expect((await talker.login()).result).toBe(true);
+    const housekeeping = (): void => (stratum as unknown as { housekeeping(): void }).housekeeping();
+    // Work keeps going out to both (writes do not count as the miner's activity).
+    clock.ms += IDLE_TIMEOUT_MS - 1000;
+    stratum.broadcastWork(true);
+    expect((await talker.call('mining.extranonce.subscribe', [])).result).toBe(true);
+    housekeeping();
+    expect(stratum.sessions).toHaveLength(2);
+    clock.ms += 2000;
+    stratum.broadcastWork(true);
+    housekeeping();
+    await waitFor('the quiet one closed', () => stratum.sessions.length === 1);
+    expect(logs.some((l) => / disconnected: idle$/.test(l))).toBe(true);
   });
 });

@@ -18,7 +18,7 @@ import { generateShare, type GentxParams } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import { notifyLine, notifyLineBytes } from '../../src/stratum/notify-line.js';
 import type { Job } from '../../src/work/job.js';
-import { GenerationBase } from '../../src/work/payee-gentx.js';
+import { GenerationBase, PayeeGentx } from '../../src/work/payee-gentx.js';
 import { buildChain, emptyTemplate, type ShareSpec } from '../support/chain-builder.js';
 
 const net = getP2PoolNetwork('regtest');
@@ -125,6 +125,10 @@ describe('GenerationBase.forPayee', () => {
       expect(base.usable).toBe(true);
       expect(base.splicesShareInfo).toBe(true);
       const payees = window === 'tied amounts' ? tiedPayees : [...inWindow, ...newPayees];
+      // One gentx refilled for every payee in turn (a Stratum session's recycled job, pool-work.ts):
+      // each fill is that payee's bytes, and the coinb1 handed out before it stays as it was.
+      const reused = new PayeeGentx();
+      let held: { coinb1: Buffer; hex: string } | null = null;
       payees.forEach((address, i) => {
         const nonce = (0x9e3779b9 * (i + 1)) >>> 0;
         const fast = base.forPayee(address, nonce)!;
@@ -138,6 +142,11 @@ describe('GenerationBase.forPayee', () => {
         expect(fast.coinb1.equals(gen.coinb1)).toBe(true);
         expect(fast.coinb2.equals(gen.coinb2)).toBe(true);
         expect(fast.refHash.equals(gen.refHash)).toBe(true);
+        expect(base.forPayeeInto(address, nonce, reused)).toBe(true);
+        expect(reused.coinb1Hex).toBe(gen.coinb1.toString('hex'));
+        expect(reused.refHash.equals(gen.refHash)).toBe(true);
+        if (held !== null) expect(held.coinb1.toString('hex')).toBe(held.hex);
+        held = { coinb1: reused.coinb1, hex: gen.coinb1.toString('hex') };
       });
     });
   }
