@@ -1,8 +1,10 @@
 /**
  * Memory of a node with a full chain and 1,000 miners (issue 18: RSS under 150 MB), measured in
  * a fresh process so nothing else the bench made is counted:
- * 1. the store the sharechain bench wrote (2 x 8,640 shares) is loaded and verified by
- *    ChainState.load, as the node does at start (`firstJob.loadavg`: the load average beside it);
+ * 1. the store the sharechain bench wrote (2 x 8,640 shares) is loaded by ChainState.load as
+ *    the node does at start: decoded and linked, then fully verified in the background while
+ *    the first job is served (docs/operations.md#startup-time; `firstJob.loadavg`: the load
+ *    average beside it); the chain's memory is read once that verification has ended;
  * 2. PoolWork works on that chain with the mining bench's 3,000-transaction template, and a
  *    StratumServer behind the WorkerPort serves 1,000 real TCP miners from the load child
  *    (bench/mining-load.ts, a process of its own: its memory is not ours);
@@ -11,7 +13,7 @@
  * The child runs with the V8 flags of the `p2pool` executable (nodeExecutableFlags).
  * On the way it times the first job: from the process's start (Node's own start and every
  * import included) to the first mining.notify a TCP miner receives, with the full store loaded
- * and verified before the port opens, as the node does (src/node/node.ts). Not counted: the
+ * before the port opens and its verification running, as the node does (src/node/node.ts). Not counted: the
  * node's RPCs to bitcoind after the load (its checks and the first getblocktemplate), which
  * take what bitcoind takes; the template is at hand here.
  */
