@@ -248,11 +248,14 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       }
       if ((st.next & 15) === 0 && performance.now() >= until) break;
     }
+    // Ended already: a 'best' listener of the update below added a share, which finished it.
+    if (this.stored !== st) return;
     const finished = st.next >= st.pending.length;
     if (finished) this.stored = null;
     // The best share again after a failure (the work moves off it), and once at the end.
     if (failedNow || finished) this.update();
     if (finished) {
+      st.pending = [];
       const result: StoredVerification = { checked: st.checked, failed: st.failed, skipped: st.skipped, ms: Math.round(performance.now() - st.startedAt) };
       this.opts.log?.('info', `verified ${st.checked} stored shares in the background (${result.ms} ms since the load began): ${st.failed} failed${st.skipped > 0 ? `, ${st.skipped} dropped with them or pruned` : ''}; best share ${this.bestHash ?? 'none'}`);
       st.done(result);
