@@ -23,7 +23,7 @@ import { pruneTracker } from './prune.js';
 import { think, type HeightRelHighest, UNKNOWN_BLOCK_HEIGHT } from './score.js';
 import { decodeShare } from './share.js';
 import { StaleAccounting } from './stale.js';
-import type { ShareStore } from './store.js';
+import type { ShareRowRange, ShareStore } from './store.js';
 import { ShareTracker, type DesiredShare } from './tracker.js';
 import type { ChainView, Share, ShareHash } from './types.js';
 import { checkShare } from './verify.js';
@@ -112,7 +112,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** Set while load() defers the checks: the shares the tracker verified provisionally, in its order. */
   private deferring: Share[] | null = null;
   /** The background verification of the stored shares, while it runs. */
-  private stored: { pending: Share[]; next: number; checked: number; failed: number; skipped: number; startedAt: number; nextReport: number; done: (r: StoredVerification) => void; timer: NodeJS.Immediate | null } | null = null;
+  private stored: { pending: Share[]; next: number; olderFrom: number | null; olderBelow: number; decoded: number; checked: number; failed: number; skipped: number; startedAt: number; nextReport: number; done: (r: StoredVerification) => void; timer: NodeJS.Immediate | null } | null = null;
   /** Resolves when the stored shares are fully verified (at once after a load without `background`). */
   storedVerification: Promise<StoredVerification> = Promise.resolve({ checked: 0, failed: 0, skipped: 0, ms: 0 });
   private readonly check: (share: Share, chain: ChainView) => unknown;
@@ -152,30 +152,58 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   /**
-   * Load every stored share (re-verified); returns how many were loaded. With `background`, the
-   * full checks run after it returns (LoadOptions, `storedVerification`).
+   * Load every stored share (re-verified); returns how many were decoded before it returned.
+   * With `background`, the older rows' decoding and the full checks run after it returns
+   * (LoadOptions, `storedVerification`).
    */
   load(options: LoadOptions = {}): number {
     const store = this.opts.store;
     if (!store) return 0;
     const startedAt = performance.now();
-    let n = 0;
-    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0, true), (share) => {
-      this.tracker.add(share);
-      n++;
-    });
     if (options.background !== true) {
+      const n = this.decodeRows(store, {});
       this.update();
       return n;
     }
+    // The newest rows first: enough for the best chain's CHAIN_LENGTH below its head, with room
+    // for forks among them (a node's rows are in the order it stored them: its chain's order
+    // but for forks and a first download).
+    const L = this.opts.net.chainLength;
+    const split = store.newestRowsStart(this.opts.net.name, L + Math.ceil(L / 4));
+    let n = this.decodeRows(store, split === null ? {} : { from: split });
     const pending: Share[] = [];
+    let older = split;
+    // No pruning before every row is in: the first prune runs with the whole chain, 5 s on.
+    this.lastPrune = this.now();
+    this.deferredUpdate(pending);
+    if (older !== null && this.bestHash === null) {
+      // The newest rows hold no chain with CHAIN_LENGTH shares below its head: the rest now.
+      n += this.decodeRows(store, { below: older });
+      older = null;
+      this.deferredUpdate(pending);
+    }
+    // Shares the older rows hold are not missing: nothing to ask peers for yet.
+    if (older !== null) this.lastDesired = [];
+    if (pending.length > 0 || older !== null) this.startStoredVerification(pending, older, startedAt);
+    return n;
+  }
+
+  /** update() with the checks the tracker asks for queued on `pending` (verified provisionally). */
+  private deferredUpdate(pending: Share[]): void {
     this.deferring = pending;
     try {
       this.update();
     } finally {
       this.deferring = null;
     }
-    if (pending.length > 0) this.startStoredVerification(pending, startedAt);
+  }
+
+  private decodeRows(store: ShareStore, range: ShareRowRange): number {
+    let n = 0;
+    store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0, true), (share) => {
+      this.tracker.add(share);
+      n++;
+    }, range);
     return n;
   }
 
@@ -184,11 +212,12 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     return this.stored !== null;
   }
 
-  private startStoredVerification(pending: Share[], startedAt: number): void {
+  private startStoredVerification(pending: Share[], olderBelow: number | null, startedAt: number): void {
     let done!: (r: StoredVerification) => void;
     this.storedVerification = new Promise((resolve) => (done = resolve));
-    this.stored = { pending, next: 0, checked: 0, failed: 0, skipped: 0, startedAt, nextReport: Math.ceil(pending.length / 4), done, timer: null };
-    this.opts.log?.('info', `verifying ${pending.length} stored shares in the background; until it ends, work builds on the stored best share ${this.bestHash ?? 'none'}, and a new share (a miner's or a peer's) waits for it`);
+    this.stored = { pending, next: 0, olderFrom: olderBelow === null ? null : Number.MIN_SAFE_INTEGER, olderBelow: olderBelow ?? 0, decoded: 0, checked: 0, failed: 0, skipped: 0, startedAt, nextReport: Math.ceil(pending.length / 4), done, timer: null };
+    const older = olderBelow === null ? '' : ` (and decoding the older stored shares first: more to verify then)`;
+    this.opts.log?.('info', `verifying ${pending.length} stored shares in the background${older}; until it ends, work builds on the stored best share ${this.bestHash ?? 'none'}, and a new share (a miner's or a peer's) waits for it`);
     this.stored.timer = setImmediate(() => this.verifyStoredSlice());
   }
 
@@ -223,6 +252,24 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   private verifyStored(until: number): void {
     const st = this.stored!;
     let failedNow = false;
+    // First the older rows (the decoder's checks), in chunks, each added below the chain.
+    while (st.olderFrom !== null) {
+      const before = this.tracker.size;
+      const last = this.opts.store!.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0, true), (share) => {
+        this.tracker.add(share);
+      }, { from: st.olderFrom, below: st.olderBelow, limit: 256 });
+      st.decoded += this.tracker.size - before;
+      st.olderFrom = last === undefined ? null : last + 1;
+      if (st.olderFrom === null) {
+        // Every row in: the tracker now asks for the rest of the checks a load of every row at
+        // once would have asked for (the verified chains extended down to CHAIN_LENGTH).
+        const pendingBefore = st.pending.length;
+        this.deferredUpdate(st.pending);
+        st.nextReport = Math.ceil(st.pending.length / 4);
+        this.opts.log?.('info', `decoded ${st.decoded} older stored shares in the background (${Math.round(performance.now() - st.startedAt)} ms since the load began); ${st.pending.length} stored shares to verify (${st.pending.length - pendingBefore} more)`);
+      }
+      if (performance.now() >= until) return;
+    }
     while (st.next < st.pending.length) {
       const share = st.pending[st.next++]!;
       if (!this.tracker.has(share.hash)) {

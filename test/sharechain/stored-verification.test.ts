@@ -17,8 +17,11 @@ import { parseBlockTemplate } from '../../src/chain/block-template.js';
 import { ChainState } from '../../src/sharechain/chain-state.js';
 import { decodeShare, encodeShare } from '../../src/sharechain/share.js';
 import { ShareStore } from '../../src/sharechain/store.js';
+import type { P2PoolNetwork } from '../../src/sharechain/networks.js';
 import type { Share } from '../../src/sharechain/types.js';
 import { PoolWork } from '../../src/work/pool-work.js';
+import { ArrayChain } from '../support/array-chain.js';
+import { buildChain, emptyTemplate } from '../support/chain-builder.js';
 import { ADDRESSES, net, TestChain } from '../p2p/p2p-support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,12 +32,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function storeWith(shares: readonly Share[]): ShareStore {
+function storeWith(shares: readonly Share[], network: P2PoolNetwork = net): ShareStore {
   const dir = mkdtempSync(join(tmpdir(), 'p2pool-stored-verify-'));
   dirs.push(dir);
   const store = ShareStore.open(join(dir, 'shares.sqlite'));
   stores.push(store);
-  store.addShares(net.name, shares.map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw })));
+  store.addShares(network.name, shares.map((s) => ({ hash: s.hash, prevHash: s.prevHash, raw: s.raw })));
   return store;
 }
 
@@ -138,5 +141,46 @@ describe('the stored shares verified in the background', () => {
     expect(state.addShares([theirs!], '127.0.0.9:9333')).toHaveLength(1);
     expect(state.best).toBe(theirs!.hash);
     return Promise.resolve().then(() => expect(verified).toEqual({ checked: 8, failed: 0, skipped: 0, ms: expect.any(Number) as number }));
+  });
+
+  it('with more rows than a chain needs, decodes the newest first and the older ones in the background, before the checks', async () => {
+    // CHAIN_LENGTH 10: the load decodes the newest 13 rows (CHAIN_LENGTH x 1.25) at once.
+    const small: P2PoolNetwork = { ...net, chainLength: 10, realChainLength: 10 };
+    const t0 = Math.floor(Date.now() / 1000) - 3600;
+    const array = new ArrayChain();
+    const spec = (i: number): { address: string; timestamp: number } => ({ address: ADDRESSES[i % 2]!, timestamp: t0 + i * 20 });
+    const lower = buildChain(small, emptyTemplate(), Array.from({ length: 16 }, (_, i) => spec(i)), { chain: array }).shares;
+    // Share 16 (within the top CHAIN_LENGTH the load checks) pays the wrong miner.
+    let bad: Share | undefined;
+    for (let i = 0; i < 50 && bad === undefined; i++) {
+      const good = buildChain(small, emptyTemplate(), [spec(16 + i)], { chain: new ArrayChain(array.shares.values()), parent: lower[15]!.hash }).shares[0]!;
+      const other = ADDRESSES.find((a) => a !== good.shareInfo.shareData.address)!;
+      const raw = encodeShare({ ...good, shareInfo: { ...good.shareInfo, shareData: { ...good.shareInfo.shareData, address: other } } }, small);
+      try {
+        bad = decodeShare(raw, small, Date.now());
+      } catch {
+        // its PoW broke; mine another
+      }
+    }
+    array.add(bad!);
+    const upper = buildChain(small, emptyTemplate(), Array.from({ length: 7 }, (_, i) => spec(80 + i)), { chain: array, parent: bad!.hash }).shares;
+    const store = storeWith([...lower, bad!, ...upper], small);
+    const logs: string[] = [];
+    const state = new ChainState({ net: small, store, log: (_level, msg) => logs.push(msg) });
+
+    expect(state.load({ background: true })).toBe(13);
+    expect(state.tracker.size).toBe(13);
+    expect(state.best).toBe(upper[6]!.hash);
+    expect(state.desired).toEqual([]);
+    const result = await state.storedVerification;
+    // The top CHAIN_LENGTH of the 24 were checked, as a load of every row at once checks them,
+    // and only the bad one failed: the checks ran with the older rows in (their PPLNS windows
+    // and heights reach into them).
+    expect(result).toMatchObject({ checked: 10, failed: 1 });
+    expect(state.best).toBe(lower[15]!.hash);
+    expect(state.tracker.size).toBe(16);
+    expect(state.tracker.getHeight(lower[15]!.hash)).toBe(16);
+    expect(logs.some((l) => /^decoded 11 older stored shares in the background/.test(l))).toBe(true);
+    expect(store.count(small.name)).toBe(16);
   });
 });
