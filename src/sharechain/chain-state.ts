@@ -5,7 +5,8 @@
  * best share is re-chosen (docs/sharechain.md#best-share); an event says when it changed.
  *
  * Durability: a share is written to the store (one transaction per batch) before `addShares`
- * returns, so anything reported added survives a crash. Loading re-verifies everything.
+ * returns, so anything reported added survives a crash. Loading re-verifies everything (the
+ * node's load: in the background, before any new share is checked; `LoadOptions`).
  *
  * Order within `addShares` (issue 5's relay budget, under 5 ms through one node): track,
  * verify, choose the best share and emit 'best' (the P2P layer relays in that event) first,
@@ -48,10 +49,14 @@ export interface ChainStateOptions {
 export interface LoadOptions {
   /**
    * Serve before the stored shares' full verification ends (docs/operations.md#startup-time):
-   * the load decodes and links every share (the decoder's checks: its hash, its PoW, its
-   * bytes), chooses the best share among them, and runs the full check of every share it
-   * would have checked at once in slices afterwards (`storedVerification`). Anything that adds
-   * a share meanwhile (a miner's, a peer's) first finishes that verification.
+   * the load decodes and links the newest CHAIN_LENGTH x 1.25 rows (the decoder's checks: its
+   * hash, its PoW, its bytes; every row when those hold no chain CHAIN_LENGTH deep), chooses
+   * the best share with the checks the tracker asks for queued (the shares verified
+   * provisionally), and returns. Then, in slices of the event loop (`storedVerification`): the
+   * older rows are decoded, the tracker is asked again with every row in (its further checks
+   * queued too: the same checks, of the same shares, as a load of every row at once), and the
+   * queued checks run; a share that fails leaves with what builds on it. Anything that adds a
+   * share meanwhile (a miner's, a peer's) first finishes all of it.
    */
   background?: boolean;
 }
@@ -235,6 +240,8 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * answered, on a chain whose checks are still to run). Nothing when none runs.
    */
   finishStoredVerification(): void {
+    // A 'best' listener adding a share inside a deferred update would have its checks queued, not run.
+    if (this.deferring !== null) throw new Error('internal error: a share was added while the load defers its checks');
     if (this.stored !== null) this.verifyStored(Infinity);
   }
 
