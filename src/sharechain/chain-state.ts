@@ -231,7 +231,13 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     const st = this.stored;
     if (st === null) return;
     st.timer = null;
-    this.verifyStored(performance.now() + SLICE_MS);
+    try {
+      this.verifyStored(performance.now() + SLICE_MS);
+    } catch (err) {
+      // A 'best' listener's error (or the store's) out of a slice: said, and the checks go on
+      // (each slice moves past the shares it checked), rather than an uncaught exception.
+      this.opts.log?.('error', `verifying the stored shares: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
     if (this.stored === st) st.timer = setImmediate(() => this.verifyStoredSlice());
   }
 
@@ -306,13 +312,16 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     if (this.stored !== st) return;
     const finished = st.next >= st.pending.length;
     if (finished) this.stored = null;
-    // The best share again after a failure (the work moves off it), and once at the end.
-    if (failedNow || finished) this.update();
-    if (finished) {
-      st.pending = [];
-      const result: StoredVerification = { checked: st.checked, failed: st.failed, skipped: st.skipped, ms: Math.round(performance.now() - st.startedAt) };
-      this.opts.log?.('info', `verified ${st.checked} stored shares in the background (${result.ms} ms since the load began): ${st.failed} failed${st.skipped > 0 ? `, ${st.skipped} dropped with them or pruned` : ''}; best share ${this.bestHash ?? 'none'}`);
-      st.done(result);
+    try {
+      // The best share again after a failure (the work moves off it), and once at the end.
+      if (failedNow || finished) this.update();
+    } finally {
+      if (finished) {
+        st.pending = [];
+        const result: StoredVerification = { checked: st.checked, failed: st.failed, skipped: st.skipped, ms: Math.round(performance.now() - st.startedAt) };
+        this.opts.log?.('info', `verified ${st.checked} stored shares in the background (${result.ms} ms since the load began): ${st.failed} failed${st.skipped > 0 ? `, ${st.skipped} dropped with them or pruned` : ''}; best share ${this.bestHash ?? 'none'}`);
+        st.done(result);
+      }
     }
   }
 
