@@ -137,6 +137,8 @@ async function child(storePath: string): Promise<Result> {
   const bound = await port.listen(0, '127.0.0.1');
   const firstNotifyMs = await firstNotify(bound, payoutAddress(net, 1_000_001));
   const stored = await verified;
+  // afterChain: once the verification has ended; the first job's template and work are in it
+  // (before the background load it was read right after the load, without them).
   if (stored.failed !== 0 || stored.checked === 0) throw new Error(`memory bench: the stored shares' verification checked ${stored.checked}, ${stored.failed} failed`);
   const afterChain = memory();
   // storeLoadMs: from the load's start to the end of the stored shares' full verification (the
