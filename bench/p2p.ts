@@ -6,7 +6,10 @@
  *   byte written by peer A to the frame complete at peer B. Budget: under 5 ms. The node runs in
  *   a child process, as a real peer's node would: what it does after writing the relay (the
  *   store's commit, pruning, logging) is not on the path, and the two raw peers' own work (and
- *   garbage) does not stall the node.
+ *   garbage) does not stall the node. Paced (RELAY_GAP_MS between shares) so that the next
+ *   share does not wait behind that work; peer B takes early relay (docs/protocol.md#early-relay)
+ *   as a node of ours does, and the same run times a peer B that does not (the reference) and
+ *   both back to back (the figures before 2026-12-07).
  * - sync: a new node downloads a 2 x 8,640-share chain (bitcoin's CHAIN_LENGTH) from one peer on
  *   loopback with sharereq batches, verifying as it goes, until it is on the same best share.
  *
@@ -21,7 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { P2PNode } from '../src/p2p/p2p-node.js';
+import { P2PNode, SERVICE_EARLY_RELAY } from '../src/p2p/p2p-node.js';
 import { ChainState } from '../src/sharechain/chain-state.js';
 import { getP2PoolNetwork, type P2PoolNetwork } from '../src/sharechain/networks.js';
 import { decodeShare } from '../src/sharechain/share.js';
@@ -133,10 +136,20 @@ if (process.send && process.argv[2] === RELAY_NODE_ARG) serveRelayNode();
 const RELAY_WARMUP = 100;
 const RELAY_ROUNDS = 300;
 
+/**
+ * Pause between paced rounds: longer than what the node does after it relays a share (the rest
+ * of its verification, the best-share choice, the store's commit: ~0.3-0.5 ms, a few ms at the
+ * tail), so each share finds the node idle, as a share does on a real network (one every few
+ * seconds). Back to back, the next share waits behind that work and the figure is the node's
+ * whole CPU per share, not the relay's latency.
+ */
+const RELAY_GAP_MS = 10;
+
 /** Send each share from `from` and time until `to` has the whole frame carrying it. */
-async function timeRelay(from: RawPeer, to: RawPeer, shares: readonly Share[]): Promise<number[]> {
+async function timeRelay(from: RawPeer, to: RawPeer, shares: readonly Share[], gapMs: number): Promise<number[]> {
   const times: number[] = [];
   for (const s of shares) {
+    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
     const seen = to.received.length;
     const t0 = performance.now();
     from.send({ command: 'shares', shares: [{ type: s.version, raw: s.raw }] });
@@ -170,10 +183,24 @@ export async function benchRelay(): Promise<Record<string, unknown>> {
   // rejected: at most ~570 shares in all.
   chain.extend(100);
   const fresh = chain.extend(RELAY_WARMUP + RELAY_ROUNDS);
-  const ours = await relayRun(chain, fresh, 'ours');
-  const floor = await relayRun(chain, fresh, 'floor');
+  // Paced (the budget's figures), to a peer that takes early relay (docs/protocol.md#early-relay:
+  // a node of ours) and to one that does not (the reference: it gets the share after our
+  // verification); then back to back, as this bench measured before 2026-12-07.
+  const ours = await relayRun(chain, fresh, 'ours', RELAY_GAP_MS, true);
+  const floor = await relayRun(chain, fresh, 'floor', RELAY_GAP_MS);
+  const plain = await relayRun(chain, fresh, 'ours', RELAY_GAP_MS, false);
+  const oursBackToBack = await relayRun(chain, fresh, 'ours', 0, true);
+  const floorBackToBack = await relayRun(chain, fresh, 'floor', 0);
+  const ratio = (x: number, y: number): number => Math.round((x / y) * 100) / 100;
   return {
     ...ours,
+    pacedGapMs: RELAY_GAP_MS,
+    toPeerWithoutEarlyRelay: { ...plain, versusFloor: { p50: ratio(plain.p50Ms!, floor.p50Ms!), p99: ratio(plain.p99Ms!, floor.p99Ms!) } },
+    backToBack: {
+      ours: oursBackToBack,
+      floor: floorBackToBack,
+      versusFloor: { p50: ratio(oursBackToBack.p50Ms!, floorBackToBack.p50Ms!), p99: ratio(oursBackToBack.p99Ms!, floorBackToBack.p99Ms!) },
+    },
     warmup: RELAY_WARMUP,
     budgetMs: 5,
     ok: { p50: ours.p50Ms! < 5, p90: ours.p90Ms! < 5, p99: ours.p99Ms! < 5 },
@@ -187,7 +214,8 @@ export async function benchRelay(): Promise<Record<string, unknown>> {
   };
 }
 
-async function relayRun(chain: TestChain, fresh: readonly Share[], mode: 'ours' | 'floor'): Promise<Record<string, number>> {
+/** `early`: peer B advertises SERVICE_EARLY_RELAY (ours only). */
+async function relayRun(chain: TestChain, fresh: readonly Share[], mode: 'ours' | 'floor', gapMs: number, early = false): Promise<Record<string, number>> {
   const child = new RelayNodeChild();
   let a: RawPeer | undefined;
   let b: RawPeer | undefined;
@@ -200,7 +228,7 @@ async function relayRun(chain: TestChain, fresh: readonly Share[], mode: 'ours' 
     if (mode === 'ours') {
       const tip = base.at(-1)!;
       a.sendVersion(0xa1n, tip.hashBytes);
-      b.sendVersion(0xb1n, tip.hashBytes);
+      b.sendVersion(0xb1n, tip.hashBytes, early ? SERVICE_EARLY_RELAY : 0n);
       // The handshake is done on our side when each raw peer has the node's ping (sent on accept).
       await waitFor('both peers ready', () => a!.commands().includes('ping') && b!.commands().includes('ping'), 10_000);
       const peers = await child.ask({ type: 'peers' });
@@ -208,7 +236,7 @@ async function relayRun(chain: TestChain, fresh: readonly Share[], mode: 'ours' 
     } else {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const times = await timeRelay(a, b, fresh);
+    const times = await timeRelay(a, b, fresh, gapMs);
     return stats(times.slice(RELAY_WARMUP));
   } finally {
     a?.close();

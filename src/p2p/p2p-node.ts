@@ -81,6 +81,12 @@ export interface P2PNodeOptions {
   advertiseScale?: number;
   /** Ping probe (sharereq for hash 0) to every peer this often, for peerInfo().pingMs; default 30 s. */
   pingProbeMs?: number;
+  /**
+   * Early relay (docs/protocol.md#early-relay; v35 rules only): advertise SERVICE_EARLY_RELAY,
+   * forward a peer's new share that extends our best to the peers that advertise it before
+   * verifying it, and do not ban such peers for a share that fails verification. Default true.
+   */
+  earlyRelay?: boolean;
   /** A peer's bestblock header passed its PoW check (a template refresh may be due). */
   onBestBlock?: (header: BlockHeader) => void;
   log?: Log;
@@ -95,6 +101,29 @@ export interface P2PNodeEvents {
   shares: [shares: ChainShare[], peer: string];
   /** A new best share was relayed (`peers`: how many peers were sent shares). */
   relayed: [best: string, peers: number];
+  /** A peer's new share was forwarded before its verification (docs/protocol.md#early-relay). */
+  relayedEarly: [hash: string, peers: number];
+}
+
+/**
+ * The `services` bit (in `version`) of a node that takes part in early relay
+ * (docs/protocol.md#early-relay): it may forward a share that extends its best before verifying
+ * it, and it does not ban a peer with this bit for a share that passes its own-bytes checks
+ * (its PoW included) but fails verification. Bit 24: Bitcoin leaves bits 24-31 to experiments;
+ * the reference sends no bits.
+ */
+export const SERVICE_EARLY_RELAY = 1n << 24n;
+
+/** What early relay did since start (docs/protocol.md#early-relay). */
+export interface EarlyRelayCounts {
+  /** Shares forwarded before verification (to at least one peer). */
+  shares: number;
+  /** Frames sent for them (one per share per peer). */
+  sends: number;
+  /** Of `shares`, those that then failed verification (dropped, as every invalid share is). */
+  failedVerification: number;
+  /** Invalid shares from early-relay peers that did not get the peer banned. */
+  notBanned: number;
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -132,6 +161,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   readonly sync: ShareSync;
   /** Bytes in and out over every P2P link since start (docs/metrics.md, the traffic graph). */
   readonly traffic: P2PTraffic = { bytesIn: 0, bytesOut: 0 };
+  /** Early relay's counters (docs/protocol.md#early-relay). */
+  readonly earlyRelay: EarlyRelayCounts = { shares: 0, sends: 0, failedVerification: 0, notBanned: 0 };
+  /** Early relay on (the option, and the v35 rules). */
+  private readonly early: boolean;
   private readonly addresses: AddressExchange;
   private readonly peers = new Map<string, PeerState>();
   private readonly dialing = new Set<string>();
@@ -149,11 +182,23 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.logSwitch(best, previous);
   };
   private readonly onFresh = (shares: ChainShare[]): void => this.relayFresh(shares);
-  private readonly onBad = (peerKey: string, reason: string): void => this.punish(peerKey, `sent an invalid share: ${reason}`);
+  private readonly onBad = (peerKey: string, reason: string): void => {
+    // An early-relay peer may forward a share before it has verified it, as we do: a share that
+    // passed its own-bytes checks (its PoW met its target: real work) and then fails
+    // verification is dropped without banning the peer (docs/protocol.md#early-relay).
+    const st = this.peers.get(peerKey);
+    if (this.early && st !== undefined && !st.peer.isClosed && relaysEarly(st.peer)) {
+      this.earlyRelay.notBanned++;
+      this.log('warn', `P2P: peer ${peerKey} sent a share that failed verification (${reason}); not banned: it relays before verifying (docs/protocol.md#early-relay)`);
+      return;
+    }
+    this.punish(peerKey, `sent an invalid share: ${reason}`);
+  };
 
   constructor(private readonly opts: P2PNodeOptions) {
     super();
     this.chain = asNodeSharechain(opts.chain, opts.net as P2PoolNetwork);
+    this.early = opts.earlyRelay !== false && this.chain.rules === 'v35';
     this.log = opts.log ?? (() => {});
     this.timing = { ...defaultTiming(), ...opts.timing };
     this.bans = new BanList(opts.bans);
@@ -347,6 +392,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       requestRate: this.opts.requestRate,
       traffic: this.traffic,
       maxQueuedBytes: this.opts.maxQueuedBytes,
+      services: this.early ? SERVICE_EARLY_RELAY : 0n,
     });
     const st: PeerState = { peer, dialed, known: new KnownShares(), txs: new PeerTxs() };
     this.peers.set(peer.key, st);
@@ -419,7 +465,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       case 'ping':
         return;
       case 'shares':
-        return void this.receiveShares(peer, msg.shares);
+        return void this.receiveShares(peer, msg.shares, true);
       case 'sharereq': {
         const reply = serveShareRequest(this.chain, msg.hashes, msg.parents, msg.stops);
         peer.send({ command: 'sharereply', id: msg.id, result: reply.result, shares: reply.shares });
@@ -458,9 +504,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   /**
    * Shares from a peer: each must decode and pass its own-bytes checks, else the peer is
    * banned; then they go to the chain (which verifies and may report 'bad' for this peer).
-   * Returns false when the peer was dropped.
+   * New shares it announced (`shares`, not a download's `sharereply`) that extend our best are
+   * first forwarded to early-relay peers (relayEarly). Returns false when the peer was dropped.
    */
-  private receiveShares(peer: Peer, wire: readonly WireShare[]): boolean {
+  private receiveShares(peer: Peer, wire: readonly WireShare[], announced = false): boolean {
     if (wire.length === 0) return true;
     const st = this.peers.get(peer.key);
     const shares: ChainShare[] = [];
@@ -477,10 +524,50 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       }
     }
     for (const s of shares) st?.known.add(s.hash);
+    const early = announced && this.early && st !== undefined ? this.relayEarly(st, shares) : undefined;
     this.chain.addShares(shares, peer.key);
+    // Verification ran in addShares (a share on our best is verifiable at once): one it did not
+    // keep as verified failed it, and was dropped.
+    if (early !== undefined) {
+      for (const s of early) {
+        if (this.chain.isVerified(s.hash)) continue;
+        this.earlyRelay.failedVerification++;
+        this.log('warn', `P2P: share ${s.hash.slice(0, 16)}… from ${peer.key}, relayed early, failed verification and was dropped (docs/protocol.md#early-relay)`);
+      }
+    }
     this.emit('shares', shares, peer.key);
     this.sync.kick();
     return !peer.isClosed;
+  }
+
+  /**
+   * Early relay (docs/protocol.md#early-relay): a peer's new share that extends our best share
+   * goes, as its exact bytes, to every ready early-relay peer that does not have it, before
+   * verification and the best-share choice run on it. Its decode (own-bytes checks, its PoW
+   * against its target) has passed. What a peer is sent is remembered as for any relay, so the
+   * share is not sent again when it becomes best. Returns the shares forwarded.
+   */
+  private relayEarly(from: PeerState, shares: readonly ChainShare[]): ChainShare[] | undefined {
+    const best = this.chain.best;
+    if (best === null) return undefined;
+    let out: ChainShare[] | undefined;
+    for (const s of shares) {
+      if (s.prevHash !== best || this.chain.has(s.hash)) continue;
+      let frame: Buffer | undefined;
+      let sent = 0;
+      for (const st of this.peers.values()) {
+        if (st === from || !st.peer.isReady || st.peer.isClosed || !relaysEarly(st.peer) || st.known.has(s.hash)) continue;
+        frame ??= this.sharesFrame([s]);
+        st.known.add(s.hash);
+        if (st.peer.sendFrame(frame)) sent++;
+      }
+      if (sent === 0) continue;
+      (out ??= []).push(s);
+      this.earlyRelay.shares++;
+      this.earlyRelay.sends += sent;
+      this.emit('relayedEarly', s.hash, sent);
+    }
+    return out;
   }
 
   private relayBest(best: string | null): void {
@@ -521,12 +608,17 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     const key = shares.map((s) => s.hash).join();
     let frame = frames.get(key);
     if (frame === undefined) {
-      // At most MAX_RELAY_SHARES (v35) or MAX_FRESH_RELAY (fair) shares: far below the payload limit.
-      const { command, payload } = encodeMessage({ command: 'shares', shares: shares.map((s) => ({ type: s.version, raw: s.raw })) });
-      frame = encodeFrame(this.opts.net.prefix, command, payload);
+      frame = this.sharesFrame(shares);
       frames.set(key, frame);
     }
     return st.peer.sendFrame(frame);
+  }
+
+  /** A `shares` frame carrying the shares' wrapper bytes as received (never re-encoded). */
+  private sharesFrame(shares: readonly ChainShare[]): Buffer {
+    // At most MAX_RELAY_SHARES (v35) or MAX_FRESH_RELAY (fair) shares: far below the payload limit.
+    const { command, payload } = encodeMessage({ command: 'shares', shares: shares.map((s) => ({ type: s.version, raw: s.raw })) });
+    return encodeFrame(this.opts.net.prefix, command, payload);
   }
 
   /**
@@ -569,4 +661,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     for (const h of this.chain.heads()) max = Math.max(max, this.chain.height(h));
     return Math.min(max, this.opts.net.chainLength);
   }
+}
+
+/** The peer's version advertised SERVICE_EARLY_RELAY. */
+function relaysEarly(peer: Peer): boolean {
+  return ((peer.remote?.services ?? 0n) & SERVICE_EARLY_RELAY) !== 0n;
 }

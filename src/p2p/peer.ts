@@ -70,6 +70,8 @@ export interface PeerOptions {
   maxQueuedBytes?: number;
   /** Totals this link adds its bytes to (shared by every peer of a P2PNode: /metrics, the traffic graph). */
   traffic?: P2PTraffic;
+  /** The `services` bits of the version we send (default 0, the reference's; docs/protocol.md#early-relay). */
+  services?: bigint;
 }
 
 /**
@@ -288,7 +290,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.send({
       command: 'version',
       version: PROTOCOL_VERSION,
-      services: 0n,
+      services: this.opts.services ?? 0n,
       addrTo: { services: 0n, address: addr(s.remoteAddress), port: s.remotePort ?? 0 },
       addrFrom: { services: 0n, address: addr(s.localAddress), port: ours.port },
       nonce: ours.nonce,

@@ -93,11 +93,12 @@ export class RawPeer {
     this.socket.write(bytes);
   }
 
-  sendVersion(nonce = 0x1234n, best: Buffer | null = null): void {
+  /** `services`: 0 as the reference sends; SERVICE_EARLY_RELAY for a peer that takes early relay. */
+  sendVersion(nonce = 0x1234n, best: Buffer | null = null, services = 0n): void {
     this.send({
       command: 'version',
       version: 3501,
-      services: 0n,
+      services,
       addrTo: { services: 0n, address: addressFromString('127.0.0.1'), port: 1 },
       addrFrom: { services: 0n, address: addressFromString('127.0.0.1'), port: 2 },
       nonce,

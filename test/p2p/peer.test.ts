@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { addressToString, type MessageOf } from '../../src/p2p/messages.js';
+import { SERVICE_EARLY_RELAY } from '../../src/p2p/p2p-node.js';
 import { displayHexToHash, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 import { waitFor } from '../support/wait.js';
 import { RawPeer, startNode, TestChain, type TestNode } from './p2p-support.js';
@@ -40,7 +41,8 @@ describe('handshake (test/fixtures/p2pool-reference-node/README.md, P2P 1, 2)', 
     const v = r.received[0] as MessageOf<'version'>;
     expect(v.command).toBe('version');
     expect(v.version).toBe(3501);
-    expect(v.services).toBe(0n);
+    // The reference sends 0; ours carries the early-relay bit (docs/protocol.md#early-relay).
+    expect(v.services).toBe(SERVICE_EARLY_RELAY);
     expect(v.mode).toBe(1);
     expect(v.subVersion).toBe('test');
     expect(addressToString(v.addrTo.address)).toBe('127.0.0.1');
