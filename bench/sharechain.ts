@@ -217,7 +217,8 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
       budgetRatio: 2,
       ok: loadAndVerifyMs <= 2 * hashing,
       // The same load as the node runs it: ChainState.load in a fresh process with the p2pool
-      // executable's V8 flags (bench/memory.ts firstJob.storeLoadMs), against the same floor.
+      // executable's V8 flags (bench/memory.ts firstJob.storeLoadMs: from the load's start to the
+      // end of its background verification, the first job served in between), against the same floor.
       nodeProcessLoadMs: nodeLoadMs,
       nodeProcessRatio: +(nodeLoadMs / hashing).toFixed(2),
     },

@@ -2,7 +2,8 @@
  * The composition root: wires the bitcoind interface, the sharechain, the work layer and the
  * miner-facing servers, and owns startup and shutdown. Nothing below imports it.
  *
- * Start order: store -> sharechain (loaded and re-verified) -> bitcoind checks -> payout
+ * Start order: store -> sharechain (loaded; its shares re-verified in the background, until a
+ * new share needs them: docs/operations.md#startup-time) -> bitcoind checks -> payout
  * address -> P2P link to bitcoind -> first template -> P2Pool peers -> worker port. Stop order
  * is the reverse.
  */
@@ -275,8 +276,14 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
       : v35Rules(config, net, store, chainLog, getHeightRelHighest);
     const { sharechain } = rules;
     const t0 = Date.now();
-    const loaded = sharechain.load();
+    // The v35 rules check the stored shares in the background, after the first job
+    // (docs/operations.md#startup-time); a new share, a miner's or a peer's, waits for them.
+    const loaded = sharechain.load({ background: true });
     log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${sharechain.best ?? 'none'}`);
+    const cancelVerification = (): void => {
+      if (rules.chain instanceof ChainState) rules.chain.cancelStoredVerification();
+    };
+    stopHooks.push(cancelVerification);
     if (isFairNetwork(net) && config.donationPercent > 0) {
       log('warn', `--give-author has no effect on ${net.name}: the fair rules have no donation output`);
     }
@@ -285,6 +292,7 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
       // checkNode logs its own warnings (IBD, pruned, soft forks pending on a test chain).
       await bitcoind.checkNode();
     } catch (e) {
+      cancelVerification();
       store.close();
       rpc.close();
       throw e;

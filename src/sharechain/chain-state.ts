@@ -5,7 +5,8 @@
  * best share is re-chosen (docs/sharechain.md#best-share); an event says when it changed.
  *
  * Durability: a share is written to the store (one transaction per batch) before `addShares`
- * returns, so anything reported added survives a crash. Loading re-verifies everything.
+ * returns, so anything reported added survives a crash. Loading re-verifies everything (the
+ * node's load: in the background, before any new share is checked; `LoadOptions`).
  *
  * Order within `addShares` (issue 5's relay budget, under 5 ms through one node): track,
  * verify, choose the best share and emit 'best' (the P2P layer relays in that event) first,
@@ -16,13 +17,14 @@
  * shares are the exception: written before they are tracked (addLocalShare).
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { hashToDisplayHex } from '../bitcoin/hex.js';
 import type { P2PoolNetwork } from './networks.js';
 import { pruneTracker } from './prune.js';
 import { think, type HeightRelHighest, UNKNOWN_BLOCK_HEIGHT } from './score.js';
 import { decodeShare } from './share.js';
 import { StaleAccounting } from './stale.js';
-import type { ShareStore } from './store.js';
+import type { ShareRowRange, ShareStore } from './store.js';
 import { ShareTracker, type DesiredShare } from './tracker.js';
 import type { ChainView, Share, ShareHash } from './types.js';
 import { checkShare } from './verify.js';
@@ -43,6 +45,36 @@ export interface ChainStateOptions {
   verify?: (share: Share, chain: ChainView, nowSeconds: number) => unknown;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
+
+export interface LoadOptions {
+  /**
+   * Serve before the stored shares' full verification ends (docs/operations.md#startup-time):
+   * the load decodes and links the newest CHAIN_LENGTH x 1.25 rows (the decoder's checks: its
+   * hash, its PoW, its bytes; every row when those hold no chain CHAIN_LENGTH deep), chooses
+   * the best share with the checks the tracker asks for queued (the shares verified
+   * provisionally), and returns. Then, in slices of the event loop (`storedVerification`): the
+   * older rows are decoded, the tracker is asked again with every row in (its further checks
+   * queued too: the same checks, of the same shares, as a load of every row at once), and the
+   * queued checks run; a share that fails leaves with what builds on it. Anything that adds a
+   * share meanwhile (a miner's, a peer's) first finishes all of it.
+   */
+  background?: boolean;
+}
+
+/** How the background verification of the stored shares ended. */
+export interface StoredVerification {
+  /** Shares fully checked. */
+  checked: number;
+  /** Shares that failed (each left the chain with what builds on it). */
+  failed: number;
+  /** Shares dropped because they built on one that failed, or pruned before their turn. */
+  skipped: number;
+  /** ms from the load's start to the verification's end. */
+  ms: number;
+}
+
+/** One slice of the background verification runs at most this long before the event loop's turn. */
+const SLICE_MS = 8;
 
 export interface ChainStateEvents {
   /** The best share changed (null when there is none). */
@@ -82,14 +114,26 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** A local share addLocalShare saved before handing it to addShares (which then skips it). */
   private readonly savedFirst = new Set<ShareHash>();
   private lastTry = 0;
+  /** Set while load() defers the checks: the shares the tracker verified provisionally, in its order. */
+  private deferring: Share[] | null = null;
+  /** The background verification of the stored shares, while it runs. */
+  private stored: { pending: Share[]; next: number; olderFrom: number | null; olderBelow: number; decoded: number; checked: number; failed: number; skipped: number; startedAt: number; nextReport: number; done: (r: StoredVerification) => void; timer: NodeJS.Immediate | null } | null = null;
+  /** Resolves when the stored shares are fully verified (at once after a load without `background`). */
+  storedVerification: Promise<StoredVerification> = Promise.resolve({ checked: 0, failed: 0, skipped: 0, ms: 0 });
+  private readonly check: (share: Share, chain: ChainView) => unknown;
 
   constructor(private readonly opts: ChainStateOptions) {
     super();
     this.now = opts.now ?? Date.now;
     const verify = opts.verify ?? ((share: Share, chain: ChainView, now: number) => checkShare(share, chain, opts.net, { now }));
-    this.tracker = new ShareTracker<unknown>({ chainLength: opts.net.chainLength }, (share, chain) =>
-      verify(share, chain, Math.floor(this.now() / 1000)),
-    );
+    this.check = (share, chain) => verify(share, chain, Math.floor(this.now() / 1000));
+    this.tracker = new ShareTracker<unknown>({ chainLength: opts.net.chainLength }, (share, chain) => {
+      if (this.deferring === null) return this.check(share, chain);
+      // load({ background: true }): the share is verified provisionally, its check queued in the
+      // order the tracker asked for it (the same shares, in the same order, as a load without it).
+      this.deferring.push(share);
+      return undefined;
+    });
     this.stale = new StaleAccounting(this.tracker);
     this.tracker.onRemove = (shares) => {
       this.stale.forget(shares.map((s) => s.hash));
@@ -112,17 +156,173 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     return this.bestHash === null ? undefined : this.tracker.get(this.bestHash);
   }
 
-  /** Load every stored share (re-verified); returns how many were loaded. */
-  load(): number {
+  /**
+   * Load every stored share (re-verified); returns how many were decoded before it returned.
+   * With `background`, the older rows' decoding and the full checks run after it returns
+   * (LoadOptions, `storedVerification`).
+   */
+  load(options: LoadOptions = {}): number {
     const store = this.opts.store;
     if (!store) return 0;
+    const startedAt = performance.now();
+    if (options.background !== true) {
+      const n = this.decodeRows(store, {});
+      this.update();
+      return n;
+    }
+    // The newest rows first: enough for the best chain's CHAIN_LENGTH below its head, with room
+    // for forks among them (a node's rows are in the order it stored them: its chain's order
+    // but for forks and a first download).
+    const L = this.opts.net.chainLength;
+    const split = store.newestRowsStart(this.opts.net.name, L + Math.ceil(L / 4));
+    let n = this.decodeRows(store, split === null ? {} : { from: split });
+    const pending: Share[] = [];
+    let older = split;
+    // No pruning before every row is in: the first prune runs with the whole chain, 5 s on.
+    this.lastPrune = this.now();
+    this.deferredUpdate(pending);
+    if (older !== null && this.bestHash === null) {
+      // The newest rows hold no chain with CHAIN_LENGTH shares below its head: the rest now.
+      n += this.decodeRows(store, { below: older });
+      older = null;
+      this.deferredUpdate(pending);
+    }
+    // Shares the older rows hold are not missing: nothing to ask peers for yet.
+    if (older !== null) this.lastDesired = [];
+    if (pending.length > 0 || older !== null) this.startStoredVerification(pending, older, startedAt);
+    return n;
+  }
+
+  /** update() with the checks the tracker asks for queued on `pending` (verified provisionally). */
+  private deferredUpdate(pending: Share[]): void {
+    this.deferring = pending;
+    try {
+      this.update();
+    } finally {
+      this.deferring = null;
+    }
+  }
+
+  private decodeRows(store: ShareStore, range: ShareRowRange): number {
     let n = 0;
     store.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0, true), (share) => {
       this.tracker.add(share);
       n++;
-    });
-    this.update();
+    }, range);
     return n;
+  }
+
+  /** True while the stored shares' background verification runs. */
+  get verifyingStored(): boolean {
+    return this.stored !== null;
+  }
+
+  private startStoredVerification(pending: Share[], olderBelow: number | null, startedAt: number): void {
+    let done!: (r: StoredVerification) => void;
+    this.storedVerification = new Promise((resolve) => (done = resolve));
+    this.stored = { pending, next: 0, olderFrom: olderBelow === null ? null : Number.MIN_SAFE_INTEGER, olderBelow: olderBelow ?? 0, decoded: 0, checked: 0, failed: 0, skipped: 0, startedAt, nextReport: Math.ceil(pending.length / 4), done, timer: null };
+    const older = olderBelow === null ? '' : ` (and decoding the older stored shares first: more to verify then)`;
+    this.opts.log?.('info', `verifying ${pending.length} stored shares in the background${older}; until it ends, work builds on the stored best share ${this.bestHash ?? 'none'}, and a new share (a miner's or a peer's) waits for it`);
+    this.stored.timer = setImmediate(() => this.verifyStoredSlice());
+  }
+
+  /** One slice of the background verification, then the event loop's turn. */
+  private verifyStoredSlice(): void {
+    const st = this.stored;
+    if (st === null) return;
+    st.timer = null;
+    try {
+      this.verifyStored(performance.now() + SLICE_MS);
+    } catch (err) {
+      // A 'best' listener's error (or the store's) out of a slice: said, and the checks go on
+      // (each slice moves past the shares it checked), rather than an uncaught exception.
+      this.opts.log?.('error', `verifying the stored shares: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+    if (this.stored === st) st.timer = setImmediate(() => this.verifyStoredSlice());
+  }
+
+  /**
+   * Finish the stored shares' verification now (a new share must not be checked, nor a miner
+   * answered, on a chain whose checks are still to run). Nothing when none runs.
+   */
+  finishStoredVerification(): void {
+    // A 'best' listener adding a share inside a deferred update would have its checks queued, not run.
+    if (this.deferring !== null) throw new Error('internal error: a share was added while the load defers its checks');
+    if (this.stored !== null) this.verifyStored(Infinity);
+  }
+
+  /** Stop the background verification unfinished (the node stops); `storedVerification` never resolves. */
+  cancelStoredVerification(): void {
+    if (this.stored?.timer) clearImmediate(this.stored.timer);
+    this.stored = null;
+  }
+
+  /**
+   * Run the queued checks until `until` (performance.now()) or the end. A share that fails is
+   * handled as a failing share always is (docs/sharechain.md#the-tracker): it and every share
+   * built on it leave the tracker and the store, and the best share is chosen again ('best').
+   */
+  private verifyStored(until: number): void {
+    const st = this.stored!;
+    let failedNow = false;
+    // First the older rows (the decoder's checks), in chunks, each added below the chain.
+    while (st.olderFrom !== null) {
+      const before = this.tracker.size;
+      const last = this.opts.store!.forEachShare(this.opts.net.name, (raw) => decodeShare(raw, this.opts.net, 0, true), (share) => {
+        this.tracker.add(share);
+      }, { from: st.olderFrom, below: st.olderBelow, limit: 256 });
+      st.decoded += this.tracker.size - before;
+      st.olderFrom = last === undefined ? null : last + 1;
+      if (st.olderFrom === null) {
+        // Every row in: the tracker now asks for the rest of the checks a load of every row at
+        // once would have asked for (the verified chains extended down to CHAIN_LENGTH).
+        const pendingBefore = st.pending.length;
+        this.deferredUpdate(st.pending);
+        st.nextReport = Math.ceil(st.pending.length / 4);
+        this.opts.log?.('info', `decoded ${st.decoded} older stored shares in the background (${Math.round(performance.now() - st.startedAt)} ms since the load began); ${st.pending.length} stored shares to verify (${st.pending.length - pendingBefore} more)`);
+      }
+      if (performance.now() >= until) return;
+    }
+    while (st.next < st.pending.length) {
+      const share = st.pending[st.next++]!;
+      if (!this.tracker.has(share.hash)) {
+        st.skipped++;
+      } else {
+        let reason: string | null = null;
+        try {
+          this.check(share, this.tracker);
+        } catch (err) {
+          reason = err instanceof Error ? ((err as { reason?: string }).reason ?? err.message) : String(err);
+        }
+        st.checked++;
+        if (reason !== null) {
+          st.failed++;
+          failedNow = true;
+          const removed = this.tracker.removeWithDescendants(share.hash);
+          this.opts.log?.('warn', `stored share ${share.hash} failed its verification: ${reason}; it and ${removed.length - 1} shares built on it are dropped`);
+        }
+      }
+      if (st.next >= st.nextReport && st.next < st.pending.length) {
+        this.opts.log?.('info', `verifying stored shares: ${st.next} of ${st.pending.length} (${Math.floor((st.next * 100) / st.pending.length)}%)`);
+        st.nextReport += Math.ceil(st.pending.length / 4);
+      }
+      if ((st.next & 15) === 0 && performance.now() >= until) break;
+    }
+    // Ended already: a 'best' listener of the update below added a share, which finished it.
+    if (this.stored !== st) return;
+    const finished = st.next >= st.pending.length;
+    if (finished) this.stored = null;
+    try {
+      // The best share again after a failure (the work moves off it), and once at the end.
+      if (failedNow || finished) this.update();
+    } finally {
+      if (finished) {
+        st.pending = [];
+        const result: StoredVerification = { checked: st.checked, failed: st.failed, skipped: st.skipped, ms: Math.round(performance.now() - st.startedAt) };
+        this.opts.log?.('info', `verified ${st.checked} stored shares in the background (${result.ms} ms since the load began): ${st.failed} failed${st.skipped > 0 ? `, ${st.skipped} dropped with them or pruned` : ''}; best share ${this.bestHash ?? 'none'}`);
+        st.done(result);
+      }
+    }
   }
 
   /**
@@ -130,6 +330,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * re-chooses the best share. Returns the shares that were new.
    */
   addShares(shares: readonly Share[], peer?: string): Share[] {
+    this.finishStoredVerification();
     const fresh = shares.filter((s) => !this.tracker.has(s.hash));
     if (fresh.length === 0) return [];
     for (const s of fresh) this.tracker.add(s, peer);
@@ -155,6 +356,8 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * costs nothing here.
    */
   addLocalShare(share: Share, deadOnArrival: boolean): boolean {
+    // The miner is answered when this returns: only after the chain below its share is checked.
+    this.finishStoredVerification();
     this.stale.addMine(share.hash, deadOnArrival);
     if (this.tracker.has(share.hash)) return false;
     this.save([share]);

@@ -10,7 +10,7 @@
  */
 import { bytesToBigIntLE } from '../bitcoin/hex.js';
 import { bitsToTarget } from '../bitcoin/target.js';
-import { ChainState } from './chain-state.js';
+import { ChainState, type LoadOptions } from './chain-state.js';
 import { decodeShare } from './share.js';
 import { isBlockSolution, rebuildShareBlock, type ShareBlock, type ShareBlockBody } from './share-block.js';
 import type { P2PoolNetwork } from './networks.js';
@@ -61,8 +61,12 @@ export interface NodeSharechain {
   readonly best: ShareHash | null;
   /** Missing shares to fetch from peers (parents; for the fair rules also references). */
   readonly desired: readonly WantedShare[];
-  /** Load and re-verify the store; returns how many shares were read. */
-  load(): number;
+  /**
+   * Load and re-verify the store; returns how many shares were read. `background` (v35 rules):
+   * the full checks run after it returns, and every share added meanwhile waits for them
+   * (ChainState.load, docs/operations.md#startup-time).
+   */
+  load(options?: LoadOptions): number;
   /** A share from its wrapper bytes. Throws DecodeError (bytes) or InvalidShare (its own rules). */
   decode(raw: Uint8Array, nowMs: number): ChainShare;
   /** Add shares this sharechain decoded (from a peer, or ours); returns those that were new. */
@@ -111,8 +115,8 @@ export class V35Sharechain implements NodeSharechain {
     return this.state.desired;
   }
 
-  load(): number {
-    return this.state.load();
+  load(options?: LoadOptions): number {
+    return this.state.load(options);
   }
 
   decode(raw: Uint8Array, nowMs: number): Share {

@@ -213,17 +213,54 @@ export class ShareStore {
    * the whole chain at start, where an array of rows kept every one of them alive to the end
    * of the load and the collector copied them into the old generation; docs/mining.md). Only
    * the hash and the bytes are read: the parent, the verified flag and the time are not what
-   * a load needs (a share's bytes name its parent; everything is verified again).
+   * a load needs (a share's bytes name its parent; everything is verified again). `range`:
+   * only some rows (ids in [from, below), at most `limit`); returns the last row id read
+   * (undefined when none was).
    */
-  forEachShare<S extends { hash: ShareHash }>(net: string, decode: (raw: Buffer) => S, each: (share: S) => void): void {
-    const rows = this.db.prepare('SELECT hash, raw FROM shares NOT INDEXED WHERE net = ? ORDER BY id').raw(true);
-    for (const [hash, raw] of rows.iterate(net) as IterableIterator<unknown[]>) {
+  forEachShare<S extends { hash: ShareHash }>(net: string, decode: (raw: Buffer) => S, each: (share: S) => void, range: ShareRowRange = {}): number | undefined {
+    const rows = this.db.prepare('SELECT id, hash, raw FROM shares NOT INDEXED WHERE net = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?').raw(true);
+    let lastId: number | undefined;
+    let read = 0;
+    for (const row of rows.iterate(net, range.from ?? Number.MIN_SAFE_INTEGER, range.below ?? Number.MAX_SAFE_INTEGER, range.limit ?? -1) as IterableIterator<unknown[]>) {
+      lastId = row[0] as number;
+      read++;
+      const hash = row[1];
+      const raw = row[2];
+      // The hash's pattern is not tested first here (~1 us a row at start): a decoded share's
+      // hash is 64 hex digits, so a row whose bytes hash to its hash has a well-formed one, and
+      // a row that does not is skipped with wellFormed's reason when it has one.
+      if (typeof hash === 'string' && Buffer.isBuffer(raw) && raw.length !== 0) {
+        let share: S | undefined;
+        try {
+          share = decode(raw);
+        } catch {
+          share = undefined;
+        }
+        if (share !== undefined && share.hash === hash) {
+          each(share);
+          continue;
+        }
+      }
       const bad = (why: string): void => this.log(`share store: skipping corrupt row ${String(hash).slice(0, 64)}: ${why}`);
       if (!wellFormed(hash, null, raw, bad)) continue;
-      // wellFormed checked raw: a non-empty Buffer.
-      const share = decodeRow(hash, raw as Buffer, decode, bad);
-      if (share !== undefined) each(share);
+      // wellFormed checked raw: a non-empty Buffer. Decoded again for the reason (a bad row is rare).
+      decodeRow(hash, raw as Buffer, decode, bad);
     }
+    // The scan filled SQLite's page cache with the table, which nothing reads again soon:
+    // give those pages back (docs/operations.md#startup-time: the memory with a full chain).
+    // (For a scan in chunks, after its last.)
+    if (range.limit === undefined || read < range.limit) this.db.pragma('shrink_memory');
+    return lastId;
+  }
+
+  /**
+   * The id of the `n`-th newest row of `net` when older rows exist (the rows from it on are
+   * its newest `n`), else null (ChainState.load decodes the newest rows first).
+   */
+  newestRowsStart(net: string, n: number): number | null {
+    if (!Number.isInteger(n) || n < 1) return null;
+    const ids = this.db.prepare('SELECT id FROM shares NOT INDEXED WHERE net = ? ORDER BY id DESC LIMIT 2 OFFSET ?').pluck().all(net, n - 1) as number[];
+    return ids.length === 2 ? ids[0]! : null;
   }
 
   /** Every well-formed row of `net` in insertion order; `bad` logs a row as skipped. */
@@ -267,6 +304,13 @@ export class ShareStore {
     this.checkpointer?.stop();
     this.db.close();
   }
+}
+
+/** Which rows forEachShare reads: ids in [from, below), at most `limit` of them; all by default. */
+export interface ShareRowRange {
+  from?: number;
+  below?: number;
+  limit?: number;
 }
 
 /** A row's hash, parent (null: none, or not read) and bytes have their types and shapes; else `bad` says which does not. */
