@@ -76,6 +76,15 @@ export interface StoredVerification {
 /** One slice of the background verification runs at most this long before the event loop's turn. */
 const SLICE_MS = 8;
 
+/**
+ * The background verification's first slice waits this long after the load, so that the
+ * node's first template and job are made before it (its slices and the older rows' decoding
+ * otherwise came between the steps of the first job: ~30-50 ms of a ~1 s first job,
+ * docs/operations.md#startup-time). A new share does not wait: it finishes the verification
+ * at once (`finishStoredVerification`).
+ */
+const START_DELAY_MS = 300;
+
 export interface ChainStateEvents {
   /** The best share changed (null when there is none). */
   best: [best: ShareHash | null, previous: ShareHash | null];
@@ -117,7 +126,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** Set while load() defers the checks: the shares the tracker verified provisionally, in its order. */
   private deferring: Share[] | null = null;
   /** The background verification of the stored shares, while it runs. */
-  private stored: { pending: Share[]; next: number; olderFrom: number | null; olderBelow: number; decoded: number; checked: number; failed: number; skipped: number; startedAt: number; nextReport: number; done: (r: StoredVerification) => void; timer: NodeJS.Immediate | null } | null = null;
+  private stored: { pending: Share[]; next: number; olderFrom: number | null; olderBelow: number; decoded: number; checked: number; failed: number; skipped: number; startedAt: number; nextReport: number; done: (r: StoredVerification) => void; timer: NodeJS.Immediate | null; start: NodeJS.Timeout | null } | null = null;
   /** Resolves when the stored shares are fully verified (at once after a load without `background`). */
   storedVerification: Promise<StoredVerification> = Promise.resolve({ checked: 0, failed: 0, skipped: 0, ms: 0 });
   private readonly check: (share: Share, chain: ChainView) => unknown;
@@ -220,10 +229,14 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   private startStoredVerification(pending: Share[], olderBelow: number | null, startedAt: number): void {
     let done!: (r: StoredVerification) => void;
     this.storedVerification = new Promise((resolve) => (done = resolve));
-    this.stored = { pending, next: 0, olderFrom: olderBelow === null ? null : Number.MIN_SAFE_INTEGER, olderBelow: olderBelow ?? 0, decoded: 0, checked: 0, failed: 0, skipped: 0, startedAt, nextReport: Math.ceil(pending.length / 4), done, timer: null };
+    this.stored = { pending, next: 0, olderFrom: olderBelow === null ? null : Number.MIN_SAFE_INTEGER, olderBelow: olderBelow ?? 0, decoded: 0, checked: 0, failed: 0, skipped: 0, startedAt, nextReport: Math.ceil(pending.length / 4), done, timer: null, start: null };
     const older = olderBelow === null ? '' : ` (and decoding the older stored shares first: more to verify then)`;
     this.opts.log?.('info', `verifying ${pending.length} stored shares in the background${older}; until it ends, work builds on the stored best share ${this.bestHash ?? 'none'}, and a new share (a miner's or a peer's) waits for it`);
-    this.stored.timer = setImmediate(() => this.verifyStoredSlice());
+    const st = this.stored;
+    st.start = setTimeout(() => {
+      st.start = null;
+      this.verifyStoredSlice();
+    }, START_DELAY_MS);
   }
 
   /** One slice of the background verification, then the event loop's turn. */
@@ -254,6 +267,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** Stop the background verification unfinished (the node stops); `storedVerification` never resolves. */
   cancelStoredVerification(): void {
     if (this.stored?.timer) clearImmediate(this.stored.timer);
+    if (this.stored?.start) clearTimeout(this.stored.start);
     this.stored = null;
   }
 
@@ -311,7 +325,10 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     // Ended already: a 'best' listener of the update below added a share, which finished it.
     if (this.stored !== st) return;
     const finished = st.next >= st.pending.length;
-    if (finished) this.stored = null;
+    if (finished) {
+      if (st.start !== null) clearTimeout(st.start);
+      this.stored = null;
+    }
     try {
       // The best share again after a failure (the work moves off it), and once at the end.
       if (failedNow || finished) this.update();
