@@ -171,6 +171,13 @@ export class NodeMetrics {
       c.inc({ direction: 'in' }, t?.bytesIn ?? 0);
       c.inc({ direction: 'out' }, t?.bytesOut ?? 0);
     }, ['direction']);
+    counter('p2pool_p2p_early_relay_total', 'Early relay (docs/protocol.md#early-relay) since start: shares forwarded before verification, frames sent for them, those that then failed verification, and invalid shares from early-relay peers not banned for.', (c) => {
+      const e = node().p2p?.earlyRelay;
+      c.inc({ event: 'shares' }, e?.shares ?? 0);
+      c.inc({ event: 'sends' }, e?.sends ?? 0);
+      c.inc({ event: 'failed_verification' }, e?.failedVerification ?? 0);
+      c.inc({ event: 'not_banned' }, e?.notBanned ?? 0);
+    }, ['event']);
     gauge('p2pool_synced', '1 when the node has the sharechain and gives miners work, 0 while it waits (downloading shares, no template, bitcoind away).', (g) => g.set(node().work.unavailable() === null ? 1 : 0));
     gauge('p2pool_bitcoind_reachable', '0 while bitcoind does not answer (the template is stale).', (g) => g.set(node().templates.stale ? 0 : 1));
     gauge('p2pool_template_age_seconds', 'Seconds since the current block template arrived.', (g) => {

@@ -36,6 +36,8 @@ export interface NodeView {
     syncProgress(): { downloaded: number; target: number; peers: number } | null;
     /** Bytes in and out over P2P since start (src/p2p/peer.ts P2PTraffic). */
     readonly traffic: { readonly bytesIn: number; readonly bytesOut: number };
+    /** Early relay's counters (docs/protocol.md#early-relay). */
+    readonly earlyRelay: { readonly shares: number; readonly sends: number; readonly failedVerification: number; readonly notBanned: number };
   } | null;
   readonly merged: { stats(): AuxChainStats[] } | null;
 }

@@ -270,6 +270,9 @@ describe('the JSON API of a node mining on bcoin regtest', () => {
   });
 
   it('serves /metrics in the Prometheus text format with the node\'s series', async () => {
+    // Early relay's counters, as the P2P layer counts them (its own test drives them over TCP):
+    // the scrape reports what is counted, not zeros.
+    Object.assign(node.p2p!.earlyRelay, { shares: 5, sends: 9, failedVerification: 1, notBanned: 1 });
     const r = await get('/metrics');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -288,6 +291,11 @@ describe('the JSON API of a node mining on bcoin regtest', () => {
     expect(f.get('p2pool_p2p_bytes_total')!.type).toBe('counter');
     expect(value('p2pool_p2p_bytes_total', { direction: 'in' })).toBe(node.p2p?.traffic.bytesIn ?? 0);
     expect(value('p2pool_p2p_bytes_total', { direction: 'out' })).toBe(node.p2p?.traffic.bytesOut ?? 0);
+    expect(f.get('p2pool_p2p_early_relay_total')!.type).toBe('counter');
+    expect(value('p2pool_p2p_early_relay_total', { event: 'shares' })).toBe(5);
+    expect(value('p2pool_p2p_early_relay_total', { event: 'sends' })).toBe(9);
+    expect(value('p2pool_p2p_early_relay_total', { event: 'failed_verification' })).toBe(1);
+    expect(value('p2pool_p2p_early_relay_total', { event: 'not_banned' })).toBe(1);
     expect(value('p2pool_synced')).toBe(1);
     expect(value('p2pool_template_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(value('p2pool_job_latency_seconds')).toBeGreaterThanOrEqual(0);
