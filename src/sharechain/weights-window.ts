@@ -51,8 +51,12 @@ export interface WindowChain<T extends WeightedItem> {
 
 /** A recent answer, valid while the chain below `start` is what it was (see `cumulativeWeights`). */
 interface Answer {
-  /** The WeightsWindows that gave it. */
-  owner: object;
+  /**
+   * The id of the WeightsWindows that gave it: a number, not the object, so that an answer
+   * kept here does not keep a dropped tracker alive (p2pool simulate runs one network after
+   * another in a process).
+   */
+  owner: number;
   start: ShareHash;
   maxShares: number;
   desiredWeight: bigint;
@@ -183,8 +187,10 @@ class Window {
  */
 const sharedDeltas = new WeakMap<object, WeakMap<object, Delta>>();
 
+let nextWindowsId = 0;
+
 /** Drop `owner`'s answers from the process's recent ones. */
-function forgetAnswers(owner: object): void {
+function forgetAnswers(owner: number): void {
   for (let i = answers.length - 1; i >= 0; i--) if (answers[i]!.owner === owner) answers.splice(i, 1);
 }
 
@@ -193,6 +199,8 @@ export class WeightsWindows<T extends WeightedItem> {
   private windows: Window[] = [];
   private clock = 0;
   private readonly deltas: WeakMap<object, Delta>;
+  /** Names this instance's answers in the process's recent ones. */
+  private readonly id = nextWindowsId++;
 
   constructor(
     private readonly chain: WindowChain<T>,
@@ -217,7 +225,7 @@ export class WeightsWindows<T extends WeightedItem> {
   /** Forget every window. */
   clear(): void {
     this.windows = [];
-    forgetAnswers(this);
+    forgetAnswers(this.id);
   }
 
   /**
@@ -256,11 +264,11 @@ export class WeightsWindows<T extends WeightedItem> {
     }
     const height = this.chain.height(start);
     for (const a of answers) {
-      if (a.owner === this && a.start === start && a.maxShares === maxShares && a.desiredWeight === desiredWeight && a.height === height) return a.result;
+      if (a.owner === this.id && a.start === start && a.maxShares === maxShares && a.desiredWeight === desiredWeight && a.height === height) return a.result;
     }
     const result = this.compute(start, maxShares, desiredWeight);
     if (answers.length >= ANSWERS) answers.shift();
-    answers.push({ owner: this, start, maxShares, desiredWeight, height, result });
+    answers.push({ owner: this.id, start, maxShares, desiredWeight, height, result });
     return result;
   }
 
