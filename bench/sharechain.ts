@@ -14,6 +14,7 @@
  * address type, 30 s apart. The block target is hard (2**236) so that SPREAD blocks of work
  * exceed the chain's work: every window is limited by REAL_CHAIN_LENGTH, i.e. full.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,36 @@ function hashingFloorMs(net: P2PoolNetwork, shares: readonly Share[], stripped: 
   return best;
 }
 
+/**
+ * The other half of the machine's floor for a load: the store's own scan (the query
+ * ShareStore.forEachShare runs at start, in the same raw mode) reading every row's hash and
+ * bytes from the file, with nothing done with them: no decoding, no Buffer kept. Best of 5
+ * passes, the file in the page cache as it is for the load just before (a restart's store was
+ * written moments or hours ago; a cold disk adds its own time to both).
+ */
+function storeReadFloorMs(path: string): { ms: number; rows: number; bytes: number } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT id, hash, raw FROM shares NOT INDEXED WHERE net = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?').raw(true);
+    let best = Infinity;
+    let n = 0;
+    let bytes = 0;
+    for (let pass = 0; pass < 5; pass++) {
+      n = 0;
+      bytes = 0;
+      const t = performance.now();
+      for (const row of rows.iterate('bitcoin', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, -1) as IterableIterator<unknown[]>) {
+        n++;
+        bytes += (row[2] as Buffer).length;
+      }
+      best = Math.min(best, performance.now() - t);
+    }
+    return { ms: best, rows: n, bytes };
+  } finally {
+    db.close();
+  }
+}
+
 /** The share_info bytes of a share as on the wire (ref_hash's input after IDENTIFIER). */
 function shareInfoBytesOf(s: Share, net: P2PoolNetwork): Buffer {
   return encodeShareInfo(s.shareInfo, s.version, net);
@@ -163,6 +194,7 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
   let reloadDecodeMs: number;
   let reloadAddMs: number;
   let memory: Record<string, unknown>;
+  let readFloor: { ms: number; rows: number; bytes: number };
   try {
     const path = join(dir, 'shares.sqlite');
     const w0 = performance.now();
@@ -186,6 +218,7 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
     const v0 = performance.now();
     for (const r of rows) if (!fresh.attemptVerify(r.hash).ok) throw new Error('reloaded share failed');
     reloadVerifyMs = performance.now() - v0;
+    readFloor = storeReadFloorMs(path);
     memory = await benchMemory(path);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -221,6 +254,15 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
       // end of its background verification, the first job served in between), against the same floor.
       nodeProcessLoadMs: nodeLoadMs,
       nodeProcessRatio: +(nodeLoadMs / hashing).toFixed(2),
+      // The machine's floor for any load from this store: reading its rows (the store's own
+      // scan, nothing decoded) plus the hashing. Where 2x the hashing is about this sum, the
+      // budget leaves nothing for decoding, linking and the checks (docs/operations.md#startup-time).
+      storeReadFloorMs: +readFloor.ms.toFixed(1),
+      storeRows: readFloor.rows,
+      storeBytes: readFloor.bytes,
+      readAndHashFloorMs: +(readFloor.ms + hashing).toFixed(1),
+      ratioToReadAndHash: +(loadAndVerifyMs / (readFloor.ms + hashing)).toFixed(2),
+      budgetVersusReadAndHash: +((2 * hashing) / (readFloor.ms + hashing)).toFixed(2),
     },
     memory,
   };
