@@ -88,7 +88,7 @@ function workEff(_r: Report, ms: Miner[]): string {
   const den = Array.from({ length: B }, (_, b) => ms.reduce((a, m) => a + m.byBatch!.idealSats[b]!, 0));
   const x = batchRatio(num, den);
   if (x.value === null) return 'n/a';
-  return x.stdError === null ? x.value.toFixed(3) : `${x.value.toFixed(3)} ± ${x.stdError.toFixed(3)}`;
+  return x.stdError === null ? x.value.toFixed(4) : `${x.value.toFixed(4)} ± ${x.stdError.toPrecision(2)}`;
 }
 
 /** The efficiency row of a set of miners, then its row against the work found. */
