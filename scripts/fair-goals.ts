@@ -9,6 +9,7 @@
  * class holding 1 TH/s).
  */
 import { readFileSync } from 'node:fs';
+import { batchRatio } from '../src/sim/work-efficiency.js';
 
 interface Cls {
   label: string;
@@ -25,6 +26,8 @@ interface Cls {
 }
 interface Miner {
   hashrate: number; efficiency: number | null; shares: { found: number }; maxOutputs: number | null; expectedPayoutSats: number; node: number;
+  /** Per time batch: expected and ideal payouts (reports from before the efficiency against the work found lack it). */
+  byBatch?: { expectedSats: number[]; idealSats: number[] };
   perBlock: { meanSats: number; cv: number | null; zeroFraction: number } | null;
 }
 interface Node { meanLatencyMs: number; efficiency: number | null; shares: { found: number }; p2p: { sentBytesPerSecond: number; receivedBytesPerSecond: number } }
@@ -72,6 +75,26 @@ function eff(r: Report, ms: Miner[]): string {
   const n = ms.reduce((a, m) => a + m.shares.found, 0);
   const e = payout / r.pool.expectedPayout.totalSats / (hash / pool);
   return n > 0 ? `${e.toFixed(3)} ± ${(e / Math.sqrt(n)).toFixed(3)}` : `${e.toFixed(3)}`;
+}
+
+/**
+ * Efficiency against the work found (luck removed; docs/simulate.md#efficiency-against-the-work-found)
+ * for a set of miners: Σ expected / Σ ideal, ± the batch means' standard error.
+ */
+function workEff(_r: Report, ms: Miner[]): string {
+  if (ms.length === 0 || ms.some((m) => m.byBatch === undefined)) return 'n/a';
+  const B = ms[0]!.byBatch!.expectedSats.length;
+  const num = Array.from({ length: B }, (_, b) => ms.reduce((a, m) => a + m.byBatch!.expectedSats[b]!, 0));
+  const den = Array.from({ length: B }, (_, b) => ms.reduce((a, m) => a + m.byBatch!.idealSats[b]!, 0));
+  const x = batchRatio(num, den);
+  if (x.value === null) return 'n/a';
+  return x.stdError === null ? x.value.toFixed(4) : `${x.value.toFixed(4)} ± ${x.stdError.toPrecision(2)}`;
+}
+
+/** The efficiency row of a set of miners, then its row against the work found. */
+function effRows(what: string, pick: (r: Report) => Miner[], note: (r: Report) => string = () => ''): void {
+  out.push(row(`efficiency: ${what}`, reports.map((r) => `${eff(r, pick(r))}${note(r)}`), '1'));
+  out.push(row(`efficiency vs the work found (luck removed): ${what}`, reports.map((r) => `${workEff(r, pick(r))}${note(r)}`), '1'));
 }
 
 /**
@@ -143,27 +166,28 @@ out.push(row(`${s0.label} miners: fraction of 30-day periods paying nothing at t
 out.push(row('μ̂: the run\'s own expected blocks per 30 days (Σ p of its shares)', reports.map((r) => f(r.pool.perBlock.expectedBlocksPerPeriod, 4)), `${mu0.toFixed(4)} (the population's)`));
 out.push(row(`${s0.label} miners: CV of one block's payout`, P.map((p) => pm(p.cv[0], p.cv[1])), '0'));
 out.push(row(`${s0.label} miners: fraction of blocks paying nothing`, P.map((p) => pm(p.zero[0], p.zero[1])), '0'));
-out.push(row(`efficiency: the ${s0.label} miners`, reports.map((r) => eff(r, inSmall(r))), '1'));
-out.push(row('efficiency: the smallest 10% of miners', reports.map((r) => eff(r, [...r.miners].sort((a, b) => a.hashrate - b.hashrate).slice(0, Math.ceil(r.miners.length / 10)))), '1'));
+effRows(`the ${s0.label} miners`, inSmall);
+effRows('the smallest 10% of miners', (r) => [...r.miners].sort((a, b) => a.hashrate - b.hashrate).slice(0, Math.ceil(r.miners.length / 10)));
 const median = (r: Report): Miner[] => {
   const sorted = [...r.miners].sort((a, b) => a.hashrate - b.hashrate);
   const m = sorted[Math.floor(sorted.length / 2)]!;
   return sorted.filter((x) => x.hashrate >= m.hashrate / 1.5 && x.hashrate <= m.hashrate * 1.5);
 };
-out.push(row('efficiency: miners within 1.5x of the median miner', reports.map((r) => eff(r, median(r))), '1'));
+effRows('miners within 1.5x of the median miner', median);
 const largest = (r: Report): Miner[] => [[...r.miners].sort((a, b) => b.hashrate - a.hashrate)[0]!];
-out.push(row('efficiency: the largest miner', reports.map((r) => eff(r, largest(r))), '1'));
+effRows('the largest miner', largest);
 const distant = (r: Report): number => r.nodes.reduce((best, n, i) => (n.meanLatencyMs > r.nodes[best]!.meanLatencyMs ? i : best), 0);
-out.push(row('efficiency: the miners of the most distant node (highest mean latency)', reports.map((r) => `${eff(r, r.miners.filter((m) => m.node === distant(r)))} (${f(r.nodes[distant(r)]!.meanLatencyMs)} ms)`), '1'));
-const classes = (r: Report): string => {
+effRows('the miners of the most distant node (highest mean latency)', (r) => r.miners.filter((m) => m.node === distant(r)), (r) => ` (${f(r.nodes[distant(r)]!.meanLatencyMs)} ms)`);
+const classes = (r: Report, e: (r: Report, ms: Miner[]) => string): string => {
   const groups = new Map<string, Miner[]>();
   for (const m of r.miners) {
     const k = m.maxOutputs === null ? 'default' : `~${m.maxOutputs}`;
     groups.set(k, [...(groups.get(k) ?? []), m]);
   }
-  return groups.size < 2 ? 'one class' : [...groups].map(([k, ms]) => `${k}: ${eff(r, ms)}`).join('; ');
+  return groups.size < 2 ? 'one class' : [...groups].map(([k, ms]) => `${k}: ${e(r, ms)}`).join('; ');
 };
-out.push(row('efficiency by the miners\' requested output class', reports.map(classes), '1'));
+out.push(row('efficiency by the miners\' requested output class', reports.map((r) => classes(r, eff)), '1'));
+out.push(row('efficiency vs the work found (luck removed) by the miners\' requested output class', reports.map((r) => classes(r, workEff)), '1'));
 out.push(row('coinbase outputs per share/block (max / p50; fair: payouts + 2)', reports.map((r) => `${r.pool.coinbaseOutputs.max} / ${r.pool.coinbaseOutputs.p50}`), ''));
 out.push(row('P2P sent per node (mean; max node)', reports.map((r) => `${f(r.pool.p2p.meanSentBytesPerSecondPerNode)} B/s; ${f(Math.max(...r.nodes.map((n) => n.p2p.sentBytesPerSecond)))} B/s`), ''));
 out.push(row('share-verification CPU per node (each share verified once, as a node does)', reports.map((r) => pct(r.wallClock.nodes.reduce((a, n) => a + n.verifyMs, 0) / 1000 / r.scenario.durationSeconds, 4)), ''));

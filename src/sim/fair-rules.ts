@@ -132,6 +132,7 @@ export class FairSimRules implements SimRules<FairSimShare> {
   readonly net: FairNetwork;
   readonly constants: Readonly<Record<string, number | string | boolean>>;
   readonly sharePeriod: number;
+  readonly payoutWindowSeconds: number;
   /** The fair coinbase has no donation output: a key no payee has. */
   readonly donationPayee = 'fair:no-donation';
   readonly kTarget: number;
@@ -178,6 +179,8 @@ export class FairSimRules implements SimRules<FairSimShare> {
     // The largest class up to the network's default (200; a variant may lack it).
     this.defaultOutputs = net.outputClasses.reduce((k, c) => (c <= net.defaultOutputs ? c : k), net.outputClasses[0]!);
     this.sharePeriod = net.linkPeriod;
+    // The PPLNS window: window_links links of link_period (docs/fair-sharechain.md#pplns).
+    this.payoutWindowSeconds = net.windowLinks * net.linkPeriod;
     // Three times the reference horizon: the shares found just before the end get their links.
     this.settleSeconds = 3 * net.refDepth * net.linkPeriod;
     this.constants = {
@@ -334,6 +337,11 @@ export class FairSimRules implements SimRules<FairSimShare> {
     this.pendingCoinbase.delete(s.id);
     if (cb === undefined) throw new Error(`internal: no coinbase recorded for share ${s.id}`);
     return cb;
+  }
+
+  shareFacts(s: FairSimShare): { payee: string; timestamp: number; work: number } {
+    const share = s.share;
+    return { payee: this.payeeByScript.get(share.payee) ?? `script:${share.payee}`, timestamp: share.info.timestamp, work: Number(share.work) };
   }
 
   messageBytes(shares: readonly FairSimShare[]): number {

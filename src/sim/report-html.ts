@@ -47,6 +47,9 @@ rows.forEach(function(r){body.appendChild(r);});});});`;
 const pct = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(digits)}%`);
 const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '–' : `${+v.toPrecision(digits)}`);
 const btc = (sats: number): string => `${(sats / 1e8).toFixed(8)}`;
+/** Efficiency against the work found, with its error (docs/simulate.md#efficiency-against-the-work-found). */
+const workEff = (g: { workEfficiency: number | null; workEfficiencyStdError: number | null }): string =>
+  g.workEfficiency === null ? '–' : g.workEfficiencyStdError === null ? num(g.workEfficiency, 4) : `${num(g.workEfficiency, 4)} ± ${num(g.workEfficiencyStdError, 2)}`;
 
 function cell(v: string, sortValue?: number | null, left = false): string {
   const dv = sortValue === undefined || sortValue === null ? '' : ` data-v="${sortValue}"`;
@@ -147,22 +150,22 @@ export function renderReportHtml(r: Report): string {
 
   parts.push('<h2>Hash-rate classes</h2>');
   parts.push(table(
-    [['class', true], ['miners'], ['hash rate'], ['share'], ['shares'], ['orphaned'], ['dead'], ['efficiency'], ['± noise'], ['payout CV'], ['zero periods']],
+    [['class', true], ['miners'], ['hash rate'], ['share'], ['shares'], ['orphaned'], ['dead'], ['efficiency'], ['± noise'], ['vs work found'], ['payout CV'], ['zero periods']],
     r.classes.map((c) => [
       cell(c.label, null, true), cell(String(c.miners), c.miners), cell(formatHashrate(c.hashrate), c.hashrate), cell(pct(c.hashrateShare), c.hashrateShare),
       cell(String(c.shares.found), c.shares.found), cell(pct(c.orphan), c.orphan), cell(pct(c.dead), c.dead),
-      cell(num(c.efficiency, 4), c.efficiency), cell(num(c.efficiencyStdError, 2), c.efficiencyStdError), cell(num(c.period.payoutCv), c.period.payoutCv), cell(pct(c.period.zeroPayoutFraction, 1), c.period.zeroPayoutFraction),
+      cell(num(c.efficiency, 4), c.efficiency), cell(num(c.efficiencyStdError, 2), c.efficiencyStdError), cell(workEff(c), c.workEfficiency), cell(num(c.period.payoutCv), c.period.payoutCv), cell(pct(c.period.zeroPayoutFraction, 1), c.period.zeroPayoutFraction),
     ]),
   ));
 
   parts.push('<h2>Nodes</h2>');
   const cpu = r.wallClock.nodes;
   parts.push(table(
-    [['node', true], ['miners'], ['hash rate'], ['share'], ['peers'], ['latency ms'], ['shares'], ['orphaned'], ['dead'], ['efficiency'], ['sent B/s'], ['received B/s'], ['verify CPU ms'], ['verified'], ['cache hits']],
+    [['node', true], ['miners'], ['hash rate'], ['share'], ['peers'], ['latency ms'], ['shares'], ['orphaned'], ['dead'], ['efficiency'], ['vs work found'], ['sent B/s'], ['received B/s'], ['verify CPU ms'], ['verified'], ['cache hits']],
     r.nodes.map((n, i) => [
       cell(`${n.index} ${n.name}`, n.index, true), cell(String(n.miners), n.miners), cell(formatHashrate(n.hashrate), n.hashrate), cell(pct(n.hashrateShare), n.hashrateShare),
       cell(String(n.neighbours), n.neighbours), cell(num(n.meanLatencyMs), n.meanLatencyMs), cell(String(n.shares.found), n.shares.found),
-      cell(pct(n.orphan), n.orphan), cell(pct(n.dead), n.dead), cell(num(n.efficiency, 4), n.efficiency),
+      cell(pct(n.orphan), n.orphan), cell(pct(n.dead), n.dead), cell(num(n.efficiency, 4), n.efficiency), cell(workEff(n), n.workEfficiency),
       cell(num(n.p2p.sentBytesPerSecond), n.p2p.sentBytesPerSecond), cell(num(n.p2p.receivedBytesPerSecond), n.p2p.receivedBytesPerSecond),
       cell(num(cpu[i]?.verifyMs ?? null, 4), cpu[i]?.verifyMs ?? null), cell(String(cpu[i]?.verified ?? ''), cpu[i]?.verified ?? null), cell(String(cpu[i]?.verifyCacheHits ?? ''), cpu[i]?.verifyCacheHits ?? null),
     ]),
@@ -170,12 +173,12 @@ export function renderReportHtml(r: Report): string {
 
   parts.push(`<h2>Miners (${r.miners.length})</h2>`);
   parts.push(table(
-    [['miner', true], ['node'], ['hash rate'], ['share'], ['delay ms'], ['restart ms'], ['shares'], ['on chain'], ['orphaned'], ['dead'], ['efficiency'], ['expected BTC'], ['realized BTC'], ['payout CV'], ['zero periods']],
+    [['miner', true], ['node'], ['hash rate'], ['share'], ['delay ms'], ['restart ms'], ['shares'], ['on chain'], ['orphaned'], ['dead'], ['efficiency'], ['vs work found'], ['expected BTC'], ['realized BTC'], ['payout CV'], ['zero periods']],
     r.miners.map((m) => [
       cell(String(m.index), m.index, true), cell(String(m.node), m.node), cell(formatHashrate(m.hashrate), m.hashrate), cell(pct(m.hashrateShare, 3), m.hashrateShare),
       cell(num(m.nodeDelayMs), m.nodeDelayMs), cell(num(m.restartDelayMs), m.restartDelayMs),
       cell(String(m.shares.found), m.shares.found), cell(String(m.shares.chain), m.shares.chain), cell(String(m.shares.orphan), m.shares.orphan), cell(String(m.shares.dead), m.shares.dead),
-      cell(num(m.efficiency, 4), m.efficiency), cell(btc(m.expectedPayoutSats), m.expectedPayoutSats), cell(btc(m.realizedPayoutSats), m.realizedPayoutSats),
+      cell(num(m.efficiency, 4), m.efficiency), cell(num(m.workEfficiency, 4), m.workEfficiency), cell(btc(m.expectedPayoutSats), m.expectedPayoutSats), cell(btc(m.realizedPayoutSats), m.realizedPayoutSats),
       cell(num(m.period.payoutCv), m.period.payoutCv), cell(pct(m.period.zeroPayoutFraction, 1), m.period.zeroPayoutFraction),
     ]),
     true,

@@ -9,6 +9,7 @@ import { targetToDifficulty } from '../bitcoin/target.js';
 import type { ShareFate } from './ledger.js';
 import { MOMENT_BATCHES, type BlockMoments, type RunData } from './simulator.js';
 import { formatHashrate } from './units.js';
+import { batchRatio } from './work-efficiency.js';
 
 export const REPORT_SCHEMA = 'p2pool-simulate/1';
 
@@ -227,6 +228,17 @@ export function buildReport(run: RunData, wall: WallClock) {
   };
 
   const exp = run.expected;
+  const ideal = run.ideal;
+  /**
+   * Efficiency against the work found (docs/simulate.md#efficiency-against-the-work-found) of a
+   * set of miners: Σ expected / Σ ideal, its standard error from the time batches' spread.
+   */
+  const workEfficiencyOf = (members: readonly number[]): { workEfficiency: number | null; workEfficiencyStdError: number | null } => {
+    const num = run.moments.batches.map((b) => members.reduce((a, i) => a + b.sum[i]!, 0));
+    const den = ideal.batches.map((b) => members.reduce((a, i) => a + b[i]!, 0));
+    const r = batchRatio(num, den);
+    return { workEfficiency: r.value === null ? null : r6(r.value), workEfficiencyStdError: r.stdError === null ? null : r6(r.stdError) };
+  };
   const payoutShare = (m: number): number => (exp.total > 0 ? exp.perMiner[m]! / exp.total : 0);
   const efficiency = (payout: number, hashrate: number): number | null => (exp.total > 0 && hashrate > 0 ? r6(payout / exp.total / (hashrate / poolHashrate)) : null);
 
@@ -249,6 +261,10 @@ export function buildReport(run: RunData, wall: WallClock) {
     expectedPayoutSats: r6(exp.perMiner[i]!),
     payoutShare: r6(payoutShare(i)),
     efficiency: efficiency(exp.perMiner[i]!, m.hashrate),
+    idealPayoutSats: r6(ideal.perMiner[i]!),
+    workEfficiency: ratio(exp.perMiner[i]!, ideal.perMiner[i]!),
+    // Per time batch (pool.perBlock.batches): its expected and ideal payouts, for any group's ratio and error.
+    byBatch: { expectedSats: run.moments.batches.map((b) => r6(b.sum[i]!)), idealSats: ideal.batches.map((b) => r6(b[i]!)) },
     realizedPayoutSats: run.realizedPerMiner[i]!,
     period: { meanPayoutSats: r6(stats[i]!.mean), payoutCv: stats[i]!.cv === null ? null : r6(stats[i]!.cv!), zeroPayoutFraction: r6(stats[i]!.zeroFraction) },
     ...minerBlockFigures(i),
@@ -291,6 +307,7 @@ export function buildReport(run: RunData, wall: WallClock) {
       efficiency: eff,
       // Share-count noise only (a Poisson count of the class's shares): see docs/simulate.md.
       efficiencyStdError: eff !== null && counts.found > 0 ? r6(eff / Math.sqrt(counts.found)) : null,
+      ...workEfficiencyOf(members),
       period: { payoutCv: pooled.cv === null ? null : r6(pooled.cv), zeroPayoutFraction: r6(pooled.zeroFraction), samples: pooled.samples },
       ...groupBlockFigures(members),
     };
@@ -299,10 +316,12 @@ export function buildReport(run: RunData, wall: WallClock) {
   const nodeHashrate = sc.nodes.map(() => 0);
   const nodePayout = sc.nodes.map(() => 0);
   const nodeMiners = sc.nodes.map(() => 0);
+  const nodeMembers = sc.nodes.map((): number[] => []);
   run.miners.forEach((m, i) => {
     nodeHashrate[m.node]! += m.hashrate;
     nodePayout[m.node]! += exp.perMiner[i]!;
     nodeMiners[m.node]!++;
+    nodeMembers[m.node]!.push(i);
   });
   const nodes = sc.nodes.map((n, i) => {
     const d = run.nodes[i]!;
@@ -320,6 +339,7 @@ export function buildReport(run: RunData, wall: WallClock) {
       ...rates(nodeCounts[i]!),
       unpaidWork: ratio(nodeWork[i]!.unpaid, nodeWork[i]!.found),
       efficiency: efficiency(nodePayout[i]!, nodeHashrate[i]!),
+      ...workEfficiencyOf(nodeMembers[i]!),
       p2p: {
         bytesSent: d.bytesSent,
         bytesReceived: d.bytesReceived,
@@ -394,6 +414,15 @@ export function buildReport(run: RunData, wall: WallClock) {
         minersShare: exp.total > 0 ? r6((exp.total - exp.donation - exp.nodeFees - exp.other) / exp.total) : null,
         donationShare: exp.total > 0 ? r6(exp.donation / exp.total) : null,
         nodeFeeShare: exp.total > 0 ? r6(exp.nodeFees / exp.total) : null,
+      },
+      // The check of the ideal payouts (docs/simulate.md#efficiency-against-the-work-found): the
+      // ideal pool hands out exactly what the coinbases pay the miners, so the ratio is 1.
+      idealPayout: {
+        windowSeconds: r6(ideal.windowMs / 1000),
+        totalSats: r6(ideal.perMiner.reduce((a, x) => a + x, 0)),
+        minersExpectedSats: r6(exp.perMiner.reduce((a, x) => a + x, 0)),
+        workEfficiency: ratio(exp.perMiner.reduce((a, x) => a + x, 0), ideal.perMiner.reduce((a, x) => a + x, 0)),
+        unmatchedSats: r6(ideal.unmatched),
       },
       period: {
         seconds: r6(run.mc.placements.length ? (run.mc.placements[0]!.end - run.mc.placements[0]!.start) / 1000 : 0),

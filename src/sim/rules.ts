@@ -195,6 +195,12 @@ export interface SimRules<S extends SimShare> {
   /** The payee key of the donation output. */
   readonly donationPayee: string;
   /**
+   * Seconds the payout window reaches back, as the rules define it (v35: REAL_CHAIN_LENGTH x
+   * SHARE_PERIOD; fair: window_links x link_period): the window of the ideal pool that the
+   * efficiency against the work found compares with (docs/simulate.md#efficiency-against-the-work-found).
+   */
+  readonly payoutWindowSeconds: number;
+  /**
    * Optional: seconds mining goes on after the scenario's end so that shares found before the
    * end can still be paid by reference (their fate is then the network's, not the run's end);
    * shares found in that time count for nothing. Default 0.
@@ -211,6 +217,13 @@ export interface SimRules<S extends SimShare> {
    * share was made (the rules may free what they kept for it).
    */
   coinbase(share: S): SimCoinbase;
+  /**
+   * What the share's own bytes say of the work it pays: the payee its work is paid to (a key as
+   * in SimCoinbase.payees), its timestamp (unix seconds) and its work (expected hashes at its own
+   * target). The engine reads it for the start chain's shares and the payee of every share found
+   * (docs/simulate.md#efficiency-against-the-work-found).
+   */
+  shareFacts(share: S): { payee: string; timestamp: number; work: number };
   /** Bytes on the wire (framing included, real encoder) of one message relaying `shares`. */
   messageBytes(shares: readonly S[]): number;
   /**

@@ -28,6 +28,7 @@ import type { SimCoinbase, SimJob, SimNodeChain, SimNodeCpu, SimRules, SimShare 
 import { rulesFor } from './rules-registry.js';
 import type { Scenario } from './scenario.js';
 import { drawFrom, maxOf } from './units.js';
+import { idealPayouts, WorkLog, type IdealPayouts } from './work-efficiency.js';
 
 const TWO_256 = 2 ** 256;
 /** After the end, in-flight messages and templates still arrive for this long (no new shares). */
@@ -127,6 +128,12 @@ export interface RunData {
   /** Per-block payout moments over the whole run and per time batch (docs/simulate.md#payout-per-block). */
   moments: { all: BlockMoments; batches: BlockMoments[] };
   realizedPerMiner: Float64Array;
+  /**
+   * What an ideal pay-per-last-D-seconds pool would have paid each miner for the work it found,
+   * over the same candidate blocks (docs/simulate.md#efficiency-against-the-work-found); its
+   * batches are the moments' batches.
+   */
+  ideal: IdealPayouts;
   poolBlocks: PoolBlock[];
   staleBlocks: number;
   parentBlocks: number;
@@ -188,6 +195,8 @@ class Simulation {
   private readonly minerOf = new Map<string, number>();
   private readonly nodeFeePayees = new Set<string>();
   private readonly ledger = new ShareLedger();
+  /** Found work and candidate blocks, for the ideal payouts. */
+  private readonly workLog = new WorkLog();
   private readonly mc: PeriodMonteCarlo;
   private readonly startMs: number;
   private readonly endMs: number;
@@ -297,6 +306,10 @@ class Simulation {
       miners: this.minerSpecs.map((m) => ({ address: this.addresses[m.index]!, hashrate: m.hashrate, maxOutputs: m.maxOutputs })),
     });
     for (const s of start) {
+      // Its work, at its timestamp as laid, for the miner its payout address belongs to.
+      const facts = this.rules.shareFacts(s);
+      const paysMiner = this.minerOf.get(facts.payee);
+      if (paysMiner !== undefined) this.workLog.addWork(facts.timestamp * 1000 - this.startMs, paysMiner, facts.work);
       const links = this.rules.links(s);
       this.ledger.add({ id: s.id, links, miner: -1, node: -1, foundAt: -Infinity, work: 0, pBlock: 0, dead: false, outputs: -1 });
       const hex = this.rules.wireHex(s);
@@ -503,10 +516,14 @@ class Simulation {
   private record(m: MinerState, share: SimShare, job: SimJob, foundAt: number, dead: boolean, pow: bigint, cb: SimCoinbase, valid: boolean): void {
     const node = m.spec.node;
     const p = valid ? Number(job.blockTarget + 1n) / Number(job.shareTarget + 1n) : 0;
+    const work = Number(targetToWork(job.shareTarget));
     const i = this.ledger.add({
       id: share.id, links: this.rules.links(share), miner: m.spec.index, node, foundAt,
-      work: Number(targetToWork(job.shareTarget)), pBlock: Math.min(1, p), dead, outputs: cb.outputs,
+      work, pBlock: Math.min(1, p), dead, outputs: cb.outputs,
     });
+    // Found work, whatever its fate, for the miner the share pays (a node-fee share pays none).
+    const paysMiner = this.minerOf.get(this.rules.shareFacts(share).payee);
+    if (paysMiner !== undefined) this.workLog.addWork(foundAt, paysMiner, work);
     const hex = this.rules.wireHex(share);
     if (this.emitted && hex !== null) this.emitted.set(share.id, hex);
     if (this.submitted !== null) {
@@ -525,10 +542,12 @@ class Simulation {
     const pp = Math.min(1, p);
     const all = this.moments.all;
     const span = this.endMs - this.warmupMs;
-    const batch = this.moments.batches[Math.min(MOMENT_BATCHES - 1, Math.floor(((foundAt - this.warmupMs) / span) * MOMENT_BATCHES))]!;
+    const batchIndex = Math.min(MOMENT_BATCHES - 1, Math.floor(((foundAt - this.warmupMs) / span) * MOMENT_BATCHES));
+    const batch = this.moments.batches[batchIndex]!;
     all.p += pp;
     batch.p += pp;
     const { payees, sats: amounts } = cb;
+    let toMiners = 0;
     for (let j = 0; j < payees.length; j++) {
       const payee = payees[j]!;
       const sats = amounts[j]!;
@@ -538,6 +557,7 @@ class Simulation {
       const mi = this.minerOf.get(payee);
       if (mi !== undefined) {
         this.expected.perMiner[mi]! += v;
+        toMiners += v;
         if (sats > 0) {
           const v2 = v * sats;
           all.sq[mi]! += v2;
@@ -551,6 +571,7 @@ class Simulation {
       else this.expected.other += v;
     }
     all.total = this.expected.total;
+    this.workLog.addCandidate(foundAt, toMiners, batchIndex);
     this.mc.consider(foundAt, pp, () => this.compact(cb));
   }
 
@@ -698,6 +719,7 @@ class Simulation {
       expected: this.expected,
       moments: { all: { ...this.moments.all, sum: this.expected.perMiner }, batches: this.moments.batches },
       realizedPerMiner: this.realized,
+      ideal: idealPayouts(this.workLog.found, this.workLog.candidates, this.rules.payoutWindowSeconds * 1000, this.minerSpecs.length, MOMENT_BATCHES),
       poolBlocks: this.poolBlocks,
       staleBlocks: this.staleBlocks,
       parentBlocks: this.parent.blocks.length - 1,

@@ -113,6 +113,7 @@ export class V35Rules implements SimRules<V35Share> {
   readonly net: P2PoolNetwork;
   readonly constants: Readonly<Record<string, number | string | boolean>>;
   readonly sharePeriod: number;
+  readonly payoutWindowSeconds: number;
   readonly donationPayee: string;
   /** Drawn PoW values by header sha256d (latin1 key), taken once by the share's derivation. */
   private readonly powOracle = new Map<string, Buffer>();
@@ -168,6 +169,8 @@ export class V35Rules implements SimRules<V35Share> {
     }
     this.net = net;
     this.sharePeriod = net.sharePeriod;
+    // The PPLNS window: REAL_CHAIN_LENGTH shares of SHARE_PERIOD (docs/sharechain.md#pplns).
+    this.payoutWindowSeconds = net.realChainLength * net.sharePeriod;
     this.donationPayee = donationPayee(net.parent);
     this.payeeByScript.set(DONATION_SCRIPT.toString('hex'), this.donationPayee);
     this.constants = {
@@ -294,6 +297,11 @@ export class V35Rules implements SimRules<V35Share> {
     this.pendingCoinbase.clear();
     if (cb === undefined) throw new Error(`internal: share ${s.id} was not verified by its own node`);
     return cb;
+  }
+
+  shareFacts(s: V35Share): { payee: string; timestamp: number; work: number } {
+    const share = s.share;
+    return { payee: this.payeeByScript.get(share.payoutScript.toString('hex')) ?? share.payee, timestamp: share.shareInfo.timestamp, work: Number(share.work) };
   }
 
   messageBytes(shares: readonly V35Share[]): number {

@@ -85,6 +85,20 @@ describe('the fair rules in p2pool simulate', () => {
     expect(Math.abs(a.e - b.e)).toBeLessThan(4 * Math.sqrt(1 / a.n + 1 / b.n));
     expect(Math.abs(a.e - 1)).toBeLessThan(4 / Math.sqrt(a.n));
 
+    // Efficiency against the work found (docs/simulate.md#efficiency-against-the-work-found): the
+    // ideal pool hands out what the coinbases pay the miners (the pool's ratio is 1), and with no
+    // work unpaid every class gets what its found work earns. What is left is the includer bonus
+    // (1/10 of the referenced work, ~40% of the work here, so ~4% of the weight) following link
+    // luck instead of the work found (a class's ~500+ links: ±4%, so ~0.2%), the ~11 lottery and
+    // window edges: well inside 1%. The share-count noise `efficiency` carries is gone: the
+    // figure's error is under a fifth of it.
+    expect(r.pool.idealPayout.workEfficiency).toBe(1);
+    expect(r.pool.idealPayout.windowSeconds).toBe(WINDOW_SECONDS);
+    for (const c of r.classes) {
+      expect(Math.abs(c.workEfficiency! - 1)).toBeLessThan(0.01);
+      expect(c.workEfficiencyStdError!).toBeLessThan(c.efficiencyStdError! / 5);
+    }
+
     // Per block: a block whose finder asked for K = 11 pays 10 of the 41 payees exactly and the
     // rest by lottery; the others pay everyone. The ~11 miners find 20% of the blocks (their
     // hash-rate share), so a small miner goes unpaid in at most ~20% of blocks, and in at least

@@ -50,6 +50,27 @@ describe('simulate report', () => {
     expect(r.pool.coinbaseOutputs.max).toBeGreaterThanOrEqual(r.pool.coinbaseOutputs.p50!);
     expect(r.series.found.reduce((s, x) => s + x, 0)).toBe(p.found);
     for (const m of r.miners) expect(m.period.zeroPayoutFraction).toBeGreaterThanOrEqual(0);
+    // Efficiency against the work found (docs/simulate.md#efficiency-against-the-work-found). The
+    // ideal pool hands out what the coinbases pay the miners, no more, no less: the pool's ratio is 1.
+    expect(r.pool.idealPayout.workEfficiency).toBe(1);
+    expect(r.pool.idealPayout.unmatchedSats).toBe(0);
+    expect(r.pool.idealPayout.windowSeconds).toBe(100 * 10); // REAL_CHAIN_LENGTH x SHARE_PERIOD
+    // v35 pays no orphaned or dead work, so a node's miners, with a fraction u_n of their work
+    // unpaid, get (1 - u_n)/(1 - u_pool) of what their found work would get, but for the finder's
+    // 0.5%, which follows the work found: 0.995 (1 - u_n)/(1 - u_pool) + 0.005. What is left is
+    // noise (window edges, the finder's draw, the start chain's paid work in the first windows),
+    // held to 4 of the report's standard errors; those are far below the share-count noise that
+    // `efficiency` carries (1/√shares), which is the point of the figure.
+    let worst = r.nodes[0]!;
+    for (const n of r.nodes) {
+      const predicted = (0.995 * (1 - n.unpaidWork!)) / (1 - r.pool.unpaidWork!) + 0.005;
+      expect(Math.abs(n.workEfficiency! - predicted)).toBeLessThan(4 * n.workEfficiencyStdError!);
+      expect(n.workEfficiencyStdError!).toBeLessThan(0.5 / Math.sqrt(n.shares.found));
+      if (n.unpaidWork! > worst.unpaidWork!) worst = n;
+    }
+    expect(worst.unpaidWork!).toBeGreaterThan(r.pool.unpaidWork! + 0.1);
+    expect(worst.workEfficiency!).toBeLessThan(0.85);
+    for (const m of r.miners) if (m.idealPayoutSats > 0) expect(m.workEfficiency).toBeCloseTo(m.expectedPayoutSats / m.idealPayoutSats, 4);
     const html = renderReportHtml(r);
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
