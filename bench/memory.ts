@@ -22,9 +22,10 @@
  * ~70-150 ms of bitcoind's work inside the first job, and skipped the JSON.)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ChainState } from '../src/sharechain/chain-state.js';
@@ -39,8 +40,13 @@ import { repoPath } from './repo-path.js';
 // The modules the `p2pool` executable loads before its first job (main.ts -> node-command.ts ->
 // node.ts: the v35 node's own graph, issue 18's lazy imports), unused here but loaded, so that
 // Node's start and imports and the memory they take are the node's, not a subset of them.
-import '../src/cli/node-command.js';
-import '../src/node/node.js';
+// Imported as namespaces and kept (below): a bare `import '...'` of a module whose top level
+// only declares would be dropped by the bundler (scripts/build-node.mjs), and its code not loaded.
+import * as nodeCommandModule from '../src/cli/node-command.js';
+import * as nodeModule from '../src/node/node.js';
+
+/** The node's modules, kept loaded (see the imports). */
+const NODE_MODULES: readonly object[] = [nodeCommandModule, nodeModule];
 
 const MINERS = 1000;
 export const RSS_BUDGET_MB = 150;
@@ -62,7 +68,7 @@ export function benchMemory(storePath: string): Promise<Result> {
   const gbtPath = `${storePath}.gbt.json`;
   writeFileSync(gbtPath, buildGbt(3000));
   return new Promise<Result>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', ...nodeExecutableFlags(), ...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', storePath, gbtPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeExecutableFlags(), ...process.execArgv, childScript(), '--memory-child', storePath, gbtPath], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -75,6 +81,17 @@ export function benchMemory(storePath: string): Promise<Result> {
       }
     });
   }).finally(() => rmSync(gbtPath, { force: true }));
+}
+
+/**
+ * The child's script: this module bundled as the `p2pool` executable is (scripts/build-node.mjs:
+ * dist/bench/bundle/memory.js, built by `npm run build`), so Node's start and the imports are
+ * timed as an operator's node has them; this file itself when run from source (tsx).
+ */
+function childScript(): string {
+  const self = fileURLToPath(import.meta.url);
+  const bundled = join(dirname(self), 'bundle', 'memory.js');
+  return self.endsWith('.js') && existsSync(bundled) ? bundled : self;
 }
 
 /**
@@ -160,7 +177,7 @@ async function child(storePath: string, gbtPath: string): Promise<Result> {
     storeLoadMs: Math.round(verifiedAt - t0), storeVerifiedMsSinceProcessStart: Math.round(verifiedAt), storedSharesChecked: stored.checked,
     storeLoadCpuMs: Math.round((verifiedCpu.user + verifiedCpu.system) / 1000),
     loadavg: +loadavg()[0]!.toFixed(2),
-    nodeFlags: nodeExecutableFlags().join(' '), budgetMs: 1000, ok: firstNotifyMs < 1000,
+    nodeFlags: nodeExecutableFlags().join(' '), bundled: fileURLToPath(import.meta.url).includes('/bundle/'), nodeModuleExports: NODE_MODULES.reduce((n, m) => n + Object.keys(m).length, 0), budgetMs: 1000, ok: firstNotifyMs < 1000,
   };
   const load = new LoadChild();
   let afterMiners: Result;

@@ -40,7 +40,7 @@ function runBaseline(days: number | null): Record<string, unknown> {
     }
     const loadBefore = loadavg()[0]!;
     const t0 = process.hrtime.bigint();
-    const p = spawnSync(process.execPath, [repoPath('dist/src/cli/main.js'), 'simulate', scenario, '--seed', '1', '--out', join(dir, 'out'), '--quiet'], { encoding: 'utf8' });
+    const p = spawnSync(process.execPath, [repoPath('dist/bin/main.js'), 'simulate', scenario, '--seed', '1', '--out', join(dir, 'out'), '--quiet'], { encoding: 'utf8' });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (p.status !== 0) throw new Error(`p2pool simulate failed: ${p.stderr.trim()}`);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { pool: { shares: { found: number }; stale: number }; wallClock: WallClock };

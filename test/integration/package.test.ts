@@ -66,7 +66,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null
 
 /** The built tree is older than a source file: build again, so the package holds this code. */
 function buildIfStale(): void {
-  const built = join(root, 'dist', 'src', 'cli', 'main.js');
+  const built = join(root, 'dist', 'bin', 'main.js');
   const newest = (d: string): number =>
     Math.max(0, ...readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs)));
   if (existsSync(built) && existsSync(join(root, 'dist', 'dashboard', 'app.js')) && statSync(built).mtimeMs >= Math.max(newest(join(root, 'src')), newest(join(root, 'dashboard')))) return;
@@ -129,7 +129,7 @@ describe.skipIf(skip)('the installed package', { timeout: 300_000 }, () => {
       'big-pool-fair-k1000.json', 'big-pool-fair.json', 'big-pool-v35.json', 'fair-baseline-k1000.json', 'fair-baseline.json', 'fair-latency-sweep.json', 'fair-small-pool.json',
       'latency-sweep.json', 'small-pool.json', 'v35-baseline-2d.json', 'v35-baseline.json',
     ]);
-    expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['dashboard', 'src']);
+    expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['bin', 'dashboard']);
     expect(existsSync(join(installed, 'dist', 'dashboard', 'index.html'))).toBe(true);
     expect(readdirSync(join(installed, 'scripts'))).toEqual(['build-native.mjs']);
     // Our addon was compiled by the package's install script (a compiler is here).
