@@ -96,8 +96,26 @@ function routeHelpToRun(args: readonly string[]): string[] {
   return ['run', ...args];
 }
 
+/** Exit code of a one-shot command whose reader closed stdout: 128 + SIGPIPE (13), as a Unix tool killed by SIGPIPE. */
+export const CLOSED_PIPE_EXIT = 141;
+
+/**
+ * A one-shot command whose reader went away (`p2pool inspect block @FILE | head`) stops at once
+ * and quietly, as Unix tools do on SIGPIPE (Node ignores the signal, so the write fails with
+ * EPIPE instead; unhandled, that was a stack trace), with CLOSED_PIPE_EXIT: its output was cut
+ * short, so a script with `set -o pipefail` must not read it as a success. Not the node: its
+ * stdout is its log, and a log it cannot write is an error its supervisor must see.
+ */
+function quietOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(CLOSED_PIPE_EXIT);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const args = routeHelpToRun(argv.slice(2));
+  if (!commandsFor(args).every((c) => c === 'run')) quietOnClosedStdout();
   try {
     const program = await buildProgram(args);
     await program.parseAsync([...argv.slice(0, 2), ...args]);

@@ -121,4 +121,24 @@ describe('p2pool (child process)', { timeout: 180_000 }, () => {
       expect(r.stderr, args.join(' ')).toMatch(/^error: [^\n]+\n$/);
     }
   });
+
+  it('a one-shot command whose reader closes the pipe (`| head`) stops quietly with 141, as on SIGPIPE', async () => {
+    // inspect block prints ~300 KB of JSON for this block, more than a pipe holds: the reader
+    // takes the first chunk and closes its end while the command is still writing.
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'inspect', 'block', `@${join(repoRoot, 'test/fixtures/bitcoin-core/block413567.raw')}`], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let first = '';
+    let stderr = '';
+    p.stdout.once('data', (d: Buffer) => {
+      first = d.toString('utf8');
+      p.stdout.destroy();
+    });
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      p.on('error', reject);
+      p.on('exit', (c) => resolve(c));
+    });
+    expect(first.startsWith('{')).toBe(true);
+    expect(code).toBe(141);
+    expect(stderr).toBe('');
+  });
 });
