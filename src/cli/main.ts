@@ -97,7 +97,7 @@ function routeHelpToRun(args: readonly string[]): string[] {
 }
 
 /** Exit code of a one-shot command whose reader closed stdout: 128 + SIGPIPE (13), as a Unix tool killed by SIGPIPE. */
-export const CLOSED_PIPE_EXIT = 141;
+const CLOSED_PIPE_EXIT = 141;
 
 /**
  * A one-shot command whose reader went away (`p2pool inspect block @FILE | head`) stops at once

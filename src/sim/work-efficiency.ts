@@ -21,39 +21,26 @@
  * sorts, two prefix sums and a binary search per share: O(n log n).
  */
 
-/** A growable column of doubles (doubling a typed array). */
-class Doubles {
-  private a = new Float64Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.length++] = x;
-  }
-  view(): Float64Array {
-    return this.a.subarray(0, this.length);
-  }
-}
+type TypedColumn = Float64Array | Int32Array;
 
-/** A growable column of 32-bit integers. */
-class Ints {
-  private a = new Int32Array(1024);
+/** A growable column of numbers in a typed array (doubled when full), Float64Array or Int32Array. */
+class Column<T extends TypedColumn> {
   length = 0;
+  constructor(private a: T) {}
   push(x: number): void {
     if (this.length === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
+      const b = new (this.a.constructor as new (n: number) => T)(this.a.length * 2);
       b.set(this.a);
       this.a = b;
     }
     this.a[this.length++] = x;
   }
-  view(): Int32Array {
-    return this.a.subarray(0, this.length);
+  view(): T {
+    return this.a.subarray(0, this.length) as T;
   }
 }
+const doubles = (): Column<Float64Array> => new Column(new Float64Array(1024));
+const ints = (): Column<Int32Array> => new Column(new Int32Array(1024));
 
 /** Work found by miners: one entry per share (time in ms, the miner it pays, its work in hashes). */
 export interface FoundWork {
@@ -74,12 +61,12 @@ export interface CandidateBlocks {
 
 /** What the engine logs during a run, for `idealPayouts`. */
 export class WorkLog {
-  private readonly wTime = new Doubles();
-  private readonly wMiner = new Ints();
-  private readonly wWork = new Doubles();
-  private readonly cTime = new Doubles();
-  private readonly cValue = new Doubles();
-  private readonly cBatch = new Ints();
+  private readonly wTime = doubles();
+  private readonly wMiner = ints();
+  private readonly wWork = doubles();
+  private readonly cTime = doubles();
+  private readonly cValue = doubles();
+  private readonly cBatch = ints();
 
   /** A share found at `timeMs` whose work (`work` hashes) pays miner `miner`. */
   addWork(timeMs: number, miner: number, work: number): void {
