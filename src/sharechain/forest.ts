@@ -180,6 +180,21 @@ export class Forest<T extends ForestItem> {
    * remaining distance's top bit. So at most ~2·log2(n) jumps.
    */
   ancestor(node: ForestNode<T>, n: number): ForestNode<T> {
+    // The same question twice in a row is common (the retarget asks for the n-th parent of a
+    // share, then for the work summed down to it): answered again while the answer is present.
+    const memo = this.lastAncestor;
+    if (memo.from === node && memo.n === n && memo.to !== undefined && !memo.to.removed && !node.removed) return memo.to;
+    const to = this.walkUp(node, n);
+    memo.from = node;
+    memo.n = n;
+    memo.to = to;
+    return to;
+  }
+
+  /** The last `ancestor` answer (see there); its nodes are dropped with the next question. */
+  private readonly lastAncestor: { from: ForestNode<T> | undefined; n: number; to: ForestNode<T> | undefined } = { from: undefined, n: -1, to: undefined };
+
+  private walkUp(node: ForestNode<T>, n: number): ForestNode<T> {
     let cur = node;
     while (n > 0) {
       let k = 31 - Math.clz32(n);
@@ -331,9 +346,9 @@ export class Forest<T extends ForestItem> {
 
   /** The jumps a new node keeps (see `ancestor`): up to 2^ctz(depth), within its chain. */
   private fillJumps(node: ForestNode<T>): void {
-    const height = this.getHeight(node.item.hash);
-    let levels = 0;
-    while (2 ** levels < height) levels++;
+    const height = node.depth - this.nodes.get(node.comp.root)!.depth + 1;
+    // The least `levels` with 2^levels >= height.
+    const levels = height <= 1 ? 0 : 32 - Math.clz32(height - 1);
     const low = node.depth & -node.depth;
     const top = Math.min(levels - 1, low === 0 ? 31 : 31 - Math.clz32(low));
     if (top < 1) return;

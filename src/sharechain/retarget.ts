@@ -43,14 +43,28 @@ export function poolMinAttemptsPerSecond(chain: ChainView, prev: Share, dist: nu
  * (the minimum work and timestamps of `prev` and the shares its hash commits to), the same in
  * every tracker. Every new best share is asked for once per node's new work, share target
  * reading (p2pool simulate: at 20 nodes), rebuild and verification. A Share is immutable.
+ *
+ * The last APS_MEMO answers, newest first when searched: a share is asked for within its
+ * few neighbours' handling. (A WeakMap entry per share, as before, was never asked again while
+ * a chain was loaded and verified, and kept ~17,000 ephemerons, an object and a BigInt each,
+ * for the collector: docs/operations.md#startup-time.)
  */
-const apsMemo = new WeakMap<Share, { dist: number; aps: bigint }>();
+const APS_MEMO = 64;
+const apsShares: Array<Share | undefined> = new Array<Share | undefined>(APS_MEMO).fill(undefined);
+const apsDists = new Int32Array(APS_MEMO);
+const apsValues: bigint[] = new Array<bigint>(APS_MEMO).fill(0n);
+let apsNext = 0;
 
 function memoAttemptsPerSecond(chain: ChainView, prev: Share, dist: number): bigint {
-  const hit = apsMemo.get(prev);
-  if (hit !== undefined && hit.dist === dist) return hit.aps;
+  for (let i = 1; i <= APS_MEMO; i++) {
+    const j = (apsNext - i) & (APS_MEMO - 1);
+    if (apsShares[j] === prev && apsDists[j] === dist) return apsValues[j]!;
+  }
   const aps = poolMinAttemptsPerSecond(chain, prev, dist);
-  apsMemo.set(prev, { dist, aps });
+  apsShares[apsNext] = prev;
+  apsDists[apsNext] = dist;
+  apsValues[apsNext] = aps;
+  apsNext = (apsNext + 1) & (APS_MEMO - 1);
   return aps;
 }
 

@@ -206,10 +206,10 @@ function readShareData(r: ByteReader, version: number, own: boolean, intern?: Ha
   const donation = r.readU16LE();
   const staleInfo = staleFromByte(r.readU8());
   const desiredVersion = r.readCompactSize();
-  const data: ShareData = { previousShareHash, coinbase, nonce, subsidy, donation, staleInfo, desiredVersion };
-  if (address !== undefined) data.address = address;
-  if (pubkeyHash !== undefined) data.pubkeyHash = pubkeyHash;
-  return data;
+  // One literal per layout, every field in it: a field added after the literal went to a
+  // separate property array (an object more per share held, and a load more per read).
+  if (address !== undefined) return { previousShareHash, coinbase, nonce, address, subsidy, donation, staleInfo, desiredVersion };
+  return { previousShareHash, coinbase, nonce, pubkeyHash: pubkeyHash!, subsidy, donation, staleInfo, desiredVersion };
 }
 
 function writeShareData(w: ByteWriter, d: ShareData, version: number): void {
@@ -261,23 +261,34 @@ function writeSegwitData(w: ByteWriter, s: SegwitData | null): void {
 
 function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork, own: boolean, intern?: HashInterner): ShareInfo {
   const shareData = readShareData(r, version, own, intern);
-  const info = { shareData } as ShareInfo;
-  if (isSegwitActivated(version, net)) info.segwitData = readSegwitData(r, own, intern);
+  const segwit = isSegwitActivated(version, net);
+  const segwitData = segwit ? readSegwitData(r, own, intern) : null;
+  let newTransactionHashes: Buffer[] | undefined;
+  let transactionHashRefs: Array<[number, number]> | undefined;
   if (version < 34) {
-    info.newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES, own);
+    newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES, own);
     const pairs = r.readCompactSize(MAX_TRANSACTION_HASH_REFS);
     if (pairs * 2 > r.remaining) throw new DecodeError(`${pairs} transaction_hash_refs cannot fit`, r.offset);
     const refs: Array<[number, number]> = new Array<[number, number]>(pairs);
     for (let i = 0; i < pairs; i++) refs[i] = [r.readCompactSize(), r.readCompactSize()];
-    info.transactionHashRefs = refs;
+    transactionHashRefs = refs;
   }
-  info.farShareHash = readOptionalHash(r, own, intern, 'farShare');
-  info.maxBits = r.readU32LE();
-  info.bits = r.readU32LE();
-  info.timestamp = r.readU32LE();
-  info.absheight = r.readU32LE();
-  info.abswork = r.readUIntLE(16);
-  return info;
+  const farShareHash = readOptionalHash(r, own, intern, 'farShare');
+  const maxBits = r.readU32LE();
+  const bits = r.readU32LE();
+  const timestamp = r.readU32LE();
+  const absheight = r.readU32LE();
+  const abswork = r.readUIntLE(16);
+  // One literal per layout with every field in it (see readShareData), in the order
+  // gentx.ts deriveShareInfo adds them.
+  if (version < 34) {
+    return segwit
+      ? { shareData, segwitData, newTransactionHashes, transactionHashRefs, farShareHash, maxBits, bits, timestamp, absheight, abswork }
+      : { shareData, newTransactionHashes, transactionHashRefs, farShareHash, maxBits, bits, timestamp, absheight, abswork };
+  }
+  return segwit
+    ? { shareData, segwitData, farShareHash, maxBits, bits, timestamp, absheight, abswork }
+    : { shareData, farShareHash, maxBits, bits, timestamp, absheight, abswork };
 }
 
 function writeShareInfo(w: ByteWriter, info: ShareInfo, version: number, net: P2PoolNetwork): void {

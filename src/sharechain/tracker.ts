@@ -63,10 +63,8 @@ export class ShareTracker<R = unknown> implements ChainView {
   ) {
     this.windowChain = {
       get: (h) => this.all.get(h),
-      locate: (h) => {
-        const n = this.all.node(h);
-        return n && { comp: n.comp, depth: n.depth };
-      },
+      // The node itself (it has comp and depth): no object made per question.
+      locate: (h) => this.all.node(h),
       nthParent: (h, n) => this.all.ancestor(this.all.node(h)!, n).item.hash,
       height: (h) => this.all.getHeight(h),
     };

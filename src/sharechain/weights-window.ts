@@ -86,6 +86,12 @@ const U16 = 65535n;
 
 function deltaOf(w: Weighing): Delta {
   const att = w.work;
+  // No donation (most shares): the payee's weight is the total, one BigInt, and no product for
+  // the zero (a delta is held per share and window: docs/operations.md#startup-time).
+  if (w.donation === 0) {
+    const total = att * U16;
+    return { payee: w.key, payeeWeight: total, total, donation: 0n };
+  }
   const d = BigInt(w.donation);
   return { payee: w.key, payeeWeight: att * (U16 - d), total: att * U16, donation: att * d };
 }
