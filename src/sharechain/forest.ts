@@ -64,6 +64,16 @@ export interface ForestNode<T extends ForestItem> {
 }
 
 export class Forest<T extends ForestItem> {
+  /**
+   * Whether `cumMinWork` is kept (sumMinWork). The tracker's `verified` forest is never asked
+   * for it: without it, a BigInt fewer per share held (0n in every node).
+   */
+  private readonly minWork: boolean;
+
+  constructor(opts: { minWork?: boolean } = {}) {
+    this.minWork = opts.minWork ?? true;
+  }
+
   private readonly nodes = new Map<ShareHash, ForestNode<T>>();
   /**
    * prevHash -> children present (also for parents that are missing): the one child's hash, or
@@ -229,6 +239,7 @@ export class Forest<T extends ForestItem> {
   }
 
   sumMinWork(hash: ShareHash, count: number): bigint {
+    if (!this.minWork) throw new Error('forest: the minimum work is not summed in this forest');
     return this.sumOf(hash, count, (n) => n.cumMinWork, (n) => n.item.minWork);
   }
 
@@ -292,12 +303,12 @@ export class Forest<T extends ForestItem> {
     if (!big) {
       const comp = new Component(hash);
       this.comps.add(comp);
-      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: item.minWork, parent, up: NO_UP, removed: false };
+      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: this.minWork ? item.minWork : 0n, parent, up: NO_UP, removed: false };
     } else if (parent && big === parent.comp) {
-      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: parent.cumMinWork + item.minWork, parent, up: NO_UP, removed: false };
+      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: this.minWork ? parent.cumMinWork + item.minWork : 0n, parent, up: NO_UP, removed: false };
     } else {
       const k = kids.find((c) => c.comp === big)!;
-      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: k.cumMinWork - k.item.minWork, parent, up: NO_UP, removed: false };
+      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: this.minWork ? k.cumMinWork - k.item.minWork : 0n, parent, up: NO_UP, removed: false };
     }
     for (const k of kids) k.parent = node;
     const comp = node.comp;
@@ -326,7 +337,7 @@ export class Forest<T extends ForestItem> {
   private reanchor(from: Component, pivot: ForestNode<T>, depth: number, cumWork: bigint, cumMinWork: bigint, to: Component): void {
     const dDepth = depth - pivot.depth;
     const dWork = cumWork - pivot.cumWork;
-    const dMin = cumMinWork - pivot.cumMinWork;
+    const dMin = this.minWork ? cumMinWork - pivot.cumMinWork : 0n;
     const oldRoot = from.root;
     const stack: ShareHash[] = [oldRoot];
     while (stack.length) {
@@ -336,7 +347,7 @@ export class Forest<T extends ForestItem> {
       n.comp = to;
       n.depth += dDepth;
       n.cumWork += dWork;
-      n.cumMinWork += dMin;
+      if (this.minWork) n.cumMinWork += dMin;
       to.size++;
       for (const c of this.kids(h)) stack.push(c);
     }

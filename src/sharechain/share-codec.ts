@@ -241,9 +241,13 @@ function readSegwitData(r: ByteReader, own: boolean, intern?: HashInterner): Seg
     return null;
   }
   const known = own && intern !== undefined ? intern(buf, at, 'wtxidRoot') : undefined;
+  if (known !== undefined) {
+    // The root of the template before (no view made of these bytes).
+    r.skip(32);
+    return { txidMerkleLink, wtxidMerkleRoot: known };
+  }
   const root = r.readHash();
-  const wtxidMerkleRoot = known ?? (own ? root : Buffer.from(root));
-  return { txidMerkleLink, wtxidMerkleRoot };
+  return { txidMerkleLink, wtxidMerkleRoot: own ? root : Buffer.from(root) };
 }
 
 function writeSegwitData(w: ByteWriter, s: SegwitData | null): void {

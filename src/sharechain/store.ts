@@ -93,13 +93,16 @@ export const CHUNK_ROWS = 256;
 
 /**
  * forEachShare's query: one chunk of up to `limit` rows of a network with ids in [from, below),
- * in id order, as one row: [rows, last id, rows of the right shape, their hashes (64
- * characters each), their byte lengths (decimal, comma-separated), their bytes (one blob)].
- * Parameters: net, from, below, limit.
+ * as one row: [rows, last id, rows of the right shape, their hashes (64 characters each), their
+ * byte lengths (decimal, comma-separated), their bytes (one blob)]. Parameters: net, from,
+ * below, limit. The lists are in id order: SQLite runs the ordered subquery as a co-routine
+ * that the aggregates scan in one pass (an ORDER BY inside each group_concat, which would
+ * promise it, sorted each list again: the scan took ~70% longer). Whatever the order, the
+ * three lists are built in that one pass, so a row's hash, length and bytes stay together.
  */
 export const SHARE_CHUNK_SQL = 'SELECT count(*), max(id), ' +
   "total(typeof(hash) = 'text' AND length(hash) = 64 AND length(CAST(hash AS BLOB)) = 64 AND typeof(raw) = 'blob' AND length(raw) > 0), " +
-  "group_concat(hash, '' ORDER BY id), group_concat(length(raw), ',' ORDER BY id), CAST(group_concat(raw, x'' ORDER BY id) AS BLOB) " +
+  "group_concat(hash, ''), group_concat(length(raw), ','), CAST(group_concat(raw, x'') AS BLOB) " +
   'FROM (SELECT id, hash, raw FROM shares NOT INDEXED WHERE net = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?)';
 /** An address book host: an IPv4 or IPv6 address or a host name, nothing else. */
 const PEER_HOST_RE = /^[0-9A-Za-z.:_-]{1,253}$/;

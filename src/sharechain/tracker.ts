@@ -46,7 +46,8 @@ export interface DesiredShare {
 
 export class ShareTracker<R = unknown> implements ChainView {
   readonly all = new Forest<Share>();
-  readonly verified = new Forest<Share>();
+  /** Never asked for sums of minimum work (ChainView.sumMinWork reads `all`). */
+  readonly verified = new Forest<Share>({ minWork: false });
   private readonly peers = new Map<ShareHash, string>();
   /** First-seen times that differ from the Share object's own (see `noteSeen`). */
   private readonly seen = new Map<ShareHash, number>();
