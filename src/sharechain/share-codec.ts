@@ -144,6 +144,44 @@ function internAddress(a: string): string {
   return a;
 }
 
+/**
+ * The strings of recently decoded addresses with their bytes, direct-mapped by length and two
+ * of the bytes: a share's address is taken from here when its bytes match (compared in full),
+ * without making a string of them and looking it up (addressStrings). A miner's shares are
+ * many, so nearly every share's address is here.
+ */
+const ADDRESS_SLOTS = 256;
+const recentAddressBytes: Array<Buffer | undefined> = new Array<Buffer | undefined>(ADDRESS_SLOTS).fill(undefined);
+const recentAddresses: string[] = new Array<string>(ADDRESS_SLOTS).fill('');
+
+/** share_data.address (VarStr, latin1 so that any byte string round-trips; validity is checked later). */
+function readAddress(r: ByteReader): string {
+  const len = r.readCompactSize(MAX_ADDRESS_LENGTH);
+  const buf = r.inPlace(len);
+  const at = r.offset;
+  const slot = len === 0 ? 0 : (len * 7 + buf[at + len - 1]! * 31 + buf[at + (len >> 1)]!) & (ADDRESS_SLOTS - 1);
+  const known = recentAddressBytes[slot];
+  if (known !== undefined && known.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (known[i] !== buf[at + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      r.skip(len);
+      return recentAddresses[slot]!;
+    }
+  }
+  // The checks readVarStringLatin1 makes were made above (the length's bound, the bytes there).
+  const address = internAddress(buf.toString('latin1', at, at + len));
+  r.skip(len);
+  recentAddressBytes[slot] = Buffer.from(buf.subarray(at, at + len));
+  recentAddresses[slot] = address;
+  return address;
+}
+
 function writeMerkleLink(w: ByteWriter, link: MerkleLink, what: string): void {
   if (link.index !== 0) throw new RangeError(`${what}.index must be 0 (IntType(0) on the wire)`);
   if (link.branch.length > MAX_MERKLE_BRANCH) throw new RangeError(`${what} branch too long`);
@@ -197,7 +235,7 @@ function readShareData(r: ByteReader, version: number, own: boolean, intern?: Ha
   let address: string | undefined;
   if (version >= 34) {
     // Bytes kept as latin1 so that any byte string round-trips; validity is checked later.
-    address = internAddress(r.readVarStringLatin1(MAX_ADDRESS_LENGTH));
+    address = readAddress(r);
   } else {
     const pkh = r.readBytes(20);
     pubkeyHash = own ? pkh : Buffer.from(pkh);
