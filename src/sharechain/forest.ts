@@ -287,8 +287,20 @@ export class Forest<T extends ForestItem> {
   }
 
   add(item: T): void {
+    if (this.nodes.has(item.hash)) throw new Error(`forest: ${item.hash} already present`);
+    this.insert(item);
+  }
+
+  /** add() unless `item` is present already (false then): one lookup for both. */
+  addNew(item: T): boolean {
+    if (this.nodes.has(item.hash)) return false;
+    this.insert(item);
+    return true;
+  }
+
+  /** add() of an item known to be absent. */
+  private insert(item: T): void {
     const hash = item.hash;
-    if (this.nodes.has(hash)) throw new Error(`forest: ${hash} already present`);
     const parent = this.node(item.prevHash);
     const parentRoot = parent?.comp.root;
     // Usually none (a share arrives after its parent and before its children): no array made.

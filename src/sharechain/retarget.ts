@@ -49,7 +49,7 @@ export function poolMinAttemptsPerSecond(chain: ChainView, prev: Share, dist: nu
  * a chain was loaded and verified, and kept ~17,000 ephemerons, an object and a BigInt each,
  * for the collector: docs/operations.md#startup-time.)
  */
-const APS_MEMO = 8;
+const APS_MEMO = 16;
 const apsShares: Array<Share | undefined> = new Array<Share | undefined>(APS_MEMO).fill(undefined);
 const apsDists = new Int32Array(APS_MEMO);
 const apsValues: bigint[] = new Array<bigint>(APS_MEMO).fill(0n);

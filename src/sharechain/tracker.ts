@@ -89,8 +89,7 @@ export class ShareTracker<R = unknown> implements ChainView {
 
   /** Add a share (false if already known). `peer` names who sent it, for banning bad senders. */
   add(share: Share, peer?: string): boolean {
-    if (this.all.has(share.hash)) return false;
-    this.all.add(share);
+    if (!this.all.addNew(share)) return false;
     if (peer !== undefined) this.peers.set(share.hash, peer);
     return true;
   }
