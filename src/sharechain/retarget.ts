@@ -96,12 +96,30 @@ export function computeShareTargets(
     // height >= targetLookbehind: the shares below prev that the rate needs are present.
     const aps = memoAttemptsPerSecond(chain, prev, net.targetLookbehind);
     const raw = aps === 0n ? MAX_UINT256 : TWO_256 / (BigInt(net.sharePeriod) * aps) - 1n;
-    const stepped = clip(raw, (prev.maxTarget * 9n) / 10n, (prev.maxTarget * 11n) / 10n);
+    const step = stepBounds(prev.maxTarget);
+    const stepped = clip(raw, step.lo, step.hi);
     preTarget = clip(stepped, net.minTarget, net.maxTarget);
   }
   const maxBits = bitsOf(preTarget);
-  const bits = bitsOf(clip(desiredTarget, preTarget / MAX_DESIRED_DIFFICULTY_FACTOR, preTarget));
+  const bits = bitsOf(clip(desiredTarget, hardestOf(preTarget), preTarget));
   return { preTarget, maxBits, bits };
+}
+
+/**
+ * The ±10% bounds of a max_target, and pre_target / 30, remembered for the last value asked
+ * (pure functions of it; neighbouring shares mostly carry the same max_target and get the same
+ * pre_target): two 256-bit divisions and multiplications fewer per share checked.
+ */
+let lastStep = { of: -1n, lo: 0n, hi: 0n };
+function stepBounds(maxTarget: bigint): { lo: bigint; hi: bigint } {
+  if (lastStep.of !== maxTarget) lastStep = { of: maxTarget, lo: (maxTarget * 9n) / 10n, hi: (maxTarget * 11n) / 10n };
+  return lastStep;
+}
+
+let lastHardest = { of: -1n, value: 0n };
+function hardestOf(preTarget: bigint): bigint {
+  if (lastHardest.of !== preTarget) lastHardest = { of: preTarget, value: preTarget / MAX_DESIRED_DIFFICULTY_FACTOR };
+  return lastHardest.value;
 }
 
 /**
@@ -158,5 +176,7 @@ export function nextAbsheight(prev: Share | null): number {
 /** abswork = (prev.abswork + work(bits)) mod 2**128. */
 export function nextAbswork(prev: Share | null, bits: number): bigint {
   // targetToWork(bitsToTarget(bits)), remembered per bits (a 256-bit division per share).
-  return ((prev?.shareInfo.abswork ?? 0n) + targetAndWork(bits).work) % TWO_128;
+  // The sum is below 2**129 unless the work is: the modulo (a division) only past 2**128.
+  const sum = (prev?.shareInfo.abswork ?? 0n) + targetAndWork(bits).work;
+  return sum < TWO_128 ? sum : sum % TWO_128;
 }
