@@ -56,9 +56,12 @@ const MAX_SCRATCH_BYTES = 256 * 1024;
 const MAX_SCRATCH_VIEWS = 64;
 /**
  * A broadcast assembles its notify lines a run at a time in an arena of this size, then writes
- * the run (broadcastWork): ~30 lines of a typical 8 KB, in the CPU's cache when written.
+ * the run (broadcastWork): 8 lines of a typical 8 KB, in the CPU's cache when written. Small,
+ * because a line the kernel does not take whole keeps the whole arena alive while its socket
+ * queues it: a miner that stops reading pins one arena at most (later lines to a socket that
+ * already queues bytes are its own Buffers), 64 KB against the 256 KB it may queue.
  */
-const RUN_ARENA_BYTES = 256 * 1024;
+const RUN_ARENA_BYTES = 64 * 1024;
 /**
  * What a notify line can need beyond coinb1's hex (the id, job id, prevhash, coinb2, the merkle
  * branch of at most ~14 hashes, version, bits, ntime): a line is started in the run's arena only
@@ -299,7 +302,10 @@ export class StratumServer {
           const job = jobs[i]!;
           const room = (job.coinb1HexSource?.coinb1HexLength ?? 0) + LINE_ROOM_BEYOND_COINB1;
           if (i > from && this.arenaAt + room > this.arena.length) break;
-          lines.push(conns[i]!.session.notifyBytes(job, clean, this.arenaAlloc));
+          // A socket that already queues bytes will queue this line too: a Buffer of its own, so
+          // that a miner that does not read never pins an arena per broadcast.
+          const queues = conns[i]!.socket.writableLength !== 0;
+          lines.push(conns[i]!.session.notifyBytes(job, clean, queues ? Buffer.allocUnsafe : this.arenaAlloc));
           i++;
         } while (i < conns.length);
         let held = false;
@@ -426,7 +432,8 @@ export class StratumServer {
    * strings that V8 flattened (copied) again on write.
    */
   private lendScratch(c: Conn, bytes: number): Buffer {
-    if (this.scratchHolder !== null || bytes > MAX_SCRATCH_BYTES) return Buffer.allocUnsafe(bytes);
+    // A socket that already queues bytes would keep the scratch (and its views) with its line.
+    if (this.scratchHolder !== null || bytes > MAX_SCRATCH_BYTES || c.socket.writableLength !== 0) return Buffer.allocUnsafe(bytes);
     if (this.scratch.length < bytes) this.newScratch(Math.max(bytes, 16 * 1024));
     this.scratchHolder = c;
     // One view per line length, kept while the scratch is ours: a broadcast's lines come in a

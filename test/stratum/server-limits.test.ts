@@ -5,6 +5,8 @@
  * socket cut off at the write-buffer limit while a reading miner keeps being served.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDLE_TIMEOUT_MS, StratumServer } from '../../src/stratum/server.js';
 import type { Job } from '../../src/work/job.js';
@@ -168,11 +170,11 @@ describe('notify lines written as bytes', () => {
 
   it('a line a miner leaves queued in one run of a broadcast is not overwritten by the next run', async () => {
     // A broadcast assembles its lines a run at a time in one arena (server.ts broadcastWork).
-    // With 120 KB lines a run holds two: the paused miner's line (first to log in) and a
+    // With 24 KB lines a run holds two: the paused miner's line (first to log in) and a
     // reader's, then the other two readers' in the next run. Once the paused miner's kernel
     // buffers are full its line stays queued in the arena, which the next run must not reuse.
     const logs: string[] = [];
-    const size = 60_000;
+    const size = 12_000;
     const stratum = new StratumServer(new ByteLineWork(size), { maxQueuedBytes: 64 * 1024 * 1024, log: (m) => logs.push(m) });
     const tcp: Server = createServer((sock) => stratum.accept(sock));
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
@@ -188,7 +190,7 @@ describe('notify lines written as bytes', () => {
       await r.connect();
       expect((await r.login()).result).toBe(true);
     }
-    const rounds = 150; // ~18 MB for the paused miner: beyond what the kernel's buffers take
+    const rounds = 400; // ~10 MB for the paused miner: beyond what the kernel's buffers take
     for (let r = 0; r < rounds; r++) stratum.broadcastWork(true);
     for (const r of readers) await waitFor('a reader read its notifies', () => r.notifies.length >= rounds + 1, 30_000);
     for (const r of readers) for (const n of r.notifies) expect(n.coinb1).toBe(coinb1Of(n.jobId, size).toString('hex'));
@@ -208,6 +210,44 @@ describe('notify lines written as bytes', () => {
       expect(params[2]).toBe(coinb1Of(params[0]!, size).toString('hex'));
     }
     expect(logs.filter((l) => l.includes('not reading'))).toEqual([]);
+  });
+
+  it('a miner that does not read holds about what it queues, not an arena per broadcast', async () => {
+    // A line the kernel does not take whole keeps its Buffer alive while queued; a line from a
+    // run's arena would keep the whole arena (64 KB, server.ts RUN_ARENA_BYTES) alive, for a
+    // 24 KB line here. Memory is measured after full collections: the queued lines' Buffers
+    // must be about the bytes queued.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const size = 12_000;
+    const stratum = new StratumServer(new ByteLineWork(size), { maxQueuedBytes: 64 * 1024 * 1024 });
+    let server: Socket | undefined;
+    const tcp: Server = createServer((sock) => {
+      server = sock;
+      stratum.accept(sock);
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
+    const port = (tcp.address() as { port: number }).port;
+    const silent = await open(port, '127.0.0.1');
+    silent.socket.write('{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["silent","x"]}\n');
+    await waitFor('authorized', () => stratum.sessions.filter((x) => x.authorized).length === 1);
+    silent.socket.pause();
+    // Past the kernel's buffers first, then the measured broadcasts.
+    while (server!.writableLength === 0) {
+      stratum.broadcastWork(true);
+      await new Promise((r) => setImmediate(r));
+    }
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const queuedBefore = server!.writableLength;
+    for (let r = 0; r < 300; r++) stratum.broadcastWork(true);
+    gc();
+    const grew = process.memoryUsage().arrayBuffers - before;
+    const queued = server!.writableLength - queuedBefore;
+    expect(queued).toBeGreaterThan(300 * 2 * size);
+    // An arena per broadcast would be 300 x 64 KB = 19.7 MB for 7.2 MB queued.
+    expect(grew).toBeLessThan(queued + 2 * 1024 * 1024);
   });
 });
 
