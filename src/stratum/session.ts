@@ -338,15 +338,27 @@ export class StratumSession {
     return job;
   }
 
-  /** The second half of sendJob: set_difficulty when it changed, then the job's mining.notify. */
-  deliverJob(job: Job, clean: boolean): void {
+  /**
+   * The job's mining.notify as the bytes deliverJob would send, in a Buffer from `alloc` (the
+   * server assembles a broadcast's lines in runs: server.ts broadcastWork); null when this
+   * session sends its lines as strings (no sendBytes hook).
+   */
+  notifyBytes(job: Job, clean: boolean, alloc: (bytes: number) => Buffer): Buffer | null {
+    return this.hooks.sendBytes ? notifyLineBytes(job, clean, alloc) : null;
+  }
+
+  /**
+   * The second half of sendJob: set_difficulty when it changed, then the job's mining.notify
+   * (`line`: the one notifyBytes made for it, else made now).
+   */
+  deliverJob(job: Job, clean: boolean, line: Buffer | null = null): void {
     if (this.closed) return;
     const difficulty = this.targetDifficulty;
     if (difficulty !== this.sentDifficulty) {
       this.sentDifficulty = difficulty;
       this.hooks.send(pushLine('mining.set_difficulty', [difficulty]), true);
     }
-    if (this.hooks.sendBytes) this.hooks.sendBytes(notifyLineBytes(job, clean, this.hooks.lineBuffer));
+    if (this.hooks.sendBytes) this.hooks.sendBytes(line ?? notifyLineBytes(job, clean, this.hooks.lineBuffer));
     else this.hooks.send(notifyLine(job, clean), true);
   }
 

@@ -5,6 +5,8 @@
  * socket cut off at the write-buffer limit while a reading miner keeps being served.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDLE_TIMEOUT_MS, StratumServer } from '../../src/stratum/server.js';
 import type { Job } from '../../src/work/job.js';
@@ -112,14 +114,17 @@ describe('a miner that never reads', () => {
  * as PoolWork's payee gentxs do): each job's coinb1 is made from its id, so a line tells what it must hold.
  */
 class ByteLineWork extends FixedWork {
+  constructor(private readonly coinb1Bytes = 4000) {
+    super();
+  }
   override makeJob(miner: Miner): Job {
     const job = super.makeJob(miner);
-    const coinb1 = coinb1Of(job.id);
+    const coinb1 = coinb1Of(job.id, this.coinb1Bytes);
     const hex = coinb1.toString('hex');
     return { ...job, coinb1, coinb1HexSource: { coinb1HexLength: hex.length, writeCoinb1Hex: (out, at) => at + out.write(hex, at, 'latin1') } };
   }
 }
-const coinb1Of = (id: string): Buffer => Buffer.concat([Buffer.alloc(4000, Number.parseInt(id, 16) & 0xff), Buffer.from(id)]);
+const coinb1Of = (id: string, bytes = 4000): Buffer => Buffer.concat([Buffer.alloc(bytes, Number.parseInt(id, 16) & 0xff), Buffer.from(id)]);
 
 describe('notify lines written as bytes', () => {
   it('a miner that reads late still gets every queued line intact while the others get theirs', async () => {
@@ -161,6 +166,88 @@ describe('notify lines written as bytes', () => {
     await waitFor('the reader read its notifies', () => reader.notifies.length >= rounds + 1, 30_000);
     for (const n of reader.notifies) expect(n.coinb1).toBe(coinb1Of(n.jobId).toString('hex'));
     expect(logs.filter((l) => l.includes('not reading'))).toEqual([]);
+  });
+
+  it('a line a miner leaves queued in one run of a broadcast is not overwritten by the next run', async () => {
+    // A broadcast assembles its lines a run at a time in one arena (server.ts broadcastWork).
+    // With 24 KB lines a run holds two: the paused miner's line (first to log in) and a
+    // reader's, then the other two readers' in the next run. Once the paused miner's kernel
+    // buffers are full its line stays queued in the arena, which the next run must not reuse.
+    const logs: string[] = [];
+    const size = 12_000;
+    const stratum = new StratumServer(new ByteLineWork(size), { maxQueuedBytes: 64 * 1024 * 1024, log: (m) => logs.push(m) });
+    const tcp: Server = createServer((sock) => stratum.accept(sock));
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
+    const port = (tcp.address() as { port: number }).port;
+    const late = await open(port, '127.0.0.1');
+    late.socket.write('{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["late","x"]}\n');
+    await waitFor('the late miner authorized', () => stratum.sessions.filter((x) => x.authorized).length === 1);
+    late.socket.pause();
+    const readers = [0, 1, 2].map((i) => new StratumTestMiner({ port, username: `reader${i}` }));
+    for (const r of readers) {
+      cleanups.push(() => r.close());
+      await r.connect();
+      expect((await r.login()).result).toBe(true);
+    }
+    const rounds = 400; // ~10 MB for the paused miner: beyond what the kernel's buffers take
+    for (let r = 0; r < rounds; r++) stratum.broadcastWork(true);
+    for (const r of readers) await waitFor('a reader read its notifies', () => r.notifies.length >= rounds + 1, 30_000);
+    for (const r of readers) for (const n of r.notifies) expect(n.coinb1).toBe(coinb1Of(n.jobId, size).toString('hex'));
+    let text = '';
+    let notifies = 0;
+    late.socket.setEncoding('latin1');
+    late.socket.on('data', (d: string) => {
+      text += d;
+      notifies += d.split('"mining.notify"').length - 1;
+    });
+    late.socket.resume();
+    await waitFor('every line read', () => notifies >= rounds + 1 && text.endsWith('\n'), 30_000);
+    const lines = text.split('\n').filter((l) => l.includes('"method":"mining.notify"'));
+    expect(lines).toHaveLength(rounds + 1);
+    for (const line of lines) {
+      const params = (JSON.parse(line) as { params: string[] }).params;
+      expect(params[2]).toBe(coinb1Of(params[0]!, size).toString('hex'));
+    }
+    expect(logs.filter((l) => l.includes('not reading'))).toEqual([]);
+  });
+
+  it('a miner that does not read holds about what it queues, not an arena per broadcast', async () => {
+    // A line the kernel does not take whole keeps its Buffer alive while queued; a line from a
+    // run's arena would keep the whole arena (64 KB, server.ts RUN_ARENA_BYTES) alive, for a
+    // 24 KB line here. Memory is measured after full collections: the queued lines' Buffers
+    // must be about the bytes queued.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const size = 12_000;
+    const stratum = new StratumServer(new ByteLineWork(size), { maxQueuedBytes: 64 * 1024 * 1024 });
+    let server: Socket | undefined;
+    const tcp: Server = createServer((sock) => {
+      server = sock;
+      stratum.accept(sock);
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
+    const port = (tcp.address() as { port: number }).port;
+    const silent = await open(port, '127.0.0.1');
+    silent.socket.write('{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["silent","x"]}\n');
+    await waitFor('authorized', () => stratum.sessions.filter((x) => x.authorized).length === 1);
+    silent.socket.pause();
+    // Past the kernel's buffers first, then the measured broadcasts.
+    while (server!.writableLength === 0) {
+      stratum.broadcastWork(true);
+      await new Promise((r) => setImmediate(r));
+    }
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const queuedBefore = server!.writableLength;
+    for (let r = 0; r < 300; r++) stratum.broadcastWork(true);
+    gc();
+    const grew = process.memoryUsage().arrayBuffers - before;
+    const queued = server!.writableLength - queuedBefore;
+    expect(queued).toBeGreaterThan(300 * 2 * size);
+    // An arena per broadcast would be 300 x 64 KB = 19.7 MB for 7.2 MB queued.
+    expect(grew).toBeLessThan(queued + 2 * 1024 * 1024);
   });
 });
 
