@@ -236,7 +236,7 @@ function deriveShare(
   raw: Buffer | undefined,
   timeSeen: number,
   shareInfoBytes: Buffer | undefined,
-  /** Decoded shares (decodeShare): `memory` has DIGESTS_LENGTH bytes at `digestsAt` the digests are written into (DecodedShare). */
+  /** Decoded shares (decodeShare): `memory` has DIGESTS_LENGTH bytes at `digestsAt` the digests are written into (HeldShare). */
   memory: Buffer | null,
   digestsAt: number,
 ): Share {
@@ -304,32 +304,19 @@ function deriveShare(
 
   const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   const shareRaw = raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net));
-  // The six ShareContents fields by name, not `...contents`: the spread clones through V8's
-  // slow path and made this literal half the cost of decoding a share.
-  return {
-    minHeader,
-    shareInfo,
-    refMerkleLink: contents.refMerkleLink,
-    lastTxoutNonce: contents.lastTxoutNonce,
-    hashLink: contents.hashLink,
-    merkleLink: contents.merkleLink,
-    version,
-    raw: shareRaw,
-    hashBytes,
-    hash,
-    prevHash,
-    header,
-    powHash,
-    gentxHash,
-    refHash,
-    target,
-    maxTarget,
-    work,
-    minWork,
-    payoutScript,
-    payee,
-    timeSeen,
-  };
+  // A share built here is held as a decoded one is (HeldShare): its digests in a block of their
+  // own layout. One class for every share: code that reads shares (the tracker, the checks)
+  // sees one shape whether a share was built by our miners or decoded from a peer or the store
+  // (two shapes made every such function be compiled again when the other appeared).
+  const at = takeBlock(DIGESTS_LENGTH);
+  const block = blockMemory;
+  block.set(header, at);
+  block.set(hashBytes, at + HASH_AT);
+  block.set(gentxHash, at + GENTX_AT);
+  block.set(refHash, at + REF_AT);
+  const held = block.subarray(at + HASH_AT, at + HASH_AT + 32);
+  if (lastHashBytes === hashBytes) lastHashBytes = held;
+  return new HeldShare(contents, version, shareRaw, held, hash, prevHash, powHash === hashBytes ? held : powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, block, at);
 }
 
 /** The header's fields but the merkle root (written at at + 36 by the caller), into `buf` from `at`. */
@@ -358,7 +345,7 @@ function checkPow(net: P2PoolNetwork, hashBytes: Buffer, memory: Buffer, headerA
 }
 
 /**
- * DecodedShare's digests, one block: header (80) ‖ share hash (32) ‖ gentx txid (32) ‖
+ * HeldShare's digests, one block: header (80) ‖ share hash (32) ‖ gentx txid (32) ‖
  * ref_hash (32). Each is hashed straight into its place (no Buffer per digest).
  */
 const HASH_AT = 80;
@@ -417,22 +404,23 @@ function deriveDecoded(
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
   const data = shareInfo.shareData;
   const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
-  return new DecodedShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, memory, d);
+  return new HeldShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, memory, d);
 }
 
 /**
- * A share decoded from its bytes (decodeShare: every share loaded from the store or received
- * from a peer, i.e. the whole chain held in memory). The same fields as any Share, except that
- * the header, the gentx txid and the ref_hash, read a few times in a share's life (verification,
- * a found block, the API), are views made on access of the block the digests were hashed into
- * (after the share's bytes, in the same slab: takeBlock; the share keeps the slab and an
- * offset, no view of its own): three Buffer objects (~100 bytes each) fewer per share held
+ * Every share made here: decoded from its bytes (decodeShare: every share loaded from the store
+ * or received from a peer, i.e. the whole chain held in memory) or built (shareFromContents:
+ * our miners' shares, the simulator's). The same fields as any Share, except that the header,
+ * the gentx txid and the ref_hash, read a few times in a share's life (verification, a found
+ * block, the API), are views made on access of the block the digests were hashed into (after a
+ * decoded share's bytes, in the same slab: takeBlock; the share keeps the slab and an offset, no
+ * view of its own): three Buffer objects (~100 bytes each) fewer per share held
  * (docs/mining.md). (hash_link stays a field: callers spread decoded shares into new contents,
- * and a getter is not copied by a spread.) A view is new at
- * each access; the bytes are the same and never written to. Not for shares being built
- * (shareFromContents): the simulator rewrites those fields (src/sim/v35-rules.ts compactShare).
+ * and a getter is not copied by a spread.) A view is new at each access. Setting one of the
+ * three writes the bytes given into the block (the simulator moves a built share's byte fields
+ * into one allocation, src/sim/v35-rules.ts compactShare, with the same bytes).
  */
-class DecodedShare implements Share {
+class HeldShare implements Share {
   /** The slab (or own block) holding the share's bytes and digests (takeBlock). */
   readonly #memory: ArrayBufferLike;
   readonly #digestsAt: number;
@@ -481,12 +469,29 @@ class DecodedShare implements Share {
     return this.#view(this.#digestsAt, 80);
   }
 
+  set header(bytes: Buffer) {
+    this.#write(this.#digestsAt, 80, bytes, 'header');
+  }
+
   get gentxHash(): Buffer {
     return this.#view(this.#digestsAt + GENTX_AT, 32);
   }
 
+  set gentxHash(bytes: Buffer) {
+    this.#write(this.#digestsAt + GENTX_AT, 32, bytes, 'gentxHash');
+  }
+
   get refHash(): Buffer {
     return this.#view(this.#digestsAt + REF_AT, 32);
+  }
+
+  set refHash(bytes: Buffer) {
+    this.#write(this.#digestsAt + REF_AT, 32, bytes, 'refHash');
+  }
+
+  #write(at: number, n: number, bytes: Uint8Array, what: string): void {
+    if (bytes.length !== n) throw new RangeError(`${what} must be ${n} bytes`);
+    new Uint8Array(this.#memory, at, n).set(bytes);
   }
 
 }
