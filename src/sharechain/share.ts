@@ -236,7 +236,7 @@ function deriveShare(
   raw: Buffer | undefined,
   timeSeen: number,
   shareInfoBytes: Buffer | undefined,
-  /** Decoded shares (decodeShare): `memory` has DIGESTS_LENGTH bytes at `digestsAt` the digests are written into (HeldShare). */
+  /** Decoded shares (decodeShare): `memory` has DIGESTS_LENGTH bytes at `digestsAt` the digests are written into (DecodedShare). */
   memory: Buffer | null,
   digestsAt: number,
 ): Share {
@@ -304,7 +304,7 @@ function deriveShare(
 
   const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   const shareRaw = raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net));
-  // A share built here is held as a decoded one is (HeldShare): its digests in a block of their
+  // A share built here is held as a decoded one is (DecodedShare): its digests in a block of their
   // own layout. One class for every share: code that reads shares (the tracker, the checks)
   // sees one shape whether a share was built by our miners or decoded from a peer or the store
   // (two shapes made every such function be compiled again when the other appeared).
@@ -316,7 +316,7 @@ function deriveShare(
   block.set(refHash, at + REF_AT);
   const held = block.subarray(at + HASH_AT, at + HASH_AT + 32);
   if (lastHashBytes === hashBytes) lastHashBytes = held;
-  return new HeldShare(contents, version, shareRaw, held, hash, prevHash, powHash === hashBytes ? held : powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, block, at);
+  return new DecodedShare(contents, version, shareRaw, held, hash, prevHash, powHash === hashBytes ? held : powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, block, at);
 }
 
 /** The header's fields but the merkle root (written at at + 36 by the caller), into `buf` from `at`. */
@@ -345,7 +345,7 @@ function checkPow(net: P2PoolNetwork, hashBytes: Buffer, memory: Buffer, headerA
 }
 
 /**
- * HeldShare's digests, one block: header (80) ‖ share hash (32) ‖ gentx txid (32) ‖
+ * DecodedShare's digests, one block: header (80) ‖ share hash (32) ‖ gentx txid (32) ‖
  * ref_hash (32). Each is hashed straight into its place (no Buffer per digest).
  */
 const HASH_AT = 80;
@@ -404,7 +404,7 @@ function deriveDecoded(
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
   const data = shareInfo.shareData;
   const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
-  return new HeldShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, memory, d);
+  return new DecodedShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, memory, d);
 }
 
 /**
@@ -420,7 +420,10 @@ function deriveDecoded(
  * three writes the bytes given into the block (the simulator moves a built share's byte fields
  * into one allocation, src/sim/v35-rules.ts compactShare, with the same bytes).
  */
-class HeldShare implements Share {
+class DecodedShare implements Share {
+  // (Named when only decoded shares were held this way; built shares are too since 2026-12-07.)
+  // A copy made by spreading one ({ ...share }) has none of the three getters' fields: make
+  // another share with shareFromContents (e.g. for another timeSeen) instead.
   /** The slab (or own block) holding the share's bytes and digests (takeBlock). */
   readonly #memory: ArrayBufferLike;
   readonly #digestsAt: number;
