@@ -52,6 +52,11 @@ export interface ForestNode<T extends ForestItem> {
   /** The parent node while it is present. */
   parent: ForestNode<T> | undefined;
   /**
+   * The children present: the one child's hash, or a Set when there are several (see
+   * Forest.children, which holds them while this share is missing).
+   */
+  kids: ShareHash | Set<ShareHash> | undefined;
+  /**
    * up[k] = the 2^k-th ancestor, when known (valid while not `removed`); NO_UP until one is.
    * Kept for k <= ctz(depth) only (Fenwick-style: about two entries per node on average instead
    * of log2(height), ~130 bytes less per share per forest); `ancestor` asks for no others. The
@@ -76,9 +81,12 @@ export class Forest<T extends ForestItem> {
 
   private readonly nodes = new Map<ShareHash, ForestNode<T>>();
   /**
-   * prevHash -> children present (also for parents that are missing): the one child's hash, or
-   * a Set when there are several (a Set per share cost ~160 bytes per share per forest, and
-   * nearly every share has one child).
+   * Missing parent's hash -> its children present: the one child's hash, or a Set when there
+   * are several (a Set per share cost ~160 bytes per share per forest, and nearly every share
+   * has one child). A present share's children are on its node (`kids`) instead: a map entry
+   * per share, set as each share arrived on its parent, was two of the seven map operations of
+   * an insertion (docs/operations.md#startup-time); they move here when it leaves and back when
+   * it comes.
    */
   private readonly children = new Map<ShareHash, ShareHash | Set<ShareHash>>();
   private readonly comps = new Set<Component>();
@@ -108,33 +116,46 @@ export class Forest<T extends ForestItem> {
 
   /** Children present of `hash` (which itself may be missing). */
   childrenOf(hash: ShareHash): ReadonlySet<ShareHash> {
-    const c = this.children.get(hash);
+    const c = this.kidsOf(hash);
     return c === undefined ? EMPTY : typeof c === 'string' ? new Set([c]) : c;
   }
 
   /** The children present of `hash`, for iteration inside the forest. */
   private kids(hash: ShareHash): Iterable<ShareHash> {
-    const c = this.children.get(hash);
+    const c = this.kidsOf(hash);
     return c === undefined ? NO_KIDS : typeof c === 'string' ? [c] : c;
   }
 
-  private addChild(parent: ShareHash, child: ShareHash): void {
-    const c = this.children.get(parent);
-    if (c === undefined) this.children.set(parent, child);
-    else if (typeof c === 'string') this.children.set(parent, new Set([c, child]));
+  /** The children present of `hash`: on its node while it is present, else in `children`. */
+  private kidsOf(hash: ShareHash): ShareHash | Set<ShareHash> | undefined {
+    const n = this.nodes.get(hash);
+    return n !== undefined ? n.kids : this.children.get(hash);
+  }
+
+  /** Set the children of `hash` (its node's, or the map's while it is missing: `node` when known). */
+  private setKids(hash: ShareHash, kids: ShareHash | Set<ShareHash> | undefined, node = this.nodes.get(hash)): void {
+    if (node !== undefined) node.kids = kids;
+    else if (kids === undefined) this.children.delete(hash);
+    else this.children.set(hash, kids);
+  }
+
+  private addChild(parent: ShareHash, child: ShareHash, parentNode = this.nodes.get(parent)): void {
+    const c = parentNode !== undefined ? parentNode.kids : this.children.get(parent);
+    if (c === undefined) this.setKids(parent, child, parentNode);
+    else if (typeof c === 'string') this.setKids(parent, new Set([c, child]), parentNode);
     else c.add(child);
   }
 
   private removeChild(parent: ShareHash, child: ShareHash): void {
-    const c = this.children.get(parent);
+    const c = this.kidsOf(parent);
     if (c === undefined) return;
     if (typeof c === 'string') {
-      if (c === child) this.children.delete(parent);
+      if (c === child) this.setKids(parent, undefined);
       return;
     }
     c.delete(child);
-    if (c.size === 1) this.children.set(parent, c.values().next().value!);
-    else if (c.size === 0) this.children.delete(parent);
+    if (c.size === 1) this.setKids(parent, c.values().next().value!);
+    else if (c.size === 0) this.setKids(parent, undefined);
   }
 
   /** head -> root of its component (the reference's `heads`, keyed to our tail key). */
@@ -145,7 +166,8 @@ export class Forest<T extends ForestItem> {
   }
 
   isHead(hash: ShareHash): boolean {
-    return this.nodes.has(hash) && !this.children.has(hash);
+    const n = this.nodes.get(hash);
+    return n !== undefined && n.kids === undefined;
   }
 
   /** root -> heads of its component (the reference's `tails`). */
@@ -315,19 +337,24 @@ export class Forest<T extends ForestItem> {
     if (!big) {
       const comp = new Component(hash);
       this.comps.add(comp);
-      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: this.minWork ? item.minWork : 0n, parent, up: NO_UP, removed: false };
+      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: this.minWork ? item.minWork : 0n, parent, kids: undefined, up: NO_UP, removed: false };
     } else if (parent && big === parent.comp) {
-      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: this.minWork ? parent.cumMinWork + item.minWork : 0n, parent, up: NO_UP, removed: false };
+      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: this.minWork ? parent.cumMinWork + item.minWork : 0n, parent, kids: undefined, up: NO_UP, removed: false };
     } else {
       const k = kids.find((c) => c.comp === big)!;
-      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: this.minWork ? k.cumMinWork - k.item.minWork : 0n, parent, up: NO_UP, removed: false };
+      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: this.minWork ? k.cumMinWork - k.item.minWork : 0n, parent, kids: undefined, up: NO_UP, removed: false };
     }
     for (const k of kids) k.parent = node;
     const comp = node.comp;
     this.nodes.set(hash, node);
+    // The children that waited for this share move onto its node.
+    if (present !== undefined) {
+      node.kids = present;
+      this.children.delete(hash);
+    }
     comp.size++;
     if (item.prevHash != null) {
-      this.addChild(item.prevHash, hash);
+      this.addChild(item.prevHash, hash, parent);
     }
 
     if (parent && parent.comp !== comp) {
@@ -428,7 +455,7 @@ export class Forest<T extends ForestItem> {
       this.comps.delete(comp);
     } else {
       const p = topPrev!;
-      if (!this.children.has(p)) comp.heads.add(p);
+      if (this.kidsOf(p) === undefined) comp.heads.add(p);
     }
     return removed;
   }
@@ -493,6 +520,11 @@ export class Forest<T extends ForestItem> {
     const h = n.item.hash;
     const p = n.item.prevHash;
     this.nodes.delete(h);
+    // Its children present are now those of a missing share: into the map.
+    if (n.kids !== undefined) {
+      this.children.set(h, n.kids);
+      n.kids = undefined;
+    }
     n.removed = true;
     for (const c of this.kids(h)) {
       const cn = this.nodes.get(c);
