@@ -52,6 +52,11 @@ export interface ForestNode<T extends ForestItem> {
   /** The parent node while it is present. */
   parent: ForestNode<T> | undefined;
   /**
+   * The children present: the one child's hash, or a Set when there are several (see
+   * Forest.children, which holds them while this share is missing).
+   */
+  kids: ShareHash | Set<ShareHash> | undefined;
+  /**
    * up[k] = the 2^k-th ancestor, when known (valid while not `removed`); NO_UP until one is.
    * Kept for k <= ctz(depth) only (Fenwick-style: about two entries per node on average instead
    * of log2(height), ~130 bytes less per share per forest); `ancestor` asks for no others. The
@@ -64,11 +69,24 @@ export interface ForestNode<T extends ForestItem> {
 }
 
 export class Forest<T extends ForestItem> {
+  /**
+   * Whether `cumMinWork` is kept (sumMinWork). The tracker's `verified` forest is never asked
+   * for it: without it, a BigInt fewer per share held (0n in every node).
+   */
+  private readonly minWork: boolean;
+
+  constructor(opts: { minWork?: boolean } = {}) {
+    this.minWork = opts.minWork ?? true;
+  }
+
   private readonly nodes = new Map<ShareHash, ForestNode<T>>();
   /**
-   * prevHash -> children present (also for parents that are missing): the one child's hash, or
-   * a Set when there are several (a Set per share cost ~160 bytes per share per forest, and
-   * nearly every share has one child).
+   * Missing parent's hash -> its children present: the one child's hash, or a Set when there
+   * are several (a Set per share cost ~160 bytes per share per forest, and nearly every share
+   * has one child). A present share's children are on its node (`kids`) instead: a map entry
+   * per share, set as each share arrived on its parent, was two of the seven map operations of
+   * an insertion (docs/operations.md#startup-time); they move here when it leaves and back when
+   * it comes.
    */
   private readonly children = new Map<ShareHash, ShareHash | Set<ShareHash>>();
   private readonly comps = new Set<Component>();
@@ -98,33 +116,46 @@ export class Forest<T extends ForestItem> {
 
   /** Children present of `hash` (which itself may be missing). */
   childrenOf(hash: ShareHash): ReadonlySet<ShareHash> {
-    const c = this.children.get(hash);
+    const c = this.kidsOf(hash);
     return c === undefined ? EMPTY : typeof c === 'string' ? new Set([c]) : c;
   }
 
   /** The children present of `hash`, for iteration inside the forest. */
   private kids(hash: ShareHash): Iterable<ShareHash> {
-    const c = this.children.get(hash);
+    const c = this.kidsOf(hash);
     return c === undefined ? NO_KIDS : typeof c === 'string' ? [c] : c;
   }
 
-  private addChild(parent: ShareHash, child: ShareHash): void {
-    const c = this.children.get(parent);
-    if (c === undefined) this.children.set(parent, child);
-    else if (typeof c === 'string') this.children.set(parent, new Set([c, child]));
+  /** The children present of `hash`: on its node while it is present, else in `children`. */
+  private kidsOf(hash: ShareHash): ShareHash | Set<ShareHash> | undefined {
+    const n = this.nodes.get(hash);
+    return n !== undefined ? n.kids : this.children.get(hash);
+  }
+
+  /** Set the children of `hash` (its node's, or the map's while it is missing: `node` when known). */
+  private setKids(hash: ShareHash, kids: ShareHash | Set<ShareHash> | undefined, node = this.nodes.get(hash)): void {
+    if (node !== undefined) node.kids = kids;
+    else if (kids === undefined) this.children.delete(hash);
+    else this.children.set(hash, kids);
+  }
+
+  private addChild(parent: ShareHash, child: ShareHash, parentNode = this.nodes.get(parent)): void {
+    const c = parentNode !== undefined ? parentNode.kids : this.children.get(parent);
+    if (c === undefined) this.setKids(parent, child, parentNode);
+    else if (typeof c === 'string') this.setKids(parent, new Set([c, child]), parentNode);
     else c.add(child);
   }
 
   private removeChild(parent: ShareHash, child: ShareHash): void {
-    const c = this.children.get(parent);
+    const c = this.kidsOf(parent);
     if (c === undefined) return;
     if (typeof c === 'string') {
-      if (c === child) this.children.delete(parent);
+      if (c === child) this.setKids(parent, undefined);
       return;
     }
     c.delete(child);
-    if (c.size === 1) this.children.set(parent, c.values().next().value!);
-    else if (c.size === 0) this.children.delete(parent);
+    if (c.size === 1) this.setKids(parent, c.values().next().value!);
+    else if (c.size === 0) this.setKids(parent, undefined);
   }
 
   /** head -> root of its component (the reference's `heads`, keyed to our tail key). */
@@ -135,7 +166,8 @@ export class Forest<T extends ForestItem> {
   }
 
   isHead(hash: ShareHash): boolean {
-    return this.nodes.has(hash) && !this.children.has(hash);
+    const n = this.nodes.get(hash);
+    return n !== undefined && n.kids === undefined;
   }
 
   /** root -> heads of its component (the reference's `tails`). */
@@ -180,6 +212,21 @@ export class Forest<T extends ForestItem> {
    * remaining distance's top bit. So at most ~2·log2(n) jumps.
    */
   ancestor(node: ForestNode<T>, n: number): ForestNode<T> {
+    // The same question twice in a row is common (the retarget asks for the n-th parent of a
+    // share, then for the work summed down to it): answered again while the answer is present.
+    const memo = this.lastAncestor;
+    if (memo.from === node && memo.n === n && memo.to !== undefined && !memo.to.removed && !node.removed) return memo.to;
+    const to = this.walkUp(node, n);
+    memo.from = node;
+    memo.n = n;
+    memo.to = to;
+    return to;
+  }
+
+  /** The last `ancestor` answer (see there); its nodes are dropped with the next question. */
+  private readonly lastAncestor: { from: ForestNode<T> | undefined; n: number; to: ForestNode<T> | undefined } = { from: undefined, n: -1, to: undefined };
+
+  private walkUp(node: ForestNode<T>, n: number): ForestNode<T> {
     let cur = node;
     while (n > 0) {
       let k = 31 - Math.clz32(n);
@@ -214,6 +261,7 @@ export class Forest<T extends ForestItem> {
   }
 
   sumMinWork(hash: ShareHash, count: number): bigint {
+    if (!this.minWork) throw new Error('forest: the minimum work is not summed in this forest');
     return this.sumOf(hash, count, (n) => n.cumMinWork, (n) => n.item.minWork);
   }
 
@@ -261,8 +309,20 @@ export class Forest<T extends ForestItem> {
   }
 
   add(item: T): void {
+    if (this.nodes.has(item.hash)) throw new Error(`forest: ${item.hash} already present`);
+    this.insert(item);
+  }
+
+  /** add() unless `item` is present already (false then): one lookup for both. */
+  addNew(item: T): boolean {
+    if (this.nodes.has(item.hash)) return false;
+    this.insert(item);
+    return true;
+  }
+
+  /** add() of an item known to be absent. */
+  private insert(item: T): void {
     const hash = item.hash;
-    if (this.nodes.has(hash)) throw new Error(`forest: ${hash} already present`);
     const parent = this.node(item.prevHash);
     const parentRoot = parent?.comp.root;
     // Usually none (a share arrives after its parent and before its children): no array made.
@@ -277,19 +337,24 @@ export class Forest<T extends ForestItem> {
     if (!big) {
       const comp = new Component(hash);
       this.comps.add(comp);
-      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: item.minWork, parent, up: NO_UP, removed: false };
+      node = { item, comp, depth: 0, cumWork: item.work, cumMinWork: this.minWork ? item.minWork : 0n, parent, kids: undefined, up: NO_UP, removed: false };
     } else if (parent && big === parent.comp) {
-      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: parent.cumMinWork + item.minWork, parent, up: NO_UP, removed: false };
+      node = { item, comp: big, depth: parent.depth + 1, cumWork: parent.cumWork + item.work, cumMinWork: this.minWork ? parent.cumMinWork + item.minWork : 0n, parent, kids: undefined, up: NO_UP, removed: false };
     } else {
       const k = kids.find((c) => c.comp === big)!;
-      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: k.cumMinWork - k.item.minWork, parent, up: NO_UP, removed: false };
+      node = { item, comp: big, depth: k.depth - 1, cumWork: k.cumWork - k.item.work, cumMinWork: this.minWork ? k.cumMinWork - k.item.minWork : 0n, parent, kids: undefined, up: NO_UP, removed: false };
     }
     for (const k of kids) k.parent = node;
     const comp = node.comp;
     this.nodes.set(hash, node);
+    // The children that waited for this share move onto its node.
+    if (present !== undefined) {
+      node.kids = present;
+      this.children.delete(hash);
+    }
     comp.size++;
     if (item.prevHash != null) {
-      this.addChild(item.prevHash, hash);
+      this.addChild(item.prevHash, hash, parent);
     }
 
     if (parent && parent.comp !== comp) {
@@ -311,7 +376,7 @@ export class Forest<T extends ForestItem> {
   private reanchor(from: Component, pivot: ForestNode<T>, depth: number, cumWork: bigint, cumMinWork: bigint, to: Component): void {
     const dDepth = depth - pivot.depth;
     const dWork = cumWork - pivot.cumWork;
-    const dMin = cumMinWork - pivot.cumMinWork;
+    const dMin = this.minWork ? cumMinWork - pivot.cumMinWork : 0n;
     const oldRoot = from.root;
     const stack: ShareHash[] = [oldRoot];
     while (stack.length) {
@@ -321,7 +386,7 @@ export class Forest<T extends ForestItem> {
       n.comp = to;
       n.depth += dDepth;
       n.cumWork += dWork;
-      n.cumMinWork += dMin;
+      if (this.minWork) n.cumMinWork += dMin;
       to.size++;
       for (const c of this.kids(h)) stack.push(c);
     }
@@ -331,9 +396,9 @@ export class Forest<T extends ForestItem> {
 
   /** The jumps a new node keeps (see `ancestor`): up to 2^ctz(depth), within its chain. */
   private fillJumps(node: ForestNode<T>): void {
-    const height = this.getHeight(node.item.hash);
-    let levels = 0;
-    while (2 ** levels < height) levels++;
+    const height = node.depth - this.nodes.get(node.comp.root)!.depth + 1;
+    // The least `levels` with 2^levels >= height.
+    const levels = height <= 1 ? 0 : 32 - Math.clz32(height - 1);
     const low = node.depth & -node.depth;
     const top = Math.min(levels - 1, low === 0 ? 31 : 31 - Math.clz32(low));
     if (top < 1) return;
@@ -390,7 +455,7 @@ export class Forest<T extends ForestItem> {
       this.comps.delete(comp);
     } else {
       const p = topPrev!;
-      if (!this.children.has(p)) comp.heads.add(p);
+      if (this.kidsOf(p) === undefined) comp.heads.add(p);
     }
     return removed;
   }
@@ -455,6 +520,11 @@ export class Forest<T extends ForestItem> {
     const h = n.item.hash;
     const p = n.item.prevHash;
     this.nodes.delete(h);
+    // Its children present are now those of a missing share: into the map.
+    if (n.kids !== undefined) {
+      this.children.set(h, n.kids);
+      n.kids = undefined;
+    }
     n.removed = true;
     for (const c of this.kids(h)) {
       const cn = this.nodes.get(c);

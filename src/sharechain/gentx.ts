@@ -206,19 +206,26 @@ export function deriveShareInfo(p: GentxParams, payoutsFinder?: string): Derived
   const payee = payeeOf(shareData, version, net);
   const payouts = payoutList(weights, BigInt(shareData.subsidy), payoutsFinder ?? payee, version, net);
 
-  const shareInfo = { shareData } as ShareInfo;
-  if (isSegwitActivated(version, net)) shareInfo.segwitData = p.segwitData;
+  const segwit = isSegwitActivated(version, net);
+  const segwitData = p.segwitData;
+  const farShareHash = computeFarShareHash(chain, prevHash, height, last);
+  const timestamp = computeShareTimestamp(version, net, prev, p.desiredTimestamp);
+  const absheight = nextAbsheight(prev);
+  const abswork = nextAbswork(prev, bits);
+  // One literal per layout with every field in it, as share-codec.ts decodes share_info (a
+  // field added after the literal went to a property array of its own: an object more per
+  // share checked).
+  let shareInfo: ShareInfo;
   if (version < 34) {
-    shareInfo.newTransactionHashes = [];
-    shareInfo.transactionHashRefs = [];
+    shareInfo = segwit
+      ? { shareData, segwitData, newTransactionHashes: [], transactionHashRefs: [], farShareHash, maxBits, bits, timestamp, absheight, abswork }
+      : { shareData, newTransactionHashes: [], transactionHashRefs: [], farShareHash, maxBits, bits, timestamp, absheight, abswork };
+  } else {
+    shareInfo = segwit
+      ? { shareData, segwitData, farShareHash, maxBits, bits, timestamp, absheight, abswork }
+      : { shareData, farShareHash, maxBits, bits, timestamp, absheight, abswork };
   }
-  shareInfo.farShareHash = computeFarShareHash(chain, prevHash, height, last);
-  shareInfo.maxBits = maxBits;
-  shareInfo.bits = bits;
-  shareInfo.timestamp = computeShareTimestamp(version, net, prev, p.desiredTimestamp);
-  shareInfo.absheight = nextAbsheight(prev);
-  shareInfo.abswork = nextAbswork(prev, bits);
-  return { shareInfo, payouts, segwitActive: isSegwitActivated(version, net) && p.segwitData !== null };
+  return { shareInfo, payouts, segwitActive: segwit && p.segwitData !== null };
 }
 
 // Shares built on the same template share the commitment: remember the last one.

@@ -43,14 +43,28 @@ export function poolMinAttemptsPerSecond(chain: ChainView, prev: Share, dist: nu
  * (the minimum work and timestamps of `prev` and the shares its hash commits to), the same in
  * every tracker. Every new best share is asked for once per node's new work, share target
  * reading (p2pool simulate: at 20 nodes), rebuild and verification. A Share is immutable.
+ *
+ * The last APS_MEMO answers, newest first when searched: a share is asked for within its
+ * few neighbours' handling. (A WeakMap entry per share, as before, was never asked again while
+ * a chain was loaded and verified, and kept ~17,000 ephemerons, an object and a BigInt each,
+ * for the collector: docs/operations.md#startup-time.)
  */
-const apsMemo = new WeakMap<Share, { dist: number; aps: bigint }>();
+const APS_MEMO = 16;
+const apsShares: Array<Share | undefined> = new Array<Share | undefined>(APS_MEMO).fill(undefined);
+const apsDists = new Int32Array(APS_MEMO);
+const apsValues: bigint[] = new Array<bigint>(APS_MEMO).fill(0n);
+let apsNext = 0;
 
 function memoAttemptsPerSecond(chain: ChainView, prev: Share, dist: number): bigint {
-  const hit = apsMemo.get(prev);
-  if (hit !== undefined && hit.dist === dist) return hit.aps;
+  for (let i = 1; i <= APS_MEMO; i++) {
+    const j = (apsNext - i) & (APS_MEMO - 1);
+    if (apsShares[j] === prev && apsDists[j] === dist) return apsValues[j]!;
+  }
   const aps = poolMinAttemptsPerSecond(chain, prev, dist);
-  apsMemo.set(prev, { dist, aps });
+  apsShares[apsNext] = prev;
+  apsDists[apsNext] = dist;
+  apsValues[apsNext] = aps;
+  apsNext = (apsNext + 1) & (APS_MEMO - 1);
   return aps;
 }
 
@@ -82,12 +96,30 @@ export function computeShareTargets(
     // height >= targetLookbehind: the shares below prev that the rate needs are present.
     const aps = memoAttemptsPerSecond(chain, prev, net.targetLookbehind);
     const raw = aps === 0n ? MAX_UINT256 : TWO_256 / (BigInt(net.sharePeriod) * aps) - 1n;
-    const stepped = clip(raw, (prev.maxTarget * 9n) / 10n, (prev.maxTarget * 11n) / 10n);
+    const step = stepBounds(prev.maxTarget);
+    const stepped = clip(raw, step.lo, step.hi);
     preTarget = clip(stepped, net.minTarget, net.maxTarget);
   }
   const maxBits = bitsOf(preTarget);
-  const bits = bitsOf(clip(desiredTarget, preTarget / MAX_DESIRED_DIFFICULTY_FACTOR, preTarget));
+  const bits = bitsOf(clip(desiredTarget, hardestOf(preTarget), preTarget));
   return { preTarget, maxBits, bits };
+}
+
+/**
+ * The ±10% bounds of a max_target, and pre_target / 30, remembered for the last value asked
+ * (pure functions of it; neighbouring shares mostly carry the same max_target and get the same
+ * pre_target): two 256-bit divisions and multiplications fewer per share checked.
+ */
+let lastStep = { of: -1n, lo: 0n, hi: 0n };
+function stepBounds(maxTarget: bigint): { lo: bigint; hi: bigint } {
+  if (lastStep.of !== maxTarget) lastStep = { of: maxTarget, lo: (maxTarget * 9n) / 10n, hi: (maxTarget * 11n) / 10n };
+  return lastStep;
+}
+
+let lastHardest = { of: -1n, value: 0n };
+function hardestOf(preTarget: bigint): bigint {
+  if (lastHardest.of !== preTarget) lastHardest = { of: preTarget, value: preTarget / MAX_DESIRED_DIFFICULTY_FACTOR };
+  return lastHardest.value;
 }
 
 /**
@@ -144,5 +176,7 @@ export function nextAbsheight(prev: Share | null): number {
 /** abswork = (prev.abswork + work(bits)) mod 2**128. */
 export function nextAbswork(prev: Share | null, bits: number): bigint {
   // targetToWork(bitsToTarget(bits)), remembered per bits (a 256-bit division per share).
-  return ((prev?.shareInfo.abswork ?? 0n) + targetAndWork(bits).work) % TWO_128;
+  // The sum is below 2**129 unless the work is: the modulo (a division) only past 2**128.
+  const sum = (prev?.shareInfo.abswork ?? 0n) + targetAndWork(bits).work;
+  return sum < TWO_128 ? sum : sum % TWO_128;
 }

@@ -144,6 +144,44 @@ function internAddress(a: string): string {
   return a;
 }
 
+/**
+ * The strings of recently decoded addresses with their bytes, direct-mapped by length and two
+ * of the bytes: a share's address is taken from here when its bytes match (compared in full),
+ * without making a string of them and looking it up (addressStrings). A miner's shares are
+ * many, so nearly every share's address is here.
+ */
+const ADDRESS_SLOTS = 256;
+const recentAddressBytes: Array<Buffer | undefined> = new Array<Buffer | undefined>(ADDRESS_SLOTS).fill(undefined);
+const recentAddresses: string[] = new Array<string>(ADDRESS_SLOTS).fill('');
+
+/** share_data.address (VarStr, latin1 so that any byte string round-trips; validity is checked later). */
+function readAddress(r: ByteReader): string {
+  const len = r.readCompactSize(MAX_ADDRESS_LENGTH);
+  const buf = r.inPlace(len);
+  const at = r.offset;
+  const slot = len === 0 ? 0 : (len * 7 + buf[at + len - 1]! * 31 + buf[at + (len >> 1)]!) & (ADDRESS_SLOTS - 1);
+  const known = recentAddressBytes[slot];
+  if (known !== undefined && known.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (known[i] !== buf[at + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      r.skip(len);
+      return recentAddresses[slot]!;
+    }
+  }
+  // The checks readVarStringLatin1 makes were made above (the length's bound, the bytes there).
+  const address = internAddress(buf.toString('latin1', at, at + len));
+  r.skip(len);
+  recentAddressBytes[slot] = Buffer.from(buf.subarray(at, at + len));
+  recentAddresses[slot] = address;
+  return address;
+}
+
 function writeMerkleLink(w: ByteWriter, link: MerkleLink, what: string): void {
   if (link.index !== 0) throw new RangeError(`${what}.index must be 0 (IntType(0) on the wire)`);
   if (link.branch.length > MAX_MERKLE_BRANCH) throw new RangeError(`${what} branch too long`);
@@ -197,7 +235,7 @@ function readShareData(r: ByteReader, version: number, own: boolean, intern?: Ha
   let address: string | undefined;
   if (version >= 34) {
     // Bytes kept as latin1 so that any byte string round-trips; validity is checked later.
-    address = internAddress(r.readVarStringLatin1(MAX_ADDRESS_LENGTH));
+    address = readAddress(r);
   } else {
     const pkh = r.readBytes(20);
     pubkeyHash = own ? pkh : Buffer.from(pkh);
@@ -206,10 +244,10 @@ function readShareData(r: ByteReader, version: number, own: boolean, intern?: Ha
   const donation = r.readU16LE();
   const staleInfo = staleFromByte(r.readU8());
   const desiredVersion = r.readCompactSize();
-  const data: ShareData = { previousShareHash, coinbase, nonce, subsidy, donation, staleInfo, desiredVersion };
-  if (address !== undefined) data.address = address;
-  if (pubkeyHash !== undefined) data.pubkeyHash = pubkeyHash;
-  return data;
+  // One literal per layout, every field in it: a field added after the literal went to a
+  // separate property array (an object more per share held, and a load more per read).
+  if (address !== undefined) return { previousShareHash, coinbase, nonce, address, subsidy, donation, staleInfo, desiredVersion };
+  return { previousShareHash, coinbase, nonce, pubkeyHash: pubkeyHash!, subsidy, donation, staleInfo, desiredVersion };
 }
 
 function writeShareData(w: ByteWriter, d: ShareData, version: number): void {
@@ -241,9 +279,13 @@ function readSegwitData(r: ByteReader, own: boolean, intern?: HashInterner): Seg
     return null;
   }
   const known = own && intern !== undefined ? intern(buf, at, 'wtxidRoot') : undefined;
+  if (known !== undefined) {
+    // The root of the template before (no view made of these bytes).
+    r.skip(32);
+    return { txidMerkleLink, wtxidMerkleRoot: known };
+  }
   const root = r.readHash();
-  const wtxidMerkleRoot = known ?? (own ? root : Buffer.from(root));
-  return { txidMerkleLink, wtxidMerkleRoot };
+  return { txidMerkleLink, wtxidMerkleRoot: own ? root : Buffer.from(root) };
 }
 
 function writeSegwitData(w: ByteWriter, s: SegwitData | null): void {
@@ -261,23 +303,34 @@ function writeSegwitData(w: ByteWriter, s: SegwitData | null): void {
 
 function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork, own: boolean, intern?: HashInterner): ShareInfo {
   const shareData = readShareData(r, version, own, intern);
-  const info = { shareData } as ShareInfo;
-  if (isSegwitActivated(version, net)) info.segwitData = readSegwitData(r, own, intern);
+  const segwit = isSegwitActivated(version, net);
+  const segwitData = segwit ? readSegwitData(r, own, intern) : null;
+  let newTransactionHashes: Buffer[] | undefined;
+  let transactionHashRefs: Array<[number, number]> | undefined;
   if (version < 34) {
-    info.newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES, own);
+    newTransactionHashes = readHashList(r, MAX_NEW_TRANSACTION_HASHES, own);
     const pairs = r.readCompactSize(MAX_TRANSACTION_HASH_REFS);
     if (pairs * 2 > r.remaining) throw new DecodeError(`${pairs} transaction_hash_refs cannot fit`, r.offset);
     const refs: Array<[number, number]> = new Array<[number, number]>(pairs);
     for (let i = 0; i < pairs; i++) refs[i] = [r.readCompactSize(), r.readCompactSize()];
-    info.transactionHashRefs = refs;
+    transactionHashRefs = refs;
   }
-  info.farShareHash = readOptionalHash(r, own, intern, 'farShare');
-  info.maxBits = r.readU32LE();
-  info.bits = r.readU32LE();
-  info.timestamp = r.readU32LE();
-  info.absheight = r.readU32LE();
-  info.abswork = r.readUIntLE(16);
-  return info;
+  const farShareHash = readOptionalHash(r, own, intern, 'farShare');
+  const maxBits = r.readU32LE();
+  const bits = r.readU32LE();
+  const timestamp = r.readU32LE();
+  const absheight = r.readU32LE();
+  const abswork = r.readUIntLE(16);
+  // One literal per layout with every field in it (see readShareData), in the order
+  // gentx.ts deriveShareInfo adds them.
+  if (version < 34) {
+    return segwit
+      ? { shareData, segwitData, newTransactionHashes, transactionHashRefs, farShareHash, maxBits, bits, timestamp, absheight, abswork }
+      : { shareData, newTransactionHashes, transactionHashRefs, farShareHash, maxBits, bits, timestamp, absheight, abswork };
+  }
+  return segwit
+    ? { shareData, segwitData, farShareHash, maxBits, bits, timestamp, absheight, abswork }
+    : { shareData, farShareHash, maxBits, bits, timestamp, absheight, abswork };
 }
 
 function writeShareInfo(w: ByteWriter, info: ShareInfo, version: number, net: P2PoolNetwork): void {

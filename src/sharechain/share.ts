@@ -102,10 +102,20 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0, f
   // `fromStore` (the store's load, where every share is kept) of a 64 KB slab (`takeBlock`),
   // else of Node's pool (a peer may send a share we have, decoded only to be dropped: a slab
   // would hold its bytes as long as any kept share beside it).
+  // The block is `memory` from `at` (a slab and an offset in it: no view made of the block or
+  // of the digests' part of it, only of the bytes the share keeps).
   const n = raw.length + DIGESTS_LENGTH;
-  const block = fromStore ? takeBlock(n) : Buffer.allocUnsafe(n);
-  const owned = block.subarray(0, raw.length);
-  owned.set(raw);
+  let memory: Buffer;
+  let at: number;
+  if (fromStore) {
+    at = takeBlock(n);
+    memory = blockMemory;
+  } else {
+    memory = Buffer.allocUnsafe(n);
+    at = 0;
+  }
+  memory.set(raw, at);
+  const owned = memory.subarray(at, at + raw.length);
   const wrapper = decodeShareWrapper(owned);
   if (!LOADABLE_SHARE_VERSIONS.includes(wrapper.type)) {
     throw new InvalidShare(
@@ -117,7 +127,7 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0, f
   const version = wrapper.type as ShareVersion;
   const { contents, shareInfoBytes } = decodeShareContentsWithInfo(wrapper.contents, version, net, true, internHash);
   shareOwnedHashes(contents);
-  const share = deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes, block.subarray(raw.length));
+  const share = deriveShare(version, contents, net, owned, timeSeen, shareInfoBytes, memory, at + raw.length);
   rememberShareHash(share.hashBytes);
   return share;
 }
@@ -133,16 +143,23 @@ export function decodeShare(raw: Uint8Array, net: P2PoolNetwork, timeSeen = 0, f
 const SLAB_BYTES = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(0);
 let slabUsed = 0;
+/** The memory of the last block takeBlock gave (the slab, or a block of its own). */
+let blockMemory: Buffer = slab;
 
-function takeBlock(n: number): Buffer {
-  if (n > SLAB_BYTES / 4) return Buffer.allocUnsafeSlow(n);
+/** A block of `n` bytes: `blockMemory` from the offset returned. */
+function takeBlock(n: number): number {
+  if (n > SLAB_BYTES / 4) {
+    blockMemory = Buffer.allocUnsafeSlow(n);
+    return 0;
+  }
   if (slabUsed + n > slab.length) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
     slabUsed = 0;
   }
+  blockMemory = slab;
   const at = slabUsed;
   slabUsed += n;
-  return slab.subarray(at, at + n);
+  return at;
 }
 
 /**
@@ -208,7 +225,7 @@ export function shareFromContents(
   raw?: Buffer,
   timeSeen = 0,
 ): Share {
-  return deriveShare(version, contents, net, raw, timeSeen, undefined, null);
+  return deriveShare(version, contents, net, raw, timeSeen, undefined, null, 0);
 }
 
 /** shareFromContents, given the wire bytes of share_info when they are at hand (decodeShare). */
@@ -219,8 +236,9 @@ function deriveShare(
   raw: Buffer | undefined,
   timeSeen: number,
   shareInfoBytes: Buffer | undefined,
-  /** Decoded shares (decodeShare): DIGESTS_LENGTH bytes the digests are written into (DecodedShare). */
-  digests: Buffer | null,
+  /** Decoded shares (decodeShare): `memory` has DIGESTS_LENGTH bytes at `digestsAt` the digests are written into (DecodedShare). */
+  memory: Buffer | null,
+  digestsAt: number,
 ): Share {
   const { shareInfo, minHeader } = contents;
   const data = shareInfo.shareData;
@@ -257,7 +275,7 @@ function deriveShare(
     throw new InvalidShare(`segwit_data is None in a v${version} share`);
   }
 
-  if (digests !== null) return deriveDecoded(version, contents, net, raw!, timeSeen, shareInfoBytes!, digests, payoutScript, payee, segwit);
+  if (memory !== null) return deriveDecoded(version, contents, net, raw!, timeSeen, shareInfoBytes!, memory, digestsAt, payoutScript, payee, segwit);
 
   const refHash = shareInfoBytes === undefined
     ? computeRefHash(shareInfo, version, contents.refMerkleLink, net)
@@ -274,53 +292,40 @@ function deriveShare(
   const prevBlock = minHeader.prevBlock ?? ZERO_HASH;
   if (prevBlock.length !== 32 || merkleRoot.length !== 32) throw new RangeError('header hashes must be 32 bytes');
   const header = Buffer.allocUnsafe(80);
-  writeHeader(header, minHeader, prevBlock);
+  writeHeader(header, 0, minHeader, prevBlock);
   header.set(merkleRoot, 36);
   const hashBytes = sha256d(header);
   const hash = hashToDisplayHex(hashBytes);
   lastHashBytes = hashBytes;
   lastHash = hash;
-  const powHash = checkPow(net, hashBytes, header, shareInfo, hash);
+  const powHash = checkPow(net, hashBytes, header, 0, shareInfo, hash);
   const { target, work } = targetAndWork(shareInfo.bits);
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
 
   const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   const shareRaw = raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net));
-  // The six ShareContents fields by name, not `...contents`: the spread clones through V8's
-  // slow path and made this literal half the cost of decoding a share.
-  return {
-    minHeader,
-    shareInfo,
-    refMerkleLink: contents.refMerkleLink,
-    lastTxoutNonce: contents.lastTxoutNonce,
-    hashLink: contents.hashLink,
-    merkleLink: contents.merkleLink,
-    version,
-    raw: shareRaw,
-    hashBytes,
-    hash,
-    prevHash,
-    header,
-    powHash,
-    gentxHash,
-    refHash,
-    target,
-    maxTarget,
-    work,
-    minWork,
-    payoutScript,
-    payee,
-    timeSeen,
-  };
+  // A share built here is held as a decoded one is (DecodedShare): its digests in a block of their
+  // own layout. One class for every share: code that reads shares (the tracker, the checks)
+  // sees one shape whether a share was built by our miners or decoded from a peer or the store
+  // (two shapes made every such function be compiled again when the other appeared).
+  const at = takeBlock(DIGESTS_LENGTH);
+  const block = blockMemory;
+  block.set(header, at);
+  block.set(hashBytes, at + HASH_AT);
+  block.set(gentxHash, at + GENTX_AT);
+  block.set(refHash, at + REF_AT);
+  const held = block.subarray(at + HASH_AT, at + HASH_AT + 32);
+  if (lastHashBytes === hashBytes) lastHashBytes = held;
+  return new DecodedShare(contents, version, shareRaw, held, hash, prevHash, powHash === hashBytes ? held : powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, block, at);
 }
 
-/** The header's fields but the merkle root (written at 36 by the caller). */
-function writeHeader(header: Buffer, h: ShareContents['minHeader'], prevBlock: Buffer): void {
-  header.writeUInt32LE(h.version, 0);
-  header.set(prevBlock, 4);
-  header.writeUInt32LE(h.timestamp, 68);
-  header.writeUInt32LE(h.bits, 72);
-  header.writeUInt32LE(h.nonce, 76);
+/** The header's fields but the merkle root (written at at + 36 by the caller), into `buf` from `at`. */
+function writeHeader(buf: Buffer, at: number, h: ShareContents['minHeader'], prevBlock: Buffer): void {
+  buf.writeUInt32LE(h.version, at);
+  buf.set(prevBlock, at + 4);
+  buf.writeUInt32LE(h.timestamp, at + 68);
+  buf.writeUInt32LE(h.bits, at + 72);
+  buf.writeUInt32LE(h.nonce, at + 76);
 }
 
 /**
@@ -328,8 +333,9 @@ function writeHeader(header: Buffer, h: ShareContents['minHeader'], prevBlock: B
  * supplies the PoW value it drew for this header; the check then runs on it unchanged
  * (docs/simulate.md#proof-of-work).
  */
-function checkPow(net: P2PoolNetwork, hashBytes: Buffer, header: Buffer, shareInfo: ShareInfo, hash: string): Buffer {
-  const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, header));
+function checkPow(net: P2PoolNetwork, hashBytes: Buffer, memory: Buffer, headerAt: number, shareInfo: ShareInfo, hash: string): Buffer {
+  // The header (80 bytes of `memory` at headerAt) is read only by another chain's PoW function.
+  const powHash = net.simulatedPow?.(hashBytes) ?? (net.parent.pow === 'sha256d' ? hashBytes : parentPowHash(net.parent, memory.subarray(headerAt, headerAt + 80)));
   const { target, targetBytes } = targetAndWork(shareInfo.bits);
   if (target > net.maxTarget) throw new InvalidShare('share target invalid (above the network maximum)', hash);
   // pow <= target as integers, compared on the little-endian bytes from the top (no BigInt per share).
@@ -347,7 +353,7 @@ const GENTX_AT = 112;
 const REF_AT = 144;
 const DIGESTS_LENGTH = 176;
 
-/** deriveShare for a decoded share: the same steps and checks, the digests written into `digests`. */
+/** deriveShare for a decoded share: the same steps and checks, the digests written into `memory` from `d`. */
 function deriveDecoded(
   version: ShareVersion,
   contents: ShareContents,
@@ -355,7 +361,8 @@ function deriveDecoded(
   raw: Buffer,
   timeSeen: number,
   shareInfoBytes: Buffer,
-  digests: Buffer,
+  memory: Buffer,
+  d: number,
   payoutScript: Buffer,
   payee: string,
   segwit: boolean,
@@ -367,51 +374,56 @@ function deriveDecoded(
   refScratch.set(net.identifier, 0);
   refScratch.set(shareInfoBytes, net.identifier.length);
   if (contents.refMerkleLink.branch.length === 0) {
-    sha256dInto(refScratch, 0, n, digests, REF_AT);
+    sha256dInto(refScratch, 0, n, memory, d + REF_AT);
   } else {
-    digests.set(checkMerkleLink(sha256d(refScratch.subarray(0, n)), contents.refMerkleLink), REF_AT);
+    memory.set(checkMerkleLink(sha256d(refScratch.subarray(0, n)), contents.refMerkleLink), d + REF_AT);
   }
   // gentx txid: hash_link resumed with ref_hash ‖ last_txout_nonce ‖ locktime 0.
-  digests.copy(suffixScratch, 0, REF_AT, REF_AT + 32);
+  // 32-byte copies as loops: Buffer.copy's argument checks cost more than the copy.
+  for (let i = 0; i < 32; i++) suffixScratch[i] = memory[d + REF_AT + i]!;
   suffixScratch.writeBigUInt64LE(contents.lastTxoutNonce, 32);
   suffixScratch.writeUInt32LE(0, 40);
   try {
-    checkHashLinkInto(contents.hashLink, suffixScratch, GENTX_BEFORE_REFHASH, digests, GENTX_AT);
+    checkHashLinkInto(contents.hashLink, suffixScratch, GENTX_BEFORE_REFHASH, memory, d + GENTX_AT);
   } catch (e) {
     throw new InvalidShare(`bad hash_link: ${(e as Error).message}`);
   }
   const link = segwit ? shareInfo.segwitData!.txidMerkleLink : contents.merkleLink;
   const prevBlock = minHeader.prevBlock ?? ZERO_HASH;
   if (prevBlock.length !== 32) throw new RangeError('header hashes must be 32 bytes');
-  writeHeader(digests, minHeader, prevBlock);
-  if (link.branch.length === 0) digests.copy(digests, 36, GENTX_AT, GENTX_AT + 32);
-  else digests.set(checkMerkleLink(digests.subarray(GENTX_AT, GENTX_AT + 32), link), 36);
-  sha256dInto(digests, 0, 80, digests, HASH_AT);
-  const hashBytes = digests.subarray(HASH_AT, HASH_AT + 32);
+  writeHeader(memory, d, minHeader, prevBlock);
+  if (link.branch.length === 0) memory.copyWithin(d + 36, d + GENTX_AT, d + GENTX_AT + 32);
+  else memory.set(checkMerkleLink(memory.subarray(d + GENTX_AT, d + GENTX_AT + 32), link), d + 36);
+  sha256dInto(memory, d, d + 80, memory, d + HASH_AT);
+  const hashBytes = memory.subarray(d + HASH_AT, d + HASH_AT + 32);
   const hash = hashToDisplayHex(hashBytes);
   lastHashBytes = hashBytes;
   lastHash = hash;
-  const powHash = checkPow(net, hashBytes, digests.subarray(0, 80), shareInfo, hash);
+  const powHash = checkPow(net, hashBytes, memory, d, shareInfo, hash);
   const { target, work } = targetAndWork(shareInfo.bits);
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
   const data = shareInfo.shareData;
   const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
-  return new DecodedShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, digests);
+  return new DecodedShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, memory, d);
 }
 
 /**
- * A share decoded from its bytes (decodeShare: every share loaded from the store or received
- * from a peer, i.e. the whole chain held in memory). The same fields as any Share, except that
- * the header, the gentx txid and the ref_hash, read a few times in a share's life (verification,
- * a found block, the API), are views made on access of the block the digests were hashed into
- * (after the share's bytes, in the same slab: takeBlock; the share keeps the slab and an
- * offset, no view of its own): three Buffer objects (~100 bytes each) fewer per share held
+ * Every share made here: decoded from its bytes (decodeShare: every share loaded from the store
+ * or received from a peer, i.e. the whole chain held in memory) or built (shareFromContents:
+ * our miners' shares, the simulator's). The same fields as any Share, except that the header,
+ * the gentx txid and the ref_hash, read a few times in a share's life (verification, a found
+ * block, the API), are views made on access of the block the digests were hashed into (after a
+ * decoded share's bytes, in the same slab: takeBlock; the share keeps the slab and an offset, no
+ * view of its own): three Buffer objects (~100 bytes each) fewer per share held
  * (docs/mining.md). (hash_link stays a field: callers spread decoded shares into new contents,
- * and a getter is not copied by a spread.) A view is new at
- * each access; the bytes are the same and never written to. Not for shares being built
- * (shareFromContents): the simulator rewrites those fields (src/sim/v35-rules.ts compactShare).
+ * and a getter is not copied by a spread.) A view is new at each access. Setting one of the
+ * three writes the bytes given into the block (the simulator moves a built share's byte fields
+ * into one allocation, src/sim/v35-rules.ts compactShare, with the same bytes).
  */
 class DecodedShare implements Share {
+  // (Named when only decoded shares were held this way; built shares are too since 2026-12-07.)
+  // A copy made by spreading one ({ ...share }) has none of the three getters' fields: make
+  // another share with shareFromContents (e.g. for another timeSeen) instead.
   /** The slab (or own block) holding the share's bytes and digests (takeBlock). */
   readonly #memory: ArrayBufferLike;
   readonly #digestsAt: number;
@@ -437,7 +449,9 @@ class DecodedShare implements Share {
     public payoutScript: Buffer,
     public payee: string,
     public timeSeen: number,
-    digests: Buffer,
+    /** The block the digests were hashed into, and where in it (deriveDecoded). */
+    memory: Buffer,
+    digestsAt: number,
   ) {
     this.minHeader = contents.minHeader;
     this.shareInfo = contents.shareInfo;
@@ -445,8 +459,8 @@ class DecodedShare implements Share {
     this.lastTxoutNonce = contents.lastTxoutNonce;
     this.hashLink = contents.hashLink;
     this.merkleLink = contents.merkleLink;
-    this.#memory = digests.buffer;
-    this.#digestsAt = digests.byteOffset;
+    this.#memory = memory.buffer;
+    this.#digestsAt = memory.byteOffset + digestsAt;
   }
 
   /** `n` bytes of this share's memory at `at` (an absolute offset in it), as a new view. */
@@ -458,12 +472,29 @@ class DecodedShare implements Share {
     return this.#view(this.#digestsAt, 80);
   }
 
+  set header(bytes: Buffer) {
+    this.#write(this.#digestsAt, 80, bytes, 'header');
+  }
+
   get gentxHash(): Buffer {
     return this.#view(this.#digestsAt + GENTX_AT, 32);
   }
 
+  set gentxHash(bytes: Buffer) {
+    this.#write(this.#digestsAt + GENTX_AT, 32, bytes, 'gentxHash');
+  }
+
   get refHash(): Buffer {
     return this.#view(this.#digestsAt + REF_AT, 32);
+  }
+
+  set refHash(bytes: Buffer) {
+    this.#write(this.#digestsAt + REF_AT, 32, bytes, 'refHash');
+  }
+
+  #write(at: number, n: number, bytes: Uint8Array, what: string): void {
+    if (bytes.length !== n) throw new RangeError(`${what} must be ${n} bytes`);
+    new Uint8Array(this.#memory, at, n).set(bytes);
   }
 
 }

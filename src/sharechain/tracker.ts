@@ -46,7 +46,8 @@ export interface DesiredShare {
 
 export class ShareTracker<R = unknown> implements ChainView {
   readonly all = new Forest<Share>();
-  readonly verified = new Forest<Share>();
+  /** Never asked for sums of minimum work (ChainView.sumMinWork reads `all`). */
+  readonly verified = new Forest<Share>({ minWork: false });
   private readonly peers = new Map<ShareHash, string>();
   /** First-seen times that differ from the Share object's own (see `noteSeen`). */
   private readonly seen = new Map<ShareHash, number>();
@@ -63,10 +64,8 @@ export class ShareTracker<R = unknown> implements ChainView {
   ) {
     this.windowChain = {
       get: (h) => this.all.get(h),
-      locate: (h) => {
-        const n = this.all.node(h);
-        return n && { comp: n.comp, depth: n.depth };
-      },
+      // The node itself (it has comp and depth): no object made per question.
+      locate: (h) => this.all.node(h),
       nthParent: (h, n) => this.all.ancestor(this.all.node(h)!, n).item.hash,
       height: (h) => this.all.getHeight(h),
     };
@@ -90,8 +89,7 @@ export class ShareTracker<R = unknown> implements ChainView {
 
   /** Add a share (false if already known). `peer` names who sent it, for banning bad senders. */
   add(share: Share, peer?: string): boolean {
-    if (this.all.has(share.hash)) return false;
-    this.all.add(share);
+    if (!this.all.addNew(share)) return false;
     if (peer !== undefined) this.peers.set(share.hash, peer);
     return true;
   }

@@ -86,6 +86,12 @@ const U16 = 65535n;
 
 function deltaOf(w: Weighing): Delta {
   const att = w.work;
+  // No donation (most shares): the payee's weight is the total, one BigInt, and no product for
+  // the zero (a delta is held per share and window: docs/operations.md#startup-time).
+  if (w.donation === 0) {
+    const total = att * U16;
+    return { payee: w.key, payeeWeight: total, total, donation: 0n };
+  }
   const d = BigInt(w.donation);
   return { payee: w.key, payeeWeight: att * (U16 - d), total: att * U16, donation: att * d };
 }
@@ -313,17 +319,26 @@ export class WeightsWindows<T extends WeightedItem> {
   /** A window whose top is `start`, reusing the cheapest cached one. */
   private windowAt(start: ShareHash): Window {
     const loc = this.chain.locate(start)!;
-    let best: { w: Window; pushes: number; pops: number } | undefined;
+    let best: { pushes: number; pops: number } | undefined;
+    let bestWindow: Window | undefined;
     for (const w of this.windows) {
       const plan = this.plan(w, start, loc);
-      if (plan && (!best || plan.pops + plan.pushes < best.pops + best.pushes)) best = { w, ...plan };
+      if (plan && (!best || plan.pops + plan.pushes < best.pops + best.pushes)) {
+        best = plan;
+        bestWindow = w;
+      }
     }
-    if (best && best.pops + best.pushes <= Math.max(64, best.w.shares.length)) {
-      for (let i = 0; i < best.pops; i++) best.w.remove(true);
-      const ops: ShareHash[] = [];
-      for (let i = 0, cur = start; i < best.pushes; i++, cur = this.chain.get(cur)!.prevHash!) ops.push(cur);
-      for (let i = ops.length - 1; i >= 0; i--) best.w.add(this.entry(ops[i]!), true);
-      return best.w;
+    if (best && bestWindow && best.pops + best.pushes <= Math.max(64, bestWindow.shares.length)) {
+      for (let i = 0; i < best.pops; i++) bestWindow.remove(true);
+      if (best.pushes === 1) {
+        // The usual step (the next share of a chain walked up): no list of the pushes.
+        bestWindow.add(this.entry(start), true);
+      } else {
+        const ops: ShareHash[] = [];
+        for (let i = 0, cur = start; i < best.pushes; i++, cur = this.chain.get(cur)!.prevHash!) ops.push(cur);
+        for (let i = ops.length - 1; i >= 0; i--) bestWindow.add(this.entry(ops[i]!), true);
+      }
+      return bestWindow;
     }
     const fresh = new Window();
     if (this.windows.length >= this.capacity) {

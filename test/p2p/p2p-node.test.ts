@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
 import { ChainState } from '../../src/sharechain/chain-state.js';
+import { shareFromContents } from '../../src/sharechain/share.js';
 import { net, RawPeer, startNode, TestChain, type TestNode } from './p2p-support.js';
 
 const running: TestNode[] = [];
@@ -110,7 +111,7 @@ describe('P2P node: addresses and sync state', () => {
     const persistNet = { ...net, persist: true };
     const state = new ChainState({ net: persistNet });
     // The newest 5 shares without their ancestors, just received: nothing verifies, no best yet.
-    state.addShares(chain.shares.slice(3).map((s) => ({ ...s, timeSeen: Date.now() })));
+    state.addShares(chain.shares.slice(3).map((s) => shareFromContents(s.version, s, persistNet, s.raw, Date.now())));
     const n = await node({ net: persistNet, chain: state });
     expect(state.best).toBeNull();
     expect(n.p2p.syncState()).toBe(`downloading shares: 5 of ${net.chainLength}`);

@@ -90,6 +90,53 @@ describe('ShareStore', () => {
     expect(eachLogs.join('\n')).toMatch(/bytes hash to/);
   });
 
+  it('reads every row in order across chunks, skipping damaged rows in them, and keeps ranges exact', () => {
+    const path = tempDb();
+    const good = Array.from({ length: 700 }, (_, i) => fakeShare(i, null));
+    const store0 = ShareStore.open(path);
+    store0.addShares('regtest', good.slice(0, 300));
+    store0.close();
+    // Damaged rows inside the second chunk of 256 rows: bytes of another hash and bytes that do
+    // not decode (the chunk's shape is right: read as a chunk), and in the third a row whose
+    // bytes are text, not a blob (the chunk is read again row by row).
+    const db = new Database(path);
+    const ins = db.prepare('INSERT INTO shares (net, hash, prev, raw, verified, time_added) VALUES (?, ?, ?, ?, ?, ?)');
+    ins.run('regtest', '01'.repeat(32), null, Buffer.from('share-9999'), 0, 0);
+    ins.run('regtest', 'ef'.repeat(32), null, Buffer.from('garbage bytes'), 0, 0);
+    db.close();
+    const store1 = ShareStore.open(path);
+    store1.addShares('regtest', good.slice(300, 600));
+    store1.close();
+    const db2 = new Database(path);
+    db2.prepare('INSERT INTO shares (net, hash, prev, raw, verified, time_added) VALUES (?, ?, ?, ?, ?, ?)').run('regtest', 'cd'.repeat(32), null, 'text instead of bytes', 0, 0);
+    db2.close();
+    const store2 = ShareStore.open(path);
+    store2.addShares('regtest', good.slice(600));
+    store2.addShares('litecoin', [fakeShare(5000, null)]);
+    store2.close();
+
+    const logs: string[] = [];
+    const store = ShareStore.open(path, { log: (m) => logs.push(m) });
+    const each: string[] = [];
+    const last = store.forEachShare('regtest', decode, (s) => each.push(s.hash));
+    expect(each).toEqual(good.map((g) => g.hash));
+    expect(logs).toHaveLength(3);
+    expect(logs.join('\n')).toMatch(/bytes hash to/);
+    expect(logs.join('\n')).toMatch(/truncated input/);
+    expect(logs.join('\n')).toMatch(/raw share bytes missing/);
+    // Row ids: 1..300 good, 301-302 damaged, 303..602 good, 603 damaged, 604..703 good (704 litecoin).
+    expect(last).toBe(703);
+    // A range: ids in [from, below), at most `limit` rows; the last row id read comes back.
+    const part: string[] = [];
+    expect(store.forEachShare('regtest', decode, (s) => part.push(s.hash), { from: 250, below: 650, limit: 300 })).toBe(549);
+    expect(part).toEqual(good.slice(249, 547).map((g) => g.hash));
+    const tail: string[] = [];
+    expect(store.forEachShare('regtest', decode, (s) => tail.push(s.hash), { from: 600 })).toBe(703);
+    expect(tail).toEqual(good.slice(597).map((g) => g.hash));
+    expect(store.forEachShare('regtest', decode, () => {}, { from: 704 })).toBeUndefined();
+    store.close();
+  });
+
   it('refuses a database written by a newer schema', () => {
     const path = tempDb();
     ShareStore.open(path).close();
