@@ -9,6 +9,7 @@ import { buildHeader, hashExceedsTarget, targetToHashBytes, type BuiltHeader, ty
 import { acceptedLine, BadRequest, StratumErrorCode as E, hexU32Param, pushLine, responseLine, stratumError, type StratumError } from './messages.js';
 import { notifyLine, notifyLineBytes } from './notify-line.js';
 import { parseRequest } from './request-parser.js';
+import { SeenHeaders } from './seen-headers.js';
 import { applyVersionBits, negotiateVersionMask } from './version-rolling.js';
 import { Vardiff } from './vardiff.js';
 import type { Miner, Solution, WorkSource } from '../work/work-source.js';
@@ -19,6 +20,11 @@ export const LOGIN_TIMEOUT_MS = 30_000;
 export const JOB_LIFETIME_MS = 300_000;
 /** At most this many live jobs per connection. */
 const MAX_JOBS = 32;
+/**
+ * A job slot keeps its set of submitted headers for its next job while the set has at most this
+ * many slots (512 headers; 10 KB): one that grew past it is let go rather than held by the session.
+ */
+const MAX_KEPT_SEEN_SLOTS = 1024;
 /** Header time may run this far past the node's clock (Core: 2 hours). */
 const MAX_FUTURE_NTIME = 7200;
 /** This many invalid submissions in a row ends the connection. */
@@ -41,8 +47,11 @@ interface LiveJob {
   target: bigint;
   /** `target` as little-endian bytes, compared with each submit's PoW hash (made on the first). */
   targetBytes: Buffer | null;
-  /** Submits seen on this job (made on its first submit: most jobs are replaced before any). */
-  seen: Set<string> | null;
+  /**
+   * Headers submitted on this job (made on its first submit: most jobs are replaced before any;
+   * kept, emptied, for the slot's next job unless it grew large).
+   */
+  seen: SeenHeaders | null;
 }
 
 /**
@@ -102,7 +111,11 @@ class LiveJobs {
       slot.miner = miner;
       slot.target = target;
       slot.targetBytes = null;
-      slot.seen = null;
+      const seen = slot.seen;
+      if (seen !== null) {
+        if (seen.slots > MAX_KEPT_SEEN_SLOTS) slot.seen = null;
+        else seen.clear();
+      }
     }
     if (this.size < MAX_JOBS) this.size++;
   }
@@ -387,14 +400,10 @@ export class StratumSession {
     if (ntime < liveJob.minTime || ntime > Math.max(nowS, liveJob.ntime) + MAX_FUTURE_NTIME) {
       return this.fail(id, E.OTHER, 'ntime out of range', 'rejected');
     }
-    // The four 32-bit fields that make a header different, as eight 16-bit code units: a short
-    // flat string (hex text joined per submit cost a concatenation, a flattening and a longer
-    // hash on every lookup, and more memory per remembered submit).
+    // The four 32-bit fields that make a header different (seen-headers.ts: no string made).
     version >>>= 0;
-    const key = String.fromCharCode(en2 >>> 16, en2 & 0xffff, ntime >>> 16, ntime & 0xffff, nonce >>> 16, nonce & 0xffff, version >>> 16, version & 0xffff);
-    live.seen ??= new Set();
-    if (live.seen.has(key)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
-    live.seen.add(key);
+    live.seen ??= new SeenHeaders();
+    if (!live.seen.add(en2, ntime, nonce, version)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
 
     this.nonceArea.writeUInt32BE(en2, this.extranonce1.length);
     const built = buildHeader(liveJob, this.nonceArea, ntime, nonce, version);

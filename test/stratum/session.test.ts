@@ -103,6 +103,31 @@ describe('StratumSession submits', () => {
     }
   });
 
+  it("a clean job's slot starts with no submits seen, and its own repeats are duplicates", () => {
+    // A clean job takes the slot of the job it replaces (the ring starts again at its first
+    // slot), and with it that job's set of submitted headers, emptied (seen-headers.ts).
+    const { session, lines, job } = setup();
+    // The submit's answer (vardiff may follow it with a new difficulty and job).
+    const answer = (id: number, params: string[]): unknown => {
+      lines.length = 0;
+      session.handleLine(JSON.stringify({ id, method: 'mining.submit', params }));
+      return JSON.parse(lines[0]!) as unknown;
+    };
+    const ok = { id: 0, result: true, error: null };
+    const dup = { id: 0, result: null, error: [22, 'duplicate share', null] };
+    let j = job();
+    for (let round = 0; round < 3; round++) {
+      // Enough headers to make the set grow, then the same fields on the next clean job.
+      for (let n = 0; n < 20; n++) expect(answer(0, ['alice', j.jobId, '00000001', j.ntime, n.toString(16).padStart(8, '0')])).toMatchObject(ok);
+      expect(answer(0, ['alice', j.jobId, '00000001', j.ntime, '00000013'])).toMatchObject(dup);
+      session.sendJob(true);
+      const next = job();
+      expect(next.jobId).not.toBe(j.jobId);
+      expect(answer(0, ['alice', j.jobId, '00000001', j.ntime, '00000000'])).toMatchObject({ id: 0, result: null, error: [21, 'job not found', null] });
+      j = next;
+    }
+  });
+
   it('keeps the 32 newest jobs for submits, drops the oldest first, and a clean job drops every older one', () => {
     const { session, lines, job } = setup();
     const ids = [job()];
