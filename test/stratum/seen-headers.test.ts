@@ -5,23 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeenHeaders } from '../../src/stratum/seen-headers.js';
-
-/** A small deterministic generator (xorshift32), so a failure repeats. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { xorshift32 } from '../support/xorshift.js';
 
 describe('SeenHeaders', () => {
   it('answers as a Set of the four fields would, through growth', () => {
-    const next = rng(7);
+    const next = xorshift32(7); // repeatable: a failure repeats
     const set = new SeenHeaders();
     const reference = new Set<string>();
     const pool: [number, number, number, number][] = [];

@@ -20,13 +20,28 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function serve(opts: ConstructorParameters<typeof StratumServer>[1]): Promise<{ stratum: StratumServer; port: number; logs: string[] }> {
+/** A Stratum server on `work` over real TCP; `accepted`: the server's side of each connection. */
+async function serve(opts: ConstructorParameters<typeof StratumServer>[1], work: FixedWork = new FixedWork()): Promise<{ stratum: StratumServer; port: number; logs: string[]; accepted: Socket[] }> {
   const logs: string[] = [];
-  const stratum = new StratumServer(new FixedWork(), { ...opts, log: (m) => logs.push(m) });
-  const tcp: Server = createServer((s) => stratum.accept(s));
+  const accepted: Socket[] = [];
+  const stratum = new StratumServer(work, { ...opts, log: (m) => logs.push(m) });
+  const tcp: Server = createServer((s) => {
+    accepted.push(s);
+    stratum.accept(s);
+  });
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
   cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
-  return { stratum, port: (tcp.address() as { port: number }).port, logs };
+  return { stratum, port: (tcp.address() as { port: number }).port, logs, accepted };
+}
+
+/** A raw miner that subscribes and authorizes as `name`, then stops reading (its socket paused). */
+async function pausedMiner(port: number, stratum: StratumServer, name: string): Promise<Socket> {
+  const { socket } = await open(port, '127.0.0.1');
+  const before = stratum.sessions.filter((x) => x.authorized).length;
+  socket.write(`{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["${name}","x"]}\n`);
+  await waitFor(`${name} authorized`, () => stratum.sessions.filter((x) => x.authorized).length === before + 1);
+  socket.pause();
+  return socket;
 }
 
 /** A raw connection from `from`; resolves with the socket and a promise of its close. */
@@ -131,12 +146,7 @@ describe('notify lines written as bytes', () => {
     // The server assembles each line in one reused Buffer while the kernel takes lines whole; the
     // paused miner's lines queue in Node once the kernel's buffers are full, and must not be
     // overwritten by the lines assembled after them.
-    const logs: string[] = [];
-    const stratum = new StratumServer(new ByteLineWork(), { maxQueuedBytes: 64 * 1024 * 1024, log: (m) => logs.push(m) });
-    const tcp: Server = createServer((sock) => stratum.accept(sock));
-    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
-    const port = (tcp.address() as { port: number }).port;
+    const { stratum, port, logs } = await serve({ maxQueuedBytes: 64 * 1024 * 1024 }, new ByteLineWork());
     const reader = new StratumTestMiner({ port, username: 'reader' });
     cleanups.push(() => reader.close());
     await reader.connect();
@@ -173,17 +183,9 @@ describe('notify lines written as bytes', () => {
     // With 24 KB lines a run holds two: the paused miner's line (first to log in) and a
     // reader's, then the other two readers' in the next run. Once the paused miner's kernel
     // buffers are full its line stays queued in the arena, which the next run must not reuse.
-    const logs: string[] = [];
     const size = 12_000;
-    const stratum = new StratumServer(new ByteLineWork(size), { maxQueuedBytes: 64 * 1024 * 1024, log: (m) => logs.push(m) });
-    const tcp: Server = createServer((sock) => stratum.accept(sock));
-    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
-    const port = (tcp.address() as { port: number }).port;
-    const late = await open(port, '127.0.0.1');
-    late.socket.write('{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["late","x"]}\n');
-    await waitFor('the late miner authorized', () => stratum.sessions.filter((x) => x.authorized).length === 1);
-    late.socket.pause();
+    const { stratum, port, logs } = await serve({ maxQueuedBytes: 64 * 1024 * 1024 }, new ByteLineWork(size));
+    const late = await pausedMiner(port, stratum, 'late');
     const readers = [0, 1, 2].map((i) => new StratumTestMiner({ port, username: `reader${i}` }));
     for (const r of readers) {
       cleanups.push(() => r.close());
@@ -196,12 +198,12 @@ describe('notify lines written as bytes', () => {
     for (const r of readers) for (const n of r.notifies) expect(n.coinb1).toBe(coinb1Of(n.jobId, size).toString('hex'));
     let text = '';
     let notifies = 0;
-    late.socket.setEncoding('latin1');
-    late.socket.on('data', (d: string) => {
+    late.setEncoding('latin1');
+    late.on('data', (d: string) => {
       text += d;
       notifies += d.split('"mining.notify"').length - 1;
     });
-    late.socket.resume();
+    late.resume();
     await waitFor('every line read', () => notifies >= rounds + 1 && text.endsWith('\n'), 30_000);
     const lines = text.split('\n').filter((l) => l.includes('"method":"mining.notify"'));
     expect(lines).toHaveLength(rounds + 1);
@@ -220,19 +222,9 @@ describe('notify lines written as bytes', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const size = 12_000;
-    const stratum = new StratumServer(new ByteLineWork(size), { maxQueuedBytes: 64 * 1024 * 1024 });
-    let server: Socket | undefined;
-    const tcp: Server = createServer((sock) => {
-      server = sock;
-      stratum.accept(sock);
-    });
-    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
-    const port = (tcp.address() as { port: number }).port;
-    const silent = await open(port, '127.0.0.1');
-    silent.socket.write('{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["silent","x"]}\n');
-    await waitFor('authorized', () => stratum.sessions.filter((x) => x.authorized).length === 1);
-    silent.socket.pause();
+    const { stratum, port, accepted } = await serve({ maxQueuedBytes: 64 * 1024 * 1024 }, new ByteLineWork(size));
+    await pausedMiner(port, stratum, 'silent');
+    const server = accepted[0];
     // Past the kernel's buffers first, then the measured broadcasts.
     while (server!.writableLength === 0) {
       stratum.broadcastWork(true);

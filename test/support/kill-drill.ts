@@ -32,6 +32,7 @@ import { NodeProcess } from './node-process.js';
 import { expectedPayouts } from './pplns-expected.js';
 import { ReconnectingMiner } from './reconnecting-miner.js';
 import { waitFor } from './wait.js';
+import { xorshift32 } from './xorshift.js';
 
 const regtest = getChainParams('regtest');
 const net = getP2PoolNetwork('regtest');
@@ -67,17 +68,10 @@ export interface DrillResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** xorshift: the drill's random moments and victims are repeatable from a seed. */
+/** xorshift: the drill's random moments and victims are repeatable from a seed; each in [0, 1). */
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 4294967296;
 }
 
 /**
