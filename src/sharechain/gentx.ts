@@ -30,7 +30,7 @@ import {
   computeFarShareHash, computeShareTargets, computeShareTimestamp, nextAbsheight, nextAbswork,
 } from './retarget.js';
 import { computeRefHash, shareFromContents } from './share.js';
-import { isSegwitActivated } from './share-codec.js';
+import { isSegwitActivated, makeShareInfo } from './share-codec.js';
 import type {
   CumulativeWeights, HashLink, MinHeader, SegwitData, Share, ShareData, ShareHash, ShareInfo, ShareVersion, ChainView,
 } from './types.js';
@@ -212,19 +212,8 @@ export function deriveShareInfo(p: GentxParams, payoutsFinder?: string): Derived
   const timestamp = computeShareTimestamp(version, net, prev, p.desiredTimestamp);
   const absheight = nextAbsheight(prev);
   const abswork = nextAbswork(prev, bits);
-  // One literal per layout with every field in it, as share-codec.ts decodes share_info (a
-  // field added after the literal went to a property array of its own: an object more per
-  // share checked).
-  let shareInfo: ShareInfo;
-  if (version < 34) {
-    shareInfo = segwit
-      ? { shareData, segwitData, newTransactionHashes: [], transactionHashRefs: [], farShareHash, maxBits, bits, timestamp, absheight, abswork }
-      : { shareData, newTransactionHashes: [], transactionHashRefs: [], farShareHash, maxBits, bits, timestamp, absheight, abswork };
-  } else {
-    shareInfo = segwit
-      ? { shareData, segwitData, farShareHash, maxBits, bits, timestamp, absheight, abswork }
-      : { shareData, farShareHash, maxBits, bits, timestamp, absheight, abswork };
-  }
+  // The same shape as a decoded share_info (share-codec.ts makeShareInfo).
+  const shareInfo = makeShareInfo(version, segwit, { shareData, segwitData, farShareHash, maxBits, bits, timestamp, absheight, abswork });
   return { shareInfo, payouts, segwitActive: segwit && p.segwitData !== null };
 }
 

@@ -321,9 +321,29 @@ function readShareInfo(r: ByteReader, version: number, net: P2PoolNetwork, own: 
   const timestamp = r.readU32LE();
   const absheight = r.readU32LE();
   const abswork = r.readUIntLE(16);
-  // One literal per layout with every field in it (see readShareData), in the order
-  // gentx.ts deriveShareInfo adds them.
+  return makeShareInfo(version, segwit, { shareData, segwitData, newTransactionHashes, transactionHashRefs, farShareHash, maxBits, bits, timestamp, absheight, abswork });
+}
+
+/**
+ * A ShareInfo of a share `version` (segwit_data when `segwit`, the transaction lists before v34:
+ * the wire's layout), made in one place as one literal per layout with every field in it: every
+ * share_info, decoded here or derived for a new share (gentx.ts), has one of four shapes. (A
+ * field added after the literal went to a property array of its own: an object more per share
+ * held, and a load more per read.)
+ */
+export function makeShareInfo(
+  version: number,
+  segwit: boolean,
+  f: Omit<ShareInfo, 'segwitData' | 'newTransactionHashes' | 'transactionHashRefs'> & {
+    segwitData: ShareInfo['segwitData'] | null;
+    newTransactionHashes?: ShareInfo['newTransactionHashes'];
+    transactionHashRefs?: ShareInfo['transactionHashRefs'];
+  },
+): ShareInfo {
+  const { shareData, segwitData, farShareHash, maxBits, bits, timestamp, absheight, abswork } = f;
   if (version < 34) {
+    const newTransactionHashes = f.newTransactionHashes ?? [];
+    const transactionHashRefs = f.transactionHashRefs ?? [];
     return segwit
       ? { shareData, segwitData, newTransactionHashes, transactionHashRefs, farShareHash, maxBits, bits, timestamp, absheight, abswork }
       : { shareData, newTransactionHashes, transactionHashRefs, farShareHash, maxBits, bits, timestamp, absheight, abswork };

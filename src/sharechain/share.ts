@@ -416,9 +416,7 @@ function deriveDecoded(
  * decoded share's bytes, in the same slab: takeBlock; the share keeps the slab and an offset, no
  * view of its own): three Buffer objects (~100 bytes each) fewer per share held
  * (docs/mining.md). (hash_link stays a field: callers spread decoded shares into new contents,
- * and a getter is not copied by a spread.) A view is new at each access. Setting one of the
- * three writes the bytes given into the block (the simulator moves a built share's byte fields
- * into one allocation, src/sim/v35-rules.ts compactShare, with the same bytes).
+ * and a getter is not copied by a spread.) A view is new at each access; the bytes are the same and never written to.
  */
 class DecodedShare implements Share {
   // (Named when only decoded shares were held this way; built shares are too since 2026-12-07.)
@@ -472,29 +470,12 @@ class DecodedShare implements Share {
     return this.#view(this.#digestsAt, 80);
   }
 
-  set header(bytes: Buffer) {
-    this.#write(this.#digestsAt, 80, bytes, 'header');
-  }
-
   get gentxHash(): Buffer {
     return this.#view(this.#digestsAt + GENTX_AT, 32);
   }
 
-  set gentxHash(bytes: Buffer) {
-    this.#write(this.#digestsAt + GENTX_AT, 32, bytes, 'gentxHash');
-  }
-
   get refHash(): Buffer {
     return this.#view(this.#digestsAt + REF_AT, 32);
-  }
-
-  set refHash(bytes: Buffer) {
-    this.#write(this.#digestsAt + REF_AT, 32, bytes, 'refHash');
-  }
-
-  #write(at: number, n: number, bytes: Uint8Array, what: string): void {
-    if (bytes.length !== n) throw new RangeError(`${what} must be ${n} bytes`);
-    new Uint8Array(this.#memory, at, n).set(bytes);
   }
 
 }

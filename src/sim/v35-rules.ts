@@ -67,23 +67,21 @@ const KNOWN_PER_PEER = 2_000;
  * otherwise). Buffers made by the real code are mostly small slices of Node's shared 8 KB
  * pool; a share that lives for days (CHAIN_LENGTH*2 of them per node) pinned a whole pool slab
  * each: ~150 MB for one chain. The simulator keeps many shares for long, so it compacts them.
+ * Not the header, gentx txid, ref_hash and hash: they are in the share's own block of digests
+ * already (sharechain/share.ts, a block of the shares' slabs).
  */
 export function compactShare(share: Share, prevBlock: (hash: Buffer | null) => Buffer | null): Share {
   const info = share.shareInfo;
   const data = info.shareData;
   const fields: Array<[Record<string, unknown>, string]> = [
     [share as unknown as Record<string, unknown>, 'raw'],
-    [share as unknown as Record<string, unknown>, 'hashBytes'],
-    [share as unknown as Record<string, unknown>, 'header'],
-    [share as unknown as Record<string, unknown>, 'gentxHash'],
-    [share as unknown as Record<string, unknown>, 'refHash'],
     [data as unknown as Record<string, unknown>, 'previousShareHash'],
     [data as unknown as Record<string, unknown>, 'coinbase'],
     [info as unknown as Record<string, unknown>, 'farShareHash'],
     [share.hashLink as unknown as Record<string, unknown>, 'state'],
   ];
-  const samePow = share.powHash === share.hashBytes;
-  if (!samePow) fields.push([share as unknown as Record<string, unknown>, 'powHash']);
+  // A PoW hash of its own (simulated PoW); else it is the hash's bytes, left where they are.
+  if (share.powHash !== share.hashBytes) fields.push([share as unknown as Record<string, unknown>, 'powHash']);
   let size = 0;
   for (const [o, k] of fields) if (Buffer.isBuffer(o[k])) size += (o[k] as Buffer).length;
   const slab = Buffer.allocUnsafeSlow(size);
@@ -95,7 +93,6 @@ export function compactShare(share: Share, prevBlock: (hash: Buffer | null) => B
     o[k] = slab.subarray(at, at + b.length);
     at += b.length;
   }
-  if (samePow) (share as { powHash: Buffer }).powHash = share.hashBytes;
   // The parent block's hash is shared by every share on that block (see V35Rules.prevBlock).
   (share.minHeader as { prevBlock: Buffer | null }).prevBlock = prevBlock(share.minHeader.prevBlock);
   return share;

@@ -52,8 +52,6 @@ export interface StratumServerOptions {
 
 /** Lines longer than this (a coinbase paying thousands) are assembled in Buffers of their own. */
 const MAX_SCRATCH_BYTES = 256 * 1024;
-/** Line lengths whose view of the scratch is kept (lendScratch). */
-const MAX_SCRATCH_VIEWS = 64;
 /**
  * A broadcast assembles its notify lines a run at a time in an arena of this size, then writes
  * the run (broadcastWork): 8 lines of a typical 8 KB, in the CPU's cache when written. Small,
@@ -124,10 +122,11 @@ export class StratumServer {
   private extranonceCounter = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
-  /** Where notify lines are assembled, and the connection whose unsent line is in it (lendScratch). */
+  /**
+   * Where a notify line sent outside a broadcast is assembled (a miner's first job, a new
+   * difficulty's), and the connection whose unsent line is in it (lendScratch).
+   */
   private scratch = Buffer.allocUnsafeSlow(0);
-  /** Views of `scratch` by length (lendScratch); emptied when the scratch is replaced. */
-  private readonly scratchViews = new Map<number, Buffer>();
   private scratchHolder: Conn | null = null;
   /**
    * Where broadcastWork assembles a run of lines (replaced, not reused, when a socket kept one of
@@ -425,33 +424,19 @@ export class StratumServer {
   }
 
   /**
-   * A Buffer of `bytes` for a line `c` is about to send as bytes (a notify: notify-line.ts): the
-   * server's scratch when no other line holds it, else a new one. Written at once (the usual
-   * case: the kernel takes the whole line), the scratch serves the next session's line, so a
-   * broadcast to 1,000 sessions assembles 1,000 lines in one Buffer instead of making 1,000
-   * strings that V8 flattened (copied) again on write.
+   * A Buffer of `bytes` for a line `c` is about to send as bytes (a notify: notify-line.ts) outside
+   * a broadcast (which has its arena: broadcastWork): the server's scratch when no other line
+   * holds it, else a new one. Written at once (the usual case: the kernel takes the whole line),
+   * the scratch serves the next line.
    */
   private lendScratch(c: Conn, bytes: number): Buffer {
-    // A socket that already queues bytes would keep the scratch (and its views) with its line.
+    // A socket that already queues bytes would keep the scratch with its line.
     if (this.scratchHolder !== null || bytes > MAX_SCRATCH_BYTES || c.socket.writableLength !== 0) return Buffer.allocUnsafe(bytes);
-    if (this.scratch.length < bytes) this.newScratch(Math.max(bytes, 16 * 1024));
+    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 16 * 1024));
     this.scratchHolder = c;
-    // One view per line length, kept while the scratch is ours: a broadcast's lines come in a
-    // few lengths (the finder's script kind, in the window or not), so its 1,000 lines make no
-    // Buffer object each.
-    let view = this.scratchViews.get(bytes);
-    if (view === undefined) {
-      view = this.scratch.subarray(0, bytes);
-      if (this.scratchViews.size < MAX_SCRATCH_VIEWS) this.scratchViews.set(bytes, view);
-    }
-    return view;
+    return this.scratch.subarray(0, bytes);
   }
 
-  /** A new scratch: the old one (and every view of it) may be a socket's queued line now. */
-  private newScratch(bytes: number): void {
-    this.scratch = Buffer.allocUnsafeSlow(bytes);
-    this.scratchViews.clear();
-  }
 
   /**
    * After `c` wrote what it sent: if it held the scratch and the socket still queues bytes (the
@@ -461,7 +446,7 @@ export class StratumServer {
   private settleScratch(c: Conn): void {
     if (this.scratchHolder !== c) return;
     this.scratchHolder = null;
-    if (c.socket.writableLength !== 0) this.newScratch(0);
+    if (c.socket.writableLength !== 0) this.scratch = Buffer.allocUnsafeSlow(0);
   }
 
   private drop(c: Conn, reason: string, ban: boolean): void {
