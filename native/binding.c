@@ -15,8 +15,8 @@
 #include "sha256.h"
 
 typedef struct {
-  sha256_compress_fn compress;
-  sha256_compress_fn shani; /* NULL when this CPU (or architecture) has no SHA-NI */
+  const sha256_backend *current;
+  const sha256_backend *shani; /* NULL when this CPU (or architecture) has no SHA-NI */
 } backend;
 
 /* Fetch exactly `n` arguments and the environment's backend; missing ones read as undefined. */
@@ -115,7 +115,7 @@ static napi_value js_compress(napi_env env, napi_callback_info info) {
   if (count != 8) { napi_throw_range_error(env, NULL, "state must hold 8 words"); return NULL; }
   if (!bytes(env, argv[1], "data", &data, &len) || !span(env, argv[2], "offset", len, 0, &off) ||
       !integer(env, argv[3], "blocks", (double)((len - off) / 64), &blocks)) return NULL;
-  if (blocks > 0) be->compress(state, data + off, (size_t)blocks);
+  if (blocks > 0) be->current->compress(state, data + off, (size_t)blocks);
   return NULL;
 }
 
@@ -127,7 +127,7 @@ static napi_value js_sha256d64(napi_env env, napi_callback_info info) {
   size_t len, off;
   if (!args(env, info, 4, argv, &be) || !bytes(env, argv[0], "src", &src, &len) ||
       !span(env, argv[1], "srcOffset", len, 64, &off) || !output(env, argv[2], argv[3], &out)) return NULL;
-  sha256d_64(be->compress, src + off, out);
+  sha256d_64(be->current, src + off, out);
   return NULL;
 }
 
@@ -142,7 +142,7 @@ static napi_value js_sha256d_branch(napi_env env, napi_callback_info info) {
       !span(env, argv[1], "leafOffset", len, 32, &off) || !words(env, argv[2], "branch", &branch, &count)) return NULL;
   if (count % 8 != 0) { napi_throw_range_error(env, NULL, "branch must hold 8 words per level"); return NULL; }
   if (!output(env, argv[3], argv[4], &out)) return NULL;
-  sha256d_branch(be->compress, leaf + off, branch, count / 8, out);
+  sha256d_branch(be->current, leaf + off, branch, count / 8, out);
   return NULL;
 }
 
@@ -165,7 +165,7 @@ static napi_value js_sha256(napi_env env, napi_callback_info info) {
   uint8_t *msg, *out;
   size_t n;
   if (!args(env, info, 5, argv, &be) || !message(env, argv, &msg, &n) || !output(env, argv[3], argv[4], &out)) return NULL;
-  sha256_once(be->compress, msg, n, out);
+  sha256_once(be->current, msg, n, out);
   return NULL;
 }
 
@@ -175,7 +175,7 @@ static napi_value js_sha256d(napi_env env, napi_callback_info info) {
   uint8_t *msg, *out;
   size_t n;
   if (!args(env, info, 5, argv, &be) || !message(env, argv, &msg, &n) || !output(env, argv[3], argv[4], &out)) return NULL;
-  sha256d_once(be->compress, msg, n, out);
+  sha256d_once(be->current, msg, n, out);
   return NULL;
 }
 
@@ -197,12 +197,12 @@ static napi_value js_sha256d_resume(napi_env env, napi_callback_info info) {
   if (fmod(done, 64) != 0) { napi_throw_range_error(env, NULL, "done must be a multiple of 64"); return NULL; }
   if (!bytes(env, argv[2], "tail", &tail, &tail_len) || !bytes(env, argv[3], "suffix", &suffix, &suffix_len) ||
       !output(env, argv[4], argv[5], &out)) return NULL;
-  sha256d_resume(be->compress, state, (uint64_t)done, tail, tail_len, suffix, suffix_len, out);
+  sha256d_resume(be->current, state, (uint64_t)done, tail, tail_len, suffix, suffix_len, out);
   return NULL;
 }
 
 static const char *backend_name(const backend *be) {
-  return be->compress == sha256_compress_portable ? "portable C" : "SHA-NI";
+  return be->current == &SHA256_PORTABLE ? "portable C" : "SHA-NI";
 }
 
 /* backend(): the compression in use ("SHA-NI" or "portable C"). */
@@ -229,9 +229,9 @@ static napi_value js_use_backend(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (strcmp(name, "portable C") == 0) {
-    be->compress = sha256_compress_portable;
+    be->current = &SHA256_PORTABLE;
   } else if (strcmp(name, "SHA-NI") == 0 && be->shani != NULL) {
-    be->compress = be->shani;
+    be->current = be->shani;
   } else {
     napi_throw_range_error(env, NULL, "backend must be \"portable C\" or (on a CPU with SHA-NI) \"SHA-NI\"");
     return NULL;
@@ -250,8 +250,8 @@ NAPI_MODULE_INIT() {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  be->shani = sha256_shani_compress();
-  be->compress = be->shani != NULL ? be->shani : sha256_compress_portable;
+  be->shani = sha256_shani_backend();
+  be->current = be->shani != NULL ? be->shani : &SHA256_PORTABLE;
   if (napi_set_instance_data(env, be, free_backend, NULL) != napi_ok) {
     free(be);
     return NULL;

@@ -1,7 +1,7 @@
 /*
  * Portable SHA-256 compression (FIPS 180-4 §6.2.2) and the whole operations built on any
- * compression function (see sha256.h). Runs on every CPU and architecture; the SHA-NI
- * compression in sha256-shani.c replaces only the compression where the CPU has it.
+ * backend (see sha256.h): each uses the backend's own version of an operation when it has one,
+ * else composes it from the backend's compression. Runs on every CPU and architecture.
  */
 #include <string.h>
 
@@ -80,7 +80,12 @@ static void finish(sha256_compress_fn f, uint32_t state[8], const uint8_t *last,
 }
 
 /* The second SHA-256 of sha256d: a 32-byte digest is a single padded block. */
-static void second_hash(sha256_compress_fn f, const uint32_t first[8], uint8_t out[32]) {
+static void second_hash(const sha256_backend *b, const uint32_t first[8], uint8_t out[32]) {
+  if (b->second_hash != NULL) {
+    b->second_hash(first, out);
+    return;
+  }
+  sha256_compress_fn f = b->compress;
   uint8_t block[64];
   store_state(first, block);
   block[32] = 0x80;
@@ -95,46 +100,55 @@ static void second_hash(sha256_compress_fn f, const uint32_t first[8], uint8_t o
 /* The padding block after exactly 64 message bytes (length 512 bits). */
 static const uint8_t PAD_AFTER_64[64] = { 0x80, [62] = 0x02, [63] = 0x00 };
 
-void sha256d_64(sha256_compress_fn f, const uint8_t *in, uint8_t out[32]) {
+void sha256d_64(const sha256_backend *b, const uint8_t *in, uint8_t out[32]) {
+  if (b->sha256d_64 != NULL) {
+    b->sha256d_64(in, out);
+    return;
+  }
   uint32_t state[8];
   memcpy(state, SHA256_H0, sizeof state);
-  f(state, in, 1);
-  f(state, PAD_AFTER_64, 1);
-  second_hash(f, state, out);
+  b->compress(state, in, 1);
+  b->compress(state, PAD_AFTER_64, 1);
+  second_hash(b, state, out);
 }
 
-void sha256d_branch(sha256_compress_fn f, const uint8_t leaf[32], const uint32_t *words, size_t levels, uint8_t out[32]) {
+void sha256d_branch(const sha256_backend *b, const uint8_t leaf[32], const uint32_t *words, size_t levels, uint8_t out[32]) {
+  if (b->sha256d_branch != NULL) {
+    b->sha256d_branch(leaf, words, levels, out);
+    return;
+  }
   uint8_t node[64];
   memcpy(node, leaf, 32);
   for (size_t level = 0; level < levels; level++) {
     for (int i = 0; i < 8; i++) store_be32(node + 32 + 4 * i, words[level * 8 + i]);
-    sha256d_64(f, node, node);
+    sha256d_64(b, node, node);
   }
   memcpy(out, node, 32);
 }
 
-static void sha256_state(sha256_compress_fn f, const uint8_t *data, size_t len, uint32_t state[8]) {
+static void sha256_state(const sha256_backend *b, const uint8_t *data, size_t len, uint32_t state[8]) {
   memcpy(state, SHA256_H0, 8 * sizeof state[0]);
   size_t whole = len / 64;
-  if (whole > 0) f(state, data, whole);
-  finish(f, state, data + whole * 64, len % 64, len);
+  if (whole > 0) b->compress(state, data, whole);
+  finish(b->compress, state, data + whole * 64, len % 64, len);
 }
 
-void sha256_once(sha256_compress_fn f, const uint8_t *data, size_t len, uint8_t out[32]) {
+void sha256_once(const sha256_backend *b, const uint8_t *data, size_t len, uint8_t out[32]) {
   uint32_t state[8];
-  sha256_state(f, data, len, state);
+  sha256_state(b, data, len, state);
   store_state(state, out);
 }
 
-void sha256d_once(sha256_compress_fn f, const uint8_t *data, size_t len, uint8_t out[32]) {
+void sha256d_once(const sha256_backend *b, const uint8_t *data, size_t len, uint8_t out[32]) {
   uint32_t state[8];
-  sha256_state(f, data, len, state);
-  second_hash(f, state, out);
+  sha256_state(b, data, len, state);
+  second_hash(b, state, out);
 }
 
-void sha256d_resume(sha256_compress_fn f, const uint32_t midstate[8], uint64_t done,
+void sha256d_resume(const sha256_backend *b, const uint32_t midstate[8], uint64_t done,
                     const uint8_t *tail, size_t tail_len, const uint8_t *suffix, size_t suffix_len,
                     uint8_t out[32]) {
+  sha256_compress_fn f = b->compress;
   uint32_t state[8];
   memcpy(state, midstate, sizeof state);
   uint64_t total = done + tail_len + suffix_len;
@@ -160,5 +174,7 @@ void sha256d_resume(sha256_compress_fn f, const uint32_t midstate[8], uint64_t d
     if (n > 0) { memcpy(buf + used, src, n); used += n; }
   }
   finish(f, state, buf, used, total);
-  second_hash(f, state, out);
+  second_hash(b, state, out);
 }
+
+const sha256_backend SHA256_PORTABLE = { sha256_compress_portable, NULL, NULL, NULL };
