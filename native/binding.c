@@ -131,18 +131,26 @@ static napi_value js_sha256d64(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* sha256dBranch(leaf, leafOffset, words: Int32Array(8 per level), out, outOffset). */
+/*
+ * sha256dBranch(leaf, leafOffset, words: Int32Array(8 per level), out, outOffset[, index]): the
+ * climb of sha256d_branch; without an index (undefined) the running hash stays on the left.
+ */
 static napi_value js_sha256d_branch(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
+  napi_value argv[6];
   backend *be;
   uint8_t *leaf, *out;
   uint32_t *branch;
   size_t len, off, count;
-  if (!args(env, info, 5, argv, &be) || !bytes(env, argv[0], "leaf", &leaf, &len) ||
+  double index = 0;
+  napi_valuetype t;
+  if (!args(env, info, 6, argv, &be) || !bytes(env, argv[0], "leaf", &leaf, &len) ||
       !span(env, argv[1], "leafOffset", len, 32, &off) || !words(env, argv[2], "branch", &branch, &count)) return NULL;
   if (count % 8 != 0) { napi_throw_range_error(env, NULL, "branch must hold 8 words per level"); return NULL; }
   if (!output(env, argv[3], argv[4], &out)) return NULL;
-  sha256d_branch(be->current, leaf + off, branch, count / 8, out);
+  /* 2**53 - 1: an index beyond a safe integer cannot come from JavaScript anyway. */
+  if (napi_typeof(env, argv[5], &t) != napi_ok ||
+      (t != napi_undefined && !integer(env, argv[5], "index", 9007199254740991.0, &index))) return NULL;
+  sha256d_branch(be->current, leaf + off, branch, count / 8, (uint64_t)index, out);
   return NULL;
 }
 

@@ -150,12 +150,15 @@ SHANI static void sha256d_64_shani(const uint8_t *in, uint8_t out[32]) {
   store_digest(out, d, h);
 }
 
-SHANI static void sha256d_branch_shani(const uint8_t leaf[32], const uint32_t *words, size_t levels, uint8_t out[32]) {
-  /* The running hash on the left: its words are W[0..7], the level's 8 words W[8..15]. */
+SHANI static void sha256d_branch_shani(const uint8_t leaf[32], const uint32_t *words, size_t levels, uint64_t index, uint8_t out[32]) {
+  /* The running hash's words are W[0..7] and the level's 8 words W[8..15], or the other way
+     round when the level's bit of `index` is 1 (the branch hash on the left). */
   __m128i d = bswap32(_mm_loadu_si128((const __m128i *)leaf));
   __m128i h = bswap32(_mm_loadu_si128((const __m128i *)(leaf + 16)));
   for (size_t level = 0; level < levels; level++, words += 8) {
-    d64_words(d, h, _mm_loadu_si128((const __m128i *)words), _mm_loadu_si128((const __m128i *)(words + 4)), &d, &h);
+    __m128i b0 = _mm_loadu_si128((const __m128i *)words), b1 = _mm_loadu_si128((const __m128i *)(words + 4));
+    if (level < 64 && ((index >> level) & 1) != 0) d64_words(b0, b1, d, h, &d, &h);
+    else d64_words(d, h, b0, b1, &d, &h);
   }
   store_digest(out, d, h);
 }

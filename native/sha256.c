@@ -112,18 +112,24 @@ void sha256d_64(const sha256_backend *b, const uint8_t *in, uint8_t out[32]) {
   second_hash(b, state, out);
 }
 
-void sha256d_branch(const sha256_backend *b, const uint8_t leaf[32], const uint32_t *words, size_t levels, uint8_t out[32]) {
+void sha256d_branch(const sha256_backend *b, const uint8_t leaf[32], const uint32_t *words, size_t levels, uint64_t index, uint8_t out[32]) {
   if (b->sha256d_branch != NULL) {
-    b->sha256d_branch(leaf, words, levels, out);
+    b->sha256d_branch(leaf, words, levels, index, out);
     return;
   }
   uint8_t node[64];
-  memcpy(node, leaf, 32);
+  uint8_t hash[32];
+  memcpy(hash, leaf, 32);
   for (size_t level = 0; level < levels; level++) {
-    for (int i = 0; i < 8; i++) store_be32(node + 32 + 4 * i, words[level * 8 + i]);
-    sha256d_64(b, node, node);
+    /* The level's hash on the right when the bit is 0, on the left when it is 1. */
+    int left = level < 64 && ((index >> level) & 1) != 0;
+    uint8_t *mine = node + (left ? 32 : 0);
+    uint8_t *theirs = node + (left ? 0 : 32);
+    memcpy(mine, hash, 32);
+    for (int i = 0; i < 8; i++) store_be32(theirs + 4 * i, words[level * 8 + i]);
+    sha256d_64(b, node, hash);
   }
-  memcpy(out, node, 32);
+  memcpy(out, hash, 32);
 }
 
 static void sha256_state(const sha256_backend *b, const uint8_t *data, size_t len, uint32_t state[8]) {

@@ -22,7 +22,7 @@ typedef struct {
   /* sha256d of the 64 bytes at `in` into `out` (which may overlap `in`). */
   void (*sha256d_64)(const uint8_t *in, uint8_t out[32]);
   /* sha256d_branch below, on this backend. */
-  void (*sha256d_branch)(const uint8_t leaf[32], const uint32_t *words, size_t levels, uint8_t out[32]);
+  void (*sha256d_branch)(const uint8_t leaf[32], const uint32_t *words, size_t levels, uint64_t index, uint8_t out[32]);
   /* The second SHA-256 of sha256d: the digest of the first one's 32 bytes (state words `first`). */
   void (*second_hash)(const uint32_t first[8], uint8_t out[32]);
 } sha256_backend;
@@ -50,11 +50,12 @@ extern const uint32_t SHA256_K[64];
 void sha256d_64(const sha256_backend *b, const uint8_t *in, uint8_t out[32]);
 
 /*
- * Climb a merkle branch, the running hash always on the left (Stratum's coinbase is leaf 0):
- * h = sha256d(h || branch[i]) for each level. `words` holds 8 big-endian words per level, as
- * hash.ts's hashWords makes them.
+ * Climb a merkle branch (P2Pool's check_merkle_link): at level i, h = sha256d(h || branch[i])
+ * when bit i of `index` is 0 and sha256d(branch[i] || h) when it is 1 (bits past 63 are 0).
+ * Index 0 keeps the running hash on the left all the way up (Stratum's coinbase is leaf 0).
+ * `words` holds 8 big-endian words per level, as hash.ts's hashWords makes them.
  */
-void sha256d_branch(const sha256_backend *b, const uint8_t leaf[32], const uint32_t *words, size_t levels, uint8_t out[32]);
+void sha256d_branch(const sha256_backend *b, const uint8_t leaf[32], const uint32_t *words, size_t levels, uint64_t index, uint8_t out[32]);
 
 /* SHA-256 / sha256d of a whole message. */
 void sha256_once(const sha256_backend *b, const uint8_t *data, size_t len, uint8_t out[32]);

@@ -199,14 +199,20 @@ function jsSha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, outOff
   storeState(S2nd, out, outOffset);
 }
 
-/** The merkle branch climb of sha256dBranch: the running hash stays in state words. */
-function jsSha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number): void {
+/** The merkle branch climb of sha256dBranch and sha256dLink: the running hash stays in state words. */
+function jsSha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number, index = 0): void {
   loadBlock(leaf, leafOffset); // W[0..7] = the leaf (W[8..15] are overwritten below)
   for (let i = 0; i < 8; i++) S2nd[i] = W[i]!;
+  let bits = index;
   for (let at = 0; at < branch.length; at += 8) {
+    // The running hash is W[0..7] and the level's hash W[8..15], or the other way round when
+    // the level's bit is 1.
+    const mine = bits % 2 === 1 ? 8 : 0;
+    const theirs = 8 - mine;
+    bits = Math.floor(bits / 2);
     for (let i = 0; i < 8; i++) {
-      W[i] = S2nd[i]!;
-      W[i + 8] = branch[at + i]!;
+      W[mine + i] = S2nd[i]!;
+      W[theirs + i] = branch[at + i]!;
     }
     expand(W);
     S1st.set(H0);
@@ -292,6 +298,15 @@ export function hashWords(hashes: readonly Uint8Array[]): Int32Array {
  */
 export function sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number): void {
   ops.sha256dBranch(leaf, leafOffset, branch, out, outOffset);
+}
+
+/**
+ * A merkle link's climb (P2Pool's check_merkle_link) in one call: at level i the branch hash
+ * goes on the left when bit i of `index` is 1, else on the right (sha256dBranch is index 0).
+ * `index` is a non-negative safe integer; the root is written to `out[outOffset..+32]`.
+ */
+export function sha256dLink(leaf: Uint8Array, leafOffset: number, branch: Int32Array, index: number, out: Uint8Array, outOffset: number): void {
+  ops.sha256dBranch(leaf, leafOffset, branch, out, outOffset, index);
 }
 
 /**

@@ -4,7 +4,7 @@
  * Every hash here is in internal (little-endian) byte order; a parent is sha256d(left || right).
  */
 import { DecodeError } from './errors.js';
-import { sha256d64 } from './hash.js';
+import { sha256d64, sha256dLink } from './hash.js';
 
 /** A branch from one leaf to the root; bit i of `index` says the leaf side at level i. */
 export interface MerkleLink {
@@ -112,11 +112,29 @@ export function checkMerkleLink(leaf: Uint8Array, link: MerkleLink): Buffer {
   if (!Number.isSafeInteger(index) || index < 0 || (branch.length < 53 && index >= 2 ** branch.length)) {
     throw new DecodeError(`merkle link index ${index} does not fit a branch of ${branch.length}`);
   }
-  let cur: Uint8Array = leaf;
-  let bits = index;
-  for (const h of branch) {
-    cur = bits % 2 === 1 ? hashPair(h, cur) : hashPair(cur, h);
-    bits = Math.floor(bits / 2);
+  checkHash(leaf, 0);
+  if (branch.length === 0) return Buffer.from(leaf);
+  // The whole climb in one call (native where built): a node Buffer per level cost more than
+  // its hashing, and every stored share's link is checked when the node loads its chain.
+  const words = branchWords(branch);
+  const root = Buffer.allocUnsafe(32);
+  sha256dLink(leaf, 0, words, index, root, 0);
+  return root;
+}
+
+/** checkMerkleLink's branch as hash words, in an array kept per branch length (single-threaded). */
+const wordsByLevels: Int32Array[] = [];
+function branchWords(branch: readonly Uint8Array[]): Int32Array {
+  const levels = branch.length;
+  let words = levels < 64 ? wordsByLevels[levels] : undefined;
+  if (words === undefined) {
+    words = new Int32Array(levels * 8);
+    if (levels < 64) wordsByLevels[levels] = words;
   }
-  return Buffer.from(cur);
+  for (let l = 0; l < levels; l++) {
+    const h = branch[l]!;
+    checkHash(h, l + 1);
+    for (let k = 0, at = l * 8; k < 8; k++) words[at + k] = (h[k * 4]! << 24) | (h[k * 4 + 1]! << 16) | (h[k * 4 + 2]! << 8) | h[k * 4 + 3]!;
+  }
+  return words;
 }

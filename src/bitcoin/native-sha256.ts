@@ -23,8 +23,11 @@ export interface Sha256Ops {
   compress(state: Int32Array | Uint32Array, data: Uint8Array, offset: number, blocks: number): void;
   /** sha256d of the 64 bytes at `src[srcOffset..]` (one merkle node). */
   sha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, outOffset: number): void;
-  /** Merkle branch climb, the running hash on the left (hash.ts sha256dBranch). */
-  sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number): void;
+  /**
+   * Merkle branch climb (hash.ts sha256dBranch, sha256dLink): bit i of `index` set puts level
+   * i's branch hash on the left; without an index the running hash stays on the left.
+   */
+  sha256dBranch(leaf: Uint8Array, leafOffset: number, branch: Int32Array, out: Uint8Array, outOffset: number, index?: number): void;
   /** sha256d of (the `done` bytes in `state`) ‖ tail ‖ suffix; `done` is a multiple of 64. */
   sha256dResume(state: Int32Array, done: number, tail: Uint8Array, suffix: Uint8Array, out: Uint8Array, outOffset: number): void;
 }
@@ -47,9 +50,11 @@ export const NATIVE_ADDON = join('native', 'build', 'Release', 'p2pool_sha256.no
 const FUNCTIONS = ['compress', 'sha256d64', 'sha256dBranch', 'sha256', 'sha256d', 'sha256dResume', 'backend', 'useBackend'] as const;
 
 /**
- * A known answer before first use, like OpenSSL's power-on self-test: sha256d of 64 bytes,
- * a two-level branch, and a resumed 80-byte header, against node:crypto. A miscompiled or
- * foreign addon is refused, not trusted with every share.
+ * A known answer before first use, like OpenSSL's power-on self-test: sha256d of 64 bytes and
+ * of an 80-byte header, a resumed header, and a two-level merkle link with its branch hash on
+ * the left at the second level, against node:crypto. A miscompiled or foreign addon is refused,
+ * not trusted with every share; so is one built before sha256dBranch took an index (it would
+ * ignore it).
  */
 function selfTest(addon: NativeSha256): boolean {
   const oneShot = (d: Uint8Array): Buffer => hash('sha256', hash('sha256', d, 'buffer'), 'buffer');
@@ -64,7 +69,13 @@ function selfTest(addon: NativeSha256): boolean {
   const state = Int32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19);
   addon.compress(state, data, 0, 1);
   addon.sha256dResume(state, 64, data.subarray(64, 70), data.subarray(70, 80), out, 0);
-  return out.equals(oneShot(data.subarray(0, 80)));
+  if (!out.equals(oneShot(data.subarray(0, 80)))) return false;
+  // Leaf data[0..32), branch data[32..64) then data[64..96), index 2: sha256d(b1 || sha256d(leaf || b0)).
+  const words = new Int32Array(16);
+  for (let i = 0; i < 16; i++) words[i] = data.readInt32BE(32 + 4 * i);
+  addon.sha256dBranch(data, 0, words, out, 0, 2);
+  const level0 = oneShot(data.subarray(0, 64));
+  return out.equals(oneShot(Buffer.concat([data.subarray(64, 96), level0])));
 }
 
 function load(): { addon: NativeSha256 | null; why: string } {

@@ -155,6 +155,45 @@ describeWith(nativeAddonNeed, 'native SHA-256 against JavaScript and OpenSSL', (
       );
     });
 
+    it('the merkle link climb with any index (each level\'s side from its bit) equals the JavaScript one and OpenSSL, also written over its leaf', () => {
+      use();
+      const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+      fc.assert(
+        fc.property(hash32, fc.array(hash32, { maxLength: 20 }), fc.nat(), fc.nat(40), (leaf, branch, seed, at) => {
+          // Any index that fits the branch, up to 2**20 - 1: every mix of left and right.
+          const index = branch.length === 0 ? 0 : seed % 2 ** branch.length;
+          let expected: Buffer = Buffer.from(leaf);
+          branch.forEach((h, level) => {
+            const left = Math.floor(index / 2 ** level) % 2 === 1;
+            expected = opensslSha256d(Buffer.concat(left ? [h, expected] : [expected, h]));
+          });
+          const words = hashWords(branch);
+          for (const ops of [native, jsSha256] as Sha256Ops[]) {
+            const buf = placed(leaf, at);
+            const out = Buffer.alloc(32);
+            ops.sha256dBranch(buf, at, words, out, 0, index);
+            expect(out.toString('hex')).toBe(expected.toString('hex'));
+            ops.sha256dBranch(buf, at, words, buf, at, index);
+            expect(buf.subarray(at, at + 32).toString('hex')).toBe(expected.toString('hex'));
+          }
+        }),
+      );
+      // An index past 32 bits: the level 40 bit decides level 40 (no 32-bit truncation).
+      const branch = Array.from({ length: 41 }, (_, i) => Buffer.alloc(32, i + 1));
+      const leaf = Buffer.alloc(32, 0xee);
+      const index = 2 ** 40 + 5;
+      let expected: Buffer = leaf;
+      branch.forEach((h, level) => {
+        const left = Math.floor(index / 2 ** level) % 2 === 1;
+        expected = opensslSha256d(Buffer.concat(left ? [h, expected] : [expected, h]));
+      });
+      for (const ops of [native, jsSha256] as Sha256Ops[]) {
+        const out = Buffer.alloc(32);
+        ops.sha256dBranch(leaf, 0, hashWords(branch), out, 0, index);
+        expect(out.equals(expected)).toBe(true);
+      }
+    });
+
     it('compress + resume (Sha256dPrefix) equals the JavaScript one and OpenSSL for any split', () => {
       use();
       fc.assert(
@@ -236,6 +275,8 @@ describeWith(nativeAddonNeed, 'native SHA-256 against JavaScript and OpenSSL', (
         ['sha256d64', [bytes, 0, new DataView(o.buffer, o.byteOffset, 32), 0]],
         ['sha256dBranch', [bytes, 0, bytes, o, 0]],
         ['sha256dBranch', [bytes, 0, [1, 2, 3, 4, 5, 6, 7, 8], o, 0]],
+        ['sha256dBranch', [bytes, 0, new Int32Array(8), o, 0, '1']],
+        ['sha256dBranch', [bytes, 0, new Int32Array(8), o, 0, null]],
         ['sha256', [bytes, 0, 10n, o, 0]],
         ['sha256d', [null, 0, 0, o, 0]],
         ['sha256dResume', [new Uint8Array(32), 0, bytes, bytes, o, 0]],
@@ -266,6 +307,9 @@ describeWith(nativeAddonNeed, 'native SHA-256 against JavaScript and OpenSSL', (
         ['sha256dBranch', [bytes, 69, new Int32Array(8), o, 0]],
         ['sha256dBranch', [bytes, 0, new Int32Array(7), o, 0]],
         ['sha256dBranch', [bytes, 0, new Int32Array(8), o, 33]],
+        ['sha256dBranch', [bytes, 0, new Int32Array(8), o, 0, -1]],
+        ['sha256dBranch', [bytes, 0, new Int32Array(8), o, 0, 0.5]],
+        ['sha256dBranch', [bytes, 0, new Int32Array(8), o, 0, 2 ** 53]],
         ['sha256', [bytes, 101, 0, o, 0]],
         ['sha256', [bytes, 50, 51, o, 0]],
         ['sha256d', [bytes, 0, 101, o, 0]],
