@@ -25,6 +25,29 @@ describe('LineSplitter', () => {
     );
   });
 
+  it('returns the same lines however the stream is chunked, with CRLF or LF ends, empty lines and multi-byte characters', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ text: fc.stringMatching(/^[a-z{}":,0-9 é€]{0,40}$/), crlf: fc.boolean() }), { maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 10 }),
+        (lines, cuts) => {
+          // A CR or an LF, and the bytes of one character, may each end up on either side of a cut.
+          const stream = Buffer.from(lines.map((l) => l.text + (l.crlf ? '\r\n' : '\n')).join(''), 'utf8');
+          const s = new LineSplitter();
+          const got: string[] = [];
+          let pos = 0;
+          let i = 0;
+          while (pos < stream.length) {
+            const n = cuts[i++ % cuts.length]!;
+            got.push(...s.push(stream.subarray(pos, pos + n)));
+            pos += n;
+          }
+          expect(got).toEqual(lines.map((l) => l.text).filter((t) => t !== ''));
+        },
+      ),
+    );
+  });
+
   it('strips CR of CRLF line ends', () => {
     expect(new LineSplitter().push(Buffer.from('{"a":1}\r\n{"b":2}\n'))).toEqual(['{"a":1}', '{"b":2}']);
   });
