@@ -226,7 +226,8 @@ export class Forest<T extends ForestItem> {
       // Both ends present: every share between them is (shares leave only as whole subtrees
       // or as roots), so `last` is still `from`'s n-th ancestor.
       if (from === node) return last;
-      if (n > 0) {
+      // (A short walk is a few pointer reads: cheaper than the map lookup of the step up.)
+      if (n >= SLIDE_MIN) {
         if (node.parent === from) {
           // One share up: the n-th ancestor is the child of `last` on the way to `from`, which is
           // `last`'s only child when it has one (several: walked).
@@ -577,5 +578,7 @@ const NO_NODES: readonly never[] = [];
 const NO_UP: never[] = [];
 /** `ancestor` remembers this many answers (a power of two; see there). */
 const ANCESTOR_MEMOS = 8;
+/** `ancestor` answers from the last answer one share up or down only for distances this long or longer. */
+const SLIDE_MIN = 16;
 /** Sweep removed nodes out of the jump tables at most once per this many removals (see sweepRemoved). */
 const SWEEP_MIN = 1024;
