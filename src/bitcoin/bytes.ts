@@ -33,9 +33,13 @@ export class ByteReader {
     return this.buf.subarray(start, this.pos);
   }
 
-  private need(n: number, what: string): void {
+  /**
+   * `what` names the value for the error; without it, "`n` bytes". (The name is made only when
+   * the input is short: a template string per read was a string made per field decoded.)
+   */
+  private need(n: number, what?: string): void {
     if (this.buf.length - this.pos < n) {
-      throw new DecodeError(`truncated input: ${what} needs ${n} bytes, ${this.buf.length - this.pos} left`, this.pos);
+      throw new DecodeError(`truncated input: ${what ?? `${n} bytes`} needs ${n} bytes, ${this.buf.length - this.pos} left`, this.pos);
     }
   }
 
@@ -95,7 +99,7 @@ export class ByteReader {
 
   /** Unsigned little-endian integer of `n` bytes as bigint (u128 abswork, u256 hashes). */
   readUIntLE(n: number): bigint {
-    this.need(n, `u${n * 8}`);
+    if (this.buf.length - this.pos < n) this.need(n, `u${n * 8}`);
     const v = bytesToBigIntLE(this.buf, this.pos, n);
     this.pos += n;
     return v;
@@ -104,7 +108,7 @@ export class ByteReader {
   /** CompactSize length then that many bytes as a latin1 string (no Buffer view made); `maxLength` bounds the length. */
   readVarStringLatin1(maxLength: number = MAX_VAR_BYTES): string {
     const len = this.readCompactSize(Math.min(maxLength, MAX_VAR_BYTES));
-    this.need(len, `${len} bytes`);
+    this.need(len);
     const s = this.buf.toString('latin1', this.pos, this.pos + len);
     this.pos += len;
     return s;
@@ -114,20 +118,20 @@ export class ByteReader {
    * The input itself, with `n` bytes checked to be there from `offset`: for reading them in
    * place (no view made), then `skip(n)`.
    */
-  inPlace(n: number, what = `${n} bytes`): Buffer {
+  inPlace(n: number, what?: string): Buffer {
     this.need(n, what);
     return this.buf;
   }
 
   /** Move past `n` bytes checked by `inPlace`. */
   skip(n: number): void {
-    this.need(n, `${n} bytes`);
+    this.need(n);
     this.pos += n;
   }
 
   /** `n` raw bytes (a view into the input; copy it if the input buffer is reused). */
   readBytes(n: number): Buffer {
-    this.need(n, `${n} bytes`);
+    this.need(n);
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;

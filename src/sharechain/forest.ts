@@ -212,19 +212,43 @@ export class Forest<T extends ForestItem> {
    * remaining distance's top bit. So at most ~2·log2(n) jumps.
    */
   ancestor(node: ForestNode<T>, n: number): ForestNode<T> {
-    // The same question twice in a row is common (the retarget asks for the n-th parent of a
-    // share, then for the work summed down to it): answered again while the answer is present.
-    const memo = this.lastAncestor;
-    if (memo.from === node && memo.n === n && memo.to !== undefined && !memo.to.removed && !node.removed) return memo.to;
-    const to = this.walkUp(node, n);
+    // Answers remembered per distance (the last one for each of a few): the same question twice
+    // in a row is common (the retarget asks for the n-th parent of a share, then for the work
+    // summed down to it), and so is the same distance from the share just above or below the
+    // last one asked (a chain verified share by share, upwards as a load of every row does,
+    // downwards as the node's load queues its checks: the far share's 99 and the retarget's
+    // lookbehind, per share). Answered from the last answer while its two ends are present.
+    const memo = this.ancestors[n & (ANCESTOR_MEMOS - 1)]!;
+    const from = memo.from;
+    const last = memo.to;
+    let to: ForestNode<T> | undefined;
+    if (memo.n === n && from !== undefined && last !== undefined && !from.removed && !last.removed && !node.removed) {
+      // Both ends present: every share between them is (shares leave only as whole subtrees
+      // or as roots), so `last` is still `from`'s n-th ancestor.
+      if (from === node) return last;
+      // (A short walk is a few pointer reads: cheaper than the map lookup of the step up.)
+      if (n >= SLIDE_MIN) {
+        if (node.parent === from) {
+          // One share up: the n-th ancestor is the child of `last` on the way to `from`, which is
+          // `last`'s only child when it has one (several: walked).
+          const kids = last.kids;
+          if (typeof kids === 'string') to = this.nodes.get(kids);
+        } else if (from.parent === node) {
+          // One share down: the parent of `last` (present: the caller asks only below the height).
+          to = last.parent;
+        }
+      }
+    }
+    if (to === undefined) to = this.walkUp(node, n);
     memo.from = node;
     memo.n = n;
     memo.to = to;
     return to;
   }
 
-  /** The last `ancestor` answer (see there); its nodes are dropped with the next question. */
-  private readonly lastAncestor: { from: ForestNode<T> | undefined; n: number; to: ForestNode<T> | undefined } = { from: undefined, n: -1, to: undefined };
+  /** The last `ancestor` answer per distance (n mod ANCESTOR_MEMOS; see there); dropped with the next question of that slot. */
+  private readonly ancestors: Array<{ from: ForestNode<T> | undefined; n: number; to: ForestNode<T> | undefined }> =
+    Array.from({ length: ANCESTOR_MEMOS }, () => ({ from: undefined, n: -1, to: undefined }));
 
   private walkUp(node: ForestNode<T>, n: number): ForestNode<T> {
     let cur = node;
@@ -552,5 +576,9 @@ const NO_KIDS: readonly ShareHash[] = [];
 const NO_NODES: readonly never[] = [];
 /** The (empty, never written) jump table of a node that has none yet, or was removed. */
 const NO_UP: never[] = [];
+/** `ancestor` remembers this many answers (a power of two; see there). */
+const ANCESTOR_MEMOS = 8;
+/** `ancestor` answers from the last answer one share up or down only for distances this long or longer. */
+const SLIDE_MIN = 16;
 /** Sweep removed nodes out of the jump tables at most once per this many removals (see sweepRemoved). */
 const SWEEP_MIN = 1024;

@@ -69,4 +69,52 @@ describe('Forest against a naive model', () => {
       }
     }
   });
+
+  it('answers n-th parents as a walk does, asked share by share up and down chains with forks, through removals', () => {
+    // Forest.ancestor answers the same distance one share up or down from its last answer
+    // (the checks of a loaded chain ask so): every answer here is compared with a walk.
+    let seed = 777;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let trial = 0; trial < 20; trial++) {
+      const items: Item[] = [];
+      const n = 120 + Math.floor(rnd() * 80);
+      for (let i = 0; i < n; i++) {
+        // Mostly a chain on the share before, with forks off recent shares.
+        const prevHash = i === 0 ? null : rnd() < 0.1 ? `h${Math.max(0, i - 1 - Math.floor(rnd() * 8))}` : `h${i - 1}`;
+        items.push({ hash: `h${i}`, prevHash, work: 1n, minWork: 1n });
+      }
+      const byHash = new Map(items.map((x) => [x.hash, x]));
+      const forest = new Forest<Item>();
+      for (const x of items) forest.add(x);
+      const walk = (h: string, k: number): string | null => {
+        let cur: string | null = h;
+        for (let i = 0; i < k && cur !== null; i++) cur = byHash.get(cur)!.prevHash;
+        return cur;
+      };
+      const ask = (h: string, k: number): void => {
+        if (!forest.has(h) || k >= forest.getHeight(h)) return;
+        expect(forest.getNthParent(h, k)).toBe(walk(h, k));
+      };
+      const present = (): string[] => items.map((x) => x.hash).filter((h) => forest.has(h));
+      for (let round = 0; round < 4; round++) {
+        for (const k of [16, 17, 40, 99]) {
+          const hs = present();
+          for (const h of hs) ask(h, k);
+          for (const h of [...hs].reverse()) ask(h, k);
+          // Interleaved distances, and jumps between branches.
+          for (let q = 0; q < 200; q++) ask(hs[Math.floor(rnd() * hs.length)]!, rnd() < 0.5 ? k : 1 + Math.floor(rnd() * 120));
+        }
+        // Remove a subtree or the root, and add some shares back: answers must not outlive them.
+        const hs = present();
+        if (hs.length === 0) break;
+        if (rnd() < 0.5) {
+          forest.removeSubtree(hs[Math.floor(rnd() * hs.length)]!);
+        } else {
+          const root = [...forest.tails().keys()][0]!;
+          forest.removeRoot(root);
+        }
+        for (const x of items) if (!forest.has(x.hash) && rnd() < 0.3 && x.prevHash !== null && forest.has(x.prevHash)) forest.add(x);
+      }
+    }
+  });
 });
