@@ -291,7 +291,6 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     return [...this.peers.values()].filter((s) => s.peer.isReady && !s.peer.isClosed).map((s) => s.peer);
   }
 
-  /** PoolWork's syncState: why miners must wait, or null. */
   /**
    * One row per connected, handshaken peer, for the web API (/peer_addresses, /peer_versions,
    * /pings) and the dashboard. `pingMs`: the minimum of the last 3 sharereq round trips
@@ -311,6 +310,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     }));
   }
 
+  /** PoolWork's syncState: why miners must wait, or null. */
   syncState(): string | null {
     if (!this.opts.net.persist || this.chain.best !== null) return null;
     return `downloading shares: ${this.downloadedHeight()} of ${this.opts.net.chainLength}`;
