@@ -2,6 +2,18 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LineSplitter, LineTooLong, MAX_LINE_BYTES } from '../../src/stratum/line-splitter.js';
 
+/** Every line one splitter returns for `stream` fed in chunks of the lengths in `cuts` (cycled). */
+function splitInChunks(stream: Buffer, cuts: readonly number[]): string[] {
+  const s = new LineSplitter();
+  const got: string[] = [];
+  for (let pos = 0, i = 0; pos < stream.length; i++) {
+    const n = cuts[i % cuts.length]!;
+    got.push(...s.push(stream.subarray(pos, pos + n)));
+    pos += n;
+  }
+  return got;
+}
+
 describe('LineSplitter', () => {
   it('returns the same lines however the stream is chunked', () => {
     fc.assert(
@@ -10,15 +22,7 @@ describe('LineSplitter', () => {
         fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 10 }),
         (lines, cuts) => {
           const stream = Buffer.from(lines.map((l) => l + '\n').join(''));
-          const s = new LineSplitter();
-          const got: string[] = [];
-          let pos = 0;
-          let i = 0;
-          while (pos < stream.length) {
-            const n = cuts[i++ % cuts.length]!;
-            got.push(...s.push(stream.subarray(pos, pos + n)));
-            pos += n;
-          }
+          const got = splitInChunks(stream, cuts);
           expect(got).toEqual(lines);
         },
       ),
@@ -33,15 +37,7 @@ describe('LineSplitter', () => {
         (lines, cuts) => {
           // A CR or an LF, and the bytes of one character, may each end up on either side of a cut.
           const stream = Buffer.from(lines.map((l) => l.text + (l.crlf ? '\r\n' : '\n')).join(''), 'utf8');
-          const s = new LineSplitter();
-          const got: string[] = [];
-          let pos = 0;
-          let i = 0;
-          while (pos < stream.length) {
-            const n = cuts[i++ % cuts.length]!;
-            got.push(...s.push(stream.subarray(pos, pos + n)));
-            pos += n;
-          }
+          const got = splitInChunks(stream, cuts);
           expect(got).toEqual(lines.map((l) => l.text).filter((t) => t !== ''));
         },
       ),
