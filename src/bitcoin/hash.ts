@@ -281,11 +281,17 @@ export function sha256d64(src: Uint8Array, srcOffset: number, out: Uint8Array, o
 
 /** 32-byte hashes as big-endian words, eight per hash: a merkle branch for sha256dBranch. */
 export function hashWords(hashes: readonly Uint8Array[]): Int32Array {
-  const words = new Int32Array(hashes.length * 8);
-  hashes.forEach((h, i) => {
+  return hashWordsInto(hashes, new Int32Array(hashes.length * 8));
+}
+
+/** hashWords written into `words` (exactly 8 per hash: a caller's reused array); returns it. */
+export function hashWordsInto(hashes: readonly Uint8Array[], words: Int32Array): Int32Array {
+  if (words.length !== hashes.length * 8) throw new RangeError(`${hashes.length} hashes need ${hashes.length * 8} words, not ${words.length}`);
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i]!;
     if (h.length !== 32) throw new RangeError('merkle branch entries must be 32 bytes');
     for (let k = 0; k < 8; k++) words[i * 8 + k] = (h[k * 4]! << 24) | (h[k * 4 + 1]! << 16) | (h[k * 4 + 2]! << 8) | h[k * 4 + 3]!;
-  });
+  }
   return words;
 }
 

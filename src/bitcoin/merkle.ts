@@ -4,7 +4,7 @@
  * Every hash here is in internal (little-endian) byte order; a parent is sha256d(left || right).
  */
 import { DecodeError } from './errors.js';
-import { sha256d64, sha256dLink } from './hash.js';
+import { hashWordsInto, sha256d64, sha256dLink } from './hash.js';
 
 /** A branch from one leaf to the root; bit i of `index` says the leaf side at level i. */
 export interface MerkleLink {
@@ -131,10 +131,5 @@ function branchWords(branch: readonly Uint8Array[]): Int32Array {
     words = new Int32Array(levels * 8);
     if (levels < 64) wordsByLevels[levels] = words;
   }
-  for (let l = 0; l < levels; l++) {
-    const h = branch[l]!;
-    checkHash(h, l + 1);
-    for (let k = 0, at = l * 8; k < 8; k++) words[at + k] = (h[k * 4]! << 24) | (h[k * 4 + 1]! << 16) | (h[k * 4 + 2]! << 8) | h[k * 4 + 3]!;
-  }
-  return words;
+  return hashWordsInto(branch, words);
 }

