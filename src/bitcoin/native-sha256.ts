@@ -88,7 +88,7 @@ function load(): { addon: NativeSha256 | null; why: string } {
     if (addon === null || typeof addon !== 'object' || FUNCTIONS.some((f) => typeof addon[f] !== 'function')) {
       return { addon: null, why: `${NATIVE_ADDON} is not this project's addon` };
     }
-    if (!selfTest(addon as NativeSha256)) return { addon: null, why: `${NATIVE_ADDON} failed its self-test` };
+    if (!selfTest(addon as NativeSha256)) return { addon: null, why: `${NATIVE_ADDON} failed its self-test (built from older or broken sources: rebuild it with \`node scripts/build-native.mjs\`)` };
     return { addon: addon as NativeSha256, why: '' };
   } catch (e) {
     return { addon: null, why: `${NATIVE_ADDON} does not load: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
