@@ -23,7 +23,8 @@ export class WorkerPort {
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly onStratum: (socket: Socket, first: Buffer) => void,
+    /** Returns the socket the Stratum server serves the connection on (it may be a new one: stratum/socket-reads.ts). */
+    private readonly onStratum: (socket: Socket, first: Buffer) => Socket | null | void,
     private readonly httpHandlers: HttpHandler[],
     opts: { maxConnections?: number } = {},
   ) {
@@ -44,7 +45,12 @@ export class WorkerPort {
     socket.once('data', (first: Buffer) => {
       socket.setTimeout(0);
       if (first[0] === 0x7b /* '{' */) {
-        this.onStratum(socket, first);
+        // The connection may now be on another socket: kept in the set, so that close() ends it too.
+        const kept = this.onStratum(socket, first);
+        if (kept && kept !== socket && !kept.destroyed) {
+          this.sockets.add(kept);
+          kept.on('close', () => this.sockets.delete(kept));
+        }
       } else {
         socket.pause();
         socket.unshift(first);

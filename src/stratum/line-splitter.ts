@@ -20,10 +20,14 @@ export class LineSplitter {
   constructor(private readonly maxLine = MAX_LINE_BYTES) {}
 
   /**
-   * Feed a chunk; returns the complete lines it finished (without '\n' or a trailing '\r',
-   * empty lines skipped). Throws LineTooLong once an unterminated line passes the cap.
+   * Feed buffer[0..end); returns the complete lines it finished (without '\n' or a trailing '\r',
+   * empty lines skipped). Throws LineTooLong once an unterminated line passes the cap. Nothing of
+   * `buffer` is kept past the call (an unfinished line is copied): the caller may reuse it (a
+   * socket reading into a shared buffer, socket-reads.ts).
    */
-  push(chunk: Buffer): string[] {
+  push(buffer: Buffer, end = buffer.length): string[] {
+    // The search for '\n' must not run on past `end` (through a shared buffer's older bytes).
+    const chunk = end === buffer.length ? buffer : buffer.subarray(0, end);
     const lines: string[] = [];
     let start = 0;
     for (;;) {

@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LineSplitter, LineTooLong } from './line-splitter.js';
+import { readIntoSharedBuffer } from './socket-reads.js';
 import { StratumSession, type SubmitOutcome } from './session.js';
 import type { WorkSource } from '../work/work-source.js';
 import type { Job } from '../work/job.js';
@@ -168,11 +169,15 @@ export class StratumServer {
     return true;
   }
 
-  /** Take over a socket whose first bytes (already read) were `first`. */
-  accept(socket: Socket, first?: Buffer): void {
+  /**
+   * Take over a socket whose first bytes (already read) were `first`. Returns the socket the
+   * connection is served on from now on (socket-reads.ts may move it to a new one), or null when
+   * it was refused (and closed).
+   */
+  accept(socket: Socket, first?: Buffer): Socket | null {
     if (this.isBanned(socket.remoteAddress)) {
       socket.destroy();
-      return;
+      return null;
     }
     const remote = socket.remoteAddress ?? '?';
     const max = this.opts.maxConnections ?? MAX_CONNECTIONS;
@@ -224,16 +229,15 @@ export class StratumServer {
       log: (m) => this.opts.log?.(`stratum ${peer}: ${m}`),
     });
     this.conns.add(conn);
-    socket.setNoDelay(true);
     // Idle is checked once a second by housekeeping against the last read (lastData), not with
     // socket.setTimeout: Node refreshes that timer on every write too, so each session's notify
     // of a broadcast cost a timer reinsertion (--cpu-prof), and a miner we kept writing to was
     // never idle however long it said nothing.
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk: Buffer, length: number): void => {
       conn.lastData = this.now();
       let lines: string[];
       try {
-        lines = splitter.push(chunk);
+        lines = splitter.push(chunk, length);
       } catch (e) {
         if (e instanceof LineTooLong) return this.drop(conn, e.message, true);
         throw e;
@@ -249,19 +253,22 @@ export class StratumServer {
           if (conn.tokens < 1) return this.drop(conn, 'message flood', true);
           conn.tokens -= 1;
           conn.session.handleLine(line);
-          if (socket.destroyed) return;
+          if (conn.socket.destroyed) return;
         }
       } finally {
         this.flush(conn);
       }
     };
-    socket.on('data', onData);
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
+    // Reads into one buffer every connection shares (socket-reads.ts): no Buffer per read.
+    const sock = (conn.socket = readIntoSharedBuffer(socket, onData));
+    sock.setNoDelay(true);
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
       conn.session.markClosed();
       this.forget(conn);
     });
-    if (first && first.length > 0) onData(first);
+    if (first && first.length > 0) onData(first, first.length);
+    return sock;
   }
 
   /** Every session's submit outcomes into `stats` (one shared function: this is the hot path). */
@@ -358,8 +365,8 @@ export class StratumServer {
     c.counted = null;
   }
 
-  /** Close a connection over a limit at once; one log line a minute per reason. */
-  private refuse(socket: Socket, reason: string): void {
+  /** Close a connection over a limit at once; one log line a minute per reason. Returns null (accept's refusal). */
+  private refuse(socket: Socket, reason: string): null {
     socket.destroy();
     const now = this.now();
     const r = this.refusals.get(reason) ?? { count: 0, loggedAt: -Infinity };
@@ -370,6 +377,7 @@ export class StratumServer {
       r.loggedAt = now;
     }
     this.refusals.set(reason, r);
+    return null;
   }
 
   private write(c: Conn, data: string | Buffer, ascii: boolean): void {

@@ -3,13 +3,26 @@ import fc from 'fast-check';
 import { LineSplitter, LineTooLong, MAX_LINE_BYTES } from '../../src/stratum/line-splitter.js';
 
 /** Every line one splitter returns for `stream` fed in chunks of the lengths in `cuts` (cycled). */
-function splitInChunks(stream: Buffer, cuts: readonly number[]): string[] {
+/**
+ * The lines of `stream` fed in chunks of the cycled `cuts` lengths. With `reused`, each chunk is
+ * copied to the start of one buffer whose rest is newlines and passed with its length, as a
+ * socket reading into a shared buffer does (src/stratum/socket-reads.ts): a splitter that read
+ * past the length, or kept a view of the buffer, would return other lines.
+ */
+function splitInChunks(stream: Buffer, cuts: readonly number[], reused = false): string[] {
   const s = new LineSplitter();
   const got: string[] = [];
+  const buffer = Buffer.alloc(32);
   for (let pos = 0, i = 0; pos < stream.length; i++) {
-    const n = cuts[i % cuts.length]!;
-    got.push(...s.push(stream.subarray(pos, pos + n)));
-    pos += n;
+    const chunk = stream.subarray(pos, pos + cuts[i % cuts.length]!);
+    if (reused) {
+      buffer.fill(0x0a);
+      chunk.copy(buffer);
+      got.push(...s.push(buffer, chunk.length));
+    } else {
+      got.push(...s.push(chunk));
+    }
+    pos += chunk.length;
   }
   return got;
 }
@@ -22,8 +35,8 @@ describe('LineSplitter', () => {
         fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 10 }),
         (lines, cuts) => {
           const stream = Buffer.from(lines.map((l) => l + '\n').join(''));
-          const got = splitInChunks(stream, cuts);
-          expect(got).toEqual(lines);
+          expect(splitInChunks(stream, cuts)).toEqual(lines);
+          expect(splitInChunks(stream, cuts, true)).toEqual(lines);
         },
       ),
     );
@@ -37,8 +50,9 @@ describe('LineSplitter', () => {
         (lines, cuts) => {
           // A CR or an LF, and the bytes of one character, may each end up on either side of a cut.
           const stream = Buffer.from(lines.map((l) => l.text + (l.crlf ? '\r\n' : '\n')).join(''), 'utf8');
-          const got = splitInChunks(stream, cuts);
-          expect(got).toEqual(lines.map((l) => l.text).filter((t) => t !== ''));
+          const want = lines.map((l) => l.text).filter((t) => t !== '');
+          expect(splitInChunks(stream, cuts)).toEqual(want);
+          expect(splitInChunks(stream, cuts, true)).toEqual(want);
         },
       ),
     );

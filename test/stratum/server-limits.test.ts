@@ -20,18 +20,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A Stratum server on `work` over real TCP; `accepted`: the server's side of each connection. */
-async function serve(opts: ConstructorParameters<typeof StratumServer>[1], work: FixedWork = new FixedWork()): Promise<{ stratum: StratumServer; port: number; logs: string[]; accepted: Socket[] }> {
+/** A Stratum server on `work` over real TCP. */
+async function serve(opts: ConstructorParameters<typeof StratumServer>[1], work: FixedWork = new FixedWork()): Promise<{ stratum: StratumServer; port: number; logs: string[] }> {
   const logs: string[] = [];
-  const accepted: Socket[] = [];
   const stratum = new StratumServer(work, { ...opts, log: (m) => logs.push(m) });
-  const tcp: Server = createServer((s) => {
-    accepted.push(s);
-    stratum.accept(s);
-  });
+  const tcp: Server = createServer((s) => stratum.accept(s));
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
   cleanups.push(() => new Promise<void>((r) => tcp.close(() => r())), () => stratum.close());
-  return { stratum, port: (tcp.address() as { port: number }).port, logs, accepted };
+  return { stratum, port: (tcp.address() as { port: number }).port, logs };
 }
 
 /** A raw miner that subscribes and authorizes as `name`, then stops reading (its socket paused). */
@@ -222,9 +218,11 @@ describe('notify lines written as bytes', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const size = 12_000;
-    const { stratum, port, accepted } = await serve({ maxQueuedBytes: 64 * 1024 * 1024 }, new ByteLineWork(size));
+    const { stratum, port } = await serve({ maxQueuedBytes: 64 * 1024 * 1024 }, new ByteLineWork(size));
     await pausedMiner(port, stratum, 'silent');
-    const server = accepted[0];
+    // The server's side of the connection: the socket it reads and writes (socket-reads.ts hands
+    // the accepted one's connection to a socket of its own).
+    const server = [...(stratum as unknown as { conns: Set<{ socket: Socket }> }).conns][0]?.socket;
     // Past the kernel's buffers first, then the measured broadcasts.
     while (server!.writableLength === 0) {
       stratum.broadcastWork(true);
@@ -255,6 +253,21 @@ describe('the worker port', () => {
     const c = await open(bound, '127.0.0.1');
     await c.closed;
     expect(a.socket.destroyed || b.socket.destroyed).toBe(false);
+  });
+
+  it('ends a Stratum connection when it closes, though the connection moved to a socket of its own (socket-reads.ts)', async () => {
+    const { WorkerPort } = await import('../../src/node/worker-port.js');
+    const stratum = new StratumServer(new FixedWork(), {});
+    const port = new WorkerPort((s, first) => stratum.accept(s, first), []);
+    const bound = await port.listen(0, '127.0.0.1');
+    cleanups.push(() => stratum.close());
+    const miner = new StratumTestMiner({ port: bound, username: 'moved' });
+    cleanups.push(() => miner.close());
+    await miner.connect();
+    expect((await miner.login()).result).toBe(true);
+    // The port closes before the Stratum server: its close must not wait for the miner.
+    await port.close();
+    await waitFor('the miner disconnected', () => stratum.sessions.length === 0);
   });
 });
 
