@@ -36,7 +36,7 @@ import { StratumServer } from '../src/stratum/server.js';
 import { PoolWork } from '../src/work/pool-work.js';
 import { buildGbt, parseGbt, payoutAddress } from './template-fixture.js';
 import { LoadChild } from './mining-load.js';
-import { repoPath } from './repo-path.js';
+import { nodeExecutableFlags } from './node-flags.js';
 // The modules the `p2pool` executable loads before its first job (main.ts -> node-command.ts ->
 // node.ts: the v35 node's own graph, issue 18's lazy imports), unused here but loaded, so that
 // Node's start and imports and the memory they take are the node's, not a subset of them.
@@ -92,17 +92,6 @@ function childScript(): string {
   const self = fileURLToPath(import.meta.url);
   const bundled = join(dirname(self), 'bundle', 'memory.js');
   return self.endsWith('.js') && existsSync(bundled) ? bundled : self;
-}
-
-/**
- * The V8 flags the `p2pool` executable runs with: its first line (`#!/usr/bin/env -S node
- * FLAGS`, src/cli/main.ts), so the child is the process an operator runs.
- */
-export function nodeExecutableFlags(): string[] {
-  const first = readFileSync(repoPath('src/cli/main.ts'), 'utf8').split('\n', 1)[0]!;
-  const m = /^#!\/usr\/bin\/env (?:-S )?node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
-  if (!m) throw new Error(`memory bench: cannot read the node flags from src/cli/main.ts's first line: ${first}`);
-  return m[1]!.split(' ').filter((f) => f !== '');
 }
 
 /** The sharechain bench's network: bitcoin's constants with MAX_TARGET raised (bench/sharechain.ts). */

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchBitcoin } from './bitcoin.js';
+import { nodeExecutableFlags } from './node-flags.js';
 
 type BenchResult = Record<string, unknown>;
 
@@ -55,11 +56,25 @@ function soakWithHeapCap(names: string[]): boolean {
   return true;
 }
 
+/**
+ * Every section measures the process an operator runs: Node with the `p2pool` executable's V8
+ * flags (bench/node-flags.ts; a 2 MB young generation). Re-run this process with those it lacks.
+ * (Until 2026-12-07 the bench ran with V8's defaults: its collector was not the node's.)
+ */
+function withNodeFlags(): boolean {
+  const missing = nodeExecutableFlags().filter((f) => !process.execArgv.some((a) => a.split('=')[0] === f.split('=')[0]));
+  if (missing.length === 0) return false;
+  const r = spawnSync(process.execPath, [...missing, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  if (withNodeFlags()) return;
   if (soakWithHeapCap(names)) return;
   for (const n of names) if (!SECTIONS.some((s) => s.name === n)) throw new Error(`unknown bench section ${n} (${SECTIONS.map((s) => s.name).join(', ')})`);
-  const results: Record<string, unknown> = { node: process.version };
+  const results: Record<string, unknown> = { node: process.version, nodeFlags: process.execArgv.join(' ') };
   for (const s of SECTIONS) {
     if (names.length ? names.includes(s.name) : !s.alone) results[s.name] = await s.run();
     else if (s.alone && !names.length) results[s.name] = { skipped: `runs alone: npm run bench -- ${s.name}` };
