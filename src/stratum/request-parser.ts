@@ -24,6 +24,12 @@ const MAX_ID_DIGITS = 15;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const UNUSUAL = /[\u0000-\u001f\\]/;
 
+/**
+ * parseRequestFast's params while it reads them (single-threaded): MAX_PARAMS slots made once,
+ * never shrunk (emptying an array frees its slots, and the next push grows them again).
+ */
+const PARAMS_SCRATCH: string[] = new Array<string>(MAX_PARAMS).fill('');
+
 /** Parse one line into a request; throws BadRequest (messages.ts) with a reason for anything else. */
 export function parseRequest(line: string): StratumRequest {
   return parseRequestFast(line) ?? parseRequestJson(line);
@@ -60,23 +66,28 @@ export function parseRequestFast(s: string): StratumRequest | null {
       i = end + 1;
     } else if (key === Key.Params) {
       if (params !== undefined || at(s, i) !== 0x5b) return null; // '['
-      params = [];
       i = skipSpaces(s, i + 1);
       if (at(s, i) === 0x5d) { // ']': no params
+        params = [];
         i++;
       } else {
+        // Gathered in a reused array, then copied at their count: an array grown by push from
+        // empty reserves ~17 slots (~100 bytes more garbage a submit than 5).
+        const found = PARAMS_SCRATCH;
+        let n = 0;
         for (;;) {
           if (at(s, i) !== QUOTE) return null;
           const end = s.indexOf('"', i + 1);
           // More params than the general parser allows: it gives the error.
-          if (end < 0 || params.length === MAX_PARAMS) return null;
-          params.push(s.slice(i + 1, end));
+          if (end < 0 || n === MAX_PARAMS) return null;
+          found[n++] = s.slice(i + 1, end);
           i = skipSpaces(s, end + 1);
           const c = at(s, i);
           if (c === 0x5d) break; // ']'
           if (c !== 0x2c) return null; // ','
           i = skipSpaces(s, i + 1);
         }
+        params = found.slice(0, n);
         i++;
       }
     } else {

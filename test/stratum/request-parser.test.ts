@@ -158,6 +158,19 @@ describe('parseRequestFast and parseRequest against JSON.parse and the checks', 
     expect(fast).toBeGreaterThan(3);
   });
 
+  it('gives each request params of its own, however many lines it read since', () => {
+    // The fast path gathers params in one reused array: each result must be a copy.
+    const first = parseRequestFast('{"id":1,"method":"mining.submit","params":["w","j","e2","t","n"]}')!;
+    const second = parseRequestFast('{"id":2,"method":"mining.authorize","params":["user","pass"]}')!;
+    const declined = parseRequestFast('{"id":3,"method":"m","params":["a","b","c",4]}');
+    const none = parseRequestFast('{"id":4,"method":"mining.subscribe","params":[]}')!;
+    expect(declined).toBeNull();
+    expect(first.params).toEqual(['w', 'j', 'e2', 't', 'n']);
+    expect(second.params).toEqual(['user', 'pass']);
+    expect(none.params).toEqual([]);
+    expect(first.params).not.toBe(second.params);
+  });
+
   it('agrees on chosen edge cases', () => {
     const cases: Array<[string, boolean]> = [
       ['{"id":1,"method":"mining.submit","params":["w","j","00000001","5f5e1000","0000abcd"]}', true],
