@@ -113,9 +113,13 @@ interface Conn {
 export class StratumServer {
   readonly stats: StratumStats = { submits: 0, accepted: 0, stale: 0, rejected: new Map(), broadcasts: 0, lastBroadcastMs: 0 };
   private readonly conns = new Set<Conn>();
-  /** broadcastWork's sessions with a job, and their jobs (emptied after each broadcast). */
-  private readonly broadcastConns: Conn[] = [];
-  private readonly broadcastJobs: Job[] = [];
+  /**
+   * broadcastWork's sessions with a job, and their jobs: slots written in place and set to null
+   * after each broadcast, never emptied (an array emptied with `length = 0` frees its slots, and
+   * pushing into it grew them again every broadcast: ~70 bytes of garbage a session).
+   */
+  private readonly broadcastConns: (Conn | null)[] = [];
+  private readonly broadcastJobs: (Job | null)[] = [];
   private readonly perIp = new Map<string, number>();
   private readonly refusals = new Map<string, { count: number; loggedAt: number }>();
   private readonly bans = new Map<string, number>();
@@ -288,22 +292,25 @@ export class StratumServer {
     // line through the kernel) it ran cold. The arrays are the server's, reused.
     const conns = this.broadcastConns;
     const jobs = this.broadcastJobs;
+    let count = 0;
     for (const c of this.conns) {
       const job = c.session.prepareJob(clean);
       if (job === null) continue;
-      conns.push(c);
-      jobs.push(job);
+      conns[count] = c;
+      jobs[count] = job;
+      count++;
     }
     try {
       // Then the lines a run at a time: a run's lines assembled back to back in the arena, then
       // written. Assembled between socket writes (each syscall evicting the code and the work's
       // bytes from the cache), a line took two to three times as long as in a run (bench/mining.ts notify rounds, 2026-12-07).
       let i = 0;
-      while (i < conns.length) {
+      while (i < count) {
         if (this.arena.length === 0) this.arena = Buffer.allocUnsafeSlow(RUN_ARENA_BYTES);
         this.arenaAt = 0;
         const from = i;
         const lines = this.runLines;
+        let n = 0;
         do {
           const job = jobs[i]!;
           const room = (job.coinb1HexSource?.coinb1HexLength ?? 0) + LINE_ROOM_BEYOND_COINB1;
@@ -311,11 +318,11 @@ export class StratumServer {
           // A socket that already queues bytes will queue this line too: a Buffer of its own, so
           // that a miner that does not read never pins an arena per broadcast.
           const queues = conns[i]!.socket.writableLength !== 0;
-          lines.push(conns[i]!.session.notifyBytes(job, clean, queues ? Buffer.allocUnsafe : this.arenaAlloc));
+          lines[n++] = conns[i]!.session.notifyBytes(job, clean, queues ? Buffer.allocUnsafe : this.arenaAlloc);
           i++;
-        } while (i < conns.length);
+        } while (i < count);
         let held = false;
-        for (let k = 0; k < lines.length; k++) {
+        for (let k = 0; k < n; k++) {
           const c = conns[from + k]!;
           // set_difficulty and notify, when both go, leave in one write.
           c.batching = true;
@@ -323,15 +330,16 @@ export class StratumServer {
           this.flush(c);
           if (c.socket.writableLength !== 0) held = true;
         }
-        lines.length = 0;
+        lines.fill(null, 0, n);
         // A line the kernel did not take at once stays queued by its socket as it is (no copy):
         // the arena is that socket's now, and the next run gets a new one.
         if (held) this.arena = Buffer.allocUnsafeSlow(0);
       }
     } finally {
-      conns.length = 0;
-      jobs.length = 0;
-      this.runLines.length = 0;
+      // The references go (a closed session's objects are not kept to the next broadcast); the slots stay.
+      conns.fill(null, 0, count);
+      jobs.fill(null, 0, count);
+      this.runLines.fill(null);
     }
     this.stats.broadcasts++;
     this.stats.lastBroadcastMs = performance.now() - t0;
