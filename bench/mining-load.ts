@@ -16,6 +16,7 @@ import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sha256d } from '../src/bitcoin/hash.js';
 import { hashToBigInt } from '../src/bitcoin/hex.js';
+import { withoutNodeFlags } from './node-flags.js';
 
 export type LoadCommand =
   | { type: 'connect'; port: number; usernames: string[] }
@@ -254,14 +255,14 @@ function paced(rate: number, durationMs: number): Promise<LoadReport> {
   });
 }
 
-/** The parent's handle on a load generator child (this file, forked with the parent's execArgv). */
+/** The parent's handle on a load generator child (this file, forked with the parent's execArgv but the node's flags). */
 export class LoadChild {
   private readonly child: ChildProcess;
   private waiting: ((r: LoadReport) => void) | null = null;
   private failing: ((e: Error) => void) | null = null;
 
   constructor() {
-    this.child = fork(fileURLToPath(import.meta.url), [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(fileURLToPath(import.meta.url), [], { execArgv: withoutNodeFlags(process.execArgv), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (m: LoadReport) => {
       const w = this.waiting;
       this.waiting = null;

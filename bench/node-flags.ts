@@ -13,3 +13,13 @@ export function nodeExecutableFlags(): string[] {
   if (!m) throw new Error(`bench: cannot read the node flags from src/cli/main.ts's first line: ${first}`);
   return m[1]!.split(' ').filter((f) => f !== '');
 }
+
+/**
+ * The parent's execArgv without the node's flags (nodeExecutableFlags), for a child that plays
+ * the miners (bench/mining-load.ts, bench/soak-load.ts): the load generator is not the node, and
+ * runs with V8's defaults, for ours and the floors alike.
+ */
+export function withoutNodeFlags(execArgv: readonly string[]): string[] {
+  const names = new Set(nodeExecutableFlags().map((f) => f.split('=')[0]));
+  return execArgv.filter((a) => !names.has(a.split('=')[0]));
+}

@@ -11,6 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sha256d } from '../src/bitcoin/hash.js';
 import { hashToBigInt } from '../src/bitcoin/hex.js';
+import { withoutNodeFlags } from './node-flags.js';
 
 export type SoakCommand =
   | { type: 'connect'; port: number; usernames: string[]; nonReaders: number }
@@ -237,9 +238,9 @@ export class SoakLoad {
   private failing: ((e: Error) => void) | null = null;
 
   constructor() {
-    // Not the node's heap cap (bench/run.ts gives the soak's node --max-old-space-size): the
-    // miners' process keeps every latency and notify time of the run.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
+    // Not the node's heap cap (bench/run.ts gives the soak's node --max-old-space-size) nor its
+    // V8 flags (bench/node-flags.ts): the miners' process keeps every latency and notify time of the run.
+    const execArgv = withoutNodeFlags(process.execArgv).filter((a) => !a.startsWith('--max-old-space-size'));
     this.child = fork(fileURLToPath(import.meta.url), ['soak-child'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (m: SoakReport) => {
       const w = this.waiting;
