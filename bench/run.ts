@@ -44,25 +44,20 @@ const SECTIONS: Array<{ name: string; alone?: true; run: () => unknown }> = [
 ];
 
 /**
- * The soak runs the node the way docs/operations.md recommends for thousands of miners: with
- * V8's old space capped (SOAK_HEAP_MB, default 256; 0 for V8's default), so the heap is
- * collected before it grows to V8's default limit. Re-run this process with the flag.
+ * The V8 flags this run needs, re-run with those it lacks (one process hop), else false:
+ * - every section measures the process an operator runs: Node with the `p2pool` executable's
+ *   flags (bench/node-flags.ts; a 2 MB young generation). Until 2026-12-07 the bench ran with
+ *   V8's defaults: its collector was not the node's;
+ * - the soak runs the node the way docs/operations.md recommends for thousands of miners, with
+ *   V8's old space capped (SOAK_HEAP_MB, default 256; 0 for V8's default), so the heap is
+ *   collected before it grows to V8's default limit.
+ * A flag already given (by name) is kept as given.
  */
-function soakWithHeapCap(names: string[]): boolean {
+function rerunWithFlags(names: string[]): boolean {
+  const wanted = nodeExecutableFlags();
   const heapMb = Number(process.env.SOAK_HEAP_MB ?? 256);
-  if (!names.includes('soak') || heapMb === 0 || process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) return false;
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
-  process.exitCode = r.status ?? 1;
-  return true;
-}
-
-/**
- * Every section measures the process an operator runs: Node with the `p2pool` executable's V8
- * flags (bench/node-flags.ts; a 2 MB young generation). Re-run this process with those it lacks.
- * (Until 2026-12-07 the bench ran with V8's defaults: its collector was not the node's.)
- */
-function withNodeFlags(): boolean {
-  const missing = nodeExecutableFlags().filter((f) => !process.execArgv.some((a) => a.split('=')[0] === f.split('=')[0]));
+  if (names.includes('soak') && heapMb !== 0) wanted.push(`--max-old-space-size=${heapMb}`);
+  const missing = wanted.filter((f) => !process.execArgv.some((a) => a.split('=')[0] === f.split('=')[0]));
   if (missing.length === 0) return false;
   const r = spawnSync(process.execPath, [...missing, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exitCode = r.status ?? 1;
@@ -71,8 +66,7 @@ function withNodeFlags(): boolean {
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  if (withNodeFlags()) return;
-  if (soakWithHeapCap(names)) return;
+  if (rerunWithFlags(names)) return;
   for (const n of names) if (!SECTIONS.some((s) => s.name === n)) throw new Error(`unknown bench section ${n} (${SECTIONS.map((s) => s.name).join(', ')})`);
   const results: Record<string, unknown> = { node: process.version, nodeFlags: process.execArgv.join(' ') };
   for (const s of SECTIONS) {
