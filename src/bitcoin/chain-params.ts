@@ -8,7 +8,7 @@
  * every value it defines. Where the reference and Core differ we follow Core and say so.
  * Every genesis hash is pinned in test/bitcoin/chain-params.test.ts by hashing its header.
  */
-import { scryptPow, sha256d } from './hash.js';
+import { scryptPow, sha256d, sha256dInto } from './hash.js';
 
 export type ChainName =
   | 'bitcoin'
@@ -339,6 +339,13 @@ export function blockSubsidy(params: ChainParams, height: number): number {
 export function powHash(params: ChainParams, header80: Uint8Array): Buffer {
   if (header80.length !== 80) throw new RangeError(`block header must be 80 bytes, got ${header80.length}`);
   return params.pow === 'scrypt' ? scryptPow(header80) : sha256d(header80);
+}
+
+/** powHash into `out[0..32]`; for sha256d chains no Buffer is made (a Stratum submit's check). */
+export function powHashInto(params: ChainParams, header80: Uint8Array, out: Uint8Array): void {
+  if (header80.length !== 80) throw new RangeError(`block header must be 80 bytes, got ${header80.length}`);
+  if (params.pow === 'scrypt') out.set(scryptPow(header80), 0);
+  else sha256dInto(header80, 0, 80, out, 0);
 }
 
 /**

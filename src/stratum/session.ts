@@ -5,7 +5,7 @@
  * the protocol logic is tested without sockets as well as over real TCP.
  */
 import { difficultyToTarget } from '../bitcoin/target.js';
-import { buildHeader, hashExceedsTarget, targetToHashBytes, type BuiltHeader, type Job } from '../work/job.js';
+import { BuiltHeader, coinbaseSuffix, hashExceedsTarget, targetToHashBytes, writeHeader, type Job } from '../work/job.js';
 import { acceptedLine, BadRequest, StratumErrorCode as E, hexU32Param, pushLine, responseLine, stratumError, type StratumError } from './messages.js';
 import { notifyLine, notifyLineBytes } from './notify-line.js';
 import { parseRequest } from './request-parser.js';
@@ -27,6 +27,13 @@ const MAX_JOBS = 32;
 const MAX_KEPT_SEEN_SLOTS = 1024;
 /** Header time may run this far past the node's clock (Core: 2 hours). */
 const MAX_FUTURE_NTIME = 7200;
+/**
+ * A submit's header and PoW hash, written here and read only until its answer: a pseudoshare
+ * (nearly every submit) makes no Buffer for either. A share, a block or an aux solution gets
+ * its own copies (WorkSource.onPseudoshare).
+ */
+const HEADER_SCRATCH = Buffer.alloc(80);
+const POW_SCRATCH = Buffer.alloc(32);
 /** This many invalid submissions in a row ends the connection. */
 export const MAX_BAD_SUBMITS = 50;
 /** Stratum subscription id the reference returns (test/fixtures worker-capture.json). */
@@ -52,6 +59,13 @@ interface LiveJob {
    * kept, emptied, for the slot's next job unless it grew large).
    */
   seen: SeenHeaders | null;
+  /**
+   * extranonce1 || extranonce2 || coinb2 of this job (job.ts coinbaseSuffix), made on its first
+   * submit, each submit writing its extranonce2 into it; the Buffer is kept for the slot's next
+   * job when its length fits. `suffixOf` is the job it was filled for.
+   */
+  suffix: Buffer | null;
+  suffixOf: Job | null;
 }
 
 /**
@@ -104,13 +118,14 @@ class LiveJobs {
     this.newest = (this.newest + 1) % MAX_JOBS;
     const slot = this.slots[this.newest];
     if (slot === undefined) {
-      this.slots[this.newest] = { job, miner, target, targetBytes: null, seen: null };
+      this.slots[this.newest] = { job, miner, target, targetBytes: null, seen: null, suffix: null, suffixOf: null };
     } else {
       if (slot.job !== null) this.drop(slot.job);
       slot.job = job;
       slot.miner = miner;
       slot.target = target;
       slot.targetBytes = null;
+      slot.suffixOf = null;
       const seen = slot.seen;
       if (seen !== null) {
         if (seen.slots > MAX_KEPT_SEEN_SLOTS) slot.seen = null;
@@ -405,14 +420,21 @@ export class StratumSession {
     live.seen ??= new SeenHeaders();
     if (!live.seen.add(en2, ntime, nonce, version)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
 
-    this.nonceArea.writeUInt32BE(en2, this.extranonce1.length);
-    const built = buildHeader(liveJob, this.nonceArea, ntime, nonce, version);
-    const powHash = this.work.powHash(built.header);
+    const suffix = this.coinbaseSuffix(live, liveJob);
+    suffix.writeUInt32BE(en2, this.extranonce1.length);
+    writeHeader(liveJob, suffix, ntime, nonce, version, HEADER_SCRATCH);
+    let powHash: Buffer = POW_SCRATCH;
+    if (this.work.powHashInto) this.work.powHashInto(HEADER_SCRATCH, POW_SCRATCH);
+    else powHash = this.work.powHash(HEADER_SCRATCH);
     live.targetBytes ??= targetToHashBytes(live.target);
     if (hashExceedsTarget(powHash, live.targetBytes)) {
       return this.fail(id, E.LOW_DIFFICULTY, 'low difficulty share', 'lowDifficulty');
     }
-    const res = this.work.onSolution(new SubmittedSolution(liveJob, miner, built, powHash, live.target));
+    // Only a pseudoshare (nearly every submit): answered from the scratch memory. Anything more
+    // (a share, a block, an aux solution) is handed over whole, in Buffers of its own.
+    const res =
+      this.work.onPseudoshare?.(liveJob, miner, powHash, live.target) ??
+      this.work.onSolution(new SubmittedSolution(liveJob, miner, new BuiltHeader(Buffer.from(HEADER_SCRATCH), liveJob.coinb1, Buffer.from(suffix), this.nonceArea.length), Buffer.from(powHash), live.target));
     if (res.status === 'accepted') {
       this.badInARow = 0;
       this.counters.accepted++;
@@ -426,6 +448,19 @@ export class StratumSession {
     }
     if (res.status === 'stale') return this.fail(id, E.JOB_NOT_FOUND, res.reason, 'stale');
     return this.fail(id, E.OTHER, res.reason, 'rejected');
+  }
+
+  /** `live`'s coinbase suffix for `job`, with this session's extranonce1 (filled on the job's first submit). */
+  private coinbaseSuffix(live: LiveJob, job: Job): Buffer {
+    if (live.suffixOf === job && live.suffix !== null) return live.suffix;
+    const length = this.nonceArea.length + job.coinb2.length;
+    if (live.suffix === null || live.suffix.length !== length) live.suffix = coinbaseSuffix(job, this.nonceArea);
+    else {
+      this.nonceArea.copy(live.suffix, 0);
+      job.coinb2.copy(live.suffix, this.nonceArea.length);
+    }
+    live.suffixOf = job;
+    return live.suffix;
   }
 
   private fail(id: number | string | null, code: number, message: string, counter: keyof SessionCounters): void {

@@ -23,7 +23,7 @@
 import { EventEmitter } from 'node:events';
 import { decodeAddress } from '../bitcoin/address.js';
 import { assembleBlock, headerFieldsWithoutRoot } from '../bitcoin/block.js';
-import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
+import { powHash, powHashInto, type ChainParams } from '../bitcoin/chain-params.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
 import { bip34HeightPush, classifyScript, pushData } from '../bitcoin/script.js';
@@ -45,13 +45,13 @@ import { submitFoundBlock, type BlockOutcome, type BlockSubmitter, type FoundBlo
 import { exceededFirmwareLimits, firmwareWarning, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
 import { TransactionFitter, type JobTransactions } from './job-transactions.js';
-import { hashExceedsTarget, targetToHashBytes, type Job } from './job.js';
+import { hashExceedsTarget, jobHashTargets, onlyPseudoshare, type HashTargets, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import type { TemplateProvider, WorkBlockStatus, WorkCounters } from './pool-work.js';
 import { reservedWeightAdvice } from './pool-work.js';
 import { parseFairUsername } from './username.js';
-import type { AuthorizeResult, Miner, NodeWork, Solution, SolutionResult } from './work-source.js';
+import { ACCEPTED, STALE_WORK, type AuthorizeResult, type Miner, type NodeWork, type Solution, type SolutionResult } from './work-source.js';
 
 /** Header versions carry at least the BIP9 top bits (as v35's jobs). */
 const MIN_HEADER_VERSION = 0x20000000;
@@ -120,7 +120,7 @@ interface FairJobContext {
   generation: Generation;
   gen: GeneratedFairShare;
   /** The job's block and share targets as hash bytes, made on its first solution. */
-  targets?: { block: Buffer; share: Buffer };
+  targets?: HashTargets;
 }
 
 /** Per miner, for the API: the own target and class of its last job. */
@@ -254,6 +254,10 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
 
   powHash(header: Buffer): Buffer {
     return powHash(this.parent, header);
+  }
+
+  powHashInto(header: Buffer, out: Buffer): void {
+    powHashInto(this.parent, header, out);
   }
 
   // ---- work changes ------------------------------------------------------------------------
@@ -541,24 +545,43 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
     return forkPoint(chain.tracker, probe, best, best.info.height + 1 - this.opts.net.refDepth) !== null;
   }
 
-  onSolution(s: Solution): SolutionResult {
-    const ctx = s.job.context as FairJobContext;
+  onPseudoshare(job: Job, miner: Miner, powHash: Buffer, pseudoTarget: bigint): SolutionResult | null {
+    const ctx = job.context as FairJobContext;
+    ctx.targets ??= jobHashTargets(job);
+    if (!onlyPseudoshare(powHash, ctx.targets, this.opts.merged?.easiestTarget() ?? null)) return null;
+    return this.countPseudoshare(ctx, miner, pseudoTarget) ? STALE_WORK : ACCEPTED;
+  }
+
+  /** Whether a job's work can no longer be paid: its block is not the tip, or its link is too old. */
+  private deadWork(ctx: FairJobContext): boolean {
     const g = ctx.generation;
     const tip = this.opts.templates.current;
     const blockStale = this.opts.templates.stale || tip === null || !tip.previousBlockHash.equals(g.template.previousBlockHash);
-    const dead = blockStale || !this.payable(g.parent);
+    return blockStale || !this.payable(g.parent);
+  }
+
+  /** Counts a pseudoshare (every solution is one); returns whether its work is dead. */
+  private countPseudoshare(ctx: FairJobContext, miner: Miner, pseudoTarget: bigint): boolean {
+    const dead = this.deadWork(ctx);
     this.counters.pseudoshares++;
     if (dead) this.counters.deadPseudoshares++;
-    this.hashrate.add(this.now(), s.pseudoTarget, this.rateUser(s.miner), dead);
+    this.hashrate.add(this.now(), pseudoTarget, this.rateUser(miner), dead);
+    return dead;
+  }
+
+  onSolution(s: Solution): SolutionResult {
+    const ctx = s.job.context as FairJobContext;
+    const g = ctx.generation;
+    const dead = this.countPseudoshare(ctx, s.miner, s.pseudoTarget);
 
     const auxTarget = this.opts.merged?.easiestTarget() ?? null;
     if (auxTarget !== null && hashToBigInt(s.powHash) <= auxTarget) {
       this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
     }
-    ctx.targets ??= { block: targetToHashBytes(s.job.blockTarget), share: targetToHashBytes(s.job.shareTarget) };
+    ctx.targets ??= jobHashTargets(s.job);
     const isBlock = !hashExceedsTarget(s.powHash, ctx.targets.block);
     const isShare = !hashExceedsTarget(s.powHash, ctx.targets.share);
-    const answer: SolutionResult = dead ? { status: 'stale', reason: 'stale work' } : { status: 'accepted' };
+    const answer = dead ? STALE_WORK : ACCEPTED;
     if (!isBlock && !isShare) return answer;
     const lastTxoutNonce = s.nonceArea.readBigUInt64LE(0);
     if (isBlock) this.submitBlock(s, ctx, lastTxoutNonce);

@@ -7,7 +7,7 @@
  * gets its own generation transaction, a job belongs to one miner.
  */
 import { hashWords, sha256dBranch, Sha256dPrefix } from '../bitcoin/hash.js';
-import { bigIntToHash, swapWords32 } from '../bitcoin/hex.js';
+import { bigIntToHash, hashToBigInt, swapWords32 } from '../bitcoin/hex.js';
 import { MAX_UINT256 } from '../bitcoin/target.js';
 
 export interface Job {
@@ -102,18 +102,34 @@ const txidScratch = Buffer.alloc(32);
  * an aux solution), not for every pseudoshare.
  */
 export function buildHeader(job: Job, nonceArea: Uint8Array, ntime: number, nonce: number, version: number): BuiltHeader {
+  const suffix = coinbaseSuffix(job, nonceArea);
+  const header = Buffer.allocUnsafe(80);
+  writeHeader(job, suffix, ntime, nonce, version, header);
+  return new BuiltHeader(header, job.coinb1, suffix, nonceArea.length);
+}
+
+/** extranonce1 || extranonce2 || coinb2: the part of a job's coinbase after coinb1, as a new Buffer. */
+export function coinbaseSuffix(job: Job, nonceArea: Uint8Array): Buffer {
   const suffix = Buffer.allocUnsafe(nonceArea.length + job.coinb2.length);
   suffix.set(nonceArea, 0);
   job.coinb2.copy(suffix, nonceArea.length);
+  return suffix;
+}
+
+/**
+ * Writes a solution's 80-byte header into `out[0..80]`, making no Buffer: the coinbase txid
+ * resumed from coinb1's prefix over `suffix` (coinbaseSuffix's bytes, whole), the merkle branch
+ * climbed to the root, then version, previous block, ntime, bits and nonce. A Stratum submit's
+ * pseudoshare check writes into memory it reuses (session.ts).
+ */
+export function writeHeader(job: Job, suffix: Uint8Array, ntime: number, nonce: number, version: number, out: Buffer): void {
   coinbasePrefix(job.coinb1).digestInto(suffix, txidScratch, 0);
-  const header = Buffer.allocUnsafe(80);
-  header.writeUInt32LE(version >>> 0, 0);
-  job.prevBlock.copy(header, 4);
-  sha256dBranch(txidScratch, 0, branchWords(job.merkleBranch), header, 36);
-  header.writeUInt32LE(ntime >>> 0, 68);
-  header.writeUInt32LE(job.bits >>> 0, 72);
-  header.writeUInt32LE(nonce >>> 0, 76);
-  return new BuiltHeader(header, job.coinb1, suffix, nonceArea.length);
+  out.writeUInt32LE(version >>> 0, 0);
+  job.prevBlock.copy(out, 4);
+  sha256dBranch(txidScratch, 0, branchWords(job.merkleBranch), out, 36);
+  out.writeUInt32LE(ntime >>> 0, 68);
+  out.writeUInt32LE(job.bits >>> 0, 72);
+  out.writeUInt32LE(nonce >>> 0, 76);
 }
 
 /**
@@ -164,4 +180,24 @@ export function hashExceedsTarget(hash: Uint8Array, target: Uint8Array): boolean
     if (h !== t) return h > t;
   }
   return false;
+}
+
+/** A job's block and share targets as hash bytes (targetToHashBytes), made on a job's first submit. */
+export interface HashTargets {
+  block: Buffer;
+  share: Buffer;
+}
+
+export function jobHashTargets(job: Job): HashTargets {
+  return { block: targetToHashBytes(job.blockTarget), share: targetToHashBytes(job.shareTarget) };
+}
+
+/**
+ * Whether a PoW hash is only a pseudoshare: above the job's block and share targets and above
+ * the easiest aux target (null: no aux chain). The work layer's onPseudoshare answers such a
+ * hash without the whole solution; any other needs it (WorkSource.onPseudoshare).
+ */
+export function onlyPseudoshare(powHash: Uint8Array, targets: HashTargets, auxTarget: bigint | null): boolean {
+  if (!hashExceedsTarget(powHash, targets.block) || !hashExceedsTarget(powHash, targets.share)) return false;
+  return auxTarget === null || hashToBigInt(powHash) > auxTarget;
 }

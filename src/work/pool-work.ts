@@ -9,7 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { powHash, type ChainParams } from '../bitcoin/chain-params.js';
+import { powHash, powHashInto, type ChainParams } from '../bitcoin/chain-params.js';
 import { assembleBlock, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { sha256d } from '../bitcoin/hash.js';
 import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
@@ -28,12 +28,12 @@ import { submitFoundBlock, type BlockCounters, type BlockOutcome, type BlockSubm
 import { firmwareWarning, exceededFirmwareLimits, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
 import { TransactionFitter, type JobTransactions } from './job-transactions.js';
-import { hashExceedsTarget, targetToHashBytes, type Coinb1HexSource, type Job } from './job.js';
+import { hashExceedsTarget, jobHashTargets, onlyPseudoshare, type Coinb1HexSource, type HashTargets, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import { GenerationBase, PayeeGentx, shareNonce } from './payee-gentx.js';
 import { parseUsername } from './username.js';
-import type { AuthorizeResult, Miner, Solution, SolutionResult, WorkSource } from './work-source.js';
+import { ACCEPTED, STALE_WORK, type AuthorizeResult, type Miner, type Solution, type SolutionResult, type WorkSource } from './work-source.js';
 
 /** The share version we build (JT PaddingBugfixShare). */
 export const SHARE_VERSION: ShareVersion = 35;
@@ -167,7 +167,7 @@ interface JobContext {
   work: PayeeWork;
   generation: number;
   /** The job's block and share targets as hash bytes, made on its first solution. */
-  targets?: { block: Buffer; share: Buffer };
+  targets?: HashTargets;
 }
 
 /**
@@ -195,7 +195,7 @@ class PoolJob implements Job, JobContext {
   minTime = 0;
   blockTarget = 0n;
   shareTarget = 0n;
-  targets: { block: Buffer; share: Buffer } | undefined = undefined;
+  targets: HashTargets | undefined = undefined;
   /** This job's own payee work (the fast path's gentx, refilled in place); null until first needed. */
   own: PayeeWork & { gentx: PayeeGentx } | null = null;
 
@@ -348,6 +348,10 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
 
   powHash(header: Buffer): Buffer {
     return powHash(this.parent, header);
+  }
+
+  powHashInto(header: Buffer, out: Buffer): void {
+    powHashInto(this.parent, header, out);
   }
 
   /** Why there is no work right now, or null. */
@@ -635,22 +639,35 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     return user;
   }
 
-  onSolution(s: Solution): SolutionResult {
-    const ctx = s.job.context as JobContext;
+  onPseudoshare(job: Job, miner: Miner, powHash: Buffer, pseudoTarget: bigint): SolutionResult | null {
+    const ctx = job.context as JobContext;
+    ctx.targets ??= jobHashTargets(job);
+    if (!onlyPseudoshare(powHash, ctx.targets, this.opts.merged?.easiestTarget() ?? null)) return null;
+    return this.countPseudoshare(ctx, miner, pseudoTarget);
+  }
+
+  /** Counts a pseudoshare (every solution is one) and answers it: stale when its work is. */
+  private countPseudoshare(ctx: JobContext, miner: Miner, pseudoTarget: bigint): SolutionResult {
     const dead = ctx.generation !== this.generation;
     this.counters.pseudoshares++;
     if (dead) this.counters.deadPseudoshares++;
-    this.hashrate.add(this.now(), s.pseudoTarget, this.rateUser(s.miner), dead);
+    this.hashrate.add(this.now(), pseudoTarget, this.rateUser(miner), dead);
+    return dead ? STALE_WORK : ACCEPTED;
+  }
+
+  onSolution(s: Solution): SolutionResult {
+    const ctx = s.job.context as JobContext;
+    const answer = this.countPseudoshare(ctx, s.miner, s.pseudoTarget);
 
     const auxTarget = this.opts.merged?.easiestTarget() ?? null;
     if (auxTarget !== null && hashToBigInt(s.powHash) <= auxTarget) {
       this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
     }
     // Nearly every submit is a pseudoshare: compared as bytes, not bigints (job.ts).
-    ctx.targets ??= { block: targetToHashBytes(s.job.blockTarget), share: targetToHashBytes(s.job.shareTarget) };
+    ctx.targets ??= jobHashTargets(s.job);
     const isBlock = !hashExceedsTarget(s.powHash, ctx.targets.block);
     const isShare = !hashExceedsTarget(s.powHash, ctx.targets.share);
-    if (!isBlock && !isShare) return dead ? { status: 'stale', reason: 'stale work' } : { status: 'accepted' };
+    if (!isBlock && !isShare) return answer;
     const lastTxoutNonce = s.nonceArea.readBigUInt64LE(0);
     const gen = this.generatedFor(ctx, s.job);
     if (gen && isBlock) this.submitBlock(s, ctx, gen, lastTxoutNonce);
@@ -674,7 +691,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       this.opts.chain.addLocalShare(share, doa);
       this.emit('share', share, doa);
     }
-    return dead ? { status: 'stale', reason: 'stale work' } : { status: 'accepted' };
+    return answer;
   }
 
   private submitBlock(s: Solution, ctx: JobContext, gen: GeneratedShare, lastTxoutNonce: bigint): void {

@@ -41,6 +41,10 @@ export type SolutionResult =
   | { status: 'stale'; reason: string }
   | { status: 'rejected'; reason: string };
 
+/** A pseudoshare's two answers, made once: a submit makes no object for its answer. */
+export const ACCEPTED: SolutionResult = Object.freeze({ status: 'accepted' });
+export const STALE_WORK: SolutionResult = Object.freeze({ status: 'stale', reason: 'stale work' });
+
 export interface WorkSource {
   authorize(username: string, password: string): AuthorizeResult;
   /**
@@ -54,6 +58,19 @@ export interface WorkSource {
   onSolution(solution: Solution): SolutionResult;
   /** PoW hash of an 80-byte header (sha256d or scrypt), internal byte order. */
   powHash(header: Buffer): Buffer;
+  /**
+   * powHash into `out[0..32]` (optional): a Stratum submit passes memory it reuses, so that a
+   * pseudoshare makes no Buffer for its hash.
+   */
+  powHashInto?(header: Buffer, out: Buffer): void;
+  /**
+   * A submission whose PoW met the session's pseudoshare target, answered without its whole
+   * solution (optional): its result when the hash is only a pseudoshare (job.ts
+   * onlyPseudoshare), counted exactly as onSolution counts it; null when it meets the job's
+   * share or block target or an aux chain's, for which the caller then calls onSolution.
+   * `powHash` is the caller's reused memory: read during the call, never kept.
+   */
+  onPseudoshare?(job: Job, miner: Miner, powHash: Buffer, pseudoTarget: bigint): SolutionResult | null;
   /** Stratum difficulty multiplier (65536 for scrypt chains). */
   difficultyMultiplier: number;
   /** Starting pseudoshare difficulty for a new miner (stratum units, multiplier applied). */

@@ -1,10 +1,17 @@
 /**
- * A Stratum session hands its dropped jobs back to PoolWork, which makes the next job in the
+ * A Stratum session's jobs and submits through PoolWork.
+ *
+ * Recycling: a Stratum session hands its dropped jobs back to PoolWork, which makes the next job in the
  * same object (pool-work.ts PoolJob, session.ts LiveJobs; docs/mining.md, notify): a broadcast
  * then makes no object per session. What must hold: a job is refilled only once no slot holds
  * it, so a submit on a dropped job's id is stale ('job not found') and is never checked against
  * the data of the job that now lives in its object; a live job (kept by a non-clean job) is
  * never refilled; and a refilled job's bytes are the general builder's for its new payee.
+ *
+ * The pseudoshare path: a submit that is only a pseudoshare is answered by PoolWork.onPseudoshare
+ * from the session's reused header and hash memory, counted exactly as a whole solution is; one
+ * that something keeps (here an aux chain's solution) is handed over whole, in Buffers that the
+ * next submit does not overwrite.
  *
  * Real parts: PoolWork on Bitcoin Core's regtest getblocktemplate capture and a sharechain mined
  * by the production generation code and verified by ChainState; the miner's header is built
@@ -24,6 +31,7 @@ import { generateShare, type GentxParams } from '../../src/sharechain/gentx.js';
 import { getP2PoolNetwork } from '../../src/sharechain/networks.js';
 import { StratumSession } from '../../src/stratum/session.js';
 import type { Job } from '../../src/work/job.js';
+import type { MergedMiningHook, ParentSolution } from '../../src/work/merged-hook.js';
 import { PoolWork } from '../../src/work/pool-work.js';
 import type { Miner, Solution, SolutionResult } from '../../src/work/work-source.js';
 import { buildChain, emptyTemplate } from '../support/chain-builder.js';
@@ -37,32 +45,51 @@ const gbt = JSON.parse(readFileSync(join(here, '../fixtures/bitcoin-core-regtest
 const template = parseBlockTemplate({ ...gbt, bits: '1d00ffff' });
 const EN1 = '0a0b0c0d';
 
-/** PoolWork behind a recorder: what makeJob was handed to recycle, what it returned, what onSolution saw. */
+/**
+ * PoolWork behind a recorder: what makeJob was handed to recycle, what it returned, and every
+ * submit the work layer saw (a pseudoshare through onPseudoshare, anything more through
+ * onSolution) with its PoW hash, copied: a pseudoshare's is the session's reused memory.
+ */
 class RecordingWork extends PoolWork {
   readonly made: { recycle: Job | null | undefined; job: Job }[] = [];
-  readonly solutions: Solution[] = [];
+  readonly solutions: { job: Job; powHash: Buffer }[] = [];
   override makeJob(miner: Miner, extranonce1: Buffer, recycle?: Job | null): Job | { unavailable: string } {
     const job = super.makeJob(miner, extranonce1, recycle);
     if (!('unavailable' in job)) this.made.push({ recycle, job });
     return job;
   }
+  override onPseudoshare(job: Job, miner: Miner, powHash: Buffer, pseudoTarget: bigint): SolutionResult | null {
+    const r = super.onPseudoshare(job, miner, powHash, pseudoTarget);
+    if (r !== null) this.solutions.push({ job, powHash: Buffer.from(powHash) });
+    return r;
+  }
+  wholeSolutions = 0;
   override onSolution(s: Solution): SolutionResult {
-    this.solutions.push(s);
+    this.wholeSolutions++;
+    this.solutions.push({ job: s.job, powHash: s.powHash });
     return super.onSolution(s);
   }
 }
 
-function setup(): { work: RecordingWork; session: StratumSession; lines: string[]; notify: () => Notify; templates: { current: typeof template; stale: boolean } } {
+/** The same, answering nothing by onPseudoshare: every submit reaches onSolution whole (the path before it). */
+class WholeSolutionWork extends RecordingWork {
+  override onPseudoshare(): SolutionResult | null {
+    return null;
+  }
+}
+
+function setup(opts: { whole?: boolean; merged?: MergedMiningHook } = {}): { work: RecordingWork; session: StratumSession; lines: string[]; notify: () => Notify; templates: { current: typeof template; stale: boolean } } {
   const t0 = Math.floor(Date.now() / 1000) - 40 * net.sharePeriod;
   const parent = emptyTemplate({ bits: template.bits, prevBlock: template.previousBlockHash });
   const { shares } = buildChain(net, parent, Array.from({ length: 20 }, (_, i) => ({ address: addr(i % 4), timestamp: t0 + i * net.sharePeriod })));
   const chain = new ChainState({ net });
   chain.addShares(shares);
   const templates = { current: template, stale: false };
-  const work = new RecordingWork({
+  const work = new (opts.whole ? WholeSolutionWork : RecordingWork)({
     net, chain, templates,
     submitter: { submitBlock: () => Promise.resolve('test: no block expected') },
     nodeAddress: addr(1000),
+    merged: opts.merged,
   });
   const lines: string[] = [];
   const session = new StratumSession(Buffer.from(EN1, 'hex'), work, { send: (l) => void lines.push(l), close: () => undefined, now: Date.now });
@@ -122,12 +149,12 @@ describe('a Stratum session recycling its jobs through PoolWork', () => {
     expect(submit(t, a, nonceOnA)).toEqual([21, 'job not found', null]);
     expect(submit(t, b, nonceOnA)).toEqual([21, 'job not found', null]);
     expect(work.solutions).toHaveLength(0);
-    // C's own submit is checked on C's bytes: the header the work layer gets is the one a miner builds from C's notify.
+    // C's own submit is checked on C's bytes: the hash the work layer gets is that of the header
+    // a miner builds from C's notify (its merkle root commits to C's coinb1, extranonces and coinb2).
     const nonceOnC = pseudoNonce(c, madeC.job, 1);
     expect(submit(t, c, nonceOnC)).toBe('accepted');
     expect(work.solutions).toHaveLength(1);
-    expect(work.solutions[0]!.header).toEqual(StratumTestMiner.header(c, EN1, '00000001', parseInt(c.ntime, 16), nonceOnC, parseInt(c.version, 16)));
-    expect(work.solutions[0]!.coinbase.toString('hex')).toBe(`${c.coinb1}${EN1}00000001${c.coinb2}`);
+    expect(work.solutions[0]!.powHash).toEqual(sha256d(StratumTestMiner.header(c, EN1, '00000001', parseInt(c.ntime, 16), nonceOnC, parseInt(c.version, 16))));
     // Dropped by the next clean job: what C's submit made goes with it (the spare object holds
     // no coinb1 until its refill), while the bytes already handed out stay as they were.
     const handedOut = madeC.job.coinb1;
@@ -156,7 +183,7 @@ describe('a Stratum session recycling its jobs through PoolWork', () => {
     const n1 = pseudoNonce(notifies[1]!, jobs[1]!, 1);
     expect(submit(t, notifies[1]!, n1)).toBe('accepted');
     expect(work.solutions.at(-1)!.job).toBe(jobs[1]);
-    expect(work.solutions.at(-1)!.header).toEqual(StratumTestMiner.header(notifies[1]!, EN1, '00000001', parseInt(notifies[1]!.ntime, 16), n1, parseInt(notifies[1]!.version, 16)));
+    expect(work.solutions.at(-1)!.powHash).toEqual(sha256d(StratumTestMiner.header(notifies[1]!, EN1, '00000001', parseInt(notifies[1]!.ntime, 16), n1, parseInt(notifies[1]!.version, 16))));
     // The next job is made in the evicted first one; the first's id is gone.
     session.sendJob(false);
     expect(work.made.at(-1)!.recycle).toBe(jobs[0]);
@@ -185,5 +212,56 @@ describe('a Stratum session recycling its jobs through PoolWork', () => {
     const gen = generateShare({ ...params, shareData: { ...params.shareData, address: rec.work.address, nonce: rec.work.nonce } });
     expect(t.notify().coinb1).toBe(gen.coinb1.toString('hex'));
     expect(t.notify().prevHash).not.toBe(before.prevHash);
+  });
+});
+
+describe('a Stratum submit through PoolWork: the pseudoshare path', () => {
+  it('answers a pseudoshare from reused memory, counting what a whole solution counts', () => {
+    const runs = [setup(), setup({ whole: true })].map((t) => {
+      const j = t.notify();
+      const job = t.work.made.at(-1)!.job;
+      const answers: unknown[] = [];
+      let n = 0;
+      for (let i = 0; i < 3; i++) answers.push(submit(t, j, (n = pseudoNonce(j, job, n + 1))));
+      // New work without a new job: the session's job is still live, its work stale.
+      t.work.workChanged(true);
+      answers.push(submit(t, j, pseudoNonce(j, job, n + 1)));
+      const rates = t.work.hashrate.perMiner(Date.now()).get(addr(1))!;
+      return { t, answers, counters: { ...t.work.counters }, rates, hashes: t.work.solutions.length };
+    });
+    const [scratch, whole] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(scratch.answers).toEqual(['accepted', 'accepted', 'accepted', [21, 'stale work', null]]);
+    expect(whole.answers).toEqual(scratch.answers);
+    expect(scratch.t.work.wholeSolutions).toBe(0);
+    expect(whole.t.work.wholeSolutions).toBe(4);
+    expect(scratch.hashes).toBe(4);
+    expect(scratch.counters).toEqual(whole.counters);
+    expect(scratch.counters.pseudoshares).toBe(4);
+    expect(scratch.counters.deadPseudoshares).toBe(1);
+    // The same work (one target, one miner) went into the hash-rate window on both paths.
+    expect(scratch.rates.rate).toBeGreaterThan(0);
+    expect(scratch.rates).toEqual(whole.rates);
+    expect(scratch.rates.deadRate).toBe(scratch.rates.rate / 4);
+  });
+
+  it('hands a solution an aux chain wants over whole, in Buffers the next submit leaves alone', () => {
+    const seen: ParentSolution[] = [];
+    // Every hash meets this aux target: no submit is only a pseudoshare.
+    const merged: MergedMiningHook = { coinbaseCommitment: () => null, easiestTarget: () => 2n ** 256n - 1n, onSolution: (s) => void seen.push(s) };
+    const t = setup({ merged });
+    const j = t.notify();
+    const job = t.work.made.at(-1)!.job;
+    const n1 = pseudoNonce(j, job, 1);
+    const n2 = pseudoNonce(j, job, n1 + 1);
+    expect(submit(t, j, n1)).toBe('accepted');
+    expect(submit(t, j, n2)).toBe('accepted');
+    expect(t.work.wholeSolutions).toBe(2);
+    expect(seen).toHaveLength(2);
+    const header1 = StratumTestMiner.header(j, EN1, '00000001', parseInt(j.ntime, 16), n1, parseInt(j.version, 16));
+    expect(seen[0]!.header).toEqual(header1);
+    expect(seen[0]!.powHash).toEqual(sha256d(header1));
+    expect(seen[0]!.coinbase.toString('hex')).toBe(`${j.coinb1}${EN1}00000001${j.coinb2}`);
+    expect(seen[1]!.header).toEqual(StratumTestMiner.header(j, EN1, '00000001', parseInt(j.ntime, 16), n2, parseInt(j.version, 16)));
+    expect(seen[1]!.header).not.toBe(seen[0]!.header);
   });
 });

@@ -110,6 +110,26 @@ describe('FairWork', () => {
     expect(work.counters).toMatchObject({ shares: 2, deadShares: 1, deadPseudoshares: 1 });
   });
 
+  it('answers a hash that is only a pseudoshare without its solution, counted as onSolution counts it, and leaves a share to onSolution', () => {
+    const { src, work } = setup();
+    const m = authorize(work, `${addr('pseudo miner')}/1e-12`);
+    const job = jobFor(work, m);
+    const any = 2n ** 256n - 1n;
+    // A share needs the whole solution: not answered here, nothing counted.
+    expect(work.onPseudoshare(job, m, solve(work, job, m, 1).powHash, any)).toBeNull();
+    expect(work.counters).toMatchObject({ pseudoshares: 0, shares: 0 });
+    // The largest hash is above the job's share and block targets: a pseudoshare only.
+    const top = Buffer.alloc(32, 0xff);
+    expect(work.onPseudoshare(job, m, top, any)).toEqual({ status: 'accepted' });
+    expect(work.counters).toMatchObject({ pseudoshares: 1, deadPseudoshares: 0, shares: 0 });
+    expect(work.hashrate.perMiner((src.clock + 60) * 1000).get(addr('pseudo miner'))?.rate).toBeGreaterThan(0);
+    // Its parent link more than H links behind: stale and counted dead, as onSolution answers it.
+    for (let i = 0; i <= net.refDepth; i++) src.link(src.state.best, 20 + i);
+    work.bestChanged();
+    expect(work.onPseudoshare(job, m, top, any)).toEqual({ status: 'stale', reason: 'stale work' });
+    expect(work.counters).toMatchObject({ pseudoshares: 2, deadPseudoshares: 1, shares: 0 });
+  });
+
   it('gives each miner its own target from /DIFF or its hash rate, clamped to [link, floor], and Stratum the same range', () => {
     const { src, work } = setup();
     const best = src.state.bestShare!;
