@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sha256d } from '../../src/bitcoin/hash.js';
-import { StratumSession } from '../../src/stratum/session.js';
+import { MAX_WORKERS, StratumSession } from '../../src/stratum/session.js';
 import { FixedWork } from '../support/fixed-work.js';
 import { StratumTestMiner, type Notify } from '../support/stratum-miner.js';
 
@@ -86,6 +86,32 @@ describe('StratumSession submits', () => {
     expect(k.jobId).not.toBe(j.jobId);
     expect(submit(session, lines, 9, ['alice', k.jobId, 'abcdef01', j.ntime, '00c0ffee'])).toMatchObject(ok);
     expect(work.solutions).toHaveLength(cases.filter(([, w]) => w === ok).length + 1);
+  });
+
+  it('checks each submit as the miner its worker name authorized, and holds at most MAX_WORKERS names', () => {
+    const { session, work, lines, job } = setup();
+    const authorize = (name: string): unknown => {
+      lines.length = 0;
+      session.handleLine(JSON.stringify({ id: 5, method: 'mining.authorize', params: [name, 'x'] }));
+      return (JSON.parse(lines[0]!) as { result: unknown; error: unknown });
+    };
+    // 'alice' is the first; the connection takes MAX_WORKERS - 1 more.
+    for (let i = 1; i < MAX_WORKERS; i++) expect(authorize(`rig${i}`)).toMatchObject({ result: true, error: null });
+    expect(authorize('one too many')).toMatchObject({ result: null, error: [24, `at most ${MAX_WORKERS} worker names on one connection`, null] });
+    // A name already held may authorize again (a new miner object for it).
+    expect(authorize('rig7')).toMatchObject({ result: true, error: null });
+    const j = job();
+    const names = ['alice', 'rig7', 'rig7', 'alice', 'one too many', 'rig200', 'rig7'];
+    const answers = names.map((name, i) => submit(session, lines, i, [name, j.jobId, i.toString(16).padStart(8, '0'), j.ntime, '00000001']));
+    expect(answers.map((a) => (a as { error: unknown }).error)).toEqual([null, null, null, null, [24, 'unauthorized worker', null], null, null]);
+    expect(work.solutions.map((s) => s.miner.username)).toEqual(['alice', 'rig7', 'rig7', 'alice', 'rig200', 'rig7']);
+    // The miner object is the newest authorization's, also right after a submit under the old one.
+    const before = work.solutions.at(-1)!.miner;
+    expect(authorize('rig7')).toMatchObject({ result: true });
+    const j2 = job();
+    expect(submit(session, lines, 9, ['rig7', j2.jobId, '000000ff', j2.ntime, '00000001'])).toMatchObject({ result: true });
+    expect(work.solutions.at(-1)!.miner.username).toBe('rig7');
+    expect(work.solutions.at(-1)!.miner).not.toBe(before);
   });
 
   it('still checks malformed params, one field at a time, with their names', () => {
