@@ -192,7 +192,7 @@ export class StratumSession {
   private readonly jobs = new LiveJobs();
   private badInARow = 0;
   private closed = false;
-  /** extranonce1 || extranonce2 of the submit being checked (buildHeader copies it). */
+  /** extranonce1 || four zero bytes: how every live job's coinbase suffix starts (a submit writes its extranonce2 over the zeros). */
   private readonly nonceArea: Buffer;
 
   constructor(
@@ -441,7 +441,7 @@ export class StratumSession {
     live.seen ??= new SeenHeaders();
     if (!live.seen.add(en2, ntime, nonce, version)) return this.fail(id, E.DUPLICATE_SHARE, 'duplicate share', 'duplicate');
 
-    const suffix = this.coinbaseSuffix(live, liveJob);
+    const suffix = this.suffixFor(live, liveJob);
     suffix.writeUInt32BE(en2, this.extranonce1.length);
     writeHeader(liveJob, suffix, ntime, nonce, version, HEADER_SCRATCH);
     let powHash: Buffer = POW_SCRATCH;
@@ -472,7 +472,7 @@ export class StratumSession {
   }
 
   /** `live`'s coinbase suffix for `job`, with this session's extranonce1 (filled on the job's first submit). */
-  private coinbaseSuffix(live: LiveJob, job: Job): Buffer {
+  private suffixFor(live: LiveJob, job: Job): Buffer {
     if (live.suffixOf === job && live.suffix !== null) return live.suffix;
     const length = this.nonceArea.length + job.coinb2.length;
     if (live.suffix === null || live.suffix.length !== length) live.suffix = coinbaseSuffix(job, this.nonceArea);

@@ -119,7 +119,7 @@ interface Generation {
 interface FairJobContext {
   generation: Generation;
   gen: GeneratedFairShare;
-  /** The job's block and share targets as hash bytes, made on its first solution. */
+  /** The job's block and share targets as hash bytes, made on its first submit. */
   targets?: HashTargets;
 }
 

@@ -166,7 +166,7 @@ interface JobContext {
   target: TargetWork;
   work: PayeeWork;
   generation: number;
-  /** The job's block and share targets as hash bytes, made on its first solution. */
+  /** The job's block and share targets as hash bytes, made on its first submit. */
   targets?: HashTargets;
 }
 
@@ -663,7 +663,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     if (auxTarget !== null && hashToBigInt(s.powHash) <= auxTarget) {
       this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
     }
-    // Nearly every submit is a pseudoshare: compared as bytes, not bigints (job.ts).
+    // Compared as bytes, not bigints (job.ts): getwork's and the simulator's submits all come here.
     ctx.targets ??= jobHashTargets(s.job);
     const isBlock = !hashExceedsTarget(s.powHash, ctx.targets.block);
     const isShare = !hashExceedsTarget(s.powHash, ctx.targets.share);
