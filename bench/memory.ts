@@ -153,6 +153,9 @@ async function child(storePath: string, gbtPath: string): Promise<Result> {
   const bound = await port.listen(0, '127.0.0.1');
   const firstNotifyMs = await firstNotify(bound, payoutAddress(net, 1_000_001));
   const stored = await verified;
+  // As the node does once the stored shares are checked (src/node/node.ts): the WAL's checkpoint
+  // thread starts, so that the memory figures below hold it as a running node's do.
+  store.startCheckpoints();
   // afterChain: once the verification has ended; the first job's template and work are in it
   // (before the background load it was read right after the load, without them).
   if (stored.failed !== 0 || stored.checked === 0) throw new Error(`memory bench: the stored shares' verification checked ${stored.checked}, ${stored.failed} failed`);

@@ -280,6 +280,10 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
     // (docs/operations.md#startup-time); a new share, a miner's or a peer's, waits for them.
     const loaded = sharechain.load({ background: true });
     log('info', `loaded ${loaded} shares from the store in ${Date.now() - t0} ms; best share ${sharechain.best ?? 'none'}`);
+    // The WAL's checkpoint thread once the stored shares are checked (or at the first write
+    // before that): its start no longer competes with the load and the first job (store.ts).
+    if (rules.chain instanceof ChainState) void rules.chain.storedVerification.then(() => store.startCheckpoints());
+    else store.startCheckpoints();
     const cancelVerification = (): void => {
       if (rules.chain instanceof ChainState) rules.chain.cancelStoredVerification();
     };

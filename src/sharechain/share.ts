@@ -296,13 +296,14 @@ function deriveShare(
   header.set(merkleRoot, 36);
   const hashBytes = sha256d(header);
   const hash = hashToDisplayHex(hashBytes);
+  // The parent's display string before this share becomes the last one (prevHashText).
+  const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   lastHashBytes = hashBytes;
   lastHash = hash;
   const powHash = checkPow(net, hashBytes, header, 0, shareInfo, hash);
   const { target, work } = targetAndWork(shareInfo.bits);
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
 
-  const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   const shareRaw = raw ?? encodeShareWrapper(version, encodeShareContents(contents, version, net));
   // A share built here is held as a decoded one is (DecodedShare): its digests in a block of their
   // own layout. One class for every share: code that reads shares (the tracker, the checks)
@@ -397,13 +398,14 @@ function deriveDecoded(
   sha256dInto(memory, d, d + 80, memory, d + HASH_AT);
   const hashBytes = memory.subarray(d + HASH_AT, d + HASH_AT + 32);
   const hash = hashToDisplayHex(hashBytes);
+  // The parent's display string before this share becomes the last one (prevHashText).
+  const data = shareInfo.shareData;
+  const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   lastHashBytes = hashBytes;
   lastHash = hash;
   const powHash = checkPow(net, hashBytes, memory, d, shareInfo, hash);
   const { target, work } = targetAndWork(shareInfo.bits);
   const { target: maxTarget, work: minWork } = targetAndWork(shareInfo.maxBits);
-  const data = shareInfo.shareData;
-  const prevHash = data.previousShareHash ? prevHashText(data.previousShareHash) : null;
   return new DecodedShare(contents, version, raw, hashBytes, hash, prevHash, powHash, target, maxTarget, work, minWork, payoutScript, payee, timeSeen, memory, d);
 }
 
@@ -488,7 +490,7 @@ class DecodedShare implements Share {
 let lastHashBytes: Buffer = ZERO_HASH;
 let lastHash = '';
 function prevHashText(prev: Buffer): string {
-  return prev.equals(lastHashBytes) ? lastHash : hashToDisplayHex(prev);
+  return prev === lastHashBytes || prev.equals(lastHashBytes) ? lastHash : hashToDisplayHex(prev);
 }
 
 /** Whether a 32-byte little-endian hash is above a target given as 32 little-endian bytes. */

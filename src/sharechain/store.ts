@@ -120,7 +120,10 @@ export class ShareStore {
    */
   private chunkStatement: Database.Statement | null = null;
   private closed = false;
-  private readonly checkpointer: WalCheckpointer | null = null;
+  /** The checkpoint thread, once started (startCheckpoints). */
+  private checkpointer: WalCheckpointer | null = null;
+  /** Whether checkpoints are this store's to run (a file, not an in-memory database), and not started yet. */
+  private checkpointsPending: boolean;
 
   private constructor(
     path: string,
@@ -136,21 +139,10 @@ export class ShareStore {
     // process's memory for good (+6-8 MB RSS, measured 2026-12-06). The writes after that (one
     // share every few seconds, its index lookups) fit in 2 MB.
     this.db.pragma('cache_size = -2000');
-    if (path !== ':memory:' && path !== '') {
-      // Checkpoints (the WAL's only fsync) on a thread of their own: wal-checkpointer.ts.
-      const fallBack = (err: unknown): void => {
-        if (this.closed) return;
-        this.log(`share store: checkpoint thread failed (${err instanceof Error ? err.message : String(err)}); SQLite checkpoints on commit instead`);
-        this.db.pragma('wal_autocheckpoint = 1000');
-      };
-      this.db.pragma('wal_autocheckpoint = 0');
-      try {
-        this.checkpointer = new WalCheckpointer(path, { onFailure: fallBack });
-      } catch (err) {
-        // No worker at all (Worker or the module lookup threw): same fallback, not a failed open.
-        fallBack(err);
-      }
-    }
+    // Checkpoints (the WAL's only fsync) on a thread of their own (wal-checkpointer.ts), started by
+    // the first write or startCheckpoints(), not here: SQLite's own are off from the open on.
+    this.checkpointsPending = path !== ':memory:' && path !== '';
+    if (this.checkpointsPending) this.db.pragma('wal_autocheckpoint = 0');
     this.migrate();
     this.insert = this.db.prepare(
       'INSERT INTO shares (net, hash, prev, raw, verified, time_added) VALUES (?, ?, ?, ?, ?, ?) ' +
@@ -185,9 +177,39 @@ export class ShareStore {
     return Number(row.value);
   }
 
+  /**
+   * Start the WAL's checkpoint thread, if it has not started (the first write starts it too).
+   * Not at the open: the thread is a Node isolate of its own (~10 MB of RSS, ~70 ms of CPU to
+   * start, measured 2026-12-07), which at a node's start competed with the load of the stored
+   * shares and the first job; a store that is only read (`p2pool chain verify`, inspect) never
+   * needs it, since only writes grow the WAL. The node starts it once the stored shares are
+   * checked (docs/operations.md#startup-time).
+   */
+  startCheckpoints(): void {
+    if (!this.checkpointsPending || this.closed) return;
+    this.checkpointsPending = false;
+    const fallBack = (err: unknown): void => {
+      if (this.closed) return;
+      this.log(`share store: checkpoint thread failed (${err instanceof Error ? err.message : String(err)}); SQLite checkpoints on commit instead`);
+      this.db.pragma('wal_autocheckpoint = 1000');
+    };
+    try {
+      this.checkpointer = new WalCheckpointer(this.db.name, { onFailure: fallBack });
+    } catch (err) {
+      // No worker at all (Worker or the module lookup threw): same fallback, not a failed write.
+      fallBack(err);
+    }
+  }
+
+  /** Whether the checkpoint thread has been started (startCheckpoints). */
+  get checkpointThreadStarted(): boolean {
+    return this.checkpointer !== null;
+  }
+
   /** Store a batch of shares in one transaction; when this returns they are durable. */
   addShares(net: string, shares: readonly StoredShareInput[]): void {
     if (shares.length === 0) return;
+    this.startCheckpoints();
     const t = this.now();
     this.db.transaction(() => {
       for (const s of shares) this.insert.run(net, s.hash, s.prevHash, Buffer.from(s.raw), s.verified ? 1 : 0, t);
@@ -195,12 +217,14 @@ export class ShareStore {
   }
 
   markVerified(net: string, hashes: Iterable<ShareHash>): void {
+    this.startCheckpoints();
     this.db.transaction(() => {
       for (const h of hashes) this.setVerified.run(net, h);
     })();
   }
 
   deleteShares(net: string, hashes: Iterable<ShareHash>): void {
+    this.startCheckpoints();
     this.db.transaction(() => {
       for (const h of hashes) this.del.run(net, h);
     })();
@@ -368,6 +392,7 @@ export class ShareStore {
 
   /** Replace the stored address book of `net` (one transaction). */
   savePeers(net: string, peers: readonly StoredPeer[]): void {
+    this.startCheckpoints();
     const ins = this.db.prepare('INSERT OR REPLACE INTO peers (net, host, port, services, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM peers WHERE net = ?').run(net);

@@ -2,7 +2,8 @@
  * The share store's WAL is checkpointed by its worker thread, never by a commit on the store's
  * own thread: with autocheckpoint off on the store's connection, the rows still reach the
  * database file (it grows while the WAL is reused), close() waits for the worker's connection,
- * and the file reopens with every row. Real SQLite files.
+ * and the file reopens with every row. The thread starts at the first write (or when asked),
+ * not at the open. Real SQLite files.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,43 @@ describe('WAL checkpoints on their own thread', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM shares').get() as { n: number }).n).toBe(1000);
     db.close();
   }, 30_000);
+
+  it('starts its thread at the first write or when asked, never for a store that is only read', () => {
+    const path = tempPath();
+    const first = ShareStore.open(path);
+    try {
+      // Opened, read: no thread (the node's load reads the whole store before the first write).
+      expect(first.count('test')).toBe(0);
+      first.forEachShare('test', (raw) => ({ hash: raw.toString('hex') }), () => {});
+      expect(first.checkpointThreadStarted).toBe(false);
+      // SQLite's own checkpoints are off from the open on, thread or not.
+      expect((first as unknown as { db: Database.Database }).db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      first.addShares('test', [{ hash: hashOf(1), prevHash: null, raw: Buffer.alloc(100, 1) }]);
+      expect(first.checkpointThreadStarted).toBe(true);
+    } finally {
+      first.close();
+    }
+    const asked = ShareStore.open(path);
+    try {
+      expect(asked.checkpointThreadStarted).toBe(false);
+      asked.startCheckpoints();
+      asked.startCheckpoints();
+      expect(asked.checkpointThreadStarted).toBe(true);
+    } finally {
+      asked.close();
+    }
+    // A closed store starts none; neither does one in memory (no WAL).
+    asked.startCheckpoints();
+    expect(asked.checkpointThreadStarted).toBe(true);
+    const memory = ShareStore.open(':memory:');
+    memory.addShares('test', [{ hash: hashOf(2), prevHash: null, raw: Buffer.alloc(100, 2) }]);
+    expect(memory.checkpointThreadStarted).toBe(false);
+    memory.close();
+    const closed = ShareStore.open(path);
+    closed.close();
+    closed.startCheckpoints();
+    expect(closed.checkpointThreadStarted).toBe(false);
+  });
 
   it('stops promptly, also right after it was started', () => {
     const path = tempPath();
