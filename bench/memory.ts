@@ -151,6 +151,8 @@ async function child(storePath: string, gbtPath: string): Promise<Result> {
   work.on('work', (clean) => stratum.broadcastWork(clean));
   const port = new WorkerPort((s, first) => stratum.accept(s, first), []);
   const bound = await port.listen(0, '127.0.0.1');
+  // As the node does once it serves (src/node/node.ts): the stored shares' checks start now.
+  chain.startStoredVerificationNow();
   const firstNotifyMs = await firstNotify(bound, payoutAddress(net, 1_000_001));
   const stored = await verified;
   // As the node does once the stored shares are checked (src/node/node.ts): the WAL's checkpoint

@@ -406,6 +406,9 @@ export class P2PoolNode<C extends ChainState | FairChainState = ChainState, W ex
     ]);
     const bound = await workerPort.listen(config.workerPort, config.workerHost ?? '0.0.0.0');
     log('info', `serving miners (Stratum, getwork) and the API on port ${bound}`);
+    // The node serves (its first template in, its port open): the stored shares' checks start
+    // now rather than at the end of their delay after the load (docs/operations.md#startup-time).
+    if (rules.chain instanceof ChainState) rules.chain.startStoredVerificationNow();
     node.current = new P2PoolNode(config, startedAt, store, rules.chain, sharechain, stats, rpc, bitcoind, bitcoindP2p, templates, work, stratum, getwork, workerPort, payoutAddress, bound, p2p, merged, web, logRing, stopHooks);
     web.start();
     // The sharechain download on a TTY's status line (periodic lines otherwise), and one line

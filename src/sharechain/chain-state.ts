@@ -80,8 +80,9 @@ const SLICE_MS = 8;
  * The background verification's first slice waits this long after the load, so that the
  * node's first template and job are made before it (its slices and the older rows' decoding
  * otherwise came between the steps of the first job: ~30-50 ms of a ~1 s first job,
- * docs/operations.md#startup-time). A new share does not wait: it finishes the verification
- * at once (`finishStoredVerification`).
+ * docs/operations.md#startup-time), or less when the node says it serves
+ * (`startStoredVerificationNow`). A new share does not wait: it finishes the verification at
+ * once (`finishStoredVerification`).
  */
 const START_DELAY_MS = 300;
 
@@ -252,6 +253,19 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       this.opts.log?.('error', `verifying the stored shares: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     }
     if (this.stored === st) st.timer = setImmediate(() => this.verifyStoredSlice());
+  }
+
+  /**
+   * Start the stored shares' background verification now instead of START_DELAY_MS after the
+   * load: the node calls it once it serves (its first template and work made, its port open), so
+   * that the checks no longer wait out the rest of the delay. Nothing when none is waiting to start.
+   */
+  startStoredVerificationNow(): void {
+    const st = this.stored;
+    if (st === null || st.start === null) return;
+    clearTimeout(st.start);
+    st.start = null;
+    st.timer = setImmediate(() => this.verifyStoredSlice());
   }
 
   /**

@@ -117,6 +117,31 @@ describe('the stored shares verified in the background', () => {
     expect(logs.at(-1)).toMatch(/^info: verified 10 stored shares in the background \(\d+ ms since the load began\): 1 failed; best share /);
   });
 
+  it('starts its checks 0.3 s after the load, or at once when the node says it serves', async () => {
+    const chain = new TestChain();
+    chain.extend(8);
+    const store = storeWith(chain.shares);
+    const waiting = new ChainState({ net, store });
+    waiting.load({ background: true });
+    const asked = new ChainState({ net, store });
+    asked.load({ background: true });
+    const t0 = Date.now();
+    asked.startStoredVerificationNow();
+    const winner = await Promise.race([
+      asked.storedVerification.then(() => 'verified'),
+      new Promise((resolve) => setTimeout(() => resolve('timer'), 250)),
+    ]);
+    // Asked: checked within the 0.3 s the other still waits out.
+    expect(winner).toBe('verified');
+    expect(Date.now() - t0).toBeLessThan(300);
+    expect(await asked.storedVerification).toMatchObject({ checked: 8, failed: 0 });
+    expect(waiting.verifyingStored).toBe(true);
+    // Asking again, or once it has ended, changes nothing.
+    asked.startStoredVerificationNow();
+    expect(asked.verifyingStored).toBe(false);
+    expect(await waiting.storedVerification).toMatchObject({ checked: 8, failed: 0 });
+  });
+
   it("a miner's share during the verification is checked, and answered, only after every stored share is", () => {
     const chain = new TestChain();
     chain.extend(8);
