@@ -131,15 +131,18 @@ async function child(storePath: string, gbtPath: string): Promise<Result> {
   const chain = new ChainState({ net, store });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const faults0 = process.resourceUsage().minorPageFault;
   // As the node loads (src/node/node.ts through V35Sharechain.load): the shares decoded and
   // linked, the best chosen, their full checks in the background (docs/operations.md#startup-time).
   const loaded = chain.load({ background: true });
   const linkMs = Math.round(performance.now() - t0);
   let verifiedAt = 0;
   let verifiedCpu = { user: 0, system: 0 };
+  let verifiedFaults = 0;
   const verified = chain.storedVerification.then((v) => {
     verifiedAt = performance.now();
     verifiedCpu = process.cpuUsage(c0);
+    verifiedFaults = process.resourceUsage().minorPageFault - faults0;
     return v;
   });
 
@@ -170,6 +173,10 @@ async function child(storePath: string, gbtPath: string): Promise<Result> {
     msSinceProcessStart: Math.round(firstNotifyMs), processAndImportsMs: startedMs, storeLinkMs: linkMs,
     storeLoadMs: Math.round(verifiedAt - t0), storeVerifiedMsSinceProcessStart: Math.round(verifiedAt), storedSharesChecked: stored.checked,
     storeLoadCpuMs: Math.round((verifiedCpu.user + verifiedCpu.system) / 1000),
+    // Pages the kernel gave the process during that time (first touches of fresh memory: the
+    // chain the load keeps, and what the collector and SQLite touch on the way): each costs a
+    // page fault, whose price this machine's floor shows (sharechain.ts pageFaultFloor).
+    storeLoadPageFaults: verifiedFaults,
     loadavg: +loadavg()[0]!.toFixed(2),
     nodeFlags: nodeExecutableFlags().join(' '), bundled: fileURLToPath(import.meta.url).includes('/bundle/'), nodeModuleExports: NODE_MODULES.reduce((n, m) => n + Object.keys(m).length, 0), budgetMs: 1000, ok: firstNotifyMs < 1000,
   };

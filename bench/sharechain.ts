@@ -128,6 +128,30 @@ function storeReadFloorMs(path: string): { ms: number; rows: number; bytes: numb
   }
 }
 
+/**
+ * The machine's price of fresh memory: 64 MB allocated and each 4 KB page written once, so that
+ * the kernel faults every page in (a fresh process's load has to be given its memory this way;
+ * on a VM a fault can cost several microseconds). Best of 3; the memory is let go after each.
+ */
+function pageFaultFloor(): { usPerFault: number; faults: number } {
+  const bytes = 64 * 1024 * 1024;
+  let best = Infinity;
+  let faults = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const f0 = process.resourceUsage().minorPageFault;
+    const t = performance.now();
+    const b = Buffer.allocUnsafeSlow(bytes);
+    for (let i = 0; i < bytes; i += 4096) b[i] = 1;
+    const ms = performance.now() - t;
+    const n = process.resourceUsage().minorPageFault - f0;
+    if (n > 0 && (ms * 1000) / n < best) {
+      best = (ms * 1000) / n;
+      faults = n;
+    }
+  }
+  return { usPerFault: best, faults };
+}
+
 /** The share_info bytes of a share as on the wire (ref_hash's input after IDENTIFIER). */
 function shareInfoBytesOf(s: Share, net: P2PoolNetwork): Buffer {
   return encodeShareInfo(s.shareInfo, s.version, net);
@@ -246,6 +270,8 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
   const hashing = hashingFloorMs(net, chain, stripped);
   const loadAndVerifyMs = reloadMs + reloadVerifyMs;
   const nodeLoadMs = (memory.firstJob as { storeLoadMs: number }).storeLoadMs;
+  const nodeLoadFaults = (memory.firstJob as { storeLoadPageFaults: number }).storeLoadPageFaults;
+  const faultFloor = pageFaultFloor();
   return {
     chain: { shares: total, chainLength: net.chainLength, spread: net.spread, payees: ADDRESSES.length, windowShares: windowShares.weights.size > 0 ? net.realChainLength - 1 : 0 },
     buildMs: Math.round(buildMs),
@@ -275,6 +301,12 @@ export async function benchSharechain(): Promise<Record<string, unknown>> {
       // end of its background verification, the first job served in between), against the same floor.
       nodeProcessLoadMs: nodeLoadMs,
       nodeProcessRatio: +(nodeLoadMs / hashing).toFixed(2),
+      // The fresh process is given its memory page by page: its page faults in that load, at
+      // this machine's price of one (64 MB touched once, best of 3), are a floor of their own
+      // that the bench's process, which reuses memory it had, pays little of.
+      nodeProcessPageFaults: nodeLoadFaults,
+      pageFaultUs: +faultFloor.usPerFault.toFixed(2),
+      nodeProcessPageFaultMs: Math.round((nodeLoadFaults * faultFloor.usPerFault) / 1000),
       // The machine's floor for any load from this store: reading its rows (the store's own
       // scan, nothing decoded) plus the hashing. Where 2x the hashing is about this sum, the
       // budget leaves nothing for decoding, linking and the checks (docs/operations.md#startup-time).
