@@ -86,6 +86,8 @@ interface TreeSnapshot {
   /** The chains in the tree, each with the work it had then (same order as tree.leaves). */
   members: { chain: AuxChain; work: AuxWork }[];
   commitment: Buffer;
+  /** The easiest of the members' targets (a submit is checked against it: easiestTarget). */
+  easiestTarget: bigint;
 }
 
 export class MergedMining extends EventEmitter<MergedMiningEvents> implements MergedMiningHook {
@@ -131,8 +133,8 @@ export class MergedMining extends EventEmitter<MergedMiningEvents> implements Me
   }
 
   easiestTarget(): bigint | null {
-    if (!this.current) return null;
-    return this.current.members.reduce((max, m) => (m.work.target > max ? m.work.target : max), 0n);
+    // Asked on every submit: made once per tree (its members' works are fixed in it).
+    return this.current?.easiestTarget ?? null;
   }
 
   onSolution(solution: ParentSolution): void {
@@ -202,7 +204,8 @@ export class MergedMining extends EventEmitter<MergedMiningEvents> implements Me
       this.current = null;
     } else {
       const tree = buildAuxTree(members.map((m) => ({ chainId: m.work.chainId, hash: m.work.hash })));
-      const snapshot: TreeSnapshot = { tree, members, commitment: commitmentPush(tree) };
+      const easiestTarget = members.reduce((max, m) => (m.work.target > max ? m.work.target : max), 0n);
+      const snapshot: TreeSnapshot = { tree, members, commitment: commitmentPush(tree), easiestTarget };
       const key = tree.root.toString('hex');
       this.trees.delete(key);
       this.trees.set(key, snapshot);

@@ -7,7 +7,7 @@
  * gets its own generation transaction, a job belongs to one miner.
  */
 import { hashWords, sha256dBranch, Sha256dPrefix } from '../bitcoin/hash.js';
-import { bigIntToHash, hashToBigInt, swapWords32 } from '../bitcoin/hex.js';
+import { bigIntToHash, swapWords32 } from '../bitcoin/hex.js';
 import { MAX_UINT256 } from '../bitcoin/target.js';
 
 export interface Job {
@@ -199,5 +199,16 @@ export function jobHashTargets(job: Job): HashTargets {
  */
 export function onlyPseudoshare(powHash: Uint8Array, targets: HashTargets, auxTarget: bigint | null): boolean {
   if (!hashExceedsTarget(powHash, targets.block) || !hashExceedsTarget(powHash, targets.share)) return false;
-  return auxTarget === null || hashToBigInt(powHash) > auxTarget;
+  return auxTarget === null || hashExceedsTarget(powHash, auxTargetBytes(auxTarget));
+}
+
+/** The last aux target asked for and its bytes (targetToHashBytes): it changes with the aux work, not per submit. */
+let lastAuxTarget = -1n;
+let lastAuxTargetBytes: Buffer = Buffer.alloc(32);
+function auxTargetBytes(target: bigint): Buffer {
+  if (target !== lastAuxTarget) {
+    lastAuxTargetBytes = targetToHashBytes(target);
+    lastAuxTarget = target;
+  }
+  return lastAuxTargetBytes;
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { decodeBlock, type Block } from '../../src/bitcoin/block.js';
 import { calculateMerkleLink } from '../../src/bitcoin/merkle.js';
 import { encodeTransaction, txid } from '../../src/bitcoin/transaction.js';
-import { buildHeader, hashExceedsTarget, targetToHashBytes, type Job } from '../../src/work/job.js';
+import { buildHeader, hashExceedsTarget, onlyPseudoshare, targetToHashBytes, type Job } from '../../src/work/job.js';
 
 const fixture = (p: string): Buffer => readFileSync(new URL(`../fixtures/${p}`, import.meta.url));
 const blocks: Array<[string, Buffer]> = [
@@ -54,6 +54,32 @@ describe('buildHeader', () => {
     expect(hashExceedsTarget(hash, targetToHashBytes(1n << 248n))).toBe(false);
     expect(hashExceedsTarget(hash, targetToHashBytes((1n << 248n) - 1n))).toBe(true);
     expect(hashExceedsTarget(hash, targetToHashBytes(1n << 300n))).toBe(false);
+  });
+
+  it('calls a hash only a pseudoshare when it is above the block, share and aux targets as integers, whichever aux target comes', () => {
+    // Hashes and targets around one another: equal, one apart, apart in the top or the bottom
+    // byte; aux targets changing from call to call (the bytes are remembered per target).
+    const le = (n: bigint): Buffer => {
+      const b = Buffer.alloc(32);
+      for (let i = 0; i < 32; i++) b[i] = Number((n >> BigInt(8 * i)) & 0xffn);
+      return b;
+    };
+    const values = [0n, 1n, 255n, 256n, (1n << 200n) - 1n, 1n << 200n, (1n << 200n) + 1n, (1n << 248n) + 5n, (1n << 256n) - 1n];
+    const auxes: Array<bigint | null> = [null, 0n, 1n << 200n, (1n << 200n) - 1n, 1n << 255n, (1n << 256n) - 1n, 1n << 300n];
+    let n = 0;
+    for (const h of values) {
+      for (const block of [1n << 100n, 1n << 200n]) {
+        for (const share of [1n << 200n, (1n << 248n) + 5n]) {
+          const targets = { block: targetToHashBytes(block), share: targetToHashBytes(share) };
+          for (const aux of auxes) {
+            const expected = h > block && h > share && (aux === null || h > aux);
+            expect(onlyPseudoshare(le(h), targets, aux)).toBe(expected);
+            n++;
+          }
+        }
+      }
+    }
+    expect(n).toBe(values.length * 2 * 2 * auxes.length);
   });
 });
 
