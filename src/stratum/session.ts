@@ -475,11 +475,7 @@ export class StratumSession {
   private suffixFor(live: LiveJob, job: Job): Buffer {
     if (live.suffixOf === job && live.suffix !== null) return live.suffix;
     const length = this.nonceArea.length + job.coinb2.length;
-    if (live.suffix === null || live.suffix.length !== length) live.suffix = coinbaseSuffix(job, this.nonceArea);
-    else {
-      this.nonceArea.copy(live.suffix, 0);
-      job.coinb2.copy(live.suffix, this.nonceArea.length);
-    }
+    live.suffix = coinbaseSuffix(job, this.nonceArea, live.suffix?.length === length ? live.suffix : undefined);
     live.suffixOf = job;
     return live.suffix;
   }

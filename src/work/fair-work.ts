@@ -25,7 +25,7 @@ import { decodeAddress } from '../bitcoin/address.js';
 import { assembleBlock, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { powHash, powHashInto, type ChainParams } from '../bitcoin/chain-params.js';
 import { sha256d } from '../bitcoin/hash.js';
-import { hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
+import { hashToDisplayHex } from '../bitcoin/hex.js';
 import { bip34HeightPush, classifyScript, pushData } from '../bitcoin/script.js';
 import { bitsToTarget, difficultyToTarget, targetToDifficulty } from '../bitcoin/target.js';
 import { encodeTransaction } from '../bitcoin/transaction.js';
@@ -45,7 +45,7 @@ import { submitFoundBlock, type BlockOutcome, type BlockSubmitter, type FoundBlo
 import { exceededFirmwareLimits, firmwareWarning, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
 import { TransactionFitter, type JobTransactions } from './job-transactions.js';
-import { hashExceedsTarget, jobHashTargets, onlyPseudoshare, type HashTargets, type Job } from './job.js';
+import { hashExceedsTarget, jobHashTargets, meetsAuxTarget, onlyPseudoshare, type HashTargets, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import type { TemplateProvider, WorkBlockStatus, WorkCounters } from './pool-work.js';
@@ -575,7 +575,7 @@ export class FairWork extends EventEmitter<FairWorkEvents> implements NodeWork {
     const dead = this.countPseudoshare(ctx, s.miner, s.pseudoTarget);
 
     const auxTarget = this.opts.merged?.easiestTarget() ?? null;
-    if (auxTarget !== null && hashToBigInt(s.powHash) <= auxTarget) {
+    if (auxTarget !== null && meetsAuxTarget(s.powHash, auxTarget)) {
       this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
     }
     ctx.targets ??= jobHashTargets(s.job);

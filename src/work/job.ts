@@ -108,9 +108,12 @@ export function buildHeader(job: Job, nonceArea: Uint8Array, ntime: number, nonc
   return new BuiltHeader(header, job.coinb1, suffix, nonceArea.length);
 }
 
-/** extranonce1 || extranonce2 || coinb2: the part of a job's coinbase after coinb1, as a new Buffer. */
-export function coinbaseSuffix(job: Job, nonceArea: Uint8Array): Buffer {
-  const suffix = Buffer.allocUnsafe(nonceArea.length + job.coinb2.length);
+/**
+ * extranonce1 || extranonce2 || coinb2: the part of a job's coinbase after coinb1, in `into`
+ * when given (its length must be nonceArea's plus coinb2's), else in a new Buffer.
+ */
+export function coinbaseSuffix(job: Job, nonceArea: Uint8Array, into?: Buffer): Buffer {
+  const suffix = into ?? Buffer.allocUnsafe(nonceArea.length + job.coinb2.length);
   suffix.set(nonceArea, 0);
   job.coinb2.copy(suffix, nonceArea.length);
   return suffix;
@@ -199,7 +202,12 @@ export function jobHashTargets(job: Job): HashTargets {
  */
 export function onlyPseudoshare(powHash: Uint8Array, targets: HashTargets, auxTarget: bigint | null): boolean {
   if (!hashExceedsTarget(powHash, targets.block) || !hashExceedsTarget(powHash, targets.share)) return false;
-  return auxTarget === null || hashExceedsTarget(powHash, auxTargetBytes(auxTarget));
+  return auxTarget === null || !meetsAuxTarget(powHash, auxTarget);
+}
+
+/** Whether a PoW hash meets an aux chain's target (hash <= target), compared as bytes. */
+export function meetsAuxTarget(powHash: Uint8Array, auxTarget: bigint): boolean {
+  return !hashExceedsTarget(powHash, auxTargetBytes(auxTarget));
 }
 
 /** The last aux target asked for and its bytes (targetToHashBytes): it changes with the aux work, not per submit. */

@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { powHash, powHashInto, type ChainParams } from '../bitcoin/chain-params.js';
 import { assembleBlock, headerFieldsWithoutRoot } from '../bitcoin/block.js';
 import { sha256d } from '../bitcoin/hash.js';
-import { displayHexToHash, hashToBigInt, hashToDisplayHex } from '../bitcoin/hex.js';
+import { displayHexToHash, hashToDisplayHex } from '../bitcoin/hex.js';
 import { bip34HeightPush, pushData } from '../bitcoin/script.js';
 import { bitsToTarget, difficultyToTarget, MAX_UINT256, targetToDifficulty, workNumberToTarget } from '../bitcoin/target.js';
 import { encodeTransaction, type Transaction } from '../bitcoin/transaction.js';
@@ -28,7 +28,7 @@ import { submitFoundBlock, type BlockCounters, type BlockOutcome, type BlockSubm
 import { firmwareWarning, exceededFirmwareLimits, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
 import { TransactionFitter, type JobTransactions } from './job-transactions.js';
-import { hashExceedsTarget, jobHashTargets, onlyPseudoshare, type Coinb1HexSource, type HashTargets, type Job } from './job.js';
+import { hashExceedsTarget, jobHashTargets, meetsAuxTarget, onlyPseudoshare, type Coinb1HexSource, type HashTargets, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import { GenerationBase, PayeeGentx, shareNonce } from './payee-gentx.js';
@@ -660,7 +660,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
     const answer = this.countPseudoshare(ctx, s.miner, s.pseudoTarget);
 
     const auxTarget = this.opts.merged?.easiestTarget() ?? null;
-    if (auxTarget !== null && hashToBigInt(s.powHash) <= auxTarget) {
+    if (auxTarget !== null && meetsAuxTarget(s.powHash, auxTarget)) {
       this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
     }
     // Compared as bytes, not bigints (job.ts): getwork's and the simulator's submits all come here.
