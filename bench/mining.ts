@@ -74,6 +74,13 @@ const JOB_BUILD_ROUNDS = 50;
  * hash the miner sends is a pseudoshare, so every submit is checked all the way to acceptance.
  */
 const PSEUDO_DIFF = '+1e-12';
+/**
+ * The flood's windows (floodSideBySide): eight of 0.4 s, four each; at ~80,000 answers/s a
+ * window takes ~32 submits a connection, and FLOOD_PER_CONN leaves room for every window.
+ */
+const FLOOD_WINDOWS = 8;
+const FLOOD_WINDOW_MS = 400;
+const FLOOD_PER_CONN = 200;
 /** Measured windows of the paced 5,000/s, ours and the floor's in turn (pacedSideBySide): 1 s each. */
 const PACED_WINDOWS = 10;
 
@@ -400,25 +407,76 @@ async function notifyRounds(load: LoadChild, broadcasts: Record<string, () => vo
   return out;
 }
 
+/** One flood window's raw figures (floodWindow), before they are summed up. */
+interface FloodWindow {
+  answered: number;
+  accepted: number;
+  errors: Record<string, number>;
+  seconds: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+}
+
+/** A flood's figures: answers/s and this process's CPU per answer. */
+interface FloodResult {
+  answered: number;
+  seconds: number;
+  perSecond: number;
+  accepted: number;
+  errors: Record<string, number>;
+  cpuUs: { user: number; system: number };
+  perCpuSecond: number;
+  windows: number;
+}
+
 /**
- * Closed-loop flood: the load child's connections each keep `depth` submits outstanding, 120 per
- * connection pre-computed on their current job. Answers/s and this process's CPU per answer.
+ * Closed-loop flood for `maxMs`: the load child's connections each keep `depth` (4) submits
+ * outstanding, taken from those pre-computed on their current job (floodSideBySide); this
+ * process's CPU over the window.
  */
-async function floodRun(load: LoadChild, above: string): Promise<{ answered: number; seconds: number; perSecond: number; accepted: number; errors: Record<string, number>; cpuUs: { user: number; system: number }; perCpuSecond: number }> {
-  progress(JSON.stringify(await load.ask({ type: 'prepare', perConn: 120, en2: 1, above }, 'prepared')));
+async function floodWindow(load: LoadChild, maxMs: number): Promise<FloodWindow> {
   const cpu0 = process.cpuUsage();
-  const flood = await load.ask({ type: 'flood', depth: 4, maxMs: 6000 }, 'flooded');
+  const flood = await load.ask({ type: 'flood', depth: 4, maxMs }, 'flooded');
   const cpu = process.cpuUsage(cpu0);
-  const seconds = Number(BigInt(flood.elapsedNs)) / 1e9;
+  return { answered: flood.answered, accepted: flood.accepted, errors: flood.errors, seconds: Number(BigInt(flood.elapsedNs)) / 1e9, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
+}
+
+function floodSummary(windows: FloodWindow[]): FloodResult {
+  const answered = windows.reduce((t, w) => t + w.answered, 0);
+  const seconds = windows.reduce((t, w) => t + w.seconds, 0);
+  const user = windows.reduce((t, w) => t + w.cpuUserUs, 0);
+  const system = windows.reduce((t, w) => t + w.cpuSystemUs, 0);
+  const errors: Record<string, number> = {};
+  for (const w of windows) for (const [k, n] of Object.entries(w.errors)) errors[k] = (errors[k] ?? 0) + n;
   return {
-    answered: flood.answered,
+    answered,
     seconds: round(seconds),
-    perSecond: Math.round(flood.answered / seconds),
-    accepted: flood.accepted,
-    errors: flood.errors,
-    cpuUs: { user: round(cpu.user / flood.answered), system: round(cpu.system / flood.answered) },
-    perCpuSecond: Math.round(flood.answered / ((cpu.user + cpu.system) / 1e6)),
+    perSecond: Math.round(answered / seconds),
+    accepted: windows.reduce((t, w) => t + w.accepted, 0),
+    errors,
+    cpuUs: { user: round(user / answered), system: round(system / answered) },
+    perCpuSecond: Math.round(answered / ((user + system) / 1e6)),
+    windows: windows.length,
   };
+}
+
+/**
+ * The sustained flood, ours and the floor's line server in turn: both servers up, each with
+ * its load child and FLOOD_PER_CONN submissions a connection pre-computed, then FLOOD_WINDOWS
+ * windows of FLOOD_WINDOW_MS (ours, floor, floor, ours, ...). Before the thirteenth round
+ * (docs/mining.md) each flood was one stretch of ~1.5 s (120 submits a connection), the floor's
+ * a minute after ours, and their ratio moved from 0.66x to 1.07x between quiet runs.
+ */
+async function floodSideBySide(ours: LoadChild, floor: LoadChild, above: string): Promise<{ ours: FloodResult; floor: FloodResult }> {
+  progress(JSON.stringify(await ours.ask({ type: 'prepare', perConn: FLOOD_PER_CONN, en2: 1, above }, 'prepared')));
+  progress(JSON.stringify(await floor.ask({ type: 'prepare', perConn: FLOOD_PER_CONN, en2: 1, above }, 'prepared')));
+  settleHeap();
+  const windows = { ours: [] as FloodWindow[], floor: [] as FloodWindow[] };
+  for (let w = 0; w < FLOOD_WINDOWS; w++) {
+    const oursNow = (w + 1) % 4 < 2; // ours, floor, floor, ours, ours, floor, ...
+    windows[oursNow ? 'ours' : 'floor'].push(await floodWindow(oursNow ? ours : floor, FLOOD_WINDOW_MS));
+  }
+  return { ours: floodSummary(windows.ours), floor: floodSummary(windows.floor) };
 }
 
 /** One paced window's raw figures (pacedWindow), before they are summed up. */
@@ -611,11 +669,11 @@ async function startFloor(notifyLine: string, usernames: string[]): Promise<Floo
  * The floor's own figures on its server (startFloor): (a) one round of notifies = `notifyLine`
  * (the real notify's bytes) written latin1 to every connection, on this server after ours (the
  * notify budget's floor is the same writes on our own connections: benchMining's notifyFloor);
- * (b) the same submit flood as ours, answered per line. `pacedAt5000`: its paced windows, run
- * beside ours (pacedSideBySide). What is left is Node's and the kernel's cost per socket write
+ * (b) `f` and `pacedAt5000`: its flood and paced windows, run in turn with ours
+ * (floodSideBySide, pacedSideBySide). What is left is Node's and the kernel's cost per socket write
  * and read on this machine.
  */
-async function benchFloor(floor: FloorServer, notifyLine: string, above: string, pacedAt5000: Result): Promise<Result> {
+async function benchFloor(floor: FloorServer, notifyLine: string, f: FloodResult, pacedAt5000: Result): Promise<Result> {
   const line = `${notifyLine}\n`;
   progress('floor: notify rounds');
   const { floor: notify } = await notifyRounds(floor.load, {
@@ -623,11 +681,9 @@ async function benchFloor(floor: FloorServer, notifyLine: string, above: string,
       for (const s of floor.sockets) s.write(line, 'latin1');
     },
   }, 'floor');
-  progress('floor: line server flood');
-  const f = await floodRun(floor.load, above);
   return {
     notifyBareWrites: { lineBytes: line.length, ...notify },
-    lineServer: { lines: f.answered, seconds: f.seconds, linesPerSecond: f.perSecond, cpuUsPerLine: f.cpuUs, perCpuSecond: f.perCpuSecond, pacedAt5000Ms: pacedAt5000.ms, pacedAt5000Gc: pacedAt5000.gc, pacedAt5000Windows: pacedAt5000.windows },
+    lineServer: { lines: f.answered, seconds: f.seconds, windows: f.windows, linesPerSecond: f.perSecond, cpuUsPerLine: f.cpuUs, perCpuSecond: f.perCpuSecond, pacedAt5000Ms: pacedAt5000.ms, pacedAt5000Gc: pacedAt5000.gc, pacedAt5000Windows: pacedAt5000.windows },
   };
 }
 
@@ -669,9 +725,10 @@ export async function benchMining(): Promise<Result> {
   const usernames = Array.from({ length: SESSIONS }, (_, i) => `${payoutAddress(net, 1 + i)}${PSEUDO_DIFF}`);
   let above: string;
   let ours: Result;
-  // The floor's line server, started once ours has flooded: the paced windows alternate between the two.
+  // The floor's line server, started after the notify rounds: the flood's and the paced windows alternate between the two.
   let floorServer: FloorServer | null = null;
   let floorPaced: Result;
+  let floorFlood: FloodResult;
   try {
     progress(`connecting ${SESSIONS} miners`);
     await load.ask({ type: 'connect', port: bound, usernames }, 'connected');
@@ -715,13 +772,19 @@ export async function benchMining(): Promise<Result> {
     if ('unavailable' in probe) throw new Error(probe.unavailable);
     above = (probe.shareTarget > probe.blockTarget ? probe.shareTarget : probe.blockTarget).toString(16);
 
-    // 3. Sustained throughput: every connection keeps a few submits outstanding.
-    progress(`throughput; pre-computing submits above ${above}`);
-    const f = await floodRun(load, above);
+    // 3. Sustained throughput: every connection keeps a few submits outstanding, in windows
+    //    taking turns with the floor's line server (floodSideBySide), both servers up.
+    progress('floor server');
+    floorServer = await startFloor(notifyLine, usernames);
+    progress(`throughput, ours and the floor in turn; pre-computing submits above ${above}`);
+    const floods = await floodSideBySide(load, floorServer.load, above);
+    const f = floods.ours;
+    floorFlood = floods.floor;
     const throughput = {
       connections: SESSIONS,
       submits: f.answered,
       seconds: f.seconds,
+      windows: f.windows,
       perSecond: { value: f.perSecond, budget: BUDGET.submitsPerSecond, ok: f.perSecond >= BUDGET.submitsPerSecond },
       acceptedFraction: round(f.accepted / f.answered, 4),
       errors: f.errors,
@@ -735,8 +798,6 @@ export async function benchMining(): Promise<Result> {
     //    alternating with the floor's line server (pacedSideBySide), and at 1,000/s for
     //    comparison: when the node cannot keep up with the paced rate, the queue grows and the
     //    5,000/s latency measures the backlog, not a submit (achievedPerSecond).
-    progress('floor server');
-    floorServer = await startFloor(notifyLine, usernames);
     progress('paced latency, ours and the floor in turn');
     const side = await pacedSideBySide(load, floorServer.load, 5000, 5, 2, above);
     const latency = side.ours;
@@ -752,12 +813,12 @@ export async function benchMining(): Promise<Result> {
     await port.close();
   }
 
-  // 5. The rest of the floor's figures on its own server (its notify rounds and its flood after
-  //    ours: each flood has the machine to itself).
+  // 5. The floor's own server's notify rounds (after ours: the notify budget's floor is
+  //    notifyFloor, on our connections).
   progress('floor');
   let floor: Result;
   try {
-    floor = await benchFloor(floorServer, notifyLine, above, floorPaced);
+    floor = await benchFloor(floorServer, notifyLine, floorFlood, floorPaced);
   } finally {
     await floorServer.close();
   }
