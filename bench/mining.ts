@@ -75,12 +75,14 @@ const JOB_BUILD_ROUNDS = 50;
  */
 const PSEUDO_DIFF = '+1e-12';
 /**
- * The flood's windows (floodSideBySide): eight of 0.4 s, four each; at ~80,000 answers/s a
- * window takes ~32 submits a connection, and FLOOD_PER_CONN leaves room for every window.
+ * The flood's windows (floodSideBySide): eight of 0.4 s, four each, each with FLOOD_PER_CONN
+ * submissions a connection made for it (at ~80,000 answers/s a window takes ~32), on
+ * extranonce2 FLOOD_FIRST_EN2 + its number (the paced runs use 2 and 3).
  */
 const FLOOD_WINDOWS = 8;
 const FLOOD_WINDOW_MS = 400;
-const FLOOD_PER_CONN = 200;
+const FLOOD_PER_CONN = 100;
+const FLOOD_FIRST_EN2 = 16;
 /** Measured windows of the paced 5,000/s, ours and the floor's in turn (pacedSideBySide): 1 s each. */
 const PACED_WINDOWS = 10;
 
@@ -345,8 +347,8 @@ export function benchNewTemplate(work: PoolWork, net: P2PoolNetwork, templates: 
  * synchronously (libuv hands a write to the kernel at once when it fits). With more than one
  * (ours and the floor's bare writes on the same connections), every round runs each once, in
  * an order that turns with the round, so both see the same machine at the same minute; the
- * first `last` is then run once more, unmeasured, so that it is what the connections hold at
- * the end. The first two rounds are a warm-up (JIT). `written`: when broadcast returned;
+ * first of `broadcasts` (ours) then runs once more, unmeasured, so that its lines are what the
+ * connections hold at the end (the submits that follow are made on them). The first two rounds are a warm-up (JIT). `written`: when broadcast returned;
  * `received`: when the load child read the last notify (same monotonic clock). CPU is this
  * process's: user (JS) and system (the kernel's socket writes).
  */
@@ -462,21 +464,28 @@ function floodSummary(windows: FloodWindow[]): FloodResult {
 
 /**
  * The sustained flood, ours and the floor's line server in turn: both servers up, each with
- * its load child and FLOOD_PER_CONN submissions a connection pre-computed, then FLOOD_WINDOWS
- * windows of FLOOD_WINDOW_MS (ours, floor, floor, ours, ...). Before the thirteenth round
+ * its load child, FLOOD_WINDOWS windows of FLOOD_WINDOW_MS (ours, floor, floor, ours, ...),
+ * each from a collected heap after its submissions are pre-computed. Before the thirteenth round
  * (docs/mining.md) each flood was one stretch of ~1.5 s (120 submits a connection), the floor's
  * a minute after ours, and their ratio moved from 0.66x to 1.07x between quiet runs.
  */
 async function floodSideBySide(ours: LoadChild, floor: LoadChild, above: string): Promise<{ ours: FloodResult; floor: FloodResult }> {
-  progress(JSON.stringify(await ours.ask({ type: 'prepare', perConn: FLOOD_PER_CONN, en2: 1, above }, 'prepared')));
-  progress(JSON.stringify(await floor.ask({ type: 'prepare', perConn: FLOOD_PER_CONN, en2: 1, above }, 'prepared')));
-  settleHeap();
   const windows = { ours: [] as FloodWindow[], floor: [] as FloodWindow[] };
   for (let w = 0; w < FLOOD_WINDOWS; w++) {
-    const oursNow = (w + 1) % 4 < 2; // ours, floor, floor, ours, ours, floor, ...
-    windows[oursNow ? 'ours' : 'floor'].push(await floodWindow(oursNow ? ours : floor, FLOOD_WINDOW_MS));
+    const mine = oursTurn(w);
+    const load = mine ? ours : floor;
+    // Each window its own submissions, on an extranonce2 of its own (no duplicates): a machine
+    // fast enough to empty every queue ends the window early, with its rate still right.
+    progress(JSON.stringify(await load.ask({ type: 'prepare', perConn: FLOOD_PER_CONN, en2: FLOOD_FIRST_EN2 + w, above }, 'prepared')));
+    settleHeap();
+    windows[mine ? 'ours' : 'floor'].push(await floodWindow(load, FLOOD_WINDOW_MS));
   }
   return { ours: floodSummary(windows.ours), floor: floodSummary(windows.floor) };
+}
+
+/** Window `w`'s side in the turns ours, floor, floor, ours, ours, floor, ...: true for ours. */
+function oursTurn(w: number): boolean {
+  return (w + 1) % 4 < 2;
 }
 
 /** One paced window's raw figures (pacedWindow), before they are summed up. */
@@ -563,8 +572,8 @@ async function pacedSideBySide(ours: LoadChild, floor: LoadChild, rate: number, 
   const each = (2 * seconds) / PACED_WINDOWS;
   const windows = { ours: [] as PacedWindow[], floor: [] as PacedWindow[] };
   for (let w = 0; w < PACED_WINDOWS; w++) {
-    const oursNow = (w + 1) % 4 < 2; // ours, floor, floor, ours, ours, floor, ...
-    windows[oursNow ? 'ours' : 'floor'].push(await pacedWindow(oursNow ? ours : floor, rate, each));
+    const mine = oursTurn(w);
+    windows[mine ? 'ours' : 'floor'].push(await pacedWindow(mine ? ours : floor, rate, each));
   }
   return { ours: pacedSummary(windows.ours, rate), floor: pacedSummary(windows.floor, rate) };
 }
