@@ -732,7 +732,6 @@ export async function benchMining(): Promise<Result> {
   const bound = await port.listen(0, '127.0.0.1');
   const load = new LoadChild();
   const usernames = Array.from({ length: SESSIONS }, (_, i) => `${payoutAddress(net, 1 + i)}${PSEUDO_DIFF}`);
-  let above: string;
   let ours: Result;
   // The floor's line server, started after the notify rounds: the flood's and the paced windows alternate between the two.
   let floorServer: FloorServer | null = null;
@@ -779,7 +778,7 @@ export async function benchMining(): Promise<Result> {
     // and the block target, so each is a pseudoshare (fully checked, then accepted).
     const probe = work.makeJob(minerFor(work, payoutAddress(net, 999_999)), Buffer.alloc(4));
     if ('unavailable' in probe) throw new Error(probe.unavailable);
-    above = (probe.shareTarget > probe.blockTarget ? probe.shareTarget : probe.blockTarget).toString(16);
+    const above = (probe.shareTarget > probe.blockTarget ? probe.shareTarget : probe.blockTarget).toString(16);
 
     // 3. Sustained throughput: every connection keeps a few submits outstanding, in windows
     //    taking turns with the floor's line server (floodSideBySide), both servers up.
