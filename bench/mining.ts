@@ -69,6 +69,8 @@ const PACED_WARMUP_S = 2;
 const NOTIFY_ROUNDS = Number(process.env.BENCH_NOTIFY_ROUNDS ?? 120);
 /** Rounds of (new work, first job, 20 more payees) timed after 5 warm-up rounds. */
 const JOB_BUILD_ROUNDS = 50;
+/** Rounds of new work with one submit per session on it (firstSubmitsOnNewJobs). */
+const FIRST_SUBMIT_ROUNDS = 8;
 /**
  * `+D` below the node's minimum pseudoshare difficulty (clamped to it: target ~2**256): every
  * hash the miner sends is a pseudoshare, so every submit is checked all the way to acceptance.
@@ -77,12 +79,14 @@ const PSEUDO_DIFF = '+1e-12';
 /**
  * The flood's windows (floodSideBySide): eight of 0.4 s, four each, each with FLOOD_PER_CONN
  * submissions a connection made for it (at ~80,000 answers/s a window takes ~32), on
- * extranonce2 FLOOD_FIRST_EN2 + its number (the paced runs use 2 and 3).
+ * extranonce2 FLOOD_FIRST_EN2 + its number (the paced runs use 2 and 3). Before them one
+ * window of each side that is not measured, on extranonce2 FLOOD_WARMUP_EN2.
  */
 const FLOOD_WINDOWS = 8;
 const FLOOD_WINDOW_MS = 400;
 const FLOOD_PER_CONN = 100;
 const FLOOD_FIRST_EN2 = 16;
+const FLOOD_WARMUP_EN2 = 15;
 /** Measured windows of the paced 5,000/s, ours and the floor's in turn (pacedSideBySide): 1 s each. */
 const PACED_WINDOWS = 10;
 
@@ -225,17 +229,24 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submi
     return view;
   };
   let firstNotify: string | null = null;
-  const hooks = {
+  // Each session's last notify as text, kept only while `keepNotifies` (the first submits on a
+  // new job need each session's own job; the timed broadcasts keep nothing).
+  const notifies: string[] = [];
+  let keepNotifies = false;
+  const hooksFor = (i: number): ConstructorParameters<typeof StratumSession>[2] => ({
     send: (line: string) => void lines.push(line),
     lineBuffer,
-    sendBytes: (line: Buffer) => void (firstNotify ??= line.toString('latin1')),
+    sendBytes: (line: Buffer) => {
+      firstNotify ??= line.toString('latin1');
+      if (keepNotifies) notifies[i] = line.toString('latin1');
+    },
     close: () => undefined,
     now: Date.now,
-  };
+  });
   const sessions = Array.from({ length: SESSIONS }, (_, i) => {
     const en1 = Buffer.alloc(4);
     en1.writeUInt32BE(0x10000 + i);
-    const s = new StratumSession(en1, work, hooks);
+    const s = new StratumSession(en1, work, hooksFor(i));
     s.handleLine('{"id":1,"method":"mining.subscribe","params":[]}');
     s.handleLine(`{"id":2,"method":"mining.authorize","params":["${payoutAddress(net, 200_000 + i)}${PSEUDO_DIFF}","x"]}`);
     return s;
@@ -286,6 +297,7 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submi
     answers += lines.filter((l) => l.includes('"result":true')).length;
     if (answers !== (r + 1) * perRound) throw new Error(`bench: an in-process submit was not accepted: ${lines.find((l) => !l.includes('"result":true'))}`);
   }
+  const firstSubmit = firstSubmitsOnNewJobs(work, net, sessions, notifies, (keep) => (keepNotifies = keep), lines, above);
   return {
     figures: {
       broadcastJsMs: { best: round(best(broadcastMs)), p50: stats(broadcastMs).p50 },
@@ -295,9 +307,48 @@ export function benchInProcess(work: PoolWork, net: P2PoolNetwork, opts: { submi
       // V8 heap bytes allocated per submit (the request line is made before the round; the
       // answers are collected): what the young generation has to collect, i.e. GC pressure.
       heapBytesPerSubmit: { best: Math.round(best(allocated)), p50: Math.round(stats(allocated).p50) },
+      // Each session's first submit on a job just made (new work, one submit per session): what
+      // a job costs the first time it is used (its coinbase's bytes and SHA-256 prefix, its targets),
+      // paid again on every new work, against a submit on a job already used (submitJsUs).
+      firstSubmitOnNewJobUs: firstSubmit.us,
+      firstSubmitOnNewJobHeapBytes: firstSubmit.heapBytes,
     },
     notifyLine: first,
   };
+}
+
+/**
+ * FIRST_SUBMIT_ROUNDS rounds of: new work, every session's job (not timed, each session's
+ * notify kept), then one pseudoshare per session on its new job (timed, and the heap it
+ * allocates). Best and median per submit.
+ */
+function firstSubmitsOnNewJobs(
+  work: PoolWork, net: P2PoolNetwork, sessions: StratumSession[], notifies: string[], keep: (on: boolean) => void, lines: string[], above: bigint,
+): { us: { best: number; p50: number }; heapBytes: { best: number; p50: number } } {
+  const us: number[] = [];
+  const heap: number[] = [];
+  for (let r = 0; r < FIRST_SUBMIT_ROUNDS; r++) {
+    work.workChanged(true);
+    keep(true);
+    for (const s of sessions) s.sendJob(true);
+    keep(false);
+    const submits = sessions.map((s, i) => {
+      const { jobId, ntime, header } = notifyHeader(notifies[i]!, s.extranonce1.toString('hex'), '00000001');
+      let nonce = 0;
+      do header.writeUInt32LE(++nonce, 76);
+      while (hashToBigInt(sha256d(header)) <= above);
+      return `{"id":${nonce},"method":"mining.submit","params":["${payoutAddress(net, 200_000 + i)}${PSEUDO_DIFF}","${jobId}","00000001","${ntime}","${nonce.toString(16).padStart(8, '0')}"]}`;
+    });
+    lines.length = 0;
+    const h = heapAllocation();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < sessions.length; i++) sessions[i]!.handleLine(submits[i]!);
+    us.push(Number(process.hrtime.bigint() - start) / 1e3 / sessions.length);
+    heap.push(h.stop() / sessions.length);
+    const accepted = lines.filter((l) => l.includes('"result":true')).length;
+    if (accepted !== sessions.length) throw new Error(`bench: ${sessions.length - accepted} first submits on a new job were not accepted: ${lines.find((l) => !l.includes('"result":true'))}`);
+  }
+  return { us: { best: round(Math.min(...us)), p50: stats(us).p50 }, heapBytes: { best: Math.round(Math.min(...heap)), p50: Math.round(stats(heap).p50) } };
 }
 
 /** The node side of the bench: template, verified sharechain and the PoolWork over them. */
@@ -429,6 +480,10 @@ interface FloodResult {
   cpuUs: { user: number; system: number };
   perCpuSecond: number;
   windows: number;
+  /** Each measured window's answers/s, in the order they ran. */
+  windowsPerSecond: number[];
+  /** The window before the measured ones (floodSideBySide), its own figures. */
+  warmUp: { answered: number; seconds: number; perSecond: number; cpuUs: { user: number; system: number } };
 }
 
 /**
@@ -443,7 +498,7 @@ async function floodWindow(load: LoadChild, maxMs: number): Promise<FloodWindow>
   return { answered: flood.answered, accepted: flood.accepted, errors: flood.errors, seconds: Number(BigInt(flood.elapsedNs)) / 1e9, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
 }
 
-function floodSummary(windows: FloodWindow[]): FloodResult {
+function floodSummary(windows: FloodWindow[], warmUp: FloodWindow): FloodResult {
   const answered = windows.reduce((t, w) => t + w.answered, 0);
   const seconds = windows.reduce((t, w) => t + w.seconds, 0);
   const user = windows.reduce((t, w) => t + w.cpuUserUs, 0);
@@ -459,6 +514,13 @@ function floodSummary(windows: FloodWindow[]): FloodResult {
     cpuUs: { user: round(user / answered), system: round(system / answered) },
     perCpuSecond: Math.round(answered / ((user + system) / 1e6)),
     windows: windows.length,
+    windowsPerSecond: windows.map((w) => Math.round(w.answered / w.seconds)),
+    warmUp: {
+      answered: warmUp.answered,
+      seconds: round(warmUp.seconds),
+      perSecond: Math.round(warmUp.answered / warmUp.seconds),
+      cpuUs: { user: round(warmUp.cpuUserUs / warmUp.answered), system: round(warmUp.cpuSystemUs / warmUp.answered) },
+    },
   };
 }
 
@@ -468,8 +530,22 @@ function floodSummary(windows: FloodWindow[]): FloodResult {
  * each from a collected heap after its submissions are pre-computed. Before the thirteenth round
  * (docs/mining.md) each flood was one stretch of ~1.5 s (120 submits a connection), the floor's
  * a minute after ours, and their ratio moved from 0.66x to 1.07x between quiet runs.
+ *
+ * First one window of each side, not measured (its figures are printed: `warmUp`). The first
+ * flood a process serves is not a sustained rate: in the fourteenth round (docs/mining.md) our
+ * first window answered 17,000-35,000/s at 27-55 us of CPU a submit, the next ones 45,000-59,000/s
+ * at 12-15 us, on the same job (V8 compiling the socket path, which the bench's earlier
+ * sections never ran, and each session's first submits on its job). It was always ours: the
+ * turns start with ours.
  */
 async function floodSideBySide(ours: LoadChild, floor: LoadChild, above: string): Promise<{ ours: FloodResult; floor: FloodResult }> {
+  const warmUp = async (load: LoadChild): Promise<FloodWindow> => {
+    await load.ask({ type: 'prepare', perConn: FLOOD_PER_CONN, en2: FLOOD_WARMUP_EN2, above }, 'prepared');
+    settleHeap();
+    return floodWindow(load, FLOOD_WINDOW_MS);
+  };
+  progress('flood warm-up: ours, then the floor');
+  const warm = { ours: await warmUp(ours), floor: await warmUp(floor) };
   const windows = { ours: [] as FloodWindow[], floor: [] as FloodWindow[] };
   for (let w = 0; w < FLOOD_WINDOWS; w++) {
     const mine = oursTurn(w);
@@ -480,7 +556,7 @@ async function floodSideBySide(ours: LoadChild, floor: LoadChild, above: string)
     settleHeap();
     windows[mine ? 'ours' : 'floor'].push(await floodWindow(load, FLOOD_WINDOW_MS));
   }
-  return { ours: floodSummary(windows.ours), floor: floodSummary(windows.floor) };
+  return { ours: floodSummary(windows.ours, warm.ours), floor: floodSummary(windows.floor, warm.floor) };
 }
 
 /** Window `w`'s side in the turns ours, floor, floor, ours, ours, floor, ...: true for ours. */
@@ -692,7 +768,7 @@ async function benchFloor(floor: FloorServer, notifyLine: string, f: FloodResult
   }, 'floor');
   return {
     notifyBareWrites: { lineBytes: line.length, ...notify },
-    lineServer: { lines: f.answered, seconds: f.seconds, windows: f.windows, linesPerSecond: f.perSecond, cpuUsPerLine: f.cpuUs, perCpuSecond: f.perCpuSecond, pacedAt5000Ms: pacedAt5000.ms, pacedAt5000Gc: pacedAt5000.gc, pacedAt5000Windows: pacedAt5000.windows },
+    lineServer: { lines: f.answered, seconds: f.seconds, windows: f.windows, windowsPerSecond: f.windowsPerSecond, warmUp: f.warmUp, linesPerSecond: f.perSecond, cpuUsPerLine: f.cpuUs, perCpuSecond: f.perCpuSecond, pacedAt5000Ms: pacedAt5000.ms, pacedAt5000Gc: pacedAt5000.gc, pacedAt5000Windows: pacedAt5000.windows },
   };
 }
 
@@ -793,6 +869,7 @@ export async function benchMining(): Promise<Result> {
       submits: f.answered,
       seconds: f.seconds,
       windows: f.windows,
+      windowsPerSecond: f.windowsPerSecond,
       perSecond: { value: f.perSecond, budget: BUDGET.submitsPerSecond, ok: f.perSecond >= BUDGET.submitsPerSecond },
       acceptedFraction: round(f.accepted / f.answered, 4),
       errors: f.errors,
@@ -800,6 +877,8 @@ export async function benchMining(): Promise<Result> {
       // submits/s one fully used core would give at that cost.
       nodeCpuUsPerSubmit: f.cpuUs,
       perCpuSecond: f.perCpuSecond,
+      // The window before the measured ones: the first flood this process served (floodSideBySide).
+      warmUp: f.warmUp,
     };
 
     // 4. Latency at a paced 5,000/s (open loop, round-robin over the connections), in windows

@@ -189,6 +189,13 @@ export class StratumSession {
   /** difficultyToTarget of the last wanted difficulty (it rarely changes; bigint math per job did). */
   private targetDifficulty = -1;
   private difficultyTarget = 0n;
+  /**
+   * The last pseudoshare target a job's first submit turned into hash bytes, and those bytes
+   * (read only): the next job's is nearly always the same, and a job's first submit made them
+   * anew (bench/mining.ts `inProcess.firstSubmitOnNewJobUs`).
+   */
+  private lastTarget = -1n;
+  private lastTargetBytes: Buffer = Buffer.alloc(32);
   private readonly jobs = new LiveJobs();
   private badInARow = 0;
   private closed = false;
@@ -447,7 +454,13 @@ export class StratumSession {
     let powHash: Buffer = POW_SCRATCH;
     if (this.work.powHashInto) this.work.powHashInto(HEADER_SCRATCH, POW_SCRATCH);
     else powHash = this.work.powHash(HEADER_SCRATCH);
-    live.targetBytes ??= targetToHashBytes(live.target);
+    if (live.targetBytes === null) {
+      if (live.target !== this.lastTarget) {
+        this.lastTargetBytes = targetToHashBytes(live.target);
+        this.lastTarget = live.target;
+      }
+      live.targetBytes = this.lastTargetBytes;
+    }
     if (hashExceedsTarget(powHash, live.targetBytes)) {
       return this.fail(id, E.LOW_DIFFICULTY, 'low difficulty share', 'lowDifficulty');
     }

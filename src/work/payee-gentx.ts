@@ -96,12 +96,13 @@ interface WeightsQuery {
 }
 
 /**
- * The miner's part of one payee's gentx. coinb1's hex is kept as the pieces it is made of (the
- * work's shared ASCII hex, ranges of its payouts, the finder's output and ref_hash) and written
- * straight into the mining.notify line being assembled (writeCoinb1Hex): a joined string was a
- * rope over the shared hex that V8 flattened again for every session's write (docs/mining.md,
- * notify). The hex string and the coinb1 bytes, which a submit and the tests need, are made on
- * first use: most jobs are replaced before a submit arrives.
+ * The miner's part of one payee's gentx. coinb1 is kept as the pieces it is made of (the work's
+ * shared head, payouts and tail, ranges of its payouts, the finder's output and ref_hash), each
+ * as ASCII hex and as bytes. The hex is written straight into the mining.notify line being
+ * assembled (writeCoinb1Hex): a joined string was a rope over the shared hex that V8 flattened
+ * again for every session's write (docs/mining.md, notify). coinb1's bytes, which a submit
+ * needs, are copied from the pieces' bytes (writeCoinb1) on first use, and the hex string (the
+ * tests, getwork) too: most jobs are replaced before a submit arrives.
  */
 export class PayeeGentx implements Coinb1HexSource {
   private bytes: Buffer | null = null;
@@ -115,11 +116,15 @@ export class PayeeGentx implements Coinb1HexSource {
   private cutA = 0;
   private cutB = 0;
   private place = 0;
-  /** The finder's output: its amount (satoshis) and its VarStr(script) as ASCII hex. */
+  /** The finder's output: its amount (satoshis) and its VarStr(script) (ASCII hex and bytes). */
   private finderValue = 0;
-  private finderScript = EMPTY;
+  private finderScript: VarScript = NO_SCRIPT;
   /** ASCII hex after the payouts (donation output, the ref output up to its ref_hash). */
   private tail = EMPTY;
+  /** head, outputs and tail as bytes (coinb1's bytes are made from these, not from the hex). */
+  private headBytes = EMPTY;
+  private outputsBytes = EMPTY;
+  private tailBytes = EMPTY;
   /** The locktime. */
   coinb2 = EMPTY;
   /**
@@ -155,7 +160,7 @@ export class PayeeGentx implements Coinb1HexSource {
   }
 
   /** The finder's VarStr(script) hex of the last fill, when it was made for this payee. */
-  finderScriptFor(address: string, parent: unknown, version: number): Buffer | null {
+  finderScriptFor(address: string, parent: unknown, version: number): VarScript | null {
     const k = this.scriptFor;
     return k !== null && k.address === address && k.parent === parent && k.version === version ? this.finderScript : null;
   }
@@ -166,19 +171,22 @@ export class PayeeGentx implements Coinb1HexSource {
    * Buffers already handed out stay as they were (job.ts keys a coinbase's SHA-256 prefix by its
    * coinb1 Buffer).
    */
-  set(head: Buffer, outputs: Buffer, cutA: number, cutB: number, place: number, finderValue: number, finderScript: Buffer, tail: Buffer, coinb2: Buffer): void {
+  set(pieces: CoinbasePieces, cutA: number, cutB: number, place: number, finderValue: number, finderScript: VarScript): void {
     this.bytes = null;
     this.hex = null;
-    this.head = head;
-    this.outputs = outputs;
+    this.head = pieces.head;
+    this.outputs = pieces.outputs;
+    this.headBytes = pieces.headBytes;
+    this.outputsBytes = pieces.outputsBytes;
+    this.tailBytes = pieces.tailBytes;
     this.cutA = cutA;
     this.cutB = cutB;
     this.place = place;
     this.finderValue = finderValue;
     this.finderScript = finderScript;
-    this.tail = tail;
-    this.coinb2 = coinb2;
-    this.coinb1HexLength = head.length + cutA + (place - cutB) + 16 + finderScript.length + (outputs.length - place) + tail.length + 64;
+    this.tail = pieces.tail;
+    this.coinb2 = pieces.locktime;
+    this.coinb1HexLength = pieces.head.length + cutA + (place - cutB) + 16 + finderScript.ascii.length + (pieces.outputs.length - place) + pieces.tail.length + 64;
   }
 
   /** Let go of coinb1's bytes and hex string (remade on first use); Buffers handed out stay valid. */
@@ -199,12 +207,36 @@ export class PayeeGentx implements Coinb1HexSource {
     at += outputs.copy(out, at, 0, this.cutA);
     at += outputs.copy(out, at, this.cutB, this.place);
     at = writeU64LEHexAscii(this.finderValue, out, at);
-    out.set(this.finderScript, at);
-    at += this.finderScript.length;
+    const script = this.finderScript.ascii;
+    out.set(script, at);
+    at += script.length;
     at += outputs.copy(out, at, this.place);
     out.set(this.tail, at);
     at += this.tail.length;
     return writeHexAscii(this.refHash, out, at);
+  }
+
+  /**
+   * Write coinb1's bytes into `out` at `at` (coinb1HexLength / 2 of them): the same pieces as
+   * writeCoinb1Hex, copied from their bytes. Until 2026-12-08 the bytes were decoded from the
+   * hex string (made for it): a job's first submit then made ~14 KB of garbage and spent more
+   * time in that than in checking the submit (bench/mining.ts `inProcess.firstSubmitOnNewJobUs`).
+   */
+  writeCoinb1(out: Buffer, at: number): number {
+    const outputs = this.outputsBytes;
+    out.set(this.headBytes, at);
+    at += this.headBytes.length;
+    at += outputs.copy(out, at, 0, this.cutA >>> 1);
+    at += outputs.copy(out, at, this.cutB >>> 1, this.place >>> 1);
+    at = writeU64LE(this.finderValue, out, at);
+    const script = this.finderScript.bytes;
+    out.set(script, at);
+    at += script.length;
+    at += outputs.copy(out, at, this.place >>> 1);
+    out.set(this.tailBytes, at);
+    at += this.tailBytes.length;
+    out.set(this.refHash, at);
+    return at + 32;
   }
 
   /** coinb1 as hex: the stripped gentx before the 8-byte last_txout_nonce (ends with ref_hash). */
@@ -219,7 +251,11 @@ export class PayeeGentx implements Coinb1HexSource {
 
   /** Stripped gentx bytes before the 8-byte last_txout_nonce. */
   get coinb1(): Buffer {
-    this.bytes ??= Buffer.from(this.coinb1Hex, 'hex');
+    if (this.bytes === null) {
+      const b = Buffer.allocUnsafe(this.coinb1HexLength >>> 1);
+      if (this.writeCoinb1(b, 0) !== b.length) throw new Error('internal error: coinb1 pieces do not add up to its length');
+      this.bytes = b;
+    }
     return this.bytes;
   }
 }
@@ -238,6 +274,13 @@ function writeHexAscii(bytes: Uint8Array, out: Buffer, at: number): number {
     out[at++] = h & 0xff;
   }
   return at;
+}
+
+/** Write an output value (satoshis, a safe integer) as its u64 little-endian bytes. */
+function writeU64LE(value: number, out: Buffer, at: number): number {
+  out.writeUInt32LE(value >>> 0, at);
+  out.writeUInt32LE(Math.floor(value / 0x100000000) >>> 0, at + 4);
+  return at + 8;
 }
 
 /** Write an output value (satoshis, a safe integer) as the hex of its u64 little-endian bytes. */
@@ -276,19 +319,43 @@ export function shareNonce(): number {
   return noncePool[nonceNext++]!;
 }
 
-/**
- * VarStr(script) as ASCII hex per payout script. Keyed by the Buffer payoutScriptForAddress caches
- * per address, so a miner's script hex lives as long as that cache keeps the script (bounded there).
- */
-const scriptHexCache = new WeakMap<Buffer, Buffer>();
+/** A payout script's VarStr(script): its bytes and their hex as ASCII. */
+export interface VarScript {
+  readonly bytes: Buffer;
+  readonly ascii: Buffer;
+}
+const NO_SCRIPT: VarScript = { bytes: EMPTY, ascii: EMPTY };
 
-function varScriptAscii(script: Buffer): Buffer {
-  let hex = scriptHexCache.get(script);
-  if (hex === undefined) {
-    hex = Buffer.from(compactSize(script.length).toString('hex') + script.toString('hex'), 'latin1');
-    scriptHexCache.set(script, hex);
+/**
+ * The pieces of every payee's coinb1 that a work shares (GenerationBase), as ASCII hex for the
+ * notify line and as bytes for a submit: the gentx before its payouts (version, input, output
+ * count, witness commitment; the count differs for a finder in the window and a new one), the
+ * payouts back to back, and what follows them up to ref_hash; then the locktime (coinb2).
+ */
+interface CoinbasePieces {
+  readonly head: Buffer;
+  readonly headBytes: Buffer;
+  readonly outputs: Buffer;
+  readonly outputsBytes: Buffer;
+  readonly tail: Buffer;
+  readonly tailBytes: Buffer;
+  readonly locktime: Buffer;
+}
+
+/**
+ * VarStr(script) per payout script. Keyed by the Buffer payoutScriptForAddress caches per
+ * address, so a miner's script lives as long as that cache keeps the script (bounded there).
+ */
+const varScriptCache = new WeakMap<Buffer, VarScript>();
+
+function varScript(script: Buffer): VarScript {
+  let v = varScriptCache.get(script);
+  if (v === undefined) {
+    const bytes = Buffer.concat([compactSize(script.length), script]);
+    v = { bytes, ascii: Buffer.from(bytes.toString('hex'), 'latin1') };
+    varScriptCache.set(script, v);
   }
-  return hex;
+  return v;
 }
 
 /**
@@ -380,10 +447,9 @@ export class GenerationBase {
   private readonly tailHex: string;
   /** Their serialized outputs back to back as hex in ASCII bytes, copied into each payee's notify line (PayeeGentx.writeCoinb1Hex). */
   private readonly outputsAscii: Buffer;
-  private readonly headAsciiInWindow: Buffer;
-  private readonly headAsciiNewPayee: Buffer;
-  private readonly tailAscii: Buffer;
-  private readonly locktimeBytes: Buffer;
+  /** coinb1's shared pieces for a finder in the window and for one not in it (one output more). */
+  private readonly piecesInWindow: CoinbasePieces;
+  private readonly piecesNewPayee: CoinbasePieces;
   /** identifier ‖ share_info per payee, or null when ref_hash needs computeRefHash. */
   private readonly refPreimages: RefPreimages | null;
   /** share_info of the work (the payee's address and nonce are filled in per payee). */
@@ -446,6 +512,7 @@ export class GenerationBase {
     if (!this.usable) derived = deriveShareInfo({ ...params, chain: recorder });
     // Hex (ASCII) of the payouts before the donation, the last output.
     let outputsHexLength = 0;
+    let outputsBytes = EMPTY;
     if (this.usable) {
       const { bytes, at } = serializePayouts(outputs);
       const n = payees.length - 1;
@@ -457,7 +524,8 @@ export class GenerationBase {
         this.hexAt.push(2 * at[i + 1]!);
       }
       outputsHexLength = 2 * at[n]!;
-      this.outputsAscii = Buffer.from(bytes.toString('hex', 0, at[n]), 'latin1');
+      outputsBytes = Buffer.from(bytes.subarray(0, at[n]));
+      this.outputsAscii = Buffer.from(outputsBytes.toString('hex'), 'latin1');
     } else {
       this.outputsAscii = Buffer.alloc(0);
     }
@@ -473,15 +541,25 @@ export class GenerationBase {
     const count = (n: number): string => compactSize(commitmentCount + n + 2).toString('hex');
     this.headHexInWindow = head + count(this.keys.length) + commitment;
     this.headHexNewPayee = head + count(this.keys.length + 1) + commitment;
-    this.locktimeBytes = new ByteWriter(4).writeU32LE(gentx.locktime).toBytes();
+    const locktime = new ByteWriter(4).writeU32LE(gentx.locktime).toBytes();
     const donationScript = derived.payouts[derived.payouts.length - 1]!.script;
     const donation = txOutBytes({ value: Number(donationValue < 0n ? 0n : donationValue), script: donationScript });
     // The ref output up to its ref_hash: the last 40 bytes are ref_hash ‖ last_txout_nonce.
     const ref = txOutBytes({ value: 0, script: refOutputScript(Buffer.alloc(32), 0n) });
     this.tailHex = donation.toString('hex') + ref.toString('hex', 0, ref.length - 40);
-    this.headAsciiInWindow = Buffer.from(this.headHexInWindow, 'latin1');
-    this.headAsciiNewPayee = Buffer.from(this.headHexNewPayee, 'latin1');
-    this.tailAscii = Buffer.from(this.tailHex, 'latin1');
+    const tail = Buffer.from(this.tailHex, 'latin1');
+    const tailBytes = Buffer.from(this.tailHex, 'hex');
+    const pieces = (headHex: string): CoinbasePieces => ({
+      head: Buffer.from(headHex, 'latin1'),
+      headBytes: Buffer.from(headHex, 'hex'),
+      outputs: this.outputsAscii,
+      outputsBytes,
+      tail,
+      tailBytes,
+      locktime,
+    });
+    this.piecesInWindow = pieces(this.headHexInWindow);
+    this.piecesNewPayee = pieces(this.headHexNewPayee);
     // ref_hash 32 + last_txout_nonce 8 + locktime 4 follow the tail.
     const suffix = 32 + 8 + 4;
     // Sized, not serialized (txSize is encodeTransaction's length): the gentx has hundreds of outputs.
@@ -567,7 +645,7 @@ export class GenerationBase {
     }
     let finderScript = into.finderScriptFor(address, net.parent, version);
     if (finderScript === null) {
-      finderScript = varScriptAscii(payoutScriptForAddress(address, net.parent, version));
+      finderScript = varScript(payoutScriptForAddress(address, net.parent, version));
       if (into.scriptFor === null) into.scriptFor = { address, parent: net.parent, version };
       else {
         into.scriptFor.address = address;
@@ -580,8 +658,8 @@ export class GenerationBase {
     // head | count | commitment | payouts with the finder in its place | donation | ref output
     // up to (not including) its 8-byte last_txout_nonce; the 4-byte locktime is coinb2. In the
     // window, the finder's old entry (at[j]..at[j + 1]) is cut out; its new place is after it.
-    if (j >= 0) into.set(this.headAsciiInWindow, this.outputsAscii, at[j]!, at[j + 1]!, place, value, finderScript, this.tailAscii, this.locktimeBytes);
-    else into.set(this.headAsciiNewPayee, this.outputsAscii, place, place, place, this.bonus, finderScript, this.tailAscii, this.locktimeBytes);
+    if (j >= 0) into.set(this.piecesInWindow, at[j]!, at[j + 1]!, place, value, finderScript);
+    else into.set(this.piecesNewPayee, place, place, place, this.bonus, finderScript);
     return true;
   }
 }

@@ -150,6 +150,11 @@ interface TargetWork {
   blockTarget: bigint;
   shareTarget: bigint;
   payees: Map<string, PayeeWork>;
+  /**
+   * Its jobs' block and share targets as hash bytes (jobHashTargets), made on the first submit
+   * to any of them: until 2026-12-08 each job made its own on its first submit.
+   */
+  hashTargets?: HashTargets & { shareTarget: bigint };
 }
 
 /** One payee's work on a TargetWork: its share nonce and the miner's bytes. */
@@ -247,7 +252,7 @@ class PoolJob implements Job, JobContext {
     return g.writeCoinb1Hex === undefined ? undefined : (g as Coinb1HexSource);
   }
 
-  /** Decoded from the hex when first read (a submit), not for every notify (payee-gentx.ts). */
+  /** Made from the work's pieces when first read (a submit), not for every notify (payee-gentx.ts). */
   get coinb1(): Buffer {
     return this.work.gentx.coinb1;
   }
@@ -258,6 +263,15 @@ export interface PoolWorkEvents {
   work: [clean: boolean];
   block: [block: FoundBlock, outcome: BlockOutcome];
   share: [share: Share, deadOnArrival: boolean];
+}
+
+/** A job's targets as hash bytes, shared by the jobs of its TargetWork with the same share target (all of them: PayeeWork). */
+function workHashTargets(target: TargetWork, job: Job): HashTargets {
+  const t = target.hashTargets;
+  if (t !== undefined && t.shareTarget === job.shareTarget && job.blockTarget === target.blockTarget) return t;
+  const made = { ...jobHashTargets(job), shareTarget: job.shareTarget };
+  if (job.blockTarget === target.blockTarget) target.hashTargets = made;
+  return made;
 }
 
 export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource {
@@ -641,7 +655,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
 
   onPseudoshare(job: Job, miner: Miner, powHash: Buffer, pseudoTarget: bigint): SolutionResult | null {
     const ctx = job.context as JobContext;
-    ctx.targets ??= jobHashTargets(job);
+    ctx.targets ??= workHashTargets(ctx.target, job);
     if (!onlyPseudoshare(powHash, ctx.targets, this.opts.merged?.easiestTarget() ?? null)) return null;
     return this.countPseudoshare(ctx, miner, pseudoTarget);
   }
@@ -664,7 +678,7 @@ export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource
       this.opts.merged!.onSolution({ header: s.header, coinbase: s.coinbase, merkleBranch: s.job.merkleBranch, powHash: s.powHash });
     }
     // Compared as bytes, not bigints (job.ts): getwork's and the simulator's submits all come here.
-    ctx.targets ??= jobHashTargets(s.job);
+    ctx.targets ??= workHashTargets(ctx.target, s.job);
     const isBlock = !hashExceedsTarget(s.powHash, ctx.targets.block);
     const isShare = !hashExceedsTarget(s.powHash, ctx.targets.share);
     if (!isBlock && !isShare) return answer;

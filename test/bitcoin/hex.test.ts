@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../../src/bitcoin/bytes.js';
-import { bytesToBigIntLE, hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { bigIntToBytesLE, bigIntToHash, bytesToBigIntLE, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 
 /** The definition: sum of byte[i] * 256**i, from the display (big-endian) hex. */
 function byDefinition(bytes: Uint8Array): bigint {
@@ -30,6 +30,29 @@ describe('bytesToBigIntLE (read in 32-bit words)', () => {
     for (let start = 0; start <= 8; start++) {
       for (const len of [0, 1, 5, 16, 32]) expect(bytesToBigIntLE(big, start, len)).toBe(byDefinition(big.subarray(start, start + len)));
     }
+  });
+});
+
+describe('bigIntToBytesLE (written eight bytes at a time)', () => {
+  it('writes the integer of every byte string of length 0..40 back to those bytes, in that length', () => {
+    for (let len = 0; len <= 40; len++) {
+      for (const bytes of [randomBytes(len), Buffer.alloc(len, 0xff), Buffer.alloc(len), Buffer.from(Array.from({ length: len }, (_, i) => i + 1))]) {
+        expect(bigIntToBytesLE(byDefinition(bytes), len).equals(bytes)).toBe(true);
+      }
+    }
+    // Small values in a long field (the zero-padded high bytes), and a hash's form.
+    expect(bigIntToBytesLE(0x0102n, 11).toString('hex')).toBe('0201' + '00'.repeat(9));
+    const target = (1n << 224n) - 1n;
+    expect(bigIntToHash(target).toString('hex')).toBe('ff'.repeat(28) + '00'.repeat(4));
+  });
+
+  it('refuses a value that does not fit, one byte or one bit past, and a negative one', () => {
+    for (const len of [1, 7, 8, 9, 16, 31, 32, 33]) {
+      expect(() => bigIntToBytesLE(1n << BigInt(8 * len), len)).toThrow(RangeError);
+      expect(bigIntToBytesLE((1n << BigInt(8 * len)) - 1n, len).equals(Buffer.alloc(len, 0xff))).toBe(true);
+    }
+    expect(() => bigIntToBytesLE(1n, 0)).toThrow(RangeError);
+    expect(() => bigIntToBytesLE(-1n, 32)).toThrow(RangeError);
   });
 });
 

@@ -139,6 +139,12 @@ describe('GenerationBase.forPayee', () => {
         expect(fast.writeCoinb1Hex(into, 3)).toBe(3 + fast.coinb1HexLength);
         expect(into.toString('latin1', 3, 3 + fast.coinb1HexLength)).toBe(gen.coinb1.toString('hex'));
         expect([into[2], into[3 + fast.coinb1HexLength]]).toEqual([0x2a, 0x2a]);
+        // Its bytes, made from the pieces' bytes (not from the hex): the same, at an offset too.
+        expect(base.forPayee(address, nonce)!.coinb1.equals(gen.coinb1)).toBe(true);
+        const bytesInto = Buffer.alloc(gen.coinb1.length + 5, 0x2a);
+        expect(fast.writeCoinb1(bytesInto, 3)).toBe(3 + gen.coinb1.length);
+        expect(bytesInto.subarray(3, 3 + gen.coinb1.length).equals(gen.coinb1)).toBe(true);
+        expect([bytesInto[2], bytesInto[3 + gen.coinb1.length]]).toEqual([0x2a, 0x2a]);
         expect(fast.coinb1.equals(gen.coinb1)).toBe(true);
         expect(fast.coinb2.equals(gen.coinb2)).toBe(true);
         expect(fast.refHash.equals(gen.refHash)).toBe(true);
