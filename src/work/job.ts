@@ -40,6 +40,12 @@ export interface Job {
   /** Opaque data the work layer needs to turn a solution into a share (share_info etc.). */
   context: unknown;
   /**
+   * coinb1's SHA-256 prefix (the midstate of its whole blocks), when the work layer makes it
+   * without making coinb1's bytes (payee-gentx.ts); else it is made from `coinb1` and kept per
+   * that Buffer. A submit's header needs only this; the bytes, only a share or a block.
+   */
+  coinbasePrefix?(): Sha256dPrefix;
+  /**
    * Called by a holder that drops the job for good and will hand it back to makeJob as
    * `recycle` (a Stratum session, session.ts LiveJobs): what the job made on demand (coinb1's
    * bytes for a submit) can go now instead of living on in the spare object until its refill.
@@ -84,7 +90,7 @@ function branchWords(branch: readonly Buffer[]): Int32Array {
  */
 const coinbasePrefixes = new WeakMap<Buffer, Sha256dPrefix>();
 
-function coinbasePrefix(coinb1: Buffer): Sha256dPrefix {
+export function coinbasePrefixOf(coinb1: Buffer): Sha256dPrefix {
   let p = coinbasePrefixes.get(coinb1);
   if (p === undefined) {
     p = new Sha256dPrefix(coinb1);
@@ -126,7 +132,7 @@ export function coinbaseSuffix(job: Job, nonceArea: Uint8Array, into?: Buffer): 
  * pseudoshare check writes into memory it reuses (session.ts).
  */
 export function writeHeader(job: Job, suffix: Uint8Array, ntime: number, nonce: number, version: number, out: Buffer): void {
-  coinbasePrefix(job.coinb1).digestInto(suffix, txidScratch, 0);
+  (job.coinbasePrefix?.() ?? coinbasePrefixOf(job.coinb1)).digestInto(suffix, txidScratch, 0);
   out.writeUInt32LE(version >>> 0, 0);
   job.prevBlock.copy(out, 4);
   sha256dBranch(txidScratch, 0, branchWords(job.merkleBranch), out, 36);

@@ -27,7 +27,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { ByteWriter } from '../bitcoin/bytes.js';
-import { sha256dInto } from '../bitcoin/hash.js';
+import { Sha256dPrefix, sha256dInto } from '../bitcoin/hash.js';
 import { coinbaseSigopCost, WITNESS_SCALE_FACTOR } from '../bitcoin/sigops.js';
 import { encodeTransaction, txSize, type TxOut } from '../bitcoin/transaction.js';
 import { donationPayee, refOutputScript } from '../sharechain/coinbase-layout.js';
@@ -106,6 +106,8 @@ interface WeightsQuery {
  */
 export class PayeeGentx implements Coinb1HexSource {
   private bytes: Buffer | null = null;
+  /** coinb1's SHA-256 prefix (prefix()), made once per fill. */
+  private prefixMade: Sha256dPrefix | null = null;
   private hex: string | null = null;
   coinb1HexLength = 0;
   /** ASCII hex before the payouts (version, input, output count, witness commitment). */
@@ -174,6 +176,7 @@ export class PayeeGentx implements Coinb1HexSource {
   set(pieces: CoinbasePieces, cutA: number, cutB: number, place: number, finderValue: number, finderScript: VarScript): void {
     this.bytes = null;
     this.hex = null;
+    this.prefixMade = null;
     this.head = pieces.head;
     this.outputs = pieces.outputs;
     this.headBytes = pieces.headBytes;
@@ -193,6 +196,7 @@ export class PayeeGentx implements Coinb1HexSource {
   shed(): void {
     this.bytes = null;
     this.hex = null;
+    this.prefixMade = null;
   }
 
   /**
@@ -249,6 +253,26 @@ export class PayeeGentx implements Coinb1HexSource {
     return this.hex;
   }
 
+  /**
+   * The SHA-256 prefix of coinb1 (a submit's coinbase txid resumes it: job.ts writeHeader),
+   * made from coinb1's bytes written into memory it reuses: a pseudoshare, nearly every
+   * submit, never needs the bytes themselves (a share or a block does: `coinb1`).
+   */
+  prefix(): Sha256dPrefix {
+    if (this.prefixMade === null) {
+      if (this.bytes !== null) {
+        this.prefixMade = new Sha256dPrefix(this.bytes);
+      } else {
+        const n = this.coinb1HexLength >>> 1;
+        if (prefixScratch.length < n) prefixScratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * prefixScratch.length));
+        if (this.writeCoinb1(prefixScratch, 0) !== n) throw new Error('internal error: coinb1 pieces do not add up to its length');
+        // Sha256dPrefix keeps no reference to its input (it copies the last partial block).
+        this.prefixMade = new Sha256dPrefix(prefixScratch.subarray(0, n));
+      }
+    }
+    return this.prefixMade;
+  }
+
   /** Stripped gentx bytes before the 8-byte last_txout_nonce. */
   get coinb1(): Buffer {
     if (this.bytes === null) {
@@ -259,6 +283,9 @@ export class PayeeGentx implements Coinb1HexSource {
     return this.bytes;
   }
 }
+
+/** Where prefix() writes coinb1's bytes to hash them (single-threaded; grown as needed, never kept). */
+let prefixScratch = Buffer.allocUnsafeSlow(4096);
 
 /** ASCII codes of the hex digits of each byte value, high digit first. */
 const HEX_ASCII = new Uint16Array(256).map((_, i) => {

@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { powHash, powHashInto, type ChainParams } from '../bitcoin/chain-params.js';
 import { assembleBlock, headerFieldsWithoutRoot } from '../bitcoin/block.js';
-import { sha256d } from '../bitcoin/hash.js';
+import { sha256d, type Sha256dPrefix } from '../bitcoin/hash.js';
 import { displayHexToHash, hashToDisplayHex } from '../bitcoin/hex.js';
 import { bip34HeightPush, pushData } from '../bitcoin/script.js';
 import { bitsToTarget, difficultyToTarget, MAX_UINT256, targetToDifficulty, workNumberToTarget } from '../bitcoin/target.js';
@@ -28,7 +28,7 @@ import { submitFoundBlock, type BlockCounters, type BlockOutcome, type BlockSubm
 import { firmwareWarning, exceededFirmwareLimits, type CoinbaseFacts } from './firmware-limits.js';
 import { HashrateEstimator } from './hashrate.js';
 import { TransactionFitter, type JobTransactions } from './job-transactions.js';
-import { hashExceedsTarget, jobHashTargets, meetsAuxTarget, onlyPseudoshare, type Coinb1HexSource, type HashTargets, type Job } from './job.js';
+import { coinbasePrefixOf, hashExceedsTarget, jobHashTargets, meetsAuxTarget, onlyPseudoshare, type Coinb1HexSource, type HashTargets, type Job } from './job.js';
 import type { MergedMiningHook } from './merged-hook.js';
 import { checkPayoutAddress } from './miner-address.js';
 import { GenerationBase, PayeeGentx, shareNonce } from './payee-gentx.js';
@@ -252,9 +252,15 @@ class PoolJob implements Job, JobContext {
     return g.writeCoinb1Hex === undefined ? undefined : (g as Coinb1HexSource);
   }
 
-  /** Made from the work's pieces when first read (a submit), not for every notify (payee-gentx.ts). */
+  /** Made from the work's pieces when first read (a share, a block), not for every notify (payee-gentx.ts). */
   get coinb1(): Buffer {
     return this.work.gentx.coinb1;
+  }
+
+  /** The payee gentx's own, made without coinb1's bytes; the general builder's is job.ts's (from its bytes). */
+  coinbasePrefix(): Sha256dPrefix {
+    const g = this.work.gentx;
+    return g instanceof PayeeGentx ? g.prefix() : coinbasePrefixOf(g.coinb1);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scriptToAddress } from '../../src/bitcoin/address.js';
-import { hash160, sha256 } from '../../src/bitcoin/hash.js';
+import { hash160, sha256, sha256d } from '../../src/bitcoin/hash.js';
 import { displayHexToHash } from '../../src/bitcoin/hex.js';
 import { p2pkhScript, p2shScript, witnessScript } from '../../src/bitcoin/script.js';
 import { bitsToTarget } from '../../src/bitcoin/target.js';
@@ -148,7 +148,22 @@ describe('GenerationBase.forPayee', () => {
         expect(fast.coinb1.equals(gen.coinb1)).toBe(true);
         expect(fast.coinb2.equals(gen.coinb2)).toBe(true);
         expect(fast.refHash.equals(gen.refHash)).toBe(true);
+        // coinb1's SHA-256 prefix, made without its bytes (a fresh gentx) and from them: a
+        // submit's coinbase txid, for any nonce area and locktime after it.
+        const suffix = Buffer.concat([Buffer.from('0102030405060708', 'hex'), gen.coinb2]);
+        const txid = sha256d(Buffer.concat([gen.coinb1, suffix]));
+        const digest = (g: PayeeGentx): Buffer => {
+          const out = Buffer.alloc(32);
+          g.prefix().digestInto(suffix, out);
+          return out;
+        };
+        expect(digest(base.forPayee(address, nonce)!).equals(txid)).toBe(true);
+        expect(digest(fast).equals(txid)).toBe(true);
         expect(base.forPayeeInto(address, nonce, reused)).toBe(true);
+        // The refilled gentx's prefix is this payee's, not the one made for the payee before.
+        expect(digest(reused).equals(txid)).toBe(true);
+        reused.shed();
+        expect(digest(reused).equals(txid)).toBe(true);
         expect(reused.coinb1Hex).toBe(gen.coinb1.toString('hex'));
         expect(reused.refHash.equals(gen.refHash)).toBe(true);
         if (held !== null) expect(held.coinb1.toString('hex')).toBe(held.hex);
