@@ -100,9 +100,10 @@ interface WeightsQuery {
  * shared head, payouts and tail, ranges of its payouts, the finder's output and ref_hash), each
  * as ASCII hex and as bytes. The hex is written straight into the mining.notify line being
  * assembled (writeCoinb1Hex): a joined string was a rope over the shared hex that V8 flattened
- * again for every session's write (docs/mining.md, notify). coinb1's bytes, which a submit
- * needs, are copied from the pieces' bytes (writeCoinb1) on first use, and the hex string (the
- * tests, getwork) too: most jobs are replaced before a submit arrives.
+ * again for every session's write (docs/mining.md, notify). A submit needs only coinb1's SHA-256
+ * prefix (prefix(): its bytes written into reused memory and hashed there); coinb1's bytes (a
+ * share, a block: writeCoinb1, from the pieces' bytes) and the hex string (the tests, getwork)
+ * are made on first use: most jobs are replaced before a submit arrives.
  */
 export class PayeeGentx implements Coinb1HexSource {
   private bytes: Buffer | null = null;
@@ -169,9 +170,8 @@ export class PayeeGentx implements Coinb1HexSource {
 
   /**
    * Make this the gentx of another payee or work (GenerationBase.forPayeeInto). What was made
-   * from the previous contents (coinb1's bytes and hex string) is dropped, never reused: the
-   * Buffers already handed out stay as they were (job.ts keys a coinbase's SHA-256 prefix by its
-   * coinb1 Buffer).
+   * from the previous contents (coinb1's bytes, hex string and SHA-256 prefix) is dropped, never
+   * reused: the Buffers already handed out stay as they were.
    */
   set(pieces: CoinbasePieces, cutA: number, cutB: number, place: number, finderValue: number, finderScript: VarScript): void {
     this.bytes = null;
@@ -192,7 +192,7 @@ export class PayeeGentx implements Coinb1HexSource {
     this.coinb1HexLength = pieces.head.length + cutA + (place - cutB) + 16 + finderScript.ascii.length + (pieces.outputs.length - place) + pieces.tail.length + 64;
   }
 
-  /** Let go of coinb1's bytes and hex string (remade on first use); Buffers handed out stay valid. */
+  /** Let go of coinb1's bytes, hex string and SHA-256 prefix (remade on first use); Buffers handed out stay valid. */
   shed(): void {
     this.bytes = null;
     this.hex = null;

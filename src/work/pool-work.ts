@@ -226,7 +226,7 @@ class PoolJob implements Job, JobContext {
     return this;
   }
 
-  /** Dropped for good by its session: what a submit made (coinb1's bytes, the full gentx) goes. */
+  /** Dropped for good by its session: what a submit made (coinb1's prefix and bytes, the full gentx) goes. */
   dropped(): void {
     const own = this.own;
     if (own !== null && this.work === own) {
