@@ -543,8 +543,8 @@ function floodSummary(windows: FloodWindow[], warmUp: FloodWindow): FloodResult 
  * First one window of each side, not measured (its figures are printed: `warmUp`). The first
  * flood a process serves is not a sustained rate: in the fourteenth round (docs/mining.md) our
  * first window answered 17,000-35,000/s at 27-55 us of CPU a submit, the next ones 45,000-59,000/s
- * at 12-15 us, on the same job (V8 compiling the socket path, which the bench's earlier
- * sections never ran, and each session's first submits on its job). It was always ours: the
+ * at 12-15 us, on the same job (the socket path's first run in this process: the bench's earlier
+ * sections call the sessions directly; and each session's first submits on its job). It was always ours: the
  * turns start with ours.
  */
 async function floodSideBySide(ours: LoadChild, floor: LoadChild, above: string): Promise<{ ours: FloodResult; floor: FloodResult }> {
