@@ -8,8 +8,6 @@
  */
 import { DecodeError } from './errors.js';
 
-const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
-
 /** Lower-case hex of bytes in the order given. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -17,8 +15,15 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Strict hex -> bytes: an odd length or a non-hex character is a DecodeError. */
 export function fromHex(hex: string, expectedLength?: number): Buffer {
-  if (!HEX_RE.test(hex)) throw new DecodeError(`invalid hex string (length ${hex.length})`);
+  // Node's decoder stops at the first pair that is not two hex digits (and drops an odd last
+  // digit), so an ASCII string is strict hex exactly when every character made it into the
+  // bytes. A character beyond ASCII must be refused first: the decoder reads a UTF-16 code
+  // unit by its low byte ('\u0661' as 'a'). test/bitcoin/hex.test.ts holds this to
+  // /^(?:[0-9a-fA-F]{2})*$/; that pattern, tested first, took twice the decode's own time (a
+  // 3,000-transaction template: ~9 ms against ~4, 2026-12-08).
+  if (Buffer.byteLength(hex, 'utf8') !== hex.length) throw new DecodeError(`invalid hex string (length ${hex.length}): not ASCII`);
   const out = Buffer.from(hex, 'hex');
+  if (out.length * 2 !== hex.length) throw new DecodeError(`invalid hex string (length ${hex.length})`);
   if (expectedLength !== undefined && out.length !== expectedLength) {
     throw new DecodeError(`expected ${expectedLength} bytes of hex, got ${out.length}`);
   }

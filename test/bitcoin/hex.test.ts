@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../../src/bitcoin/bytes.js';
-import { bigIntToBytesLE, bigIntToHash, bytesToBigIntLE, hashToDisplayHex } from '../../src/bitcoin/hex.js';
+import { DecodeError } from '../../src/bitcoin/errors.js';
+import { bigIntToBytesLE, bigIntToHash, bytesToBigIntLE, fromHex, hashToDisplayHex } from '../../src/bitcoin/hex.js';
 
 /** The definition: sum of byte[i] * 256**i, from the display (big-endian) hex. */
 function byDefinition(bytes: Uint8Array): bigint {
@@ -53,6 +55,42 @@ describe('bigIntToBytesLE (written eight bytes at a time)', () => {
     }
     expect(() => bigIntToBytesLE(1n, 0)).toThrow(RangeError);
     expect(() => bigIntToBytesLE(-1n, 32)).toThrow(RangeError);
+  });
+});
+
+describe('fromHex (strict)', () => {
+  /** The definition: an even number of hex digits, nothing else. */
+  const STRICT = /^(?:[0-9a-fA-F]{2})*$/;
+  const decodes = (s: string): boolean => {
+    try {
+      fromHex(s);
+      return true;
+    } catch (e) {
+      expect(e).toBeInstanceOf(DecodeError);
+      return false;
+    }
+  };
+
+  it('takes exactly the strings of an even number of hex digits, and gives their bytes', () => {
+    // Hex digits with a few characters that are not (near misses, space, non-ASCII, a surrogate).
+    const ch = fc.constantFrom(...'0123456789abcdefABCDEF', 'g', 'G', ' ', 'x', '-', '\u00e9', '\u0661', '\ud800', '\u0000', '/', ':', '@', '`');
+    fc.assert(fc.property(fc.array(ch, { maxLength: 40 }).map((a) => a.join('')), (s) => {
+      const ok = STRICT.test(s);
+      expect(decodes(s)).toBe(ok);
+      if (ok) expect(fromHex(s).equals(Buffer.from(s, 'hex'))).toBe(true);
+    }), { numRuns: 3000 });
+  });
+
+  it('refuses one bad character at every position of real hex, and an odd length', () => {
+    const good = randomBytes(40).toString('hex');
+    expect(fromHex(good).toString('hex')).toBe(good);
+    for (let i = 0; i < good.length; i++) {
+      for (const bad of ['g', ' ', '\u00e9']) expect(decodes(good.slice(0, i) + bad + good.slice(i + 1)), `${bad} at ${i}`).toBe(false);
+    }
+    expect(decodes(good.slice(1))).toBe(false);
+    expect(decodes(good + 'a')).toBe(false);
+    expect(decodes('')).toBe(true);
+    expect(() => fromHex(good, 39)).toThrow(DecodeError);
   });
 });
 
