@@ -265,9 +265,8 @@ export class PayeeGentx implements Coinb1HexSource {
       } else {
         const n = this.coinb1HexLength >>> 1;
         if (prefixScratch.length < n) prefixScratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * prefixScratch.length));
-        if (this.writeCoinb1(prefixScratch, 0) !== n) throw new Error('internal error: coinb1 pieces do not add up to its length');
         // Sha256dPrefix keeps no reference to its input (it copies the last partial block).
-        this.prefixMade = new Sha256dPrefix(prefixScratch.subarray(0, n));
+        this.prefixMade = new Sha256dPrefix(this.coinb1Into(prefixScratch.subarray(0, n)));
       }
     }
     return this.prefixMade;
@@ -275,12 +274,14 @@ export class PayeeGentx implements Coinb1HexSource {
 
   /** Stripped gentx bytes before the 8-byte last_txout_nonce. */
   get coinb1(): Buffer {
-    if (this.bytes === null) {
-      const b = Buffer.allocUnsafe(this.coinb1HexLength >>> 1);
-      if (this.writeCoinb1(b, 0) !== b.length) throw new Error('internal error: coinb1 pieces do not add up to its length');
-      this.bytes = b;
-    }
+    this.bytes ??= this.coinb1Into(Buffer.allocUnsafe(this.coinb1HexLength >>> 1));
     return this.bytes;
+  }
+
+  /** coinb1's bytes written into `out`, exactly its length; returns `out`. */
+  private coinb1Into(out: Buffer): Buffer {
+    if (this.writeCoinb1(out, 0) !== out.length) throw new Error('internal error: coinb1 pieces do not add up to its length');
+    return out;
   }
 }
 

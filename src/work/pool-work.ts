@@ -154,7 +154,7 @@ interface TargetWork {
    * Its jobs' block and share targets as hash bytes (jobHashTargets), made on the first submit
    * to any of them: until 2026-12-08 each job made its own on its first submit.
    */
-  hashTargets?: HashTargets & { shareTarget: bigint };
+  hashTargets?: HashTargets & { blockTarget: bigint; shareTarget: bigint };
 }
 
 /** One payee's work on a TargetWork: its share nonce and the miner's bytes. */
@@ -274,10 +274,9 @@ export interface PoolWorkEvents {
 /** A job's targets as hash bytes, shared by the jobs of its TargetWork with the same share target (all of them: PayeeWork). */
 function workHashTargets(target: TargetWork, job: Job): HashTargets {
   const t = target.hashTargets;
-  if (t !== undefined && t.shareTarget === job.shareTarget && job.blockTarget === target.blockTarget) return t;
-  const made = { ...jobHashTargets(job), shareTarget: job.shareTarget };
-  if (job.blockTarget === target.blockTarget) target.hashTargets = made;
-  return made;
+  if (t !== undefined && t.blockTarget === job.blockTarget && t.shareTarget === job.shareTarget) return t;
+  target.hashTargets = { ...jobHashTargets(job), blockTarget: job.blockTarget, shareTarget: job.shareTarget };
+  return target.hashTargets;
 }
 
 export class PoolWork extends EventEmitter<PoolWorkEvents> implements WorkSource {
