@@ -94,8 +94,12 @@ export function encodeFrame(
 
 /** What the decoder found in the stream, in stream order. */
 export type FrameEvent =
-  /** A complete frame whose checksum matches. `payload` may be a view into a pushed chunk. */
-  | { kind: 'frame'; command: string; payload: Buffer }
+  /**
+   * A complete frame whose checksum matches. `payload` may be a view into a pushed chunk;
+   * `frame` is the whole frame as received (header and payload, a view over the same bytes): a
+   * node forwarding a message unchanged sends these bytes instead of encoding them again.
+   */
+  | { kind: 'frame'; command: string; payload: Buffer; frame: Buffer }
   /**
    * A complete frame whose checksum does not match (the reference: badPeerHappened, i.e. the
    * connection is dropped and the peer's ban score rises). The frame was consumed.
@@ -215,7 +219,7 @@ export class FrameDecoder {
       const payload = buf.subarray(pos + this.headerLength, pos + frameLength);
       const expected = payloadChecksum(payload);
       if (expected.equals(checksum)) {
-        events.push({ kind: 'frame', command, payload });
+        events.push({ kind: 'frame', command, payload, frame: buf.subarray(pos, pos + frameLength) });
       } else {
         events.push({ kind: 'bad-checksum', command, length, checksum: Buffer.from(checksum), expected });
       }

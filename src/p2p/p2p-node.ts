@@ -397,7 +397,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     const st: PeerState = { peer, dialed, known: new KnownShares(), txs: new PeerTxs() };
     this.peers.set(peer.key, st);
     peer.on('version', (v) => this.onVersion(st, v.nonce, v.bestShareHash));
-    peer.on('message', (m) => this.onMessage(st, m));
+    peer.on('message', (m, frame) => this.onMessage(st, m, frame));
     peer.on('close', (info) => this.onClose(st, info));
   }
 
@@ -459,13 +459,13 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
 
   // ---- messages -----------------------------------------------------------------------------
 
-  private onMessage(st: PeerState, msg: P2PoolMessage): void {
+  private onMessage(st: PeerState, msg: P2PoolMessage, frame: Buffer): void {
     const { peer } = st;
     switch (msg.command) {
       case 'ping':
         return;
       case 'shares':
-        return void this.receiveShares(peer, msg.shares, true);
+        return void this.receiveShares(peer, msg.shares, frame);
       case 'sharereq': {
         const reply = serveShareRequest(this.chain, msg.hashes, msg.parents, msg.stops);
         peer.send({ command: 'sharereply', id: msg.id, result: reply.result, shares: reply.shares });
@@ -504,10 +504,11 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   /**
    * Shares from a peer: each must decode and pass its own-bytes checks, else the peer is
    * banned; then they go to the chain (which verifies and may report 'bad' for this peer).
-   * New shares it announced (`shares`, not a download's `sharereply`) that extend our best are
-   * first forwarded to early-relay peers (relayEarly). Returns false when the peer was dropped.
+   * New shares it announced (`shares`, not a download's `sharereply`; `announced` is that
+   * message's frame as received) that extend our best are first forwarded to early-relay peers
+   * (relayEarly). Returns false when the peer was dropped.
    */
-  private receiveShares(peer: Peer, wire: readonly WireShare[], announced = false): boolean {
+  private receiveShares(peer: Peer, wire: readonly WireShare[], announced?: Buffer): boolean {
     if (wire.length === 0) return true;
     const st = this.peers.get(peer.key);
     const shares: ChainShare[] = [];
@@ -524,7 +525,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       }
     }
     for (const s of shares) st?.known.add(s.hash);
-    const early = announced && this.early && st !== undefined ? this.relayEarly(st, shares) : undefined;
+    const early = announced !== undefined && this.early && st !== undefined ? this.relayEarly(st, shares, announced) : undefined;
     this.chain.addShares(shares, peer.key);
     // Verification ran in addShares (a share on our best is verifiable at once): one it did not
     // keep as verified failed it, and was dropped.
@@ -546,8 +547,13 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
    * verification and the best-share choice run on it. Its decode (own-bytes checks, its PoW
    * against its target) has passed. What a peer is sent is remembered as for any relay, so the
    * share is not sent again when it becomes best. Returns the shares forwarded.
+   *
+   * A message that carried that share alone is forwarded as its frame (`received`): the bytes
+   * sharesFrame would make (the same prefix, command and wrapper bytes; the decoder takes only
+   * canonical encodings and no trailing bytes), without encoding and hashing them again on the
+   * way to the next peer.
    */
-  private relayEarly(from: PeerState, shares: readonly ChainShare[]): ChainShare[] | undefined {
+  private relayEarly(from: PeerState, shares: readonly ChainShare[], received: Buffer): ChainShare[] | undefined {
     const best = this.chain.best;
     if (best === null) return undefined;
     let out: ChainShare[] | undefined;
@@ -557,7 +563,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       let sent = 0;
       for (const st of this.peers.values()) {
         if (st === from || !st.peer.isReady || st.peer.isClosed || !relaysEarly(st.peer) || st.known.has(s.hash)) continue;
-        frame ??= this.sharesFrame([s]);
+        frame ??= shares.length === 1 ? received : this.sharesFrame([s]);
         st.known.add(s.hash);
         if (st.peer.sendFrame(frame)) sent++;
       }

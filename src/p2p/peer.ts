@@ -106,8 +106,11 @@ export interface CloseInfo {
 export interface PeerEvents {
   /** Their version arrived and passed our checks; `ready` follows unless the node rejects it. */
   version: [msg: VersionMessage];
-  /** Every message after the handshake (sharereplies to our requests are consumed here). */
-  message: [msg: P2PoolMessage];
+  /**
+   * Every message after the handshake (sharereplies to our requests are consumed here), with
+   * its frame's bytes as received (a view; the node forwards a `shares` frame as it came).
+   */
+  message: [msg: P2PoolMessage, frame: Buffer];
   close: [info: CloseInfo];
 }
 
@@ -313,7 +316,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onFrameEvent(ev: FrameEvent): void {
     switch (ev.kind) {
       case 'frame':
-        return this.onFrame(ev.command, ev.payload);
+        return this.onFrame(ev.command, ev.payload, ev.frame);
       case 'bad-checksum':
         // Reference: "invalid hash for <peer> '<cmd>' ..." -> badPeerHappened (test/fixtures/p2pool-reference-node/README.md, P2P 13).
         return this.close(`bad checksum on '${ev.command}' (${ev.checksum.toString('hex')})`, true);
@@ -327,7 +330,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
   }
 
-  private onFrame(command: string, payload: Buffer): void {
+  private onFrame(command: string, payload: Buffer, frame: Buffer): void {
     let msg: P2PoolMessage;
     try {
       msg = decodeMessage(command, payload);
@@ -357,7 +360,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if ((msg.command === 'sharereq' || msg.command === 'getaddrs') && !this.takeToken()) {
       return this.close(`${msg.command} flood (over ${this.rate}/s)`, true);
     }
-    this.emit('message', msg);
+    this.emit('message', msg, frame);
   }
 
   private get rate(): number {

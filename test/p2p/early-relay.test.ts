@@ -7,6 +7,8 @@
  * would show.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../src/p2p/framing.js';
+import { encodeMessage } from '../../src/p2p/messages.js';
 import { SERVICE_EARLY_RELAY } from '../../src/p2p/p2p-node.js';
 import { InvalidShare } from '../../src/sharechain/invalid-share.js';
 import { decodeShare, encodeShare } from '../../src/sharechain/share.js';
@@ -119,5 +121,30 @@ describe('early relay', () => {
     const [s] = chain.extend(1);
     sender.send({ command: 'shares', shares: [{ type: s!.version, raw: s!.raw }] });
     await waitFor('b on the next share', () => b.chain.best === s!.hash, 2_000);
+  });
+
+  it('forwards a share that came alone as the very frame it came in, one of several in a frame of its own', async () => {
+    const frameOf = (shares: Share[]): Buffer => {
+      const { command, payload } = encodeMessage({ command: 'shares', shares: shares.map((s) => ({ type: s.version, raw: s.raw })) });
+      return encodeFrame(net.prefix, command, payload);
+    };
+    const carrying = (p: RawPeer, s: Share): Buffer[] =>
+      p.frames.filter((_, i) => { const m = p.received[i]!; return m.command === 'shares' && m.shares.some((w) => w.raw.equals(s.raw)); });
+    const before = a.p2p.earlyRelay.shares;
+
+    const [alone] = chain.extend(1);
+    const sent = frameOf([alone!]);
+    sender.sendRaw(sent);
+    await waitFor('b on the share sent alone', () => b.chain.best === alone!.hash, 2_000);
+    expect(carrying(receiver, alone!)).toEqual([sent]);
+
+    // Two in one message: the first extends A's best and goes early, alone; the second (on the
+    // first) goes once it is verified and best.
+    const [first, second] = chain.extend(2);
+    sender.sendRaw(frameOf([first!, second!]));
+    await waitFor('b on the second share', () => b.chain.best === second!.hash, 2_000);
+    await waitFor('the receiver has both', () => carrying(receiver, second!).length === 1, 2_000);
+    expect(carrying(receiver, first!)).toEqual([frameOf([first!])]);
+    expect(a.p2p.earlyRelay.shares).toBe(before + 2);
   });
 });

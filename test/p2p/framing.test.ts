@@ -36,9 +36,16 @@ const net = getP2PoolNetwork('regtest');
 const PREFIX = net.prefix;
 const HEADER = PREFIX.length + COMMAND_LENGTH + 8;
 
-/** Events with payloads shown as hex, so toEqual compares them by value. */
-function show(events: FrameEvent[]): unknown[] {
-  return events.map((e) => (e.kind === 'frame' ? { ...e, payload: toHex(e.payload) } : e));
+/**
+ * Events with payloads shown as hex, so toEqual compares them by value; a frame's bytes as
+ * received (`frame`, what a node forwards unchanged) too when `withFrame`.
+ */
+function show(events: FrameEvent[], withFrame = false): unknown[] {
+  return events.map((e) =>
+    e.kind === 'frame'
+      ? { kind: e.kind, command: e.command, payload: toHex(e.payload), ...(withFrame ? { frame: toHex(e.frame) } : {}) }
+      : e,
+  );
 }
 
 function frameHeader(command: string, length: number, checksum = Buffer.alloc(4)): Buffer {
@@ -71,6 +78,7 @@ describe('every frame of the reference capture', () => {
       if (f.checksum_ok) {
         expect(e).toMatchObject({ kind: 'frame', command: f.command });
         expect(e.kind === 'frame' && toHex(e.payload)).toBe(f.payload_hex);
+        expect(e.kind === 'frame' && toHex(e.frame)).toBe(f.frame_hex);
         expect(toHex(payloadChecksum(fromHex(f.payload_hex)))).toBe(f.checksum_hex);
         expect(toHex(encodeFrame(PREFIX, f.command, fromHex(f.payload_hex)))).toBe(f.frame_hex);
       } else {
@@ -95,7 +103,7 @@ describe('streams as they came off the sockets', () => {
   const expectedEvents = (frames: CaptureFrame[]): unknown[] =>
     frames.map((f) =>
       f.checksum_ok
-        ? { kind: 'frame', command: f.command, payload: f.payload_hex }
+        ? { kind: 'frame', command: f.command, payload: f.payload_hex, frame: f.frame_hex }
         : { kind: 'bad-checksum', command: f.command, length: f.length, checksum: fromHex(f.checksum_hex),
           expected: payloadChecksum(fromHex(f.payload_hex)) },
     );
@@ -114,7 +122,7 @@ describe('streams as they came off the sockets', () => {
           events.push(...d.push(bytes.subarray(pos, pos + n)));
           pos += n;
         }
-        expect(show(events)).toEqual(expectedEvents(frames));
+        expect(show(events, true)).toEqual(expectedEvents(frames));
         expect(d.buffered).toBe(0);
         expect(d.skipped).toBe(0);
       }),
@@ -128,7 +136,7 @@ describe('streams as they came off the sockets', () => {
     const d = new FrameDecoder(PREFIX);
     const events: FrameEvent[] = [];
     for (let i = 0; i < bytes.length; i++) events.push(...d.push(bytes.subarray(i, i + 1)));
-    expect(show(events)).toEqual(expectedEvents(frames));
+    expect(show(events, true)).toEqual(expectedEvents(frames));
   });
 });
 

@@ -64,12 +64,18 @@ export async function startNode(opts: Partial<P2PNodeOptions> = {}): Promise<Tes
 /** A hand-driven peer: raw frames in both directions. */
 export class RawPeer {
   readonly received: P2PoolMessage[] = [];
+  /** Each frame of `received` as its bytes (copied). */
+  readonly frames: Buffer[] = [];
   readonly closed: Promise<'closed'>;
   private readonly decoder: FrameDecoder;
   private constructor(readonly socket: Socket, private readonly prefix: Buffer) {
     this.decoder = new FrameDecoder(prefix);
     socket.on('data', (c: Buffer) => {
-      for (const ev of this.decoder.push(c)) if (ev.kind === 'frame') this.received.push(decodeMessage(ev.command, ev.payload));
+      for (const ev of this.decoder.push(c)) {
+        if (ev.kind !== 'frame') continue;
+        this.received.push(decodeMessage(ev.command, ev.payload));
+        this.frames.push(Buffer.from(ev.frame));
+      }
     });
     socket.on('error', () => {});
     this.closed = new Promise((resolve) => socket.on('close', () => resolve('closed')));
