@@ -64,7 +64,7 @@ export async function startNode(opts: Partial<P2PNodeOptions> = {}): Promise<Tes
 /** A hand-driven peer: raw frames in both directions. */
 export class RawPeer {
   readonly received: P2PoolMessage[] = [];
-  /** Each frame of `received` as its bytes (copied). */
+  /** Each frame of `received` as its bytes (views of what the socket read, never reused). */
   readonly frames: Buffer[] = [];
   readonly closed: Promise<'closed'>;
   private readonly decoder: FrameDecoder;
@@ -74,7 +74,7 @@ export class RawPeer {
       for (const ev of this.decoder.push(c)) {
         if (ev.kind !== 'frame') continue;
         this.received.push(decodeMessage(ev.command, ev.payload));
-        this.frames.push(Buffer.from(ev.frame));
+        this.frames.push(ev.frame);
       }
     });
     socket.on('error', () => {});
