@@ -551,7 +551,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
    * A message that carried that share alone is forwarded as its frame (`received`): the bytes
    * sharesFrame would make (the same prefix, command and wrapper bytes; the decoder takes only
    * canonical encodings and no trailing bytes), without encoding and hashing them again on the
-   * way to the next peer.
+   * way to the next peer. The frame is a view of what the sender's socket read: a P2P socket reads
+   * into memory of its own for every read (no shared read buffer, as the Stratum server's
+   * stratum/socket-reads.ts has), so the bytes stay as received while another peer's socket
+   * queues them.
    */
   private relayEarly(from: PeerState, shares: readonly ChainShare[], received: Buffer): ChainShare[] | undefined {
     const best = this.chain.best;
