@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: runs every bench module and prints ONE JSON object, one key per area.
+ * `npm run bench`: runs every bench module and prints ONE JSON object, one key per area, then
+ * the budgets' verdicts as a table on stderr (bench/budgets.ts).
  * Benchmarks are measurements against the budgets in docs/architecture.md#budgets, not timed tests.
  *
  * The sharechain bench (bench/sharechain.ts, exporting `benchSharechain`) is loaded
@@ -10,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchBitcoin } from './bitcoin.js';
+import { budgetLines, formatBudgets } from './budgets.js';
 import { nodeExecutableFlags } from './node-flags.js';
 
 type BenchResult = Record<string, unknown>;
@@ -74,6 +76,8 @@ async function main(): Promise<void> {
     else if (s.alone && !names.length) results[s.name] = { skipped: `runs alone: npm run bench -- ${s.name}` };
   }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  // The verdicts, readable, on stderr: stdout stays one JSON object.
+  process.stderr.write(formatBudgets(budgetLines(results)));
 }
 
 main().catch((err: unknown) => {
